@@ -1,0 +1,86 @@
+# logstreamd: see README.md.  `make run` and `make check` install what is
+# missing (apt-get), build and then run the daemon or every test.
+
+PREFIX	?= /usr/local
+DESTDIR	?=
+CC	?= cc
+CFLAGS	?= -O2 -g
+PKGS	 = libevent libevent_pthreads jansson libsystemd libpcre2-8 inih zlib
+WARN	 = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wno-unused-parameter
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS = $(CFLAGS) $(WARN) $(WERROR) -std=gnu11 -Iinclude $(PKG_CFLAGS) \
+	     -pthread -MMD -MP
+LDLIBS	+= $(PKG_LIBS) -pthread -lm
+
+SRCS	 = $(wildcard daemon/*.c)
+OBJS	 = $(SRCS:daemon/%.c=build/%.o)
+LIBOBJS	 = $(filter-out build/main.o,$(OBJS))
+UNITS	 = $(patsubst tests/unit/%.c,build/%,$(wildcard tests/unit/test_*.c))
+
+# Debian packages for building and for the tests (real senders and tools).
+DEB_BUILD = build-essential pkg-config libevent-dev libjansson-dev \
+	    libsystemd-dev libcmocka-dev libinih-dev libpcre2-dev zlib1g-dev
+DEB_TEST  = netcat-openbsd bsdutils util-linux rsyslog jq curl python3 \
+	    procps e2fsprogs psmisc
+VERSION	 = $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+all: logstreamd
+
+logstreamd: $(OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+
+build/%.o: daemon/%.c | build
+	$(CC) $(ALL_CFLAGS) -DLOGSTREAMD_VERSION='"$(VERSION)"' -c -o $@ $<
+
+build/test_%: tests/unit/test_%.c $(LIBOBJS) | build
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS) -lcmocka
+
+build:
+	mkdir -p build
+
+# Install what is missing, as root (apt-get) or through sudo.
+deps:
+	@./tests/deps.sh $(DEB_BUILD) $(DEB_TEST)
+
+run:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory WERROR=-Werror logstreamd
+	mkdir -p var
+	./logstreamd -c conf/logstreamd.conf
+
+unit: $(UNITS)
+	@set -e; for t in $(UNITS); do echo "== $$t"; ./$$t; done
+
+integration: logstreamd
+	@./tests/integration/run-all.sh
+
+check:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory WERROR=-Werror logstreamd $(UNITS)
+	@$(MAKE) --no-print-directory WERROR=-Werror unit
+	@$(MAKE) --no-print-directory integration
+
+bench:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory WERROR=-Werror logstreamd
+	./tests/bench/bench.sh $(BENCH_ARGS)
+
+install: logstreamd
+	install -D -m 0755 logstreamd $(DESTDIR)$(PREFIX)/bin/logstreamd
+	install -d $(DESTDIR)/etc/logstreamd
+	sed -e 's|\.\./var/|/var/log/logstreamd/|' conf/logstreamd.conf > \
+	    $(DESTDIR)/etc/logstreamd/logstreamd.conf
+	install -D -m 0644 systemd/logstreamd.service \
+	    $(DESTDIR)/lib/systemd/system/logstreamd.service
+
+format:
+	clang-format -i daemon/*.c include/*.h tests/unit/*.c
+
+clean:
+	rm -rf build logstreamd
+
+.PHONY: all deps run unit integration check bench install format clean
+
+-include $(OBJS:.o=.d)

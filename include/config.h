@@ -1,0 +1,114 @@
+/*
+ * config.h: the INI config file of SPEC, read by libinih through a line
+ * reader that applies SPEC's comment and quoting rules and keeps line
+ * numbers.  Fixed sections land in struct config by a table of keys; named
+ * sections ([class X], [alert X], [output X]) are kept as ordered key lists
+ * for the module that owns them to validate.  Every error reads
+ * "file:line: message".
+ */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct conf_kv {
+	char		*key;
+	char		*val;
+	int		 line;
+};
+
+/* A named section: [kind name]. */
+struct conf_sect {
+	char		*kind;		/* "class", "alert", "output" */
+	char		*name;
+	int		 line;
+	struct conf_kv	*kv;
+	size_t		 nkv;
+};
+
+struct conf_addr {
+	char		*text;		/* as written, e.g. "[::1]:5514" */
+	int		 line;
+};
+
+struct conf_cidr {
+	int		 family;	/* AF_INET or AF_INET6 */
+	uint8_t		 addr[16];
+	int		 prefix;
+};
+
+enum { STORE_JSON, STORE_RAW };
+enum { ALERT_TEXT, ALERT_JSON };
+enum { COMPRESS_NONE, COMPRESS_GZIP };
+
+struct config {
+	char		*file;		/* path as given */
+	char		*dir;		/* its directory, for relative paths */
+
+	/* [listen] */
+	struct conf_addr *tcp;
+	size_t		 ntcp;
+	struct conf_addr *udp;
+	size_t		 nudp;
+	uint64_t	 max_message;
+	uint64_t	 max_connections;
+	int64_t		 idle_timeout_ms;
+	struct conf_cidr *allow;
+	size_t		 nallow;
+
+	/* [queue] */
+	uint64_t	 queue_capacity;
+
+	/* [storage] */
+	char		*store_path;
+	int		 store_format;
+	uint64_t	 rotate_size;
+	int64_t		 rotate_interval_ms;
+	uint64_t	 keep;
+	int		 compress;
+	int64_t		 sync_ms;
+
+	/* [alerts] */
+	char		*alerts_path;
+	int		 alerts_format;
+
+	/* [streams] */
+	int64_t		 max_delay_ms;
+
+	/* [http] */
+	char		*http_listen;
+
+	/* [class X], [alert X], [output X] in file order */
+	struct conf_sect *sects;
+	size_t		 nsects;
+
+	/* errors found while reading or validating */
+	char		**errors;
+	size_t		 nerrors;
+};
+
+/*
+ * Read and check a config file.  Always returns a config (NULL only on
+ * ENOMEM); its nerrors says whether it is usable.  Caller frees.
+ */
+struct config	*config_load(const char *path);
+/* Free a config; NULL is a no-op. */
+void		 config_free(struct config *);
+/* Record an error "file:line: message" (line 0: no line). */
+void		 config_error(struct config *, int line, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+/* Print every recorded error to stderr, one a line. */
+void		 config_print_errors(const struct config *);
+/* A path made absolute against the config's directory; caller frees. */
+char		*config_path(const struct config *, const char *);
+
+/* Value parsers shared with modules: 0, or -1 if malformed. */
+int		 conf_parse_size(const char *, uint64_t *);
+int		 conf_parse_duration(const char *, int64_t *ms);
+int		 conf_parse_uint(const char *, uint64_t *);
+int		 conf_parse_bool(const char *, int *);
+/* Format a duration as written in configs and alerts ("60s", "10m"). */
+void		 conf_format_duration(int64_t ms, char *, size_t);
+
+#endif

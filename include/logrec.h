@@ -1,0 +1,135 @@
+/*
+ * logrec.h: the one record type for an event in flight, and the batch that
+ * carries a run of them through the stages.  All text of a batch lives in one
+ * arena; records refer to it by offset, so the arena may grow (realloc)
+ * without invalidating anything.
+ */
+#ifndef LOGREC_H
+#define LOGREC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LR_NOTIME	INT64_MIN
+
+/* Offset and length of a run of bytes in a batch's arena. */
+struct lsslice {
+	uint32_t	 off;
+	uint32_t	 len;
+};
+
+enum lr_format {
+	LRF_PLAIN = 0,
+	LRF_RFC5424,
+	LRF_RFC3164,
+	LRF_JSON,
+	LRF_LOGFMT,
+	LRF__COUNT
+};
+
+enum lr_transport {
+	LRT_TCP = 0,
+	LRT_UDP,
+	LRT__COUNT
+};
+
+/* Stream health marks (the streams module sets them). */
+enum lr_stream {
+	LRS_OK = 0,
+	LRS_GAP,
+	LRS_DUPLICATE,
+	LRS_OUT_OF_ORDER,
+	LRS_DELAYED,
+	LRS__COUNT
+};
+
+/* Value types of a field; strings hold decoded bytes, the rest JSON text. */
+enum lsfield_type {
+	LSFT_STRING = 0,
+	LSFT_NUMBER,
+	LSFT_BOOL,
+	LSFT_NULL,
+	LSFT_JSON,		/* object or array, as compact JSON text */
+	LSFT_SD			/* RFC 5424 SD-PARAM: string value, sdid set */
+};
+
+struct lsfield {
+	struct lsslice	 key;
+	struct lsslice	 val;
+	struct lsslice	 sdid;		/* LSFT_SD only */
+	uint8_t		 type;
+};
+
+#define LR_TRUNCATED	0x01		/* cut at max_message */
+#define LR_DROP		0x02		/* a stage dropped it (counted there) */
+
+struct logrec {
+	int64_t		 received_us;	/* wall clock at read, µs since epoch */
+	int64_t		 time_us;	/* the event's own time, or LR_NOTIME */
+	uint64_t	 recv_mono_ns;	/* monotonic clock at read */
+	struct lsslice	 raw;		/* the frame as received */
+	struct lsslice	 source;	/* "addr:port" of the peer */
+	struct lsslice	 host;
+	struct lsslice	 app;
+	struct lsslice	 pid;
+	struct lsslice	 msgid;
+	struct lsslice	 message;
+	const char	*cls;		/* class name (classifier-owned), or NULL */
+	uint32_t	 field_first;	/* fields[field_first .. +field_count] */
+	uint32_t	 field_count;
+	uint32_t	 missing;	/* with LRS_GAP: how many */
+	int8_t		 facility;	/* 0..23, or -1 */
+	int8_t		 severity;	/* 0..7, or -1 */
+	uint8_t		 format;	/* enum lr_format */
+	uint8_t		 transport;	/* enum lr_transport */
+	uint8_t		 time_prec;	/* digits of fraction in time (0..6) */
+	uint8_t		 flags;		/* LR_* */
+	uint8_t		 stream;	/* enum lr_stream */
+};
+
+struct lsbatch {
+	struct lsbatch	*next;		/* queue and pool link */
+	struct logrec	*recs;
+	uint32_t	 n;
+	uint32_t	 max;		/* records it may hold */
+	char		*arena;
+	size_t		 used;
+	size_t		 cap;
+	struct lsfield	*fields;
+	uint32_t	 nfields;
+	uint32_t	 capfields;
+};
+
+/* Pointer to a slice's bytes; valid until the arena next grows. */
+#define LS_PTR(b, s)	((b)->arena + (s).off)
+
+/* A new empty batch for up to max records; NULL on ENOMEM.  Caller frees. */
+struct lsbatch	*lsbatch_new(uint32_t max);
+/* Free a batch and all it holds; NULL is a no-op. */
+void		 lsbatch_free(struct lsbatch *);
+/* Empty it for reuse; shrinks an arena that grew past its usual size. */
+void		 lsbatch_reset(struct lsbatch *);
+/* Make room for len more arena bytes; 0, or -1 on ENOMEM. */
+int		 lsbatch_reserve(struct lsbatch *, size_t len);
+/* Copy len bytes to the arena; fills *out.  0, or -1 on ENOMEM. */
+int		 lsbatch_append(struct lsbatch *, const void *, size_t len,
+		    struct lsslice *out);
+/* A zeroed new field of the batch; valid until the next call.  NULL: ENOMEM. */
+struct lsfield	*lsbatch_add_field(struct lsbatch *);
+/* The next record slot, zeroed with absent values set; NULL when full. */
+struct logrec	*lsbatch_add_rec(struct lsbatch *);
+
+/* Names, both ways.  *_name returns a static string, NULL if out of range. */
+const char	*lr_severity_name(int);
+const char	*lr_facility_name(int);
+const char	*lr_format_name(int);
+const char	*lr_transport_name(int);
+const char	*lr_stream_name(int);
+/* Name (with common aliases: warn, error, fatal...) or number to value; -1. */
+int		 lr_severity_parse(const char *, size_t);
+int		 lr_facility_parse(const char *, size_t);
+int		 lr_format_parse(const char *, size_t);
+int		 lr_transport_parse(const char *, size_t);
+int		 lr_stream_parse(const char *, size_t);
+
+#endif
