@@ -75,6 +75,7 @@ struct logrec {
 	struct lsslice	 msgid;
 	struct lsslice	 message;
 	const char	*cls;		/* class name (classifier-owned), or NULL */
+	uint16_t	 cls_id;	/* 0: other, 1..n: classes in file order */
 	uint32_t	 field_first;	/* fields[field_first .. +field_count] */
 	uint32_t	 field_count;
 	uint32_t	 missing;	/* with LRS_GAP: how many */
