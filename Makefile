@@ -10,7 +10,7 @@ WARN	 = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wno-unused-parameter
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-ALL_CFLAGS = $(CFLAGS) $(WARN) $(WERROR) -std=gnu11 -Iinclude $(PKG_CFLAGS) \
+ALL_CFLAGS = $(CFLAGS) $(WARN) $(WERROR) -std=gnu11 -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) \
 	     -pthread -MMD -MP
 LDLIBS	+= $(PKG_LIBS) -pthread -lm
 

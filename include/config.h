@@ -108,6 +108,9 @@ int		 conf_parse_size(const char *, uint64_t *);
 int		 conf_parse_duration(const char *, int64_t *ms);
 int		 conf_parse_uint(const char *, uint64_t *);
 int		 conf_parse_bool(const char *, int *);
+/* "host:port" or "[v6]:port" into host and port ("*" is 0.0.0.0); 0 or -1. */
+int		 conf_split_addr(const char *, char *host, size_t, char *port,
+		    size_t);
 /* Format a duration as written in configs and alerts ("60s", "10m"). */
 void		 conf_format_duration(int64_t ms, char *, size_t);
 
