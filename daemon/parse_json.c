@@ -201,6 +201,7 @@ map(struct jctx *c, enum parser_wk wk, json_t *v)
 	return x;
 }
 
+/* One JSON object; 0 lets the other formats try. */
 int
 parser_json(struct lsbatch *b, struct logrec *r, const char *s, size_t len)
 {

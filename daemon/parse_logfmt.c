@@ -186,6 +186,7 @@ pair(struct lctx *c)
 	return add(c, k, v, LSFT_STRING);
 }
 
+/* A whole line of logfmt pairs, or 0. */
 int
 parser_logfmt(struct lsbatch *b, struct logrec *r, const char *s, size_t len)
 {

@@ -180,6 +180,30 @@ add_seq(struct lsbatch *b, struct logrec *r, size_t p, size_t n)
 }
 
 /*
+ * Cisco "show-timezone": " UTC:" or " CET:" after the time.  Returns the
+ * bytes up to the ':', or 0.  UTC and GMT undo the local-time reading of a
+ * BSD timestamp; other names cannot be trusted and leave it local.
+ */
+static size_t
+zone_name(struct logrec *r, const char *s, size_t len, size_t q, int bsd)
+{
+	size_t	 e;
+
+	if (q >= len || s[q] != ' ')
+		return 0;
+	for (e = q + 1; e < len && e - q <= 5 && s[e] >= 'A' && s[e] <= 'Z';
+	    e++)
+		;
+	if (e - q < 3 || e >= len || s[e] != ':')
+		return 0;
+	if (bsd && e - q == 4 && (memcmp(s + q + 1, "UTC", 3) == 0 ||
+	    memcmp(s + q + 1, "GMT", 3) == 0))
+		r->time_us += (int64_t)parser_tzoff(r->received_us /
+		    US_PER_SEC) * US_PER_SEC;
+	return e - q;
+}
+
+/*
  * The timestamp, after an optional Cisco sequence number and '*' or '.'
  * (clock not synchronised).  Returns the position after it and its
  * separator, or 0 when there is none.  *cisco: it ended with ':'.
@@ -189,17 +213,20 @@ header_time(struct lsbatch *b, struct logrec *r, const char *s, size_t len,
     size_t p, int *cisco)
 {
 	size_t	 seq, q, n;
+	int	 bsd;
 
 	seq = cisco_seq(s, len, p);
 	q = p + seq;
 	if (q < len && (s[q] == '*' || s[q] == '.'))
 		q++;
+	bsd = q < len && !isdig(s[q]);
 	if ((n = timestamp(r, s, len, q)) == 0) {
 		r->time_us = LR_NOTIME;
 		r->time_prec = 0;
 		return 0;
 	}
 	q += n;
+	q += zone_name(r, s, len, q, bsd);
 	*cisco = q < len && s[q] == ':';
 	/* Without memory for the field, the sequence number stays in text. */
 	if ((q < len && s[q] != ' ' && !*cisco) ||
@@ -281,6 +308,7 @@ host_tag(struct logrec *r, const char *s, size_t len, size_t p)
 	return e < len ? e + 1 : e;
 }
 
+/* [timestamp [host] [tag[pid]:]] message after an optional PRI. */
 int
 parser_rfc3164(struct lsbatch *b, struct logrec *r, const char *s,
     size_t len, size_t pos, int pri)

@@ -193,6 +193,7 @@ structured(struct cur *c, struct lsbatch *b)
 	return 0;
 }
 
+/* HEADER SP STRUCTURED-DATA [SP MSG] (RFC 5424 6). */
 int
 parser_rfc5424(struct lsbatch *b, struct logrec *r, const char *s,
     size_t len, size_t pos, int pri)

@@ -62,6 +62,7 @@ parser_days(int64_t y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
+/* Local UTC offset at utc_sec, looked up again only in a new minute. */
 long
 parser_tzoff(int64_t utc_sec)
 {
@@ -79,12 +80,14 @@ parser_tzoff(int64_t utc_sec)
 	return tz_offset;
 }
 
+/* Forget the cached offset, so the next event reads TZ again. */
 void
 parser_tzflush(void)
 {
 	tz_minute = NOMINUTE;
 }
 
+/* Fraction digits: all are consumed, the first six are kept. */
 size_t
 parser_fraction(const char *s, size_t len, int64_t *us, uint8_t *prec)
 {
@@ -140,6 +143,7 @@ month_days(int y, int m)
 	return mdays[m - 1];
 }
 
+/* YYYY-MM-DDTHH:MM:SS[.frac](Z|+hh:mm|-hh:mm) to UTC µs (RFC 3339 5.6). */
 int
 parser_rfc3339(const char *s, size_t len, int flags, int64_t *us,
     uint8_t *prec)
@@ -182,6 +186,7 @@ parser_rfc3339(const char *s, size_t len, int flags, int64_t *us,
 	return (int)p + zn;
 }
 
+/* Epoch seconds or milliseconds (a JSON number) to UTC µs. */
 int
 parser_time_number(double v, int isint, int64_t *us, uint8_t *prec)
 {
@@ -198,6 +203,7 @@ parser_time_number(double v, int isint, int64_t *us, uint8_t *prec)
 	return 0;
 }
 
+/* A time written as text: RFC 3339 or epoch digits, whole string. */
 int
 parser_time_text(const char *s, size_t len, int64_t *us, uint8_t *prec)
 {
@@ -233,6 +239,7 @@ parser_time_text(const char *s, size_t len, int64_t *us, uint8_t *prec)
 	return parser_time_number((double)whole, 1, us, prec);
 }
 
+/* Room at the arena end inside the reservation, or NULL. */
 char *
 parser_tail(struct lsbatch *b, size_t n)
 {
@@ -241,6 +248,7 @@ parser_tail(struct lsbatch *b, size_t n)
 	return b->arena + b->used;
 }
 
+/* Claim n bytes written at parser_tail. */
 void
 parser_commit(struct lsbatch *b, size_t n, struct lsslice *out)
 {
@@ -249,6 +257,7 @@ parser_commit(struct lsbatch *b, size_t n, struct lsslice *out)
 	b->used += n;
 }
 
+/* A slice into raw text that starts at arena offset base. */
 struct lsslice
 parser_slice(uint32_t base, size_t off, size_t len)
 {
@@ -275,6 +284,7 @@ static const struct {
 	{ "msgid", 5, PWK_MSGID }, { "log", 3, PWK_LOG }
 };
 
+/* The SPEC key mapping, exact case. */
 enum parser_wk
 parser_wellknown(const char *k, size_t len)
 {
@@ -357,6 +367,7 @@ detect(struct lsbatch *b, struct logrec *r)
 	return parser_logfmt(b, r, s, len);
 }
 
+/* Parse one record; see parser.h. */
 int
 parser_parse(struct lsbatch *b, struct logrec *r)
 {
@@ -379,6 +390,7 @@ parser_parse(struct lsbatch *b, struct logrec *r)
 	return rc == -1 ? -1 : 0;
 }
 
+/* Parse a batch, skipping dropped records. */
 void
 parser_process(struct lsbatch *b)
 {

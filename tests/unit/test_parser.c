@@ -311,6 +311,19 @@ t_cisco(void **state)
 	    recv);
 	assert_int_equal(r->time_us, ut(2025, 3, 1, 0, 0, 31) * 1000000);
 	eq(b, r->message, "%LINEPROTO-5-UPDOWN: x");
+	/* "show-timezone": UTC is taken as such, other names stay local. */
+	set_tz("Europe/Berlin");
+	r = parse_at(b, S("<189>45: .Mar  1 00:00:31.379 UTC: %SYS-5-RESTART: "
+	    "System restarted"), recv);
+	assert_int_equal(r->time_us, ut(2026, 3, 1, 0, 0, 31) * 1000000 +
+	    379000);
+	hdr(b, r, LRF_RFC3164, 23, 5, NULL, NULL, NULL, "SYS-5-RESTART");
+	eq(b, r->message, "%SYS-5-RESTART: System restarted");
+	eqf(b, r, 0, LSFT_NUMBER, NULL, "cisco_seq", "45");
+	r = parse_at(b, S("<189>Mar  1 01:00:31 CET: %SYS-5-RESTART: x"), recv);
+	assert_int_equal(r->time_us, ut(2026, 3, 1, 0, 0, 31) * 1000000);
+	eq(b, r->app, NULL);
+	set_tz("UTC");
 }
 
 /* <PRI> and then text that is no header at all. */
@@ -790,6 +803,85 @@ t_process(void **state)
 }
 
 static void
+in_arena(struct lsbatch *b, struct lsslice s)
+{
+	assert_true((size_t)s.off + s.len <= b->used);
+}
+
+/* Every slice a parse leaves lies in the arena; the slots stay in range. */
+static void
+check_rec(struct lsbatch *b, struct logrec *r)
+{
+	struct lsfield	*f;
+	uint32_t	 i;
+
+	assert_true(r->format < LRF__COUNT);
+	assert_true(r->facility >= -1 && r->facility <= 23);
+	assert_true(r->severity >= -1 && r->severity <= 7);
+	assert_true(r->time_prec <= 6);
+	in_arena(b, r->host);
+	in_arena(b, r->app);
+	in_arena(b, r->pid);
+	in_arena(b, r->msgid);
+	in_arena(b, r->message);
+	assert_true(r->field_first + r->field_count <= b->nfields);
+	for (i = 0; i < r->field_count; i++) {
+		f = &b->fields[r->field_first + i];
+		assert_true(f->type <= LSFT_SD);
+		in_arena(b, f->key);
+		in_arena(b, f->val);
+		in_arena(b, f->sdid);
+	}
+	if (r->format == LRF_PLAIN) {
+		assert_int_equal(r->message.off, r->raw.off);
+		assert_int_equal(r->message.len, r->raw.len);
+		assert_int_equal(r->field_count, 0);
+	}
+}
+
+/*
+ * Samples cut short at every length and with bytes flipped (fixed seed):
+ * nothing crashes, reads out of bounds (valgrind) or breaks the invariants.
+ */
+static void
+t_mutations(void **state)
+{
+	static const char *const samples[] = {
+		"<36>1 2026-11-23T21:13:11.432505+00:00 vm myapp - - "
+		    "[timeQuality tzKnown=\"1\"][z@1 a=\"b\\\"c\"] hi",
+		"<189>123: *Mar  1 00:00:31.379 UTC: %SYS-5-CONFIG_I: x y",
+		"<13>2026-11-23T20:14:14.123+01:00 web01 sshd[12]: msg",
+		"Nov  3 20:14:14 web01 cron[77] job",
+		"{\"log\":\"a\\n\",\"level\":3,\"t\":[1,{\"x\":null}]}",
+		"level=info msg=\"a \\\" b\" seq=5 ok",
+	};
+	struct lsbatch	*b = *state;
+	struct logrec	*r;
+	char		 buf[256];
+	uint32_t	 seed = 12345, k;
+	size_t		 i, n, len;
+
+	for (i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
+		len = strlen(samples[i]);
+		for (n = 0; n <= len; n++) {
+			lsbatch_reset(b);
+			r = parse(b, samples[i], n);
+			check_rec(b, r);
+		}
+		for (k = 0; k < 3000; k++) {
+			memcpy(buf, samples[i], len);
+			seed = seed * 1103515245 + 12345;
+			buf[(seed >> 8) % len] = (char)(seed >> 20);
+			seed = seed * 1103515245 + 12345;
+			buf[(seed >> 8) % len] = " =\"[]<>:\\-0{}"[(seed >> 20) % 14];
+			lsbatch_reset(b);
+			r = parse(b, buf, len);
+			check_rec(b, r);
+		}
+	}
+}
+
+static void
 t_helpers(void **state)
 {
 	int64_t	 us;
@@ -843,6 +935,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(t_logfmt, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_not_logfmt, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_process, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_mutations, setup, teardown),
 		cmocka_unit_test(t_helpers),
 	};
 
