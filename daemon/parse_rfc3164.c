@@ -102,6 +102,21 @@ bsd_time(const char *s, size_t len, struct bsdtime *t)
 	return (int)p + n;
 }
 
+/* The civil year of a day number (Hinnant's civil_from_days). */
+static int64_t
+year_of(int64_t z)
+{
+	int64_t	 era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	return yoe + era * 400 + (mp >= 10);
+}
+
 /* The year that puts the local time nearest to, not far after, receipt. */
 static int64_t
 bsd_utc(const struct bsdtime *t, int64_t received_us)
@@ -113,13 +128,8 @@ bsd_utc(const struct bsdtime *t, int64_t received_us)
 	off = parser_tzoff(now);
 	tod = t->h * 3600 + t->m * 60 + t->s;
 	if ((y = t->year) == 0) {
-		/* The local civil year of receipt, from days since epoch. */
-		civ = (now + off) / DAY;
-		y = 1970 + civ / 365;
-		while (parser_days(y, 1, 1) > civ)
-			y--;
-		while (parser_days(y + 1, 1, 1) <= civ)
-			y++;
+		civ = now + off;
+		y = year_of(civ >= 0 ? civ / DAY : (civ - DAY + 1) / DAY);
 		local = parser_days(y, t->mon, t->day) * DAY + tod;
 		if (local - (now + off) > FUTURE_MAX)
 			y--;

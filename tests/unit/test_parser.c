@@ -382,6 +382,7 @@ t_year(void **state)
 {
 	struct lsbatch	*b = *state;
 	struct logrec	*r;
+	int		 y;
 
 	/* December event read in January is last year's. */
 	r = parse_at(b, S("<13>Dec 31 23:59:50 h a: x"),
@@ -398,6 +399,16 @@ t_year(void **state)
 	r = parse_at(b, S("<13>Sep 20 10:00:00 h a: x"),
 	    ut(2026, 6, 15, 0, 0, 0) * 1000000LL);
 	assert_int_equal(r->time_us, ut(2025, 9, 20, 10, 0, 0) * 1000000);
+	/* The year of receipt at both ends of every year to 2200. */
+	for (y = 1971; y <= 2200; y++) {
+		lsbatch_reset(b);
+		r = parse_at(b, S("<13>Jan  1 00:00:05 h a: x"),
+		    ut(y, 1, 1, 0, 0, 10) * 1000000LL);
+		assert_int_equal(r->time_us, ut(y, 1, 1, 0, 0, 5) * 1000000);
+		r = parse_at(b, S("<13>Dec 31 23:59:50 h a: x"),
+		    ut(y, 12, 31, 23, 59, 59) * 1000000LL);
+		assert_int_equal(r->time_us, ut(y, 12, 31, 23, 59, 50) * 1000000);
+	}
 	/* Feb 29 read in a leap year. */
 	r = parse_at(b, S("<13>Feb 29 12:00:00 h a: x"),
 	    ut(2028, 3, 1, 0, 0, 0) * 1000000LL);
