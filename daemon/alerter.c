@@ -1,0 +1,662 @@
+/*
+ * alerter.c: [alert NAME] rules in the style of SEC's SingleWithThreshold.
+ * Per rule and group (a seeded-hash table, LRU-ordered, at most max_groups)
+ * a ring keeps the receive times of the last `threshold` events; when they
+ * span at most `window` the rule fires, the ring is cleared, and the group
+ * stays quiet for `suppress` (firings then are counted, not written).
+ */
+#include <sys/random.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alerter.h"
+#include "alerter_int.h"
+#include "classifier.h"
+#include "config.h"
+#include "diag.h"
+#include "logrec.h"
+
+#define EXPIRE_STEP	2		/* idle groups freed per event */
+
+struct alerter {
+	struct rule		*rules;
+	size_t			 nrules;
+	uint32_t		*order;		/* rule ids grouped by class */
+	uint32_t		*cls_start;	/* [ncls + 1] into order */
+	size_t			 ncls;
+	char			*path;
+	int			 format;
+	int			 fd;
+	struct abuf		 out;
+	struct alerter_tcache	 tc;
+	_Atomic uint64_t	 write_errors;
+	struct diag_rate	 rate;
+	struct diag_rate	 nomem;
+};
+
+/* One seed for the process, so groups keep their hash across reloads. */
+static uint64_t	 seed[2];
+static int	 seeded;
+
+/* Single writer, many readers: a plain add published by a relaxed store. */
+static void
+bump(_Atomic uint64_t *c, uint64_t n)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c,
+	    memory_order_relaxed) + n, memory_order_relaxed);
+}
+
+#define ROTL(x, b)	(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND do {							\
+	v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32);	\
+	v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;				\
+	v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;				\
+	v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32);	\
+} while (0)
+
+/* SipHash-1-3 of tag and s: group keys come from senders, so the table
+ * must not be floodable into one chain. */
+static uint64_t
+key_hash(uint8_t tag, const char *s, size_t len)
+{
+	uint64_t	 v0, v1, v2, v3, m, k0 = seed[0] ^ tag, k1 = seed[1];
+	size_t		 i;
+
+	v0 = k0 ^ 0x736f6d6570736575ULL;
+	v1 = k1 ^ 0x646f72616e646f6dULL;
+	v2 = k0 ^ 0x6c7967656e657261ULL;
+	v3 = k1 ^ 0x7465646279746573ULL;
+	for (i = 0; i + 8 <= len; i += 8) {
+		memcpy(&m, s + i, 8);
+		v3 ^= m;
+		SIPROUND;
+		v0 ^= m;
+	}
+	m = (uint64_t)len << 56;
+	for (; i < len; i++)
+		m |= (uint64_t)(unsigned char)s[i] << (8 * (i % 8));
+	v3 ^= m;
+	SIPROUND;
+	v0 ^= m;
+	v2 ^= 0xff;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+static void
+seed_init(void)
+{
+	if (seeded)
+		return;
+	if (getrandom(seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed)) {
+		seed[0] = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ULL;
+		seed[1] = (uint64_t)getpid() ^ (uint64_t)(uintptr_t)&seed;
+	}
+	seeded = 1;
+}
+
+/* Groups. */
+
+static void
+lru_unlink(struct rule *ru, struct group *g)
+{
+	if (g->newer != NULL)
+		g->newer->older = g->older;
+	else
+		ru->newest = g->older;
+	if (g->older != NULL)
+		g->older->newer = g->newer;
+	else
+		ru->oldest = g->newer;
+	g->newer = g->older = NULL;
+}
+
+static void
+lru_push(struct rule *ru, struct group *g)
+{
+	g->older = ru->newest;
+	g->newer = NULL;
+	if (ru->newest != NULL)
+		ru->newest->newer = g;
+	else
+		ru->oldest = g;
+	ru->newest = g;
+}
+
+static void
+group_remove(struct rule *ru, struct group *g)
+{
+	struct group	**pp;
+
+	for (pp = &ru->tab[g->hash & (ru->nbuckets - 1)]; *pp != g;
+	    pp = &(*pp)->hnext)
+		;
+	*pp = g->hnext;
+	lru_unlink(ru, g);
+	ru->ngroups--;
+	free(g->ring);
+	free(g);
+}
+
+/* Keys longer than KEY_MAX compare by prefix, length and 64-bit hash. */
+static int
+key_eq(const struct group *g, uint64_t h, uint8_t tag, const char *s,
+    size_t len)
+{
+	size_t	 kept = len < KEY_MAX ? len : KEY_MAX;
+
+	return g->hash == h && g->keylen == len + 1 &&
+	    (uint8_t)g->key[0] == tag && memcmp(g->key + 1, s, kept) == 0;
+}
+
+static int
+table_grow(struct rule *ru)
+{
+	struct group	**tab, *g, *next;
+	size_t		 n = ru->nbuckets ? ru->nbuckets * 2 : 64, i;
+
+	if ((tab = calloc(n, sizeof(*tab))) == NULL)
+		return -1;
+	for (i = 0; i < ru->nbuckets; i++)
+		for (g = ru->tab[i]; g != NULL; g = next) {
+			next = g->hnext;
+			g->hnext = tab[g->hash & (n - 1)];
+			tab[g->hash & (n - 1)] = g;
+		}
+	free(ru->tab);
+	ru->tab = tab;
+	ru->nbuckets = n;
+	return 0;
+}
+
+static void
+group_link(struct rule *ru, struct group *g)
+{
+	struct group	**pp = &ru->tab[g->hash & (ru->nbuckets - 1)];
+
+	g->hnext = *pp;
+	*pp = g;
+	lru_push(ru, g);
+	ru->ngroups++;
+}
+
+/*
+ * The group of a key, made if new.  At max_groups the least recently seen
+ * group is evicted (its window and suppression are lost) and counted in
+ * alerter_evicted, so memory stays bounded however many hosts send.
+ */
+static struct group *
+group_get(struct rule *ru, uint8_t tag, const char *s, size_t len)
+{
+	struct group	*g;
+	uint64_t	 h = key_hash(tag, s, len);
+	size_t		 kept = len < KEY_MAX ? len : KEY_MAX;
+
+	if (ru->nbuckets > 0)
+		for (g = ru->tab[h & (ru->nbuckets - 1)]; g != NULL;
+		    g = g->hnext)
+			if (key_eq(g, h, tag, s, len))
+				return g;
+	if (ru->ngroups >= ru->max_groups && ru->oldest != NULL) {
+		group_remove(ru, ru->oldest);
+		bump(&ru->evicted, 1);
+	}
+	if (ru->ngroups >= ru->nbuckets && table_grow(ru) == -1)
+		return NULL;
+	if ((g = calloc(1, sizeof(*g) + 1 + kept)) == NULL)
+		return NULL;
+	g->hash = h;
+	g->keylen = (uint32_t)len + 1;
+	g->key[0] = (char)tag;
+	memcpy(g->key + 1, s, kept);
+	group_link(ru, g);
+	return g;
+}
+
+/*
+ * A group whose last event is older than the window and that is not
+ * suppressed holds nothing that could still fire: free it (not an
+ * eviction).  A few per event keep idle groups from piling up.
+ */
+static void
+expire(struct rule *ru, int64_t now)
+{
+	struct group	*g;
+	int		 i;
+
+	for (i = 0; i < EXPIRE_STEP && (g = ru->oldest) != NULL; i++) {
+		if (now - g->last_us <= ru->window_us || g->quiet_until > now)
+			return;
+		group_remove(ru, g);
+	}
+}
+
+/* Add t to the ring; 0, or -1 on ENOMEM.  Until full, head stays 0. */
+static int
+ring_push(struct group *g, uint32_t threshold, int64_t t)
+{
+	int64_t		*r;
+	uint32_t	 cap;
+
+	if (g->n == threshold) {
+		g->ring[g->head] = t;
+		g->head = (g->head + 1) % threshold;
+		return 0;
+	}
+	if (g->n == g->cap) {
+		cap = g->cap ? g->cap * 2 : 4;
+		if (cap > threshold)
+			cap = threshold;
+		if ((r = reallocarray(g->ring, cap, sizeof(*r))) == NULL)
+			return -1;
+		g->ring = r;
+		g->cap = cap;
+	}
+	g->ring[g->n++] = t;
+	return 0;
+}
+
+/* The group-by value of r: tag 1 and bytes, or tag 0 when r lacks it. */
+static uint8_t
+group_key(const struct rule *ru, const struct lsbatch *b,
+    const struct logrec *r, const char **s, size_t *len)
+{
+	const struct lsfield	*f;
+	struct lsslice		 sl = { 0, 0 };
+	const char		*p, *colon;
+
+	switch (ru->gb) {
+	case GB_HOST:
+		sl = r->host;
+		break;
+	case GB_APP:
+		sl = r->app;
+		break;
+	case GB_SOURCE:
+		sl = r->source;
+		break;
+	case GB_FIELD:
+		f = classifier_field(b, r, ru->gbkey + 6, strlen(ru->gbkey + 6));
+		if (f != NULL) {
+			*s = LS_PTR(b, f->val);
+			*len = f->val.len;
+			return 1;
+		}
+		break;
+	}
+	*s = "";
+	*len = 0;
+	if (sl.len == 0)
+		return 0;
+	*s = p = LS_PTR(b, sl);
+	*len = sl.len;
+	if (ru->gb != GB_SOURCE)
+		return 1;
+	/* "addr:port" or "[v6]:port" without the port. */
+	if ((colon = memrchr(p, ':', sl.len)) != NULL && colon > p)
+		*len = (size_t)(colon - p);
+	if (*len >= 2 && p[0] == '[' && p[*len - 1] == ']') {
+		*s = p + 1;
+		*len -= 2;
+	}
+	return 1;
+}
+
+static void
+emit(struct alerter *a, const struct rule *ru, const struct lsbatch *b,
+    const struct logrec *r, int64_t first, int64_t now_us)
+{
+	struct alerter_firing	 f;
+	size_t			 len;
+	uint8_t			 tag;
+
+	memset(&f, 0, sizeof(f));
+	f.now_us = now_us;
+	f.alert = ru->name;
+	f.cls = ru->cls;
+	if (r->host.len > 0) {
+		f.host = LS_PTR(b, r->host);
+		f.hostlen = r->host.len;
+	}
+	if (ru->gb != GB_NONE && ru->gb != GB_HOST) {
+		f.gkey = ru->gbkey;
+		tag = group_key(ru, b, r, &f.gval, &len);
+		f.gvallen = len;
+		if (tag == 0)
+			f.gval = NULL;
+	}
+	f.count = ru->threshold;
+	f.window = ru->window;
+	f.first_us = first;
+	f.msg = LS_PTR(b, r->message);
+	f.msglen = r->message.len;
+	if (a->format == ALERT_JSON)
+		alerter_line_json(&a->out, &a->tc, &f);
+	else
+		alerter_line_text(&a->out, &a->tc, &f);
+}
+
+/* One event against one rule. */
+static void
+count_event(struct alerter *a, struct rule *ru, const struct lsbatch *b,
+    const struct logrec *r, int64_t now_us)
+{
+	struct group	*g;
+	const char	*s;
+	size_t		 len;
+	uint8_t		 tag;
+	int64_t		 t = r->received_us, first;
+
+	expire(ru, t);
+	tag = group_key(ru, b, r, &s, &len);
+	if ((g = group_get(ru, tag, s, len)) == NULL ||
+	    ring_push(g, ru->threshold, t) == -1) {
+		diag_rate(&a->nomem, "alert %s: out of memory, event not "
+		    "counted", ru->name);
+		return;
+	}
+	if (g != ru->newest) {
+		lru_unlink(ru, g);
+		lru_push(ru, g);
+	}
+	g->last_us = t;
+	if (g->n < ru->threshold || t - g->ring[g->head] > ru->window_us)
+		return;
+	first = g->ring[g->head];
+	g->n = g->head = 0;
+	if (t < g->quiet_until) {
+		bump(&ru->suppressed, 1);
+		return;
+	}
+	g->quiet_until = t + ru->suppress_us;
+	bump(&ru->fired, 1);
+	emit(a, ru, b, r, first, now_us);
+}
+
+static void
+flush(struct alerter *a)
+{
+	size_t	 off = 0;
+	ssize_t	 n;
+
+	if (a->out.oom) {
+		bump(&a->write_errors, 1);
+		diag_rate(&a->rate, "alerts: out of memory, alert lines lost");
+	} else if (a->fd == -1 && a->out.len > 0) {
+		bump(&a->write_errors, 1);
+		diag_rate(&a->rate, "alerts: %s is not open, alert lines lost",
+		    a->path ? a->path : "file");
+	} else {
+		while (off < a->out.len) {
+			n = write(a->fd, a->out.p + off, a->out.len - off);
+			if (n == -1 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				bump(&a->write_errors, 1);
+				diag_rate(&a->rate, "alerts: write %s: %s",
+				    a->path, strerror(n == 0 ? EIO : errno));
+				break;
+			}
+			off += (size_t)n;
+		}
+	}
+	a->out.len = 0;
+	a->out.oom = 0;
+}
+
+void
+alerter_process(struct alerter *a, struct lsbatch *b, int64_t now_us)
+{
+	struct logrec	*r;
+	uint32_t	 i, j;
+
+	for (i = 0; i < b->n; i++) {
+		r = &b->recs[i];
+		if ((r->flags & LR_DROP) || r->cls_id >= a->ncls)
+			continue;
+		for (j = a->cls_start[r->cls_id];
+		    j < a->cls_start[r->cls_id + 1]; j++)
+			count_event(a, &a->rules[a->order[j]], b, r, now_us);
+	}
+	if (a->out.len > 0 || a->out.oom)
+		flush(a);
+}
+
+/* The file. */
+
+static int
+open_file(const char *path)
+{
+	if (path == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	return open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW |
+	    O_CLOEXEC, 0640);
+}
+
+int
+alerter_open(struct alerter *a)
+{
+	int	 fd;
+
+	if ((fd = open_file(a->path)) == -1)
+		return -1;
+	if (a->fd != -1)
+		close(a->fd);
+	a->fd = fd;
+	return 0;
+}
+
+int
+alerter_reopen(struct alerter *a)
+{
+	return alerter_open(a);
+}
+
+/* Reload. */
+
+static void
+adopt_ring(struct group *g, uint32_t threshold)
+{
+	int64_t		*r;
+	uint32_t	 keep = g->n < threshold ? g->n : threshold, i, from;
+
+	if (g->n == 0) {
+		g->head = 0;	/* cap may exceed threshold: harmless */
+		return;
+	}
+	if ((r = calloc(keep, sizeof(*r))) == NULL) {
+		g->n = g->head = 0;	/* start counting afresh */
+		return;
+	}
+	/* The newest `keep` entries, oldest first. */
+	from = g->n - keep;
+	for (i = 0; i < keep; i++)
+		r[i] = g->ring[(g->head + from + i) % g->n];
+	free(g->ring);
+	g->ring = r;
+	g->cap = keep;
+	g->n = keep;
+	g->head = 0;
+}
+
+static void
+adopt_rule(struct rule *nw, struct rule *old)
+{
+	struct group	*g;
+	size_t		 i;
+
+	bump(&nw->fired, atomic_load(&old->fired));
+	bump(&nw->suppressed, atomic_load(&old->suppressed));
+	bump(&nw->evicted, atomic_load(&old->evicted));
+	if (strcmp(nw->cls, old->cls) != 0 || nw->gb != old->gb ||
+	    (nw->gb == GB_FIELD && strcmp(nw->gbkey, old->gbkey) != 0))
+		return;		/* the groups would mean something else */
+	while ((g = old->oldest) != NULL) {
+		lru_unlink(old, g);
+		old->ngroups--;
+		if (nw->ngroups >= nw->nbuckets && table_grow(nw) == -1) {
+			free(g->ring);
+			free(g);
+			continue;
+		}
+		if (nw->ngroups >= nw->max_groups) {
+			group_remove(nw, nw->oldest);
+			bump(&nw->evicted, 1);
+		}
+		if (nw->threshold != old->threshold)
+			adopt_ring(g, nw->threshold);
+		group_link(nw, g);
+	}
+	for (i = 0; i < old->nbuckets; i++)
+		old->tab[i] = NULL;
+	old->ngroups = 0;
+}
+
+void
+alerter_adopt(struct alerter *nw, struct alerter *old)
+{
+	size_t	 i, j;
+
+	if (nw == NULL || old == NULL)
+		return;
+	bump(&nw->write_errors, atomic_load(&old->write_errors));
+	for (i = 0; i < nw->nrules; i++)
+		for (j = 0; j < old->nrules; j++)
+			if (strcmp(nw->rules[i].name, old->rules[j].name) == 0)
+				adopt_rule(&nw->rules[i], &old->rules[j]);
+}
+
+/* Loading: the keys of each rule are read in alert_config.c. */
+
+/* Rule ids grouped by class id, so an event visits only its rules. */
+static int
+index_rules(struct alerter *a)
+{
+	size_t	 i, c, k = 0;
+
+	if ((a->cls_start = calloc(a->ncls + 1, sizeof(uint32_t))) == NULL ||
+	    (a->order = calloc(a->nrules + 1, sizeof(uint32_t))) == NULL)
+		return -1;
+	for (c = 0; c < a->ncls; c++) {
+		a->cls_start[c] = (uint32_t)k;
+		for (i = 0; i < a->nrules; i++)
+			if ((size_t)a->rules[i].cls_id == c)
+				a->order[k++] = (uint32_t)i;
+	}
+	a->cls_start[a->ncls] = (uint32_t)k;
+	return 0;
+}
+
+struct alerter *
+alerter_new(struct config *cf, const struct classifier *cl)
+{
+	struct alerter	*a;
+	size_t		 i, n = 0;
+	int		 bad = 0, rc;
+
+	seed_init();
+	for (i = 0; i < cf->nsects; i++)
+		n += strcmp(cf->sects[i].kind, "alert") == 0;
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return NULL;
+	a->fd = -1;
+	a->format = cf->alerts_format;
+	a->ncls = cl != NULL ? classifier_count(cl) : 1;
+	if ((cf->alerts_path != NULL &&
+	    (a->path = strdup(cf->alerts_path)) == NULL) ||
+	    (a->rules = calloc(n + 1, sizeof(*a->rules))) == NULL)
+		goto fail;
+	for (i = 0; i < cf->nsects; i++) {
+		if (strcmp(cf->sects[i].kind, "alert") != 0)
+			continue;
+		rc = alerter_conf_rule(cf, cl, a->rules, a->nrules++,
+		    &cf->sects[i]);
+		if (rc == -2)
+			goto fail;
+		if (rc == -1)
+			bad = 1;
+	}
+	if (bad || index_rules(a) == -1)
+		goto fail;
+	return a;
+fail:
+	alerter_free(a);
+	return NULL;
+}
+
+void
+alerter_free(struct alerter *a)
+{
+	struct rule	*ru;
+	size_t		 i;
+
+	if (a == NULL)
+		return;
+	for (i = 0; i < a->nrules; i++) {
+		ru = &a->rules[i];
+		while (ru->oldest != NULL)
+			group_remove(ru, ru->oldest);
+		free(ru->tab);
+		free(ru->name);
+		free(ru->cls);
+		free(ru->gbkey);
+	}
+	if (a->fd != -1)
+		close(a->fd);
+	free(a->rules);
+	free(a->order);
+	free(a->cls_start);
+	free(a->path);
+	free(a->out.p);
+	free(a);
+}
+
+size_t
+alerter_count(const struct alerter *a)
+{
+	return a->nrules;
+}
+
+const char *
+alerter_name(const struct alerter *a, size_t i)
+{
+	return i < a->nrules ? a->rules[i].name : NULL;
+}
+
+uint64_t
+alerter_fired(const struct alerter *a, size_t i)
+{
+	return i < a->nrules ? atomic_load_explicit(&a->rules[i].fired,
+	    memory_order_relaxed) : 0;
+}
+
+uint64_t
+alerter_suppressed(const struct alerter *a, size_t i)
+{
+	return i < a->nrules ? atomic_load_explicit(&a->rules[i].suppressed,
+	    memory_order_relaxed) : 0;
+}
+
+uint64_t
+alerter_evicted(const struct alerter *a, size_t i)
+{
+	return i < a->nrules ? atomic_load_explicit(&a->rules[i].evicted,
+	    memory_order_relaxed) : 0;
+}
+
+uint64_t
+alerter_write_errors(const struct alerter *a)
+{
+	return atomic_load_explicit(&a->write_errors, memory_order_relaxed);
+}

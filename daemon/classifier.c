@@ -1,0 +1,670 @@
+/*
+ * classifier.c: [class NAME] rules, checked in file order, first match wins.
+ * Each rule is reduced at load to a 64-bit mask over the event's small enums
+ * (one AND per rule), then exact strings, then PCRE2 regexes compiled once
+ * with JIT.  Rules that require an exact app are indexed by app, so an event
+ * only visits the rules that could match it.  No allocation per event.
+ */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "classifier.h"
+#include "config.h"
+#include "logrec.h"
+
+/*
+ * The signature of an event: one bit set in each of five bit ranges.  A rule
+ * holds the set of allowed bits per range; it passes iff (mask & sig) == sig.
+ * Index 0 of severity and facility is "absent".
+ */
+#define SIG_SEV		0		/* 9 bits: absent, 0..7 */
+#define SIG_FAC		9		/* 25 bits: absent, 0..23 */
+#define SIG_FMT		34		/* LRF__COUNT bits */
+#define SIG_TR		39		/* LRT__COUNT bits */
+#define SIG_ST		41		/* LRS__COUNT bits */
+#define SIG_ALL		((1ULL << 46) - 1)
+#define RANGE(at, n)	((((1ULL << (n)) - 1)) << (at))
+
+#define MATCH_LIMIT	1000000		/* bounds a pathological regex */
+
+enum ckind {
+	CK_HOST,
+	CK_APP,
+	CK_MSGID,
+	CK_FIELD,
+	CK_MESSAGE
+};
+
+/* A condition on a string: exact bytes or a regex. */
+struct scond {
+	int		 kind;		/* enum ckind */
+	int		 cost;		/* checked in ascending order */
+	char		*name;		/* CK_FIELD: the field name */
+	size_t		 namelen;
+	char		*val;		/* exact value, or NULL for re */
+	size_t		 vlen;
+	pcre2_code	*re;
+	int		 jit;		/* re was JIT-compiled */
+};
+
+struct rule {
+	char		*name;
+	uint64_t	 mask;
+	struct scond	*sc;
+	size_t		 nsc;
+	char		*app;		/* exact app, for the index */
+	size_t		 applen;
+};
+
+/* App index: exact app value to the rules (ascending ids) requiring it. */
+struct appent {
+	char		*app;
+	size_t		 len;
+	uint16_t	*ids;
+	size_t		 nids;
+	uint16_t	 id0;		/* while building: the rule's id */
+};
+
+struct classifier {
+	struct rule		*rules;		/* [0] is "other" */
+	size_t			 nrules;
+	_Atomic uint64_t	*hits;
+	uint16_t		*free_ids;	/* rules without an exact app */
+	size_t			 nfree;
+	struct appent		*apps;		/* sorted by app */
+	size_t			 napps;
+	uint16_t		*idstore;	/* the ids of apps[] */
+	pcre2_match_data	*md;
+	pcre2_match_context	*mctx;
+	pcre2_jit_stack		*jstack;
+};
+
+static const char *const keynames[] = {
+	"message", "host", "app", "facility", "msgid", "format", "transport",
+	"stream", "severity", NULL
+};
+
+static uint64_t
+sig_of(const struct logrec *r)
+{
+	unsigned	 sev, fac, fmt, tr, st;
+
+	sev = r->severity >= 0 && r->severity <= 7 ? r->severity + 1 : 0;
+	fac = r->facility >= 0 && r->facility <= 23 ? r->facility + 1 : 0;
+	fmt = r->format < LRF__COUNT ? r->format : LRF_PLAIN;
+	tr = r->transport < LRT__COUNT ? r->transport : LRT_TCP;
+	st = r->stream < LRS__COUNT ? r->stream : LRS_OK;
+	return (1ULL << (SIG_SEV + sev)) | (1ULL << (SIG_FAC + fac)) |
+	    (1ULL << (SIG_FMT + fmt)) | (1ULL << (SIG_TR + tr)) |
+	    (1ULL << (SIG_ST + st));
+}
+
+static int
+field_named(const struct lsbatch *b, const struct lsfield *f,
+    const char *name, size_t nlen)
+{
+	const char	*k = LS_PTR(b, f->key);
+
+	if (f->key.len == nlen && memcmp(k, name, nlen) == 0)
+		return 1;
+	if (f->type != LSFT_SD || f->key.len == 0 ||
+	    f->sdid.len + 1 + f->key.len != nlen)
+		return 0;
+	return memcmp(LS_PTR(b, f->sdid), name, f->sdid.len) == 0 &&
+	    name[f->sdid.len] == '.' &&
+	    memcmp(name + f->sdid.len + 1, k, f->key.len) == 0;
+}
+
+const struct lsfield *
+classifier_field(const struct lsbatch *b, const struct logrec *r,
+    const char *name, size_t namelen)
+{
+	const struct lsfield	*f, *end;
+
+	f = b->fields + r->field_first;
+	for (end = f + r->field_count; f < end; f++)
+		if (field_named(b, f, name, namelen))
+			return f;
+	return NULL;
+}
+
+static int
+re_match(const struct classifier *cl, const struct scond *c, const char *s,
+    size_t len)
+{
+	int	 rc;
+
+	if (c->jit)
+		rc = pcre2_jit_match(c->re, (PCRE2_SPTR)s, len, 0, 0, cl->md,
+		    cl->mctx);
+	else
+		rc = pcre2_match(c->re, (PCRE2_SPTR)s, len, 0, 0, cl->md,
+		    cl->mctx);
+	return rc >= 0;
+}
+
+static int
+str_match(const struct classifier *cl, const struct scond *c, const char *s,
+    size_t len)
+{
+	if (c->val != NULL)
+		return len == c->vlen && memcmp(s, c->val, len) == 0;
+	return re_match(cl, c, s, len);
+}
+
+static int
+field_match(const struct classifier *cl, const struct scond *c,
+    const struct lsbatch *b, const struct logrec *r)
+{
+	const struct lsfield	*f, *end;
+
+	f = b->fields + r->field_first;
+	for (end = f + r->field_count; f < end; f++)
+		if (field_named(b, f, c->name, c->namelen) &&
+		    (f->type != LSFT_SD || f->key.len > 0) &&
+		    str_match(cl, c, LS_PTR(b, f->val), f->val.len))
+			return 1;
+	return 0;
+}
+
+static int
+cond_match(const struct classifier *cl, const struct scond *c,
+    const struct lsbatch *b, const struct logrec *r)
+{
+	struct lsslice	 s;
+
+	switch (c->kind) {
+	case CK_HOST:
+		s = r->host;
+		break;
+	case CK_APP:
+		s = r->app;
+		break;
+	case CK_MSGID:
+		s = r->msgid;
+		break;
+	case CK_MESSAGE:
+		s = r->message;
+		break;
+	default:
+		return field_match(cl, c, b, r);
+	}
+	if (s.len == 0)
+		return 0;
+	return str_match(cl, c, LS_PTR(b, s), s.len);
+}
+
+static int
+rule_match(const struct classifier *cl, const struct rule *ru,
+    const struct lsbatch *b, const struct logrec *r, uint64_t sig)
+{
+	size_t	 i;
+
+	if ((ru->mask & sig) != sig)
+		return 0;
+	for (i = 0; i < ru->nsc; i++)
+		if (!cond_match(cl, &ru->sc[i], b, r))
+			return 0;
+	return 1;
+}
+
+static const struct appent *
+app_find(const struct classifier *cl, const char *s, size_t len)
+{
+	size_t	 lo = 0, hi = cl->napps, mid;
+	int	 c;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		c = memcmp(cl->apps[mid].app, s, len < cl->apps[mid].len ?
+		    len : cl->apps[mid].len);
+		if (c == 0)
+			c = (cl->apps[mid].len > len) - (cl->apps[mid].len < len);
+		if (c == 0)
+			return &cl->apps[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* The first matching rule id: a merge of the app's rules and the rest. */
+static size_t
+classify(const struct classifier *cl, const struct lsbatch *b,
+    const struct logrec *r)
+{
+	const struct appent	*a = NULL;
+	uint64_t		 sig = sig_of(r);
+	size_t			 i = 0, j = 0, id;
+
+	if (cl->napps > 0 && r->app.len > 0)
+		a = app_find(cl, LS_PTR(b, r->app), r->app.len);
+	for (;;) {
+		if (a != NULL && j < a->nids &&
+		    (i >= cl->nfree || a->ids[j] < cl->free_ids[i]))
+			id = a->ids[j++];
+		else if (i < cl->nfree)
+			id = cl->free_ids[i++];
+		else
+			return 0;
+		if (rule_match(cl, &cl->rules[id], b, r, sig))
+			return id;
+	}
+}
+
+void
+classifier_process(struct classifier *cl, struct lsbatch *b)
+{
+	struct logrec	*r;
+	uint32_t	 i;
+	size_t		 id;
+
+	for (i = 0; i < b->n; i++) {
+		r = &b->recs[i];
+		if (r->flags & LR_DROP)
+			continue;
+		id = classify(cl, b, r);
+		r->cls_id = (uint16_t)id;
+		r->cls = cl->rules[id].name;
+		/* One writer: a plain load and store, no locked add. */
+		atomic_store_explicit(&cl->hits[id], atomic_load_explicit(
+		    &cl->hits[id], memory_order_relaxed) + 1,
+		    memory_order_relaxed);
+	}
+}
+
+size_t
+classifier_count(const struct classifier *cl)
+{
+	return cl->nrules;
+}
+
+const char *
+classifier_name(const struct classifier *cl, size_t id)
+{
+	return id < cl->nrules ? cl->rules[id].name : NULL;
+}
+
+int
+classifier_lookup(const struct classifier *cl, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < cl->nrules; i++)
+		if (strcmp(cl->rules[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+uint64_t
+classifier_hits(const struct classifier *cl, size_t id)
+{
+	if (id >= cl->nrules)
+		return 0;
+	return atomic_load_explicit(&cl->hits[id], memory_order_relaxed);
+}
+
+/* Loading. */
+
+static void
+rule_clear(struct rule *ru)
+{
+	size_t	 i;
+
+	for (i = 0; i < ru->nsc; i++) {
+		free(ru->sc[i].name);
+		free(ru->sc[i].val);
+		pcre2_code_free(ru->sc[i].re);
+	}
+	free(ru->sc);
+	free(ru->name);
+}
+
+void
+classifier_free(struct classifier *cl)
+{
+	size_t	 i;
+
+	if (cl == NULL)
+		return;
+	for (i = 0; i < cl->nrules; i++)
+		rule_clear(&cl->rules[i]);
+	free(cl->idstore);
+	free(cl->apps);
+	free(cl->free_ids);
+	free(cl->rules);
+	free(cl->hits);
+	pcre2_match_data_free(cl->md);
+	pcre2_match_context_free(cl->mctx);
+	pcre2_jit_stack_free(cl->jstack);
+	free(cl);
+}
+
+/* A regex, compiled and JIT-compiled; 0, or -1 with the error recorded. */
+static int
+compile_re(struct config *cf, int line, const char *cls, const char *key,
+    const char *pat, struct scond *c)
+{
+	PCRE2_UCHAR	 msg[256];
+	PCRE2_SIZE	 off;
+	int		 err;
+
+	c->re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
+	    PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &err, &off, NULL);
+	if (c->re == NULL) {
+		pcre2_get_error_message(err, msg, sizeof(msg));
+		config_error(cf, line, "[class %s] %s: bad regex: %s at "
+		    "offset %zu", cls, key, (char *)msg, (size_t)off);
+		return -1;
+	}
+	c->jit = pcre2_jit_compile(c->re, PCRE2_JIT_COMPLETE) == 0;
+	return 0;
+}
+
+/* A string condition; "~ re" is a regex except for message (always). */
+static int
+add_scond(struct config *cf, struct rule *ru, const char *cls,
+    const struct conf_kv *kv, int kind)
+{
+	struct scond	*c;
+	const char	*v = kv->val;
+	int		 re = kind == CK_MESSAGE;
+
+	if ((c = reallocarray(ru->sc, ru->nsc + 1, sizeof(*c))) == NULL)
+		return -1;
+	ru->sc = c;
+	c = &ru->sc[ru->nsc++];
+	memset(c, 0, sizeof(*c));
+	c->kind = kind;
+	if (*v == '~') {
+		re = 1;
+		v += 1 + strspn(v + 1, " \t");
+	}
+	if (kind == CK_FIELD) {
+		c->name = strdup(kv->key + 6);
+		c->namelen = strlen(kv->key + 6);
+		if (c->name == NULL)
+			return -1;
+	}
+	c->cost = kind == CK_FIELD ? 1 : 0;
+	if (re) {
+		c->cost += 2 + (kind == CK_FIELD);
+		return compile_re(cf, kv->line, cls, kv->key, v, c);
+	}
+	if (*v == '\0' && kind != CK_FIELD) {
+		config_error(cf, kv->line, "[class %s] %s: empty value never "
+		    "matches", cls, kv->key);
+		return -1;
+	}
+	c->vlen = strlen(v);
+	return (c->val = strdup(v)) == NULL ? -1 : 0;
+}
+
+/* "<= warning", "=3", "err": the set of matching severities. */
+static int
+sev_mask(const char *v, uint64_t *mask)
+{
+	int	 op = 0, lt = 0, eq = 1, gt = 0, n, s;
+
+	v += strspn(v, " \t");
+	if (v[0] == '<' || v[0] == '>') {
+		lt = v[0] == '<';
+		gt = v[0] == '>';
+		eq = v[1] == '=';
+		op = 1 + eq;
+	} else if (v[0] == '=')
+		op = 1 + (v[1] == '=');
+	v += op;
+	v += strspn(v, " \t");
+	if ((n = lr_severity_parse(v, strlen(v))) == -1)
+		return -1;
+	*mask = 0;
+	for (s = 0; s <= 7; s++)
+		if ((lt && s < n) || (gt && s > n) || (eq && s == n))
+			*mask |= 1ULL << (SIG_SEV + 1 + s);
+	return 0;
+}
+
+/* An enum condition narrows one range of the rule's mask. */
+static int
+enum_cond(struct rule *ru, const struct conf_kv *kv)
+{
+	const char	*v = kv->val;
+	size_t		 len = strlen(v);
+	uint64_t	 m;
+	int		 n;
+
+	if (strcmp(kv->key, "severity") == 0) {
+		if (sev_mask(v, &m) == -1)
+			return -1;
+		ru->mask = (ru->mask & ~RANGE(SIG_SEV, 9)) | m;
+		return 0;
+	}
+	if (strcmp(kv->key, "facility") == 0) {
+		if ((n = lr_facility_parse(v, len)) == -1)
+			return -1;
+		ru->mask = (ru->mask & ~RANGE(SIG_FAC, 25)) |
+		    1ULL << (SIG_FAC + 1 + n);
+	} else if (strcmp(kv->key, "format") == 0) {
+		if ((n = lr_format_parse(v, len)) == -1)
+			return -1;
+		ru->mask = (ru->mask & ~RANGE(SIG_FMT, LRF__COUNT)) |
+		    1ULL << (SIG_FMT + n);
+	} else if (strcmp(kv->key, "transport") == 0) {
+		if ((n = lr_transport_parse(v, len)) == -1)
+			return -1;
+		ru->mask = (ru->mask & ~RANGE(SIG_TR, LRT__COUNT)) |
+		    1ULL << (SIG_TR + n);
+	} else {
+		if ((n = lr_stream_parse(v, len)) == -1)
+			return -1;
+		ru->mask = (ru->mask & ~RANGE(SIG_ST, LRS__COUNT)) |
+		    1ULL << (SIG_ST + n);
+	}
+	return 0;
+}
+
+static int
+known_key(const char *k)
+{
+	size_t	 i;
+
+	if (strncmp(k, "field.", 6) == 0)
+		return k[6] != '\0';
+	for (i = 0; keynames[i] != NULL; i++)
+		if (strcmp(keynames[i], k) == 0)
+			return 1;
+	return 0;
+}
+
+/* One key of a class; 0, -1 for a config error, -2 on ENOMEM. */
+static int
+add_key(struct config *cf, struct rule *ru, const struct conf_sect *s,
+    size_t k)
+{
+	const struct conf_kv	*kv = &s->kv[k];
+	size_t			 i;
+
+	if (!known_key(kv->key)) {
+		config_error(cf, kv->line, "unknown key '%s' in [class %s]",
+		    kv->key, s->name);
+		return -1;
+	}
+	for (i = 0; i < k; i++)
+		if (strcmp(s->kv[i].key, kv->key) == 0) {
+			config_error(cf, kv->line, "[class %s] '%s' already "
+			    "set at line %d", s->name, kv->key, s->kv[i].line);
+			return -1;
+		}
+	if (strcmp(kv->key, "message") == 0)
+		return add_scond(cf, ru, s->name, kv, CK_MESSAGE);
+	if (strcmp(kv->key, "host") == 0)
+		return add_scond(cf, ru, s->name, kv, CK_HOST);
+	if (strcmp(kv->key, "app") == 0)
+		return add_scond(cf, ru, s->name, kv, CK_APP);
+	if (strcmp(kv->key, "msgid") == 0)
+		return add_scond(cf, ru, s->name, kv, CK_MSGID);
+	if (strncmp(kv->key, "field.", 6) == 0)
+		return add_scond(cf, ru, s->name, kv, CK_FIELD);
+	if (enum_cond(ru, kv) == -1) {
+		config_error(cf, kv->line, "[class %s] bad %s '%s'", s->name,
+		    kv->key, kv->val);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cond_cmp(const void *a, const void *b)
+{
+	const struct scond	*x = a, *y = b;
+
+	return x->cost - y->cost;
+}
+
+/* Name checks and the keys of one [class NAME]; 0 or -1. */
+static int
+add_rule(struct config *cf, struct classifier *cl, const struct conf_sect *s)
+{
+	struct rule	*ru;
+	size_t		 i;
+	int		 bad = 0;
+
+	if (strcmp(s->name, "other") == 0) {
+		config_error(cf, s->line, "[class other]: 'other' is reserved "
+		    "for events no class matches");
+		bad = 1;
+	}
+	for (i = 1; i < cl->nrules; i++)
+		if (strcmp(cl->rules[i].name, s->name) == 0) {
+			config_error(cf, s->line, "[class %s] defined twice",
+			    s->name);
+			bad = 1;
+		}
+	ru = &cl->rules[cl->nrules++];
+	ru->mask = SIG_ALL;
+	if ((ru->name = strdup(s->name)) == NULL)
+		return -1;
+	for (i = 0; i < s->nkv; i++)
+		if (add_key(cf, ru, s, i) != 0)
+			bad = 1;
+	if (ru->nsc > 1)
+		qsort(ru->sc, ru->nsc, sizeof(*ru->sc), cond_cmp);
+	for (i = 0; i < ru->nsc; i++)
+		if (ru->sc[i].kind == CK_APP && ru->sc[i].val != NULL) {
+			ru->app = ru->sc[i].val;
+			ru->applen = ru->sc[i].vlen;
+		}
+	return bad ? -1 : 0;
+}
+
+static int
+app_cmp(const void *a, const void *b)
+{
+	const struct appent	*x = a, *y = b;
+	size_t			 n = x->len < y->len ? x->len : y->len;
+	int			 c;
+
+	if ((c = memcmp(x->app, y->app, n)) != 0)
+		return c;
+	if (x->len != y->len)
+		return (x->len > y->len) - (x->len < y->len);
+	return (x->id0 > y->id0) - (x->id0 < y->id0);
+}
+
+/*
+ * Split the rules into the app index and the rest, both in id order: sort
+ * one entry per indexed rule by (app, id), then merge runs of equal apps.
+ */
+static int
+build_index(struct classifier *cl)
+{
+	struct appent	*a;
+	uint16_t	*ids;
+	size_t		 id, i, n = 0;
+
+	if ((cl->free_ids = calloc(cl->nrules, sizeof(uint16_t))) == NULL ||
+	    (cl->idstore = ids = calloc(cl->nrules, sizeof(uint16_t))) ==
+	    NULL || (cl->apps = calloc(cl->nrules, sizeof(*cl->apps))) == NULL)
+		return -1;
+	for (id = 1; id < cl->nrules; id++) {
+		if (cl->rules[id].app == NULL) {
+			cl->free_ids[cl->nfree++] = (uint16_t)id;
+			continue;
+		}
+		a = &cl->apps[n];
+		a->app = cl->rules[id].app;
+		a->len = cl->rules[id].applen;
+		a->id0 = (uint16_t)id;
+		n++;
+	}
+	qsort(cl->apps, n, sizeof(*cl->apps), app_cmp);
+	for (i = 0; i < n; i++) {
+		ids[i] = cl->apps[i].id0;
+		cl->apps[i].ids = &ids[i];
+		cl->apps[i].nids = 1;
+	}
+	for (i = 0; i < n; i++) {
+		a = &cl->apps[cl->napps];
+		if (cl->napps > 0 && a[-1].len == cl->apps[i].len &&
+		    memcmp(a[-1].app, cl->apps[i].app, a[-1].len) == 0) {
+			a[-1].nids++;
+			continue;
+		}
+		*a = cl->apps[i];
+		cl->napps++;
+	}
+	return 0;
+}
+
+static int
+match_setup(struct classifier *cl)
+{
+	if ((cl->md = pcre2_match_data_create(1, NULL)) == NULL ||
+	    (cl->mctx = pcre2_match_context_create(NULL)) == NULL ||
+	    (cl->jstack = pcre2_jit_stack_create(32 * 1024, 1024 * 1024,
+	    NULL)) == NULL)
+		return -1;
+	pcre2_jit_stack_assign(cl->mctx, NULL, cl->jstack);
+	pcre2_set_match_limit(cl->mctx, MATCH_LIMIT);
+	return 0;
+}
+
+struct classifier *
+classifier_new(struct config *cf)
+{
+	struct classifier	*cl;
+	size_t			 i, n = 1;
+	int			 bad = 0;
+
+	for (i = 0; i < cf->nsects; i++)
+		n += strcmp(cf->sects[i].kind, "class") == 0;
+	if ((cl = calloc(1, sizeof(*cl))) == NULL ||
+	    (cl->rules = calloc(n, sizeof(*cl->rules))) == NULL ||
+	    (cl->hits = calloc(n, sizeof(*cl->hits))) == NULL ||
+	    (cl->rules[0].name = strdup("other")) == NULL)
+		goto fail;
+	cl->rules[0].mask = SIG_ALL;
+	cl->nrules = 1;
+	if (n - 1 > CLASSIFIER_MAX) {
+		config_error(cf, 0, "%zu classes: at most %d", n - 1,
+		    CLASSIFIER_MAX);
+		goto fail;
+	}
+	for (i = 0; i < cf->nsects; i++)
+		if (strcmp(cf->sects[i].kind, "class") == 0 &&
+		    add_rule(cf, cl, &cf->sects[i]) == -1)
+			bad = 1;
+	if (bad || build_index(cl) == -1 || match_setup(cl) == -1)
+		goto fail;
+	return cl;
+fail:
+	classifier_free(cl);
+	return NULL;
+}
