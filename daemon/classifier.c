@@ -30,6 +30,15 @@
 #define RANGE(at, n)	((((1ULL << (n)) - 1)) << (at))
 
 #define MATCH_LIMIT	1000000		/* bounds a pathological regex */
+#define PRE_MIN		4		/* message regexes worth a prefilter */
+
+/* What one event's checks share: the prefilter's verdict is computed once. */
+struct ev {
+	const struct lsbatch	*b;
+	const struct logrec	*r;
+	uint64_t		 sig;
+	int			 pre;		/* 0 unknown, 1 none match, 2 maybe */
+};
 
 enum ckind {
 	CK_HOST,
@@ -49,6 +58,8 @@ struct scond {
 	size_t		 vlen;
 	pcre2_code	*re;
 	int		 jit;		/* re was JIT-compiled */
+	char		*pat;		/* CK_MESSAGE: the regex as written */
+	int		 covered;	/* part of the prefilter */
 };
 
 struct rule {
@@ -78,6 +89,8 @@ struct classifier {
 	struct appent		*apps;		/* sorted by app */
 	size_t			 napps;
 	uint16_t		*idstore;	/* the ids of apps[] */
+	pcre2_code		*pre;		/* prefilter, or NULL */
+	int			 prejit;
 	pcre2_match_data	*md;
 	pcre2_match_context	*mctx;
 	pcre2_jit_stack		*jstack;
@@ -133,18 +146,20 @@ classifier_field(const struct lsbatch *b, const struct logrec *r,
 }
 
 static int
+run_re(const struct classifier *cl, const pcre2_code *re, int jit,
+    const char *s, size_t len)
+{
+	if (jit)
+		return pcre2_jit_match(re, (PCRE2_SPTR)s, len, 0, 0, cl->md,
+		    cl->mctx);
+	return pcre2_match(re, (PCRE2_SPTR)s, len, 0, 0, cl->md, cl->mctx);
+}
+
+static int
 re_match(const struct classifier *cl, const struct scond *c, const char *s,
     size_t len)
 {
-	int	 rc;
-
-	if (c->jit)
-		rc = pcre2_jit_match(c->re, (PCRE2_SPTR)s, len, 0, 0, cl->md,
-		    cl->mctx);
-	else
-		rc = pcre2_match(c->re, (PCRE2_SPTR)s, len, 0, 0, cl->md,
-		    cl->mctx);
-	return rc >= 0;
+	return run_re(cl, c->re, c->jit, s, len) >= 0;
 }
 
 static int
@@ -173,9 +188,11 @@ field_match(const struct classifier *cl, const struct scond *c,
 
 static int
 cond_match(const struct classifier *cl, const struct scond *c,
-    const struct lsbatch *b, const struct logrec *r)
+    struct ev *ev)
 {
-	struct lsslice	 s;
+	const struct lsbatch	*b = ev->b;
+	const struct logrec	*r = ev->r;
+	struct lsslice		 s;
 
 	switch (c->kind) {
 	case CK_HOST:
@@ -195,19 +212,25 @@ cond_match(const struct classifier *cl, const struct scond *c,
 	}
 	if (s.len == 0)
 		return 0;
+	if (c->covered) {
+		if (ev->pre == 0)
+			ev->pre = run_re(cl, cl->pre, cl->prejit, LS_PTR(b, s),
+			    s.len) == PCRE2_ERROR_NOMATCH ? 1 : 2;
+		if (ev->pre == 1)
+			return 0;
+	}
 	return str_match(cl, c, LS_PTR(b, s), s.len);
 }
 
 static int
-rule_match(const struct classifier *cl, const struct rule *ru,
-    const struct lsbatch *b, const struct logrec *r, uint64_t sig)
+rule_match(const struct classifier *cl, const struct rule *ru, struct ev *ev)
 {
 	size_t	 i;
 
-	if ((ru->mask & sig) != sig)
+	if ((ru->mask & ev->sig) != ev->sig)
 		return 0;
 	for (i = 0; i < ru->nsc; i++)
-		if (!cond_match(cl, &ru->sc[i], b, r))
+		if (!cond_match(cl, &ru->sc[i], ev))
 			return 0;
 	return 1;
 }
@@ -240,7 +263,7 @@ classify(const struct classifier *cl, const struct lsbatch *b,
     const struct logrec *r)
 {
 	const struct appent	*a = NULL;
-	uint64_t		 sig = sig_of(r);
+	struct ev		 ev = { b, r, sig_of(r), 0 };
 	size_t			 i = 0, j = 0, id;
 
 	if (cl->napps > 0 && r->app.len > 0)
@@ -253,7 +276,7 @@ classify(const struct classifier *cl, const struct lsbatch *b,
 			id = cl->free_ids[i++];
 		else
 			return 0;
-		if (rule_match(cl, &cl->rules[id], b, r, sig))
+		if (rule_match(cl, &cl->rules[id], &ev))
 			return id;
 	}
 }
@@ -320,6 +343,7 @@ rule_clear(struct rule *ru)
 	for (i = 0; i < ru->nsc; i++) {
 		free(ru->sc[i].name);
 		free(ru->sc[i].val);
+		free(ru->sc[i].pat);
 		pcre2_code_free(ru->sc[i].re);
 	}
 	free(ru->sc);
@@ -340,6 +364,7 @@ classifier_free(struct classifier *cl)
 	free(cl->free_ids);
 	free(cl->rules);
 	free(cl->hits);
+	pcre2_code_free(cl->pre);
 	pcre2_match_data_free(cl->md);
 	pcre2_match_context_free(cl->mctx);
 	pcre2_jit_stack_free(cl->jstack);
@@ -364,6 +389,8 @@ compile_re(struct config *cf, int line, const char *cls, const char *key,
 		return -1;
 	}
 	c->jit = pcre2_jit_compile(c->re, PCRE2_JIT_COMPLETE) == 0;
+	if (c->kind == CK_MESSAGE && (c->pat = strdup(pat)) == NULL)
+		return -1;
 	return 0;
 }
 
@@ -381,7 +408,7 @@ add_scond(struct config *cf, struct rule *ru, const char *cls,
 	ru->sc = c;
 	c = &ru->sc[ru->nsc++];
 	memset(c, 0, sizeof(*c));
-	c->kind = kind;
+	c->kind = kind;	/* compile_re reads it */
 	if (*v == '~') {
 		re = 1;
 		v += 1 + strspn(v + 1, " \t");
@@ -623,6 +650,90 @@ build_index(struct classifier *cl)
 	return 0;
 }
 
+/*
+ * Whether a regex means the same inside "(?:...)|(?:...)": no group
+ * numbers or names to shift, no recursion, verbs, \Q quoting or comment
+ * that could reach past its end.  Conservative: when in doubt, leave out.
+ */
+static int
+combinable(const struct scond *c)
+{
+	static const char *const bad[] = {
+		"(*", "(?R", "(?&", "(?P>", "(?(", "(?+", "(?-", "\\g", "\\Q",
+		"\\k", NULL
+	};
+	uint32_t	 n;
+	size_t		 i;
+	const char	*p;
+
+	if (pcre2_pattern_info(c->re, PCRE2_INFO_BACKREFMAX, &n) != 0 ||
+	    n != 0 || pcre2_pattern_info(c->re, PCRE2_INFO_NAMECOUNT, &n) !=
+	    0 || n != 0)
+		return 0;
+	for (i = 0; bad[i] != NULL; i++)
+		if (strstr(c->pat, bad[i]) != NULL)
+			return 0;
+	for (p = c->pat; (p = strstr(p, "(?")) != NULL; p += 2)
+		if (p[2] >= '0' && p[2] <= '9')
+			return 0;
+	return strchr(c->pat, '#') == NULL || strstr(c->pat, "(?") == NULL;
+}
+
+/*
+ * With many message regexes, one alternation of them all runs first: when
+ * it finds nothing, no covered regex can match, and an event of class
+ * "other" costs one scan instead of one per rule.
+ */
+static int
+build_prefilter(struct classifier *cl)
+{
+	struct scond	*c;
+	char		*alt = NULL;
+	size_t		 i, k, len = 0, n = 0, at;
+	int		 err;
+	PCRE2_SIZE	 off;
+
+	for (i = 1; i < cl->nrules; i++)
+		for (k = 0; k < cl->rules[i].nsc; k++) {
+			c = &cl->rules[i].sc[k];
+			if (c->pat != NULL && (c->covered = combinable(c))) {
+				len += strlen(c->pat) + 5;
+				n++;
+			}
+		}
+	if (n >= PRE_MIN && (alt = malloc(len + 1)) != NULL) {
+		for (at = 0, i = 1; i < cl->nrules; i++)
+			for (k = 0; k < cl->rules[i].nsc; k++) {
+				c = &cl->rules[i].sc[k];
+				if (!c->covered)
+					continue;
+				if (at > 0)
+					alt[at++] = '|';
+				memcpy(alt + at, "(?:", 3);
+				at += 3;
+				memcpy(alt + at, c->pat, strlen(c->pat));
+				at += strlen(c->pat);
+				alt[at++] = ')';
+			}
+		cl->pre = pcre2_compile((PCRE2_SPTR)alt, at,
+		    PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &err, &off, NULL);
+		free(alt);
+	}
+	if (cl->pre != NULL && pcre2_jit_compile(cl->pre,
+	    PCRE2_JIT_COMPLETE) != 0) {
+		pcre2_code_free(cl->pre);	/* not worth it uncompiled */
+		cl->pre = NULL;
+	}
+	if (cl->pre == NULL) {
+		for (i = 1; i < cl->nrules; i++)
+			for (k = 0; k < cl->rules[i].nsc; k++)
+				cl->rules[i].sc[k].covered = 0;
+		return 0;
+	}
+	cl->prejit = 1;
+	return 0;
+}
+
 static int
 match_setup(struct classifier *cl)
 {
@@ -661,7 +772,8 @@ classifier_new(struct config *cf)
 		if (strcmp(cf->sects[i].kind, "class") == 0 &&
 		    add_rule(cf, cl, &cf->sects[i]) == -1)
 			bad = 1;
-	if (bad || build_index(cl) == -1 || match_setup(cl) == -1)
+	if (bad || build_index(cl) == -1 || build_prefilter(cl) == -1 ||
+	    match_setup(cl) == -1)
 		goto fail;
 	return cl;
 fail:

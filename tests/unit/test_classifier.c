@@ -544,6 +544,62 @@ test_many_classes(void **state)
 	lsbatch_free(b);
 }
 
+/*
+ * With enough message regexes a combined prefilter runs first; patterns
+ * that would change meaning inside it (backrefs and recursion by number,
+ * (?x) comments, \Q quoting) are left out of it and decide on their own.
+ * Each hazard follows a pattern with a group, so that inside the
+ * alternation its group numbers would point elsewhere.
+ */
+static void
+test_prefilter(void **state)
+{
+	static const struct {
+		const char	*re;
+		const char	*msg;
+	} hazard[] = {
+		{ "(ab)\\1", "xxababyy" },
+		{ "^(\\((?1)*\\))$", "(())" },
+		{ "^(\\((?-1)*\\))$", "(())" },
+		{ "(?x)  x y  # z", "xy" },
+		{ "\\Q(*", "a(*b" },
+		{ "(?<n>c)\\k<n>", "cc" },
+	};
+	struct config		*cf;
+	struct classifier	*cl;
+	struct lsbatch		*b;
+	char			 text[512];
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(hazard) / sizeof(hazard[0]); i++) {
+		snprintf(text, sizeof(text),
+		    "[class p0]\nmessage = ^(o)ne$\n"
+		    "[class hz]\nmessage = %s\n"
+		    "[class p2]\nmessage = (?i)TWO\n"
+		    "[class p3]\nmessage = three|3\n"
+		    "[class p4]\nmessage = fo+ur\n"
+		    "[class p5]\nmessage = ^\\d+$\n", hazard[i].re);
+		cf = mkconf(text);
+		assert_non_null(cl = classifier_new(cf));
+		b = batch(8);
+		rec(b, NULL, NULL, hazard[i].msg);
+		rec(b, NULL, NULL, "one");
+		rec(b, NULL, NULL, "a two b");
+		rec(b, NULL, NULL, "33");
+		rec(b, NULL, NULL, "none of them");
+		classifier_process(cl, b);
+		assert_string_equal(b->recs[0].cls, "hz");
+		assert_string_equal(b->recs[1].cls, "p0");
+		assert_string_equal(b->recs[2].cls, "p2");
+		assert_string_equal(b->recs[3].cls, "p3");
+		assert_string_equal(b->recs[4].cls, "other");
+		classifier_free(cl);
+		config_free(cf);
+		lsbatch_free(b);
+	}
+}
+
 int
 main(void)
 {
@@ -558,6 +614,7 @@ main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_all_errors),
 		cmocka_unit_test(test_many_classes),
+		cmocka_unit_test(test_prefilter),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
