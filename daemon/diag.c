@@ -1,0 +1,133 @@
+/*
+ * diag.c: diagnostics to stderr, one line each.  Under systemd (JOURNAL_STREAM
+ * set) lines carry "<N>" priority prefixes that journald understands;
+ * otherwise they are prefixed with the program name.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "diag.h"
+
+#define RATE_MS		10000
+
+struct counters	 counters;
+
+static int	 verbose;
+static int	 journal;
+
+static const char *const drop_names[] = {
+	"queue_full", "kernel", "acl", "storage"
+};
+
+const char *
+diag_drop_name(int r)
+{
+	if (r < 0 || r >= DROP__COUNT)
+		return "unknown";
+	return drop_names[r];
+}
+
+void
+diag_init(int v)
+{
+	verbose = v;
+	journal = getenv("JOURNAL_STREAM") != NULL;
+}
+
+static void
+vlog(int prio, const char *fmt, va_list ap)
+{
+	char	 buf[2048];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (journal)
+		fprintf(stderr, "<%d>%s\n", prio, buf);
+	else
+		fprintf(stderr, "logstreamd: %s\n", buf);
+}
+
+void
+diag_err(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog(3, fmt, ap);
+	va_end(ap);
+}
+
+void
+diag_warn(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog(4, fmt, ap);
+	va_end(ap);
+}
+
+void
+diag_info(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog(6, fmt, ap);
+	va_end(ap);
+}
+
+void
+diag_debug(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (!verbose)
+		return;
+	va_start(ap, fmt);
+	vlog(7, fmt, ap);
+	va_end(ap);
+}
+
+void
+diag_rate(struct diag_rate *r, const char *fmt, ...)
+{
+	char		 buf[1536];
+	va_list		 ap;
+	int64_t		 now = diag_now_us() / 1000;
+
+	if (r->last_ms != 0 && now - r->last_ms < RATE_MS) {
+		r->suppressed++;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (r->suppressed > 0)
+		diag_warn("%s (and %llu more like it)", buf,
+		    (unsigned long long)r->suppressed);
+	else
+		diag_warn("%s", buf);
+	r->last_ms = now;
+	r->suppressed = 0;
+}
+
+int64_t
+diag_now_us(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+uint64_t
+diag_mono_ns(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}

@@ -1,0 +1,727 @@
+/*
+ * listen.c: listening sockets (TCP through evconnlistener, UDP through
+ * recvmmsg), the batch being filled, and backpressure: a refused push pauses
+ * every TCP peer until the pipeline thread reports room (through an eventfd,
+ * so the event loop never blocks on the queue).
+ */
+#include <sys/types.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <systemd/sd-daemon.h>
+
+#include "listen.h"
+#include "listen_int.h"
+#include "logrec.h"
+#include "queue.h"
+
+#define BATCH_MAX	512
+#define UDP_VLEN	64		/* datagrams per recvmmsg */
+#define UDP_ROUNDS	4		/* recvmmsg calls per callback */
+#define UDP_BUFLEN	65536
+#define UDP_RCVBUF	(8 * 1024 * 1024)
+
+struct udpstate {
+	struct listener		*l;
+	struct lsock		*s;
+	struct sockaddr_storage	 last;
+	socklen_t		 lastlen;
+	char			 src[64];
+	size_t			 slen;
+	uint64_t		 gen;
+	struct lsslice		 slice;
+};
+
+static void	wake_cb(evutil_socket_t, short, void *);
+
+/* Called from the pipeline thread: poke the event loop. */
+void
+listener_wake(int why, void *arg)
+{
+	struct listener	*l = arg;
+	uint64_t	 one = 1;
+
+	atomic_fetch_or(&l->wake_why, why);
+	if (write(l->wake_fd, &one, sizeof(one)) == -1 && errno != EAGAIN)
+		diag_err("eventfd write: %s", strerror(errno));
+}
+
+struct listener *
+listener_new(struct event_base *base, struct queue *q)
+{
+	struct listener	*l;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return NULL;
+	l->base = base;
+	l->q = q;
+	TAILQ_INIT(&l->conns);
+	l->batch_max = queue_capacity(q) < BATCH_MAX ?
+	    (uint32_t)queue_capacity(q) : BATCH_MAX;
+	l->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	l->udpbuf = malloc((size_t)UDP_VLEN * UDP_BUFLEN);
+	if (l->wake_fd == -1 || l->udpbuf == NULL ||
+	    (l->wake_ev = event_new(base, l->wake_fd, EV_READ | EV_PERSIST,
+	    wake_cb, l)) == NULL || event_add(l->wake_ev, NULL) == -1) {
+		diag_err("listener: %s", strerror(errno));
+		listener_free(l);
+		return NULL;
+	}
+	return l;
+}
+
+void
+listener_format_addr(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char	 host[INET6_ADDRSTRLEN];
+
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)sa;
+
+		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+			inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], host,
+			    sizeof(host));
+			snprintf(buf, len, "%s:%u", host, ntohs(s6->sin6_port));
+		} else {
+			inet_ntop(AF_INET6, &s6->sin6_addr, host,
+			    sizeof(host));
+			snprintf(buf, len, "[%s]:%u", host,
+			    ntohs(s6->sin6_port));
+		}
+	} else if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)sa;
+
+		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
+		snprintf(buf, len, "%s:%u", host, ntohs(s4->sin_port));
+	} else
+		snprintf(buf, len, "local");
+}
+
+static int
+cidr_match(const struct conf_cidr *c, const uint8_t *a)
+{
+	int	 full = c->prefix / 8, rest = c->prefix % 8;
+
+	if (memcmp(c->addr, a, full) != 0)
+		return 0;
+	if (rest == 0)
+		return 1;
+	return ((c->addr[full] ^ a[full]) & (0xff << (8 - rest))) == 0;
+}
+
+int
+listener_allowed(const struct listener *l, const struct sockaddr *sa)
+{
+	const uint8_t	*a;
+	int		 fam;
+	size_t		 i;
+
+	if (l->nallow == 0)
+		return 1;
+	if (sa->sa_family == AF_INET) {
+		fam = AF_INET;
+		a = (const uint8_t *)&((const struct sockaddr_in *)
+		    (const void *)sa)->sin_addr;
+	} else if (sa->sa_family == AF_INET6) {
+		a = ((const struct sockaddr_in6 *)(const void *)sa)->
+		    sin6_addr.s6_addr;
+		fam = AF_INET6;
+		if (IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)a)) {
+			fam = AF_INET;
+			a += 12;
+		}
+	} else
+		return 1;
+	for (i = 0; i < l->nallow; i++)
+		if (l->allow[i].family == fam && cidr_match(&l->allow[i], a))
+			return 1;
+	return 0;
+}
+
+/* Pause every TCP peer: the queue is full. */
+void
+listener_pause(struct listener *l)
+{
+	struct conn	*c;
+
+	if (l->paused)
+		return;
+	l->paused = 1;
+	TAILQ_FOREACH(c, &l->conns, entry)
+		conn_pause(c);
+	diag_debug("queue full: pausing %zu connections", l->nconns);
+}
+
+/* Push the batch being filled; 0, or -1 when the queue is full. */
+static int
+listener_push(struct listener *l)
+{
+	struct lsbatch	*b = l->batch;
+
+	if (b == NULL || b->n == 0)
+		return 0;
+	if (queue_push(l->q, b) == -1)
+		return -1;
+	COUNT_SUB(counters.inflight, b->n);
+	l->batch = NULL;
+	return 0;
+}
+
+/*
+ * Make sure the batch being filled has a free slot, pushing a full one.
+ * 1 if there is room; 0 if the queue is full (then every peer is paused,
+ * unless stopping, when it waits for the pipeline instead).
+ */
+int
+listener_room(struct listener *l)
+{
+	if (l->batch != NULL && l->batch->n < l->batch->max)
+		return 1;
+	while (listener_push(l) == -1) {
+		if (!l->stopping) {
+			listener_pause(l);
+			return 0;
+		}
+		usleep(1000);
+	}
+	if ((l->batch = queue_get_batch(l->q, l->batch_max)) == NULL) {
+		diag_rate(&l->rate_accept, "out of memory for a batch");
+		listener_pause(l);
+		return 0;
+	}
+	l->batch_gen++;
+	return 1;
+}
+
+/* Add a record for len bytes at p; the caller made room first. */
+struct logrec *
+listener_add(struct listener *l, const char *p, size_t len, int truncated,
+    int transport, const struct lsslice *src)
+{
+	struct lsbatch	*b = l->batch;
+	struct logrec	*r;
+	struct lsslice	 raw;
+
+	if (lsbatch_append(b, p, len, &raw) == -1 ||
+	    (r = lsbatch_add_rec(b)) == NULL)
+		return NULL;
+	r->raw = raw;
+	r->source = *src;
+	r->transport = (uint8_t)transport;
+	r->received_us = l->now_us;
+	r->recv_mono_ns = l->now_mono;
+	if (truncated) {
+		r->flags |= LR_TRUNCATED;
+		COUNT_ADD(counters.truncated, 1);
+	}
+	l->nrecv[transport]++;
+	return r;
+}
+
+/*
+ * The end of a callback: give the records read to the stages now if they
+ * are idle, else hold them (the batch grows) until the queue runs dry.
+ */
+void
+listener_handoff(struct listener *l)
+{
+	int	 t;
+
+	for (t = 0; t < LRT__COUNT; t++) {
+		if (l->nrecv[t] == 0)
+			continue;
+		COUNT_ADD(counters.received[t], l->nrecv[t]);
+		COUNT_ADD(counters.inflight, l->nrecv[t]);
+		l->nrecv[t] = 0;
+	}
+	if (l->batch == NULL || l->batch->n == 0)
+		return;
+	if (queue_depth(l->q) == 0 || l->batch->n == l->batch->max) {
+		if (listener_push(l) == 0)
+			return;
+	}
+	queue_hold(l->q);
+}
+
+/* Take time once per callback, not per event. */
+void
+listener_clock(struct listener *l)
+{
+	l->now_us = diag_now_us();
+	l->now_mono = diag_mono_ns();
+}
+
+static void
+listener_resume(struct listener *l)
+{
+	struct conn	*c, *next;
+
+	if (listener_push(l) == -1)
+		return;			/* still full: wait for the next wake */
+	l->paused = 0;
+	listener_clock(l);
+	for (c = TAILQ_FIRST(&l->conns); c != NULL && !l->paused; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		conn_resume(c);
+	}
+	listener_handoff(l);
+}
+
+static void
+wake_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct listener	*l = arg;
+	uint64_t	 v;
+	int		 why;
+
+	while (read(fd, &v, sizeof(v)) > 0)
+		;
+	why = atomic_exchange(&l->wake_why, 0);
+	if (l->paused)
+		listener_resume(l);
+	else if (why & QUEUE_DRY)
+		listener_handoff(l);
+}
+
+static void
+accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
+    struct sockaddr *sa, int socklen, void *arg)
+{
+	struct listener	*l = arg;
+
+	if (l->stopping) {
+		close(fd);
+		return;
+	}
+	conn_accept(l, fd, sa);
+}
+
+static void
+retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct listener	*l = arg;
+	size_t		 i;
+
+	for (i = 0; i < l->nsocks; i++)
+		if (l->socks[i]->evl != NULL)
+			evconnlistener_enable(l->socks[i]->evl);
+}
+
+/* accept() failed (EMFILE...): back off 100 ms rather than spin. */
+static void
+accept_error_cb(struct evconnlistener *evl, void *arg)
+{
+	struct listener	*l = arg;
+	struct timeval	 tv = { 0, 100000 };
+	int		 err = EVUTIL_SOCKET_ERROR();
+	size_t		 i;
+
+	diag_rate(&l->rate_accept, "accept: %s; backing off",
+	    evutil_socket_error_to_string(err));
+	for (i = 0; i < l->nsocks; i++)
+		if (l->socks[i]->evl != NULL)
+			evconnlistener_disable(l->socks[i]->evl);
+	if (l->retry_ev == NULL)
+		l->retry_ev = evtimer_new(l->base, retry_cb, l);
+	if (l->retry_ev != NULL)
+		evtimer_add(l->retry_ev, &tv);
+}
+
+/* The kernel's count of datagrams it dropped on this socket, if sent. */
+static void
+udp_overflow(struct lsock *s, struct msghdr *mh)
+{
+	struct cmsghdr	*cm;
+	uint32_t	 v;
+
+	for (cm = CMSG_FIRSTHDR(mh); cm != NULL; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type !=
+		    SO_RXQ_OVFL)
+			continue;
+		memcpy(&v, CMSG_DATA(cm), sizeof(v));
+		if (v != (uint32_t)s->ovfl) {
+			COUNT_ADD(counters.dropped[DROP_KERNEL],
+			    (uint32_t)(v - (uint32_t)s->ovfl));
+			s->ovfl = v;
+		}
+	}
+}
+
+/* One datagram, one event (RFC 5426); a trailing LF or CRLF is dropped. */
+static void
+udp_take(struct udpstate *u, const struct sockaddr *sa, socklen_t salen,
+    const char *p, size_t len)
+{
+	struct listener	*l = u->l;
+	int		 trunc = 0;
+
+	COUNT_ADD(counters.bytes, len);
+	if (!listener_allowed(l, sa)) {
+		COUNT_ADD(counters.dropped[DROP_ACL], 1);
+		return;
+	}
+	if (len > 0 && p[len - 1] == '\n')
+		len--;
+	if (len > 0 && p[len - 1] == '\r')
+		len--;
+	if (len == 0)
+		return;
+	if (len > l->max_message) {
+		len = l->max_message;
+		trunc = 1;
+	}
+	if (!listener_room(l)) {
+		COUNT_ADD(counters.dropped[DROP_QUEUE_FULL], 1);
+		diag_rate(&l->rate_udp, "queue full: dropping UDP datagrams");
+		return;
+	}
+	if (salen != u->lastlen || memcmp(sa, &u->last, salen) != 0) {
+		memcpy(&u->last, sa, salen);
+		u->lastlen = salen;
+		listener_format_addr(sa, u->src, sizeof(u->src));
+		u->slen = strlen(u->src);
+		u->gen = UINT64_MAX;
+	}
+	if (u->gen != l->batch_gen) {
+		if (lsbatch_append(l->batch, u->src, u->slen, &u->slice) == -1)
+			return;
+		u->gen = l->batch_gen;
+	}
+	listener_add(l, p, len, trunc, LRT_UDP, &u->slice);
+}
+
+static void
+udp_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct udpstate		*u = arg;
+	struct listener		*l = u->l;
+	struct mmsghdr		 msgs[UDP_VLEN];
+	struct iovec		 iov[UDP_VLEN];
+	struct sockaddr_storage	 addrs[UDP_VLEN];
+	char			 cbuf[UDP_VLEN][CMSG_SPACE(sizeof(uint32_t))];
+	int			 i, n, round;
+
+	listener_clock(l);
+	for (round = 0; round < UDP_ROUNDS; round++) {
+		memset(msgs, 0, sizeof(msgs));
+		for (i = 0; i < UDP_VLEN; i++) {
+			iov[i].iov_base = l->udpbuf + (size_t)i * UDP_BUFLEN;
+			iov[i].iov_len = UDP_BUFLEN;
+			msgs[i].msg_hdr.msg_iov = &iov[i];
+			msgs[i].msg_hdr.msg_iovlen = 1;
+			msgs[i].msg_hdr.msg_name = &addrs[i];
+			msgs[i].msg_hdr.msg_namelen = sizeof(addrs[i]);
+			msgs[i].msg_hdr.msg_control = cbuf[i];
+			msgs[i].msg_hdr.msg_controllen = sizeof(cbuf[i]);
+		}
+		if ((n = recvmmsg(fd, msgs, UDP_VLEN, MSG_DONTWAIT, NULL)) <= 0)
+			break;
+		for (i = 0; i < n; i++) {
+			udp_overflow(u->s, &msgs[i].msg_hdr);
+			udp_take(u, (struct sockaddr *)&addrs[i],
+			    msgs[i].msg_hdr.msg_namelen, iov[i].iov_base,
+			    msgs[i].msg_len);
+		}
+		if (n < UDP_VLEN)
+			break;
+	}
+	listener_handoff(l);
+}
+
+/* Start serving an open socket: accept TCP, read UDP. */
+static int
+sock_start(struct listener *l, struct lsock *s)
+{
+	int	 one = 1, sz = UDP_RCVBUF;
+
+	if (!s->udp) {
+		s->evl = evconnlistener_new(l->base, accept_cb, l,
+		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, s->fd);
+		if (s->evl == NULL)
+			return -1;
+		evconnlistener_set_error_cb(s->evl, accept_error_cb);
+		return 0;
+	}
+	if (setsockopt(s->fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) ==
+	    -1)
+		setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	setsockopt(s->fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
+	evutil_make_socket_nonblocking(s->fd);
+	if ((s->us = calloc(1, sizeof(*s->us))) == NULL)
+		return -1;
+	s->us->l = l;
+	s->us->s = s;
+	s->us->gen = UINT64_MAX;
+	s->ev = event_new(l->base, s->fd, EV_READ | EV_PERSIST, udp_read_cb,
+	    s->us);
+	if (s->ev == NULL || event_add(s->ev, NULL) == -1)
+		return -1;
+	return 0;
+}
+
+static void
+sock_free(struct lsock *s)
+{
+	if (s == NULL)
+		return;
+	if (s->evl != NULL)
+		evconnlistener_free(s->evl);	/* closes fd */
+	else if (s->fd != -1)
+		close(s->fd);
+	if (s->ev != NULL)
+		event_free(s->ev);
+	free(s->us);
+	free(s->text);
+	free(s);
+}
+
+/* Open and bind one configured address; NULL with the cause logged. */
+static struct lsock *
+sock_open(const char *text, int udp)
+{
+	struct addrinfo	 hints, *res = NULL;
+	struct lsock	*s;
+	char		 host[256], port[16];
+	int		 one = 1, e, what = udp ? SOCK_DGRAM : SOCK_STREAM;
+	const char	*proto = udp ? "udp" : "tcp";
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	s->fd = -1;
+	s->udp = udp;
+	s->text = strdup(text);
+	if (conf_split_addr(text, host, sizeof(host), port, sizeof(port)) ==
+	    -1) {
+		diag_err("listen %s %s: bad address", proto, text);
+		goto fail;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = what;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((e = getaddrinfo(host, port, &hints, &res)) != 0) {
+		diag_err("listen %s %s: %s", proto, text, gai_strerror(e));
+		goto fail;
+	}
+	if ((s->fd = socket(res->ai_family, what | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0)) == -1)
+		goto syserr;
+	setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (res->ai_family == AF_INET6)
+		setsockopt(s->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+		    sizeof(one));
+	if (bind(s->fd, res->ai_addr, res->ai_addrlen) == -1 ||
+	    (!udp && listen(s->fd, 1024) == -1))
+		goto syserr;
+	freeaddrinfo(res);
+	return s;
+syserr:
+	diag_err("listen %s %s: %s", proto, text, strerror(errno));
+fail:
+	if (res != NULL)
+		freeaddrinfo(res);
+	sock_free(s);
+	return NULL;
+}
+
+static int
+sock_add(struct listener *l, struct lsock *s)
+{
+	struct lsock	**v;
+
+	if ((v = reallocarray(l->socks, l->nsocks + 1, sizeof(*v))) == NULL)
+		return -1;
+	l->socks = v;
+	l->socks[l->nsocks++] = s;
+	return 0;
+}
+
+static struct lsock *
+sock_find(struct listener *l, const char *text, int udp)
+{
+	size_t	 i;
+
+	for (i = 0; i < l->nsocks; i++)
+		if (l->socks[i]->udp == udp && !l->socks[i]->inherited &&
+		    strcmp(l->socks[i]->text, text) == 0)
+			return l->socks[i];
+	return NULL;
+}
+
+int
+listener_inherit(struct listener *l)
+{
+	char	**names = NULL;
+	int	 n, i, type;
+	socklen_t len = sizeof(type);
+	struct lsock *s;
+
+	if ((n = sd_listen_fds_with_names(1, &names)) <= 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if ((s = calloc(1, sizeof(*s))) == NULL)
+			return -1;
+		s->fd = SD_LISTEN_FDS_START + i;
+		s->inherited = 1;
+		s->keep = 1;
+		if (getsockopt(s->fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1)
+			type = SOCK_STREAM;
+		s->udp = type == SOCK_DGRAM;
+		if (asprintf(&s->text, "systemd:%s", names[i]) == -1)
+			s->text = NULL;
+		free(names[i]);
+		if (sock_start(l, s) == -1 || sock_add(l, s) == -1) {
+			diag_err("socket from systemd (%s): cannot use it",
+			    s->text);
+			sock_free(s);
+			return -1;
+		}
+		diag_info("listening on socket from systemd: %s %s",
+		    s->udp ? "udp" : "tcp", s->text);
+	}
+	free(names);
+	return 0;
+}
+
+/* Open what cf lists and is not open yet; keep=1 on every socket of cf. */
+static int
+open_list(struct listener *l, const struct conf_addr *a, size_t n, int udp)
+{
+	struct lsock	*s;
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		if ((s = sock_find(l, a[i].text, udp)) != NULL) {
+			s->keep = 1;
+			continue;
+		}
+		if ((s = sock_open(a[i].text, udp)) == NULL)
+			return -1;
+		s->keep = 2;	/* new in this round */
+		if (sock_add(l, s) == -1) {
+			sock_free(s);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+listener_configure(struct listener *l, const struct config *cf)
+{
+	size_t	 i, j, inherited = 0;
+	int	 rc = 0;
+
+	for (i = 0; i < l->nsocks; i++) {
+		inherited += l->socks[i]->inherited;
+		if (!l->socks[i]->inherited)
+			l->socks[i]->keep = 0;
+	}
+	if (inherited == 0 && (open_list(l, cf->tcp, cf->ntcp, 0) == -1 ||
+	    open_list(l, cf->udp, cf->nudp, 1) == -1))
+		rc = -1;
+	/* On failure drop what this round opened, else what cf no longer
+	 * lists; then start the new ones. */
+	for (i = j = 0; i < l->nsocks; i++) {
+		struct lsock *s = l->socks[i];
+
+		if ((rc == -1 && s->keep == 2) || (rc == 0 && s->keep == 0)) {
+			if (rc == 0)
+				diag_info("no longer listening on %s %s",
+				    s->udp ? "udp" : "tcp", s->text);
+			sock_free(s);
+			continue;
+		}
+		if (rc == 0 && s->keep == 2) {
+			if (sock_start(l, s) == -1) {
+				diag_err("listen %s: %s", s->text,
+				    strerror(errno));
+				rc = -1;
+			}
+			s->keep = 1;
+			diag_info("listening on %s %s", s->udp ? "udp" : "tcp",
+			    s->text);
+		}
+		l->socks[j++] = s;
+	}
+	l->nsocks = j;
+	if (rc == -1)
+		return -1;
+	l->max_message = cf->max_message;
+	l->max_connections = cf->max_connections;
+	l->idle_ms = cf->idle_timeout_ms;
+	free(l->allow);
+	l->allow = NULL;
+	l->nallow = 0;
+	if (cf->nallow > 0 && (l->allow = calloc(cf->nallow,
+	    sizeof(*l->allow))) != NULL) {
+		memcpy(l->allow, cf->allow, cf->nallow * sizeof(*l->allow));
+		l->nallow = cf->nallow;
+	}
+	return 0;
+}
+
+int
+listener_count(const struct listener *l)
+{
+	return (int)l->nsocks;
+}
+
+void
+listener_shutdown(struct listener *l)
+{
+	struct conn	*c;
+	size_t		 i;
+
+	l->stopping = 1;
+	for (i = 0; i < l->nsocks; i++)
+		sock_free(l->socks[i]);
+	l->nsocks = 0;
+	listener_clock(l);
+	while ((c = TAILQ_FIRST(&l->conns)) != NULL) {
+		bufferevent_disable(c->bev, EV_READ);
+		c->eof = 1;
+		conn_drain(c);		/* waits for room: stopping */
+		conn_free(c);
+	}
+	l->paused = 0;
+	while (l->batch != NULL && l->batch->n > 0 && listener_push(l) == -1)
+		usleep(1000);
+	listener_handoff(l);
+}
+
+void
+listener_free(struct listener *l)
+{
+	struct conn	*c;
+	size_t		 i;
+
+	if (l == NULL)
+		return;
+	while ((c = TAILQ_FIRST(&l->conns)) != NULL)
+		conn_free(c);
+	for (i = 0; i < l->nsocks; i++)
+		sock_free(l->socks[i]);
+	free(l->socks);
+	if (l->wake_ev != NULL)
+		event_free(l->wake_ev);
+	if (l->retry_ev != NULL)
+		event_free(l->retry_ev);
+	if (l->wake_fd != -1)
+		close(l->wake_fd);
+	lsbatch_free(l->batch);
+	free(l->udpbuf);
+	free(l->allow);
+	free(l);
+}

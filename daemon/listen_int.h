@@ -1,0 +1,94 @@
+/*
+ * listen_int.h: state shared by listen.c (sockets, batches) and conn.c (one
+ * TCP peer).  Private to those two files.
+ */
+#ifndef LISTEN_INT_H
+#define LISTEN_INT_H
+
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <stdint.h>
+
+#include "config.h"
+#include "diag.h"
+#include "frame.h"
+
+struct bufferevent;
+struct evconnlistener;
+struct event;
+struct udpstate;
+
+struct conn {
+	TAILQ_ENTRY(conn)	 entry;
+	struct listener		*l;
+	struct bufferevent	*bev;
+	struct framer		 fr;
+	char			 source[64];
+	size_t			 slen;
+	uint64_t		 src_gen;	/* batch whose arena has source */
+	struct lsslice		 src;
+	int			 eof;		/* peer is gone; drain, free */
+};
+TAILQ_HEAD(connlist, conn);
+
+struct lsock {
+	char			*text;		/* address as configured */
+	int			 udp;
+	int			 fd;
+	int			 inherited;
+	int			 keep;		/* seen in the current config */
+	struct evconnlistener	*evl;
+	struct event		*ev;
+	uint64_t		 ovfl;		/* SO_RXQ_OVFL seen so far */
+	struct udpstate		*us;
+};
+
+struct listener {
+	struct event_base	*base;
+	struct queue		*q;
+	struct lsock		**socks;
+	size_t			 nsocks;
+	struct connlist		 conns;
+	size_t			 nconns;
+	uint64_t		 max_message;
+	uint64_t		 max_connections;
+	int64_t			 idle_ms;
+	struct conf_cidr	*allow;
+	size_t			 nallow;
+	struct lsbatch		*batch;		/* being filled */
+	uint32_t		 batch_max;
+	uint64_t		 batch_gen;
+	int			 paused;	/* queue full: not reading */
+	int			 stopping;
+	int			 wake_fd;
+	struct event		*wake_ev;
+	_Atomic int		 wake_why;
+	struct event		*retry_ev;	/* accept back-off */
+	char			*udpbuf;
+	int64_t			 now_us;	/* taken once per callback */
+	uint64_t		 now_mono;
+	uint64_t		 nrecv[LRT__COUNT];	/* not yet counted */
+	struct diag_rate	 rate_refused;
+	struct diag_rate	 rate_udp;
+	struct diag_rate	 rate_accept;
+};
+
+/* listen.c */
+void	 listener_clock(struct listener *);
+int	 listener_room(struct listener *);
+struct logrec *listener_add(struct listener *, const char *, size_t,
+	    int truncated, int transport, const struct lsslice *src);
+void	 listener_handoff(struct listener *);
+void	 listener_pause(struct listener *);
+int	 listener_allowed(const struct listener *, const struct sockaddr *);
+void	 listener_format_addr(const struct sockaddr *, char *, size_t);
+
+/* conn.c */
+void	 conn_accept(struct listener *, int fd, const struct sockaddr *);
+int	 conn_drain(struct conn *);
+void	 conn_pause(struct conn *);
+void	 conn_resume(struct conn *);
+void	 conn_free(struct conn *);
+
+#endif

@@ -1,0 +1,257 @@
+/*
+ * main.c: wires the modules together.  Reads the config, binds the
+ * listeners, opens storage, starts the stage thread and runs the event loop
+ * until SIGTERM; then stops reading, drains the queue to storage and exits.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+#include <systemd/sd-daemon.h>
+
+#include "alerter.h"
+#include "config.h"
+#include "diag.h"
+#include "listen.h"
+#include "pipeline.h"
+#include "queue.h"
+#include "writer.h"
+
+#ifndef LOGSTREAMD_VERSION
+#define LOGSTREAMD_VERSION "0.0.0"
+#endif
+#define DEFAULT_CONFIG	"/etc/logstreamd/logstreamd.conf"
+
+struct daemon {
+	const char		*config_path;
+	struct event_base	*base;
+	struct queue		*q;
+	struct listener		*l;
+	struct pipeline		*p;
+	uint64_t		 queue_capacity;
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: logstreamd [-c FILE] [-t] [-v] [-V] [-h]\n"
+	    "  -c, --config FILE   config file (default: %s)\n"
+	    "  -t, --test          check the config, print what is wrong "
+	    "with file:line, exit 0 or 1\n"
+	    "  -v, --verbose       more of the daemon's own diagnostics on "
+	    "stderr\n"
+	    "  -V, --version       print the version and exit\n"
+	    "  -h, --help          this help\n", DEFAULT_CONFIG);
+}
+
+/* Read and check a config and build its stages; NULL after printing why. */
+static struct stageset *
+load(const char *path)
+{
+	struct config	*cf;
+	struct stageset	*ss;
+
+	if ((cf = config_load(path)) == NULL) {
+		diag_err("%s: out of memory", path);
+		return NULL;
+	}
+	if ((ss = stageset_new(cf)) == NULL) {
+		config_print_errors(cf);
+		config_free(cf);
+		return NULL;
+	}
+	return ss;
+}
+
+static void
+stop_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon	*d = arg;
+
+	diag_info("signal %d: stopping; draining the queue to storage",
+	    (int)sig);
+	sd_notify(0, "STOPPING=1");
+	listener_shutdown(d->l);
+	event_base_loopbreak(d->base);
+}
+
+static void
+reload_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon	*d = arg;
+	struct stageset	*ss;
+
+	sd_notify(0, "RELOADING=1");
+	if ((ss = load(d->config_path)) == NULL) {
+		diag_err("reload: %s has errors; keeping the running config",
+		    d->config_path);
+		goto done;
+	}
+	if (ss->cf->queue_capacity != d->queue_capacity)
+		diag_warn("reload: [queue] capacity changes only on restart");
+	if (listener_configure(d->l, ss->cf) == -1) {
+		diag_err("reload: listeners could not be set up; keeping the "
+		    "running config");
+		stageset_free(ss);
+		goto done;
+	}
+	if (alerter_open(ss->al) == -1) {
+		diag_err("reload: cannot open the alert file: %s; keeping the "
+		    "running config", strerror(errno));
+		stageset_free(ss);
+		goto done;
+	}
+	pipeline_reload(d->p, ss);
+	diag_info("reloaded %s", d->config_path);
+done:
+	sd_notify(0, "READY=1");
+}
+
+static void
+reopen_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon	*d = arg;
+
+	pipeline_reopen(d->p);
+}
+
+/* One line of figures at exit, key=value, for people and tests. */
+static void
+summary(struct daemon *d)
+{
+	uint64_t	 dropped = 0, tcp, udp;
+	char		 drops[256];
+	size_t		 n = 0;
+	int		 i;
+
+	drops[0] = '\0';
+	for (i = 0; i < DROP__COUNT; i++) {
+		dropped += COUNT_GET(counters.dropped[i]);
+		n += snprintf(drops + n, sizeof(drops) - n, " %s=%llu",
+		    diag_drop_name(i),
+		    (unsigned long long)COUNT_GET(counters.dropped[i]));
+	}
+	tcp = COUNT_GET(counters.received[LRT_TCP]);
+	udp = COUNT_GET(counters.received[LRT_UDP]);
+	diag_info("stopped: received=%llu tcp=%llu udp=%llu stored=%llu "
+	    "dropped=%llu%s refused=%llu truncated=%llu queue_peak=%zu "
+	    "capacity=%zu", (unsigned long long)(tcp + udp),
+	    (unsigned long long)tcp, (unsigned long long)udp,
+	    (unsigned long long)COUNT_GET(counters.stored),
+	    (unsigned long long)dropped, drops,
+	    (unsigned long long)(COUNT_GET(counters.refused_limit) +
+	    COUNT_GET(counters.refused_acl)),
+	    (unsigned long long)COUNT_GET(counters.truncated),
+	    queue_peak(d->q), queue_capacity(d->q));
+}
+
+static int
+run(struct daemon *d, struct stageset *ss)
+{
+	struct writer	*w = NULL;
+	struct event	*sev[4];
+	static const int sigs[4] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+	void		(*cbs[4])(evutil_socket_t, short, void *) = {
+		stop_cb, stop_cb, reload_cb, reopen_cb };
+	int		 i;
+
+	signal(SIGPIPE, SIG_IGN);
+	d->queue_capacity = ss->cf->queue_capacity;
+	if ((d->base = event_base_new()) == NULL ||
+	    (d->q = queue_new(ss->cf->queue_capacity, NULL, NULL)) == NULL ||
+	    (d->l = listener_new(d->base, d->q)) == NULL)
+		return 2;
+	queue_set_wake(d->q, listener_wake, d->l);
+	if (listener_inherit(d->l) == -1 ||
+	    listener_configure(d->l, ss->cf) == -1)
+		return 2;
+	if (listener_count(d->l) == 0) {
+		diag_err("%s: nothing to listen on (no tcp or udp in [listen], "
+		    "no sockets from systemd)", d->config_path);
+		return 2;
+	}
+	if ((w = writer_new(ss->cf)) == NULL || writer_open(w) == -1)
+		return 2;
+	if (alerter_open(ss->al) == -1) {
+		diag_err("alerts %s: %s", ss->cf->alerts_path, strerror(errno));
+		return 2;
+	}
+	for (i = 0; i < 4; i++) {
+		sev[i] = evsignal_new(d->base, sigs[i], cbs[i], d);
+		evsignal_add(sev[i], NULL);
+	}
+	if ((d->p = pipeline_start(d->q, ss, w)) == NULL)
+		return 2;
+	diag_info("logstreamd %s ready", LOGSTREAMD_VERSION);
+	sd_notify(0, "READY=1");
+	event_base_dispatch(d->base);
+	queue_close(d->q);
+	pipeline_join(d->p);
+	summary(d);
+	for (i = 0; i < 4; i++)
+		event_free(sev[i]);
+	listener_free(d->l);
+	queue_free(d->q);
+	event_base_free(d->base);
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "test", no_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct daemon	 d;
+	struct stageset	*ss;
+	int		 ch, test = 0, verbose = 0;
+
+	memset(&d, 0, sizeof(d));
+	d.config_path = DEFAULT_CONFIG;
+	while ((ch = getopt_long(argc, argv, "c:tvVh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			d.config_path = optarg;
+			break;
+		case 't':
+			test = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'V':
+			printf("logstreamd %s\n", LOGSTREAMD_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 1;
+	}
+	diag_init(verbose);
+	if ((ss = load(d.config_path)) == NULL)
+		return 1;
+	if (test) {
+		printf("%s: ok\n", d.config_path);
+		stageset_free(ss);
+		return 0;
+	}
+	return run(&d, ss);
+}

@@ -1,0 +1,264 @@
+/*
+ * pipeline.c: the stage thread.  Each batch runs through the stage table in
+ * order; a stage returns a verdict for the batch.  Storage that fails makes
+ * the writer stage return RETRY: the thread backs off and tries that stage
+ * again, never the ones before it (an alert is never sent twice), while
+ * the queue fills and the listener holds TCP peers back.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "alerter.h"
+#include "classifier.h"
+#include "config.h"
+#include "diag.h"
+#include "logrec.h"
+#include "parser.h"
+#include "pipeline.h"
+#include "queue.h"
+#include "writer.h"
+
+#define POP_MAX_MS	200		/* look at reload/reopen this often */
+#define RETRY_MIN_MS	10
+#define RETRY_MAX_MS	1000
+#define GIVE_UP_MS	10000		/* when stopping and storage is dead */
+
+enum verdict {
+	V_NEXT,			/* on to the next stage */
+	V_RETRY			/* this stage cannot go on now: try later */
+};
+
+struct pipeline {
+	pthread_t		 thr;
+	struct queue		*q;
+	struct stageset		*ss;
+	struct writer		*wr;
+	pthread_mutex_t		 mtx;
+	struct stageset		*next;		/* reload waiting */
+	int			 reopen;
+	_Atomic unsigned long	 inflight;
+};
+
+struct stage {
+	const char	*name;
+	enum verdict	 (*process)(struct pipeline *, struct lsbatch *);
+};
+
+static enum verdict
+stage_parse(struct pipeline *p, struct lsbatch *b)
+{
+	uint64_t	 formats[LRF__COUNT] = { 0 };
+	uint32_t	 i;
+	int		 f;
+
+	parser_process(b);
+	for (i = 0; i < b->n; i++)
+		formats[b->recs[i].format]++;
+	for (f = 0; f < LRF__COUNT; f++)
+		if (formats[f])
+			COUNT_ADD(counters.formats[f], formats[f]);
+	return V_NEXT;
+}
+
+static enum verdict
+stage_classify(struct pipeline *p, struct lsbatch *b)
+{
+	classifier_process(p->ss->cl, b);
+	return V_NEXT;
+}
+
+static enum verdict
+stage_alert(struct pipeline *p, struct lsbatch *b)
+{
+	alerter_process(p->ss->al, b, diag_now_us());
+	return V_NEXT;
+}
+
+static enum verdict
+stage_write(struct pipeline *p, struct lsbatch *b)
+{
+	return writer_process(p->wr, b) == 0 ? V_NEXT : V_RETRY;
+}
+
+/* The order of the stages, written once. */
+static const struct stage stages[] = {
+	{ .name = "parser",	.process = stage_parse },
+	{ .name = "classifier",	.process = stage_classify },
+	{ .name = "alerter",	.process = stage_alert },
+	{ .name = "writer",	.process = stage_write },
+};
+
+#define NSTAGES	(sizeof(stages) / sizeof(stages[0]))
+
+struct stageset *
+stageset_new(struct config *cf)
+{
+	struct stageset	*ss;
+
+	if (cf->nerrors > 0 || (ss = calloc(1, sizeof(*ss))) == NULL)
+		return NULL;
+	ss->cf = cf;
+	if ((ss->cl = classifier_new(cf)) != NULL)
+		ss->al = alerter_new(cf, ss->cl);
+	if (ss->cl == NULL || ss->al == NULL || cf->nerrors > 0) {
+		ss->cf = NULL;		/* the caller still owns cf */
+		stageset_free(ss);
+		return NULL;
+	}
+	return ss;
+}
+
+void
+stageset_free(struct stageset *ss)
+{
+	if (ss == NULL)
+		return;
+	alerter_free(ss->al);
+	classifier_free(ss->cl);
+	config_free(ss->cf);
+	free(ss);
+}
+
+/* Between batches: take a reload or a reopen that is waiting. */
+static void
+pipeline_between(struct pipeline *p)
+{
+	struct stageset	*next;
+	int		 reopen;
+
+	pthread_mutex_lock(&p->mtx);
+	next = p->next;
+	p->next = NULL;
+	reopen = p->reopen;
+	p->reopen = 0;
+	pthread_mutex_unlock(&p->mtx);
+	if (next != NULL) {
+		alerter_adopt(next->al, p->ss->al);
+		if (writer_configure(p->wr, next->cf) == -1)
+			diag_err("reload: storage settings not taken");
+		stageset_free(p->ss);
+		p->ss = next;
+	}
+	if (reopen) {
+		if (writer_reopen(p->wr) == -1)
+			diag_err("reopen: storage kept on the old file");
+		if (alerter_reopen(p->ss->al) == -1)
+			diag_err("reopen: alerts kept on the old file");
+	}
+}
+
+/* Run b through the stages; a stage that says RETRY is tried again. */
+static void
+pipeline_run(struct pipeline *p, struct lsbatch *b, int *closing)
+{
+	size_t		 i;
+	int		 wait = RETRY_MIN_MS, waited = 0;
+
+	atomic_store(&p->inflight, b->n);
+	for (i = 0; i < NSTAGES; i++) {
+		while (stages[i].process(p, b) == V_RETRY) {
+			if (*closing && waited >= GIVE_UP_MS) {
+				diag_err("stopping: %s still failing after "
+				    "%d s; %u events lost", stages[i].name,
+				    GIVE_UP_MS / 1000, b->n);
+				COUNT_ADD(counters.dropped[DROP_STORAGE],
+				    b->n);
+				goto done;
+			}
+			usleep(wait * 1000);
+			waited += wait;
+			wait = wait * 2 > RETRY_MAX_MS ? RETRY_MAX_MS :
+			    wait * 2;
+			pipeline_between(p);
+		}
+	}
+done:
+	atomic_store(&p->inflight, 0);
+}
+
+static void *
+pipeline_main(void *arg)
+{
+	struct pipeline	*p = arg;
+	struct lsbatch	*b;
+	int		 timeout, closing = 0;
+
+	for (;;) {
+		timeout = writer_tick(p->wr, diag_mono_ns());
+		if (timeout < 0 || timeout > POP_MAX_MS)
+			timeout = POP_MAX_MS;
+		b = queue_pop(p->q, timeout);
+		pipeline_between(p);
+		if (b == NULL) {
+			if (queue_closed_empty(p->q))
+				break;
+			continue;
+		}
+		closing = queue_closed_empty(p->q) || closing;
+		pipeline_run(p, b, &closing);
+		queue_recycle(p->q, b);
+	}
+	writer_sync(p->wr);
+	return NULL;
+}
+
+struct pipeline *
+pipeline_start(struct queue *q, struct stageset *ss, struct writer *wr)
+{
+	struct pipeline	*p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	p->q = q;
+	p->ss = ss;
+	p->wr = wr;
+	pthread_mutex_init(&p->mtx, NULL);
+	if (pthread_create(&p->thr, NULL, pipeline_main, p) != 0) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void
+pipeline_reload(struct pipeline *p, struct stageset *ss)
+{
+	struct stageset	*old;
+
+	pthread_mutex_lock(&p->mtx);
+	old = p->next;		/* a reload not yet taken: replace it */
+	p->next = ss;
+	p->reopen = 1;
+	pthread_mutex_unlock(&p->mtx);
+	stageset_free(old);
+}
+
+void
+pipeline_reopen(struct pipeline *p)
+{
+	pthread_mutex_lock(&p->mtx);
+	p->reopen = 1;
+	pthread_mutex_unlock(&p->mtx);
+}
+
+unsigned long
+pipeline_inflight(struct pipeline *p)
+{
+	return atomic_load(&p->inflight);
+}
+
+void
+pipeline_join(struct pipeline *p)
+{
+	if (p == NULL)
+		return;
+	pthread_join(p->thr, NULL);
+	pipeline_between(p);
+	stageset_free(p->next);
+	stageset_free(p->ss);
+	writer_free(p->wr);
+	pthread_mutex_destroy(&p->mtx);
+	free(p);
+}

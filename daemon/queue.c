@@ -1,0 +1,243 @@
+/*
+ * queue.c: a mutex and condition variable around a list of batches.  Pushes
+ * and pops are per batch (hundreds of records), so the lock is taken a few
+ * thousand times a second at full rate, not per event.  Used batches come
+ * back through a small pool so steady state allocates nothing.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "logrec.h"
+#include "queue.h"
+
+#define POOL_MAX	64
+
+struct queue {
+	pthread_mutex_t	 mtx;
+	pthread_cond_t	 cond;
+	struct lsbatch	*head;
+	struct lsbatch	*tail;
+	size_t		 depth;		/* records queued */
+	size_t		 peak;
+	size_t		 capacity;
+	size_t		 lowat;
+	int		 closed;
+	int		 want_room;	/* a push was refused */
+	int		 want_dry;	/* the pusher holds records */
+	struct lsbatch	*pool;
+	size_t		 npool;
+	queue_wake_cb	 wake;
+	void		*arg;
+};
+
+struct queue *
+queue_new(size_t capacity, queue_wake_cb wake, void *arg)
+{
+	struct queue	*q;
+
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		return NULL;
+	pthread_mutex_init(&q->mtx, NULL);
+	pthread_cond_init(&q->cond, NULL);
+	q->capacity = capacity;
+	q->lowat = capacity / 2;
+	q->wake = wake;
+	q->arg = arg;
+	return q;
+}
+
+static void
+free_list(struct lsbatch *b)
+{
+	struct lsbatch	*next;
+
+	for (; b != NULL; b = next) {
+		next = b->next;
+		lsbatch_free(b);
+	}
+}
+
+void
+queue_free(struct queue *q)
+{
+	if (q == NULL)
+		return;
+	free_list(q->head);
+	free_list(q->pool);
+	pthread_mutex_destroy(&q->mtx);
+	pthread_cond_destroy(&q->cond);
+	free(q);
+}
+
+int
+queue_push(struct queue *q, struct lsbatch *b)
+{
+	pthread_mutex_lock(&q->mtx);
+	if (q->depth + b->n > q->capacity && q->depth > 0) {
+		q->want_room = 1;
+		pthread_mutex_unlock(&q->mtx);
+		return -1;
+	}
+	b->next = NULL;
+	if (q->tail != NULL)
+		q->tail->next = b;
+	else
+		q->head = b;
+	q->tail = b;
+	q->depth += b->n;
+	if (q->depth > q->peak)
+		q->peak = q->depth;
+	q->want_dry = 0;
+	pthread_cond_signal(&q->cond);
+	pthread_mutex_unlock(&q->mtx);
+	return 0;
+}
+
+struct lsbatch *
+queue_pop(struct queue *q, int timeout_ms)
+{
+	struct lsbatch	*b;
+	struct timespec	 ts;
+	int		 why = 0;
+
+	pthread_mutex_lock(&q->mtx);
+	if (q->head == NULL && !q->closed && timeout_ms != 0) {
+		if (timeout_ms < 0)
+			pthread_cond_wait(&q->cond, &q->mtx);
+		else {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += timeout_ms / 1000;
+			ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+			if (ts.tv_nsec >= 1000000000) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000;
+			}
+			pthread_cond_timedwait(&q->cond, &q->mtx, &ts);
+		}
+	}
+	if ((b = q->head) != NULL) {
+		if ((q->head = b->next) == NULL)
+			q->tail = NULL;
+		q->depth -= b->n;
+		b->next = NULL;
+	}
+	if (q->want_room && q->depth <= q->lowat) {
+		q->want_room = 0;
+		why |= QUEUE_ROOM;
+	}
+	if (q->want_dry && q->head == NULL) {
+		q->want_dry = 0;
+		why |= QUEUE_DRY;
+	}
+	pthread_mutex_unlock(&q->mtx);
+	if (why && q->wake != NULL)
+		q->wake(why, q->arg);
+	return b;
+}
+
+void
+queue_recycle(struct queue *q, struct lsbatch *b)
+{
+	lsbatch_reset(b);
+	pthread_mutex_lock(&q->mtx);
+	if (q->npool < POOL_MAX) {
+		b->next = q->pool;
+		q->pool = b;
+		q->npool++;
+		b = NULL;
+	}
+	pthread_mutex_unlock(&q->mtx);
+	lsbatch_free(b);
+}
+
+struct lsbatch *
+queue_get_batch(struct queue *q, uint32_t max)
+{
+	struct lsbatch	*b;
+
+	pthread_mutex_lock(&q->mtx);
+	if ((b = q->pool) != NULL) {
+		q->pool = b->next;
+		q->npool--;
+	}
+	pthread_mutex_unlock(&q->mtx);
+	if (b != NULL && b->max != max) {
+		lsbatch_free(b);
+		b = NULL;
+	}
+	if (b == NULL)
+		b = lsbatch_new(max);
+	return b;
+}
+
+void
+queue_hold(struct queue *q)
+{
+	int	 dry;
+
+	pthread_mutex_lock(&q->mtx);
+	dry = q->head == NULL;
+	q->want_dry = !dry;
+	pthread_mutex_unlock(&q->mtx);
+	if (dry && q->wake != NULL)
+		q->wake(QUEUE_DRY, q->arg);
+}
+
+void
+queue_close(struct queue *q)
+{
+	pthread_mutex_lock(&q->mtx);
+	q->closed = 1;
+	pthread_cond_broadcast(&q->cond);
+	pthread_mutex_unlock(&q->mtx);
+}
+
+size_t
+queue_depth(struct queue *q)
+{
+	size_t	 d;
+
+	pthread_mutex_lock(&q->mtx);
+	d = q->depth;
+	pthread_mutex_unlock(&q->mtx);
+	return d;
+}
+
+size_t
+queue_peak(struct queue *q)
+{
+	size_t	 d;
+
+	pthread_mutex_lock(&q->mtx);
+	d = q->peak;
+	pthread_mutex_unlock(&q->mtx);
+	return d;
+}
+
+size_t
+queue_capacity(const struct queue *q)
+{
+	return q->capacity;
+}
+
+int
+queue_closed_empty(struct queue *q)
+{
+	int	 r;
+
+	pthread_mutex_lock(&q->mtx);
+	r = q->closed && q->head == NULL;
+	pthread_mutex_unlock(&q->mtx);
+	return r;
+}
+
+void
+queue_set_wake(struct queue *q, queue_wake_cb wake, void *arg)
+{
+	pthread_mutex_lock(&q->mtx);
+	q->wake = wake;
+	q->arg = arg;
+	pthread_mutex_unlock(&q->mtx);
+}

@@ -1,0 +1,397 @@
+/*
+ * writer.c: stores events.  The batch is encoded into one buffer and written
+ * with one write() to an O_APPEND descriptor; if storage fails part-way the
+ * file is cut back to where the batch began, so a line is whole or absent.
+ * The JSON line has SPEC's keys in SPEC's order; absent values are left out.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "diag.h"
+#include "jsonenc.h"
+#include "logrec.h"
+#include "writer.h"
+
+struct writer {
+	char		*path;
+	int		 format;
+	int64_t		 sync_ms;
+	int		 fd;
+	off_t		 size;		/* where the next batch begins */
+	uint64_t	 unsynced;	/* events written, not yet fsynced */
+	uint64_t	 oldest_mono;	/* receipt of the oldest of them */
+	struct obuf	 out;
+	struct diag_rate rate;
+	const char	*stall;		/* test knob, see writer_process */
+};
+
+struct writer *
+writer_new(const struct config *cf)
+{
+	struct writer	*w;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return NULL;
+	w->fd = -1;
+	if (writer_configure(w, cf) == -1) {
+		writer_free(w);
+		return NULL;
+	}
+	/*
+	 * Test-only: while the file this names exists, storage acts stalled,
+	 * so the tests can prove backpressure without a frozen filesystem.
+	 */
+	w->stall = getenv("LOGSTREAMD_TEST_STALL_FILE");
+	return w;
+}
+
+int
+writer_configure(struct writer *w, const struct config *cf)
+{
+	int	 reopen = w->path != NULL && strcmp(w->path, cf->store_path);
+	char	*p;
+
+	if ((p = strdup(cf->store_path)) == NULL)
+		return -1;
+	free(w->path);
+	w->path = p;
+	w->format = cf->store_format;
+	w->sync_ms = cf->sync_ms;
+	if (reopen && w->fd != -1)
+		return writer_reopen(w);
+	return 0;
+}
+
+static void
+mkdirs(const char *path)
+{
+	char	*d, *s;
+
+	if ((d = strdup(path)) == NULL)
+		return;
+	for (s = d + 1; (s = strchr(s, '/')) != NULL; s++) {
+		*s = '\0';
+		if (mkdir(d, 0750) == -1 && errno != EEXIST)
+			break;
+		*s = '/';
+	}
+	free(d);
+}
+
+/* A crash may leave a last line without its LF: cut it off, say so. */
+static void
+repair_tail(struct writer *w)
+{
+	char	 buf[4096];
+	off_t	 end = w->size, pos;
+	ssize_t	 n, i;
+
+	if (end == 0 || pread(w->fd, buf, 1, end - 1) != 1 || buf[0] == '\n')
+		return;
+	for (pos = end; pos > 0;) {
+		n = pos < (off_t)sizeof(buf) ? pos : (off_t)sizeof(buf);
+		pos -= n;
+		if (pread(w->fd, buf, n, pos) != n)
+			return;
+		for (i = n - 1; i >= 0; i--)
+			if (buf[i] == '\n') {
+				pos += i + 1;
+				goto found;
+			}
+	}
+found:
+	if (ftruncate(w->fd, pos) == 0) {
+		diag_warn("%s: removed a torn last line (%lld bytes) left by "
+		    "an earlier crash", w->path, (long long)(end - pos));
+		w->size = pos;
+	}
+}
+
+int
+writer_open(struct writer *w)
+{
+	struct stat	 st;
+	int		 fd;
+
+	mkdirs(w->path);
+	fd = open(w->path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC, 0640);
+	if (fd == -1) {
+		diag_err("storage %s: %s%s", w->path, strerror(errno),
+		    errno == ELOOP ? " (a symlink: refused)" : "");
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		diag_err("storage %s: not a regular file", w->path);
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	w->fd = fd;
+	w->size = st.st_size;
+	repair_tail(w);
+	return 0;
+}
+
+int
+writer_sync(struct writer *w)
+{
+	if (w->unsynced == 0 || w->fd == -1)
+		return 0;
+	if (fdatasync(w->fd) == -1) {
+		diag_rate(&w->rate, "storage %s: fsync: %s", w->path,
+		    strerror(errno));
+		return -1;
+	}
+	COUNT_ADD(counters.syncs, 1);
+	w->unsynced = 0;
+	return 0;
+}
+
+int
+writer_reopen(struct writer *w)
+{
+	int	 old = w->fd;
+
+	writer_sync(w);
+	w->fd = -1;
+	if (writer_open(w) == -1) {
+		w->fd = old;	/* keep writing where we were */
+		return -1;
+	}
+	if (old != -1)
+		close(old);
+	return 0;
+}
+
+static int
+add_slice(struct obuf *o, const char *key, size_t klen,
+    const struct lsbatch *b, struct lsslice s)
+{
+	if (s.len == 0)
+		return 0;
+	obuf_add(o, key, klen);
+	return jsonenc_str(o, LS_PTR(b, s), s.len);
+}
+
+#define ADD_SLICE(o, k, b, s)	add_slice((o), k, sizeof(k) - 1, (b), (s))
+#define ADD_NAME(o, k, v)	do {					\
+	if ((v) != NULL) {						\
+		OBUF_LIT((o), k);					\
+		jsonenc_str((o), (v), strlen(v));			\
+	}								\
+} while (0)
+
+/* One field's value, by its type. */
+static void
+add_value(struct obuf *o, const struct lsbatch *b, const struct lsfield *f)
+{
+	if (f->type == LSFT_STRING || f->type == LSFT_SD)
+		jsonenc_str(o, LS_PTR(b, f->val), f->val.len);
+	else
+		obuf_add(o, LS_PTR(b, f->val), f->val.len);
+}
+
+/* "sd":{"id":{"k":"v"}} from runs of SD fields, then "fields":{...}. */
+static void
+add_fields(struct obuf *o, const struct lsbatch *b, const struct logrec *r)
+{
+	const struct lsfield	*f = b->fields + r->field_first, *prev = NULL;
+	uint32_t		 i, nsd = 0, nf = 0;
+
+	for (i = 0; i < r->field_count; i++) {
+		if (f[i].type != LSFT_SD)
+			continue;
+		if (prev == NULL || prev->sdid.len != f[i].sdid.len ||
+		    memcmp(LS_PTR(b, prev->sdid), LS_PTR(b, f[i].sdid),
+		    f[i].sdid.len) != 0) {
+			if (nsd++ > 0)
+				OBUF_LIT(o, "},");
+			else
+				OBUF_LIT(o, ",\"sd\":{");
+			jsonenc_str(o, LS_PTR(b, f[i].sdid), f[i].sdid.len);
+			OBUF_LIT(o, ":{");
+		} else if (f[i].key.len > 0)
+			OBUF_LIT(o, ",");
+		if (f[i].key.len > 0) {
+			jsonenc_str(o, LS_PTR(b, f[i].key), f[i].key.len);
+			OBUF_LIT(o, ":");
+			add_value(o, b, &f[i]);
+		}
+		prev = &f[i];
+	}
+	if (nsd)
+		OBUF_LIT(o, "}}");
+	for (i = 0; i < r->field_count; i++) {
+		if (f[i].type == LSFT_SD)
+			continue;
+		if (nf++ > 0)
+			OBUF_LIT(o, ",");
+		else
+			OBUF_LIT(o, ",\"fields\":{");
+		jsonenc_str(o, LS_PTR(b, f[i].key), f[i].key.len);
+		OBUF_LIT(o, ":");
+		add_value(o, b, &f[i]);
+	}
+	if (nf)
+		OBUF_LIT(o, "}");
+}
+
+static void
+encode_json(struct obuf *o, const struct lsbatch *b, const struct logrec *r)
+{
+	OBUF_LIT(o, "{\"received\":");
+	jsonenc_time(o, r->received_us, 6);
+	if (r->time_us != LR_NOTIME) {
+		OBUF_LIT(o, ",\"time\":");
+		jsonenc_time(o, r->time_us, r->time_prec);
+	}
+	ADD_SLICE(o, ",\"source\":", b, r->source);
+	ADD_NAME(o, ",\"transport\":", lr_transport_name(r->transport));
+	ADD_NAME(o, ",\"format\":", lr_format_name(r->format));
+	ADD_NAME(o, ",\"facility\":", lr_facility_name(r->facility));
+	ADD_NAME(o, ",\"severity\":", lr_severity_name(r->severity));
+	ADD_SLICE(o, ",\"host\":", b, r->host);
+	ADD_SLICE(o, ",\"app\":", b, r->app);
+	ADD_SLICE(o, ",\"pid\":", b, r->pid);
+	ADD_SLICE(o, ",\"msgid\":", b, r->msgid);
+	ADD_NAME(o, ",\"class\":", r->cls);
+	if (r->message.len > 0 || r->format == LRF_PLAIN)
+		ADD_SLICE(o, ",\"message\":", b, r->message);
+	add_fields(o, b, r);
+	if (r->flags & LR_TRUNCATED)
+		OBUF_LIT(o, ",\"truncated\":true");
+	if (r->stream != LRS_OK) {
+		ADD_NAME(o, ",\"stream\":", lr_stream_name(r->stream));
+		if (r->stream == LRS_GAP) {
+			OBUF_LIT(o, ",\"missing\":");
+			jsonenc_uint(o, r->missing);
+		}
+	}
+	OBUF_LIT(o, "}\n");
+}
+
+/* format = raw: the line as received; control bytes but TAB as #ooo
+ * (rsyslog's convention), so one event stays one line. */
+static void
+encode_raw(struct obuf *o, const struct lsbatch *b, const struct logrec *r)
+{
+	const unsigned char	*p = (const unsigned char *)LS_PTR(b, r->raw);
+	uint32_t		 i;
+	char			 esc[4];
+
+	obuf_reserve(o, (size_t)r->raw.len * 4 + 1);
+	for (i = 0; i < r->raw.len; i++) {
+		if (p[i] < 0x20 && p[i] != '\t') {
+			esc[0] = '#';
+			esc[1] = (char)('0' + (p[i] >> 6));
+			esc[2] = (char)('0' + ((p[i] >> 3) & 7));
+			esc[3] = (char)('0' + (p[i] & 7));
+			obuf_add(o, esc, 4);
+		} else
+			obuf_add(o, &p[i], 1);
+	}
+	obuf_add(o, "\n", 1);
+}
+
+static int
+write_all(struct writer *w)
+{
+	size_t	 off = 0;
+	ssize_t	 n;
+
+	while (off < w->out.len) {
+		n = write(w->fd, w->out.p + off, w->out.len - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			return -1;
+		}
+		off += n;
+	}
+	return 0;
+}
+
+int
+writer_process(struct writer *w, struct lsbatch *b)
+{
+	uint32_t	 i, n = 0;
+	uint64_t	 oldest = UINT64_MAX;
+
+	if (w->stall != NULL && access(w->stall, F_OK) == 0) {
+		usleep(10000);
+		return -1;
+	}
+	if (w->fd == -1 && writer_open(w) == -1)
+		return -1;
+	w->out.len = 0;
+	for (i = 0; i < b->n; i++) {
+		const struct logrec *r = &b->recs[i];
+
+		if (r->flags & LR_DROP)
+			continue;
+		if (w->format == STORE_RAW)
+			encode_raw(&w->out, b, r);
+		else
+			encode_json(&w->out, b, r);
+		if (r->recv_mono_ns < oldest)
+			oldest = r->recv_mono_ns;
+		n++;
+	}
+	if (n == 0)
+		return 0;
+	if (write_all(w) == -1) {
+		COUNT_ADD(counters.write_errors, 1);
+		diag_rate(&w->rate, "storage %s: write: %s; holding events "
+		    "until it works again", w->path, strerror(errno));
+		if (ftruncate(w->fd, w->size) == -1)
+			diag_rate(&w->rate, "storage %s: cannot cut back a "
+			    "partial write: %s", w->path, strerror(errno));
+		return -1;
+	}
+	w->size += w->out.len;
+	if (w->unsynced == 0 || oldest < w->oldest_mono)
+		w->oldest_mono = oldest;
+	w->unsynced += n;
+	COUNT_ADD(counters.stored, n);
+	if (w->sync_ms == 0)
+		writer_sync(w);
+	return 0;
+}
+
+int
+writer_tick(struct writer *w, uint64_t now)
+{
+	uint64_t	 due;
+
+	if (w->unsynced == 0)
+		return -1;
+	due = w->oldest_mono + (uint64_t)w->sync_ms * 1000000;
+	if (now >= due) {
+		writer_sync(w);
+		return w->unsynced ? 100 : -1;
+	}
+	return (int)((due - now) / 1000000) + 1;
+}
+
+void
+writer_free(struct writer *w)
+{
+	if (w == NULL)
+		return;
+	writer_sync(w);
+	if (w->fd != -1)
+		close(w->fd);
+	obuf_free(&w->out);
+	free(w->path);
+	free(w);
+}

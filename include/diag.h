@@ -1,0 +1,69 @@
+/*
+ * diag.h: the daemon's own diagnostics on stderr (journald under systemd,
+ * with sd-daemon priority prefixes there), rate limiting for messages that
+ * a flood could repeat, and the counters every module adds to.
+ */
+#ifndef DIAG_H
+#define DIAG_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "logrec.h"
+
+enum drop_reason {
+	DROP_QUEUE_FULL = 0,	/* UDP datagram found the queue full */
+	DROP_KERNEL,		/* UDP: the socket buffer overflowed */
+	DROP_ACL,		/* UDP datagram from a source not allowed */
+	DROP_STORAGE,		/* storage failed and we had to give up */
+	DROP__COUNT
+};
+
+/* Counters shared by the threads; all relaxed atomics, added per batch. */
+struct counters {
+	_Atomic uint64_t received[LRT__COUNT];
+	_Atomic uint64_t bytes;
+	_Atomic uint64_t stored;
+	_Atomic uint64_t dropped[DROP__COUNT];
+	_Atomic uint64_t truncated;
+	_Atomic uint64_t bad_frames;
+	_Atomic uint64_t connections;		/* open now */
+	_Atomic uint64_t accepted;
+	_Atomic uint64_t refused_limit;		/* max_connections */
+	_Atomic uint64_t refused_acl;
+	_Atomic uint64_t idle_closed;
+	_Atomic uint64_t formats[LRF__COUNT];
+	_Atomic uint64_t inflight;		/* read, not yet queued */
+	_Atomic uint64_t write_errors;
+	_Atomic uint64_t syncs;
+};
+
+extern struct counters counters;
+
+#define COUNT_ADD(f, n)	atomic_fetch_add_explicit(&(f), (n), \
+			    memory_order_relaxed)
+#define COUNT_SUB(f, n)	atomic_fetch_sub_explicit(&(f), (n), \
+			    memory_order_relaxed)
+#define COUNT_GET(f)	atomic_load_explicit(&(f), memory_order_relaxed)
+
+/* A message that may repeat: at most one per interval, the rest counted. */
+struct diag_rate {
+	int64_t		 last_ms;
+	uint64_t	 suppressed;
+};
+
+/* The name of a drop reason, as in metrics labels. */
+const char	*diag_drop_name(int);
+void		 diag_init(int verbose);
+void		 diag_err(const char *, ...) __attribute__((format(printf, 1, 2)));
+void		 diag_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void		 diag_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void		 diag_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+/* A warning at most once every 10 s for this rate state. */
+void		 diag_rate(struct diag_rate *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+/* Wall clock µs and monotonic ns. */
+int64_t		 diag_now_us(void);
+uint64_t	 diag_mono_ns(void);
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * pipeline.h: the stages, run on their own thread over batches taken from
+ * the queue: parser, classifier, alerter, writer, in that order (the table
+ * in pipeline.c).  A reload hands it a new set of stages that it swaps in
+ * between two batches.
+ */
+#ifndef PIPELINE_H
+#define PIPELINE_H
+
+struct alerter;
+struct classifier;
+struct config;
+struct queue;
+struct writer;
+
+/* What the stages run with; built and checked before it is handed over. */
+struct stageset {
+	struct config		*cf;
+	struct classifier	*cl;
+	struct alerter		*al;
+};
+
+struct pipeline;
+
+/* Build the stages of cf (no files opened); NULL with errors in cf. */
+struct stageset	*stageset_new(struct config *cf);
+/* Free it and its config; NULL is a no-op. */
+void		 stageset_free(struct stageset *);
+
+/* Start the thread with ss and w (it owns both from now on); NULL on
+ * failure. */
+struct pipeline	*pipeline_start(struct queue *, struct stageset *,
+		    struct writer *);
+/* Swap in ss between two batches (the pipeline owns it); the old set is
+ * freed by the pipeline thread. */
+void		 pipeline_reload(struct pipeline *, struct stageset *);
+/* Reopen the output files at the next chance (SIGUSR1, SIGHUP). */
+void		 pipeline_reopen(struct pipeline *);
+/* Wait until the queue is closed and drained, everything written and
+ * synced; then free it all. */
+void		 pipeline_join(struct pipeline *);
+/* Events in the batch being processed now (for the counts that balance). */
+unsigned long	 pipeline_inflight(struct pipeline *);
+
+#endif

@@ -1,0 +1,35 @@
+/*
+ * writer.h: the last stage.  Encodes every event of a batch as one JSON line
+ * (or the raw line) and appends the whole batch with one write() to the live
+ * storage file; fsyncs so that no event waits longer than `sync` after
+ * receipt.  A failed write leaves no partial line behind.
+ */
+#ifndef WRITER_H
+#define WRITER_H
+
+#include <stdint.h>
+
+struct config;
+struct lsbatch;
+struct writer;
+
+/* A writer for cf's [storage]; does not open the file.  Caller frees. */
+struct writer	*writer_new(const struct config *);
+/* Take the settings of cf (on reload), reopening if the path changed. */
+int		 writer_configure(struct writer *, const struct config *);
+/* Open (create 0640, O_APPEND|O_NOFOLLOW) the live file; repairs a torn
+ * last line left by a crash.  0, or -1 with errno (and a logged line). */
+int		 writer_open(struct writer *);
+/* Close and open again (SIGHUP/SIGUSR1, logrotate). 0 or -1. */
+int		 writer_reopen(struct writer *);
+/* Write every event of b not flagged LR_DROP.  0, or -1 if storage failed
+ * (nothing of b is in the file then; call again later). */
+int		 writer_process(struct writer *, struct lsbatch *);
+/* fsync when due; returns ms until the next sync is due, or -1 if none. */
+int		 writer_tick(struct writer *, uint64_t now_mono_ns);
+/* fsync now if anything is unsynced.  0 or -1. */
+int		 writer_sync(struct writer *);
+/* Close (after a final sync) and free; NULL is a no-op. */
+void		 writer_free(struct writer *);
+
+#endif
