@@ -689,9 +689,13 @@ listener_shutdown(struct listener *l)
 		sock_free(l->socks[i]);
 	l->nsocks = 0;
 	listener_clock(l);
+	/*
+	 * Take every complete event buffered.  A peer still connected may
+	 * have sent part of a line: that is no event yet, so it is not
+	 * stored (a peer that closed has its last line taken as an event).
+	 */
 	while ((c = TAILQ_FIRST(&l->conns)) != NULL) {
 		bufferevent_disable(c->bev, EV_READ);
-		c->eof = 1;
 		conn_drain(c);		/* waits for room: stopping */
 		conn_free(c);
 	}

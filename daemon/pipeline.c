@@ -97,7 +97,9 @@ stageset_new(struct config *cf)
 {
 	struct stageset	*ss;
 
-	if (cf->nerrors > 0 || (ss = calloc(1, sizeof(*ss))) == NULL)
+	/* Even with errors already found, check every stage: -t and a
+	 * reload report all that is wrong at once. */
+	if ((ss = calloc(1, sizeof(*ss))) == NULL)
 		return NULL;
 	ss->cf = cf;
 	if ((ss->cl = classifier_new(cf)) != NULL)
