@@ -578,6 +578,8 @@ listener_inherit(struct listener *l)
 		if (getsockopt(s->fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1)
 			type = SOCK_STREAM;
 		s->udp = type == SOCK_DGRAM;
+		evutil_make_socket_nonblocking(s->fd);
+		evutil_make_socket_closeonexec(s->fd);
 		if (asprintf(&s->text, "systemd:%s", names[i]) == -1)
 			s->text = NULL;
 		free(names[i]);

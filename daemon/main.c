@@ -5,10 +5,13 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <event2/thread.h>
@@ -34,7 +37,42 @@ struct daemon {
 	struct listener		*l;
 	struct pipeline		*p;
 	uint64_t		 queue_capacity;
+	struct event		*watchdog;
+	const char		*hang_file;	/* test knob, see watchdog_cb */
 };
+
+/*
+ * The watchdog ping comes from the event loop itself, so a loop that is
+ * stuck stops the pings and systemd restarts the service.
+ */
+static void
+watchdog_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon	*d = arg;
+
+	/* Test-only: while this file exists the loop hangs, as if stuck. */
+	while (d->hang_file != NULL && access(d->hang_file, F_OK) == 0)
+		sleep(1);
+	sd_notify(0, "WATCHDOG=1");
+}
+
+static void
+watchdog_start(struct daemon *d)
+{
+	uint64_t	 usec;
+	struct timeval	 tv;
+
+	if (sd_watchdog_enabled(0, &usec) <= 0)
+		return;
+	usec /= 3;			/* ping well before the deadline */
+	tv.tv_sec = usec / 1000000;
+	tv.tv_usec = usec % 1000000;
+	d->hang_file = getenv("LOGSTREAMD_TEST_HANG_FILE");
+	d->watchdog = event_new(d->base, -1, EV_PERSIST, watchdog_cb, d);
+	if (d->watchdog != NULL)
+		event_add(d->watchdog, &tv);
+	diag_debug("watchdog: ping every %" PRIu64 " ms", usec / 1000);
+}
 
 static void
 usage(FILE *fp)
@@ -87,10 +125,16 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
 	struct daemon	*d = arg;
 	struct stageset	*ss;
 
-	sd_notify(0, "RELOADING=1");
+	struct timespec	 ts;
+	const char	*why = NULL;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64,
+	    (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
 	if ((ss = load(d->config_path)) == NULL) {
 		diag_err("reload: %s has errors; keeping the running config",
 		    d->config_path);
+		why = "config has errors (see the journal)";
 		goto done;
 	}
 	if (ss->cf->queue_capacity != d->queue_capacity)
@@ -98,19 +142,25 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
 	if (listener_configure(d->l, ss->cf) == -1) {
 		diag_err("reload: listeners could not be set up; keeping the "
 		    "running config");
+		why = "listeners could not be set up";
 		stageset_free(ss);
 		goto done;
 	}
 	if (alerter_open(ss->al) == -1) {
 		diag_err("reload: cannot open the alert file: %s; keeping the "
 		    "running config", strerror(errno));
+		why = "cannot open the alert file";
 		stageset_free(ss);
 		goto done;
 	}
 	pipeline_reload(d->p, ss);
 	diag_info("reloaded %s", d->config_path);
 done:
-	sd_notify(0, "READY=1");
+	if (why != NULL)
+		sd_notifyf(0, "READY=1\nSTATUS=reload failed: %s; running on "
+		    "the previous config", why);
+	else
+		sd_notify(0, "READY=1\nSTATUS=reloaded");
 }
 
 static void
@@ -189,6 +239,7 @@ run(struct daemon *d, struct stageset *ss)
 	if ((d->p = pipeline_start(d->q, ss, w)) == NULL)
 		return 2;
 	diag_info("logstreamd %s ready", LOGSTREAMD_VERSION);
+	watchdog_start(d);
 	sd_notify(0, "READY=1");
 	event_base_dispatch(d->base);
 	queue_close(d->q);
@@ -196,6 +247,8 @@ run(struct daemon *d, struct stageset *ss)
 	summary(d);
 	for (i = 0; i < 4; i++)
 		event_free(sev[i]);
+	if (d->watchdog != NULL)
+		event_free(d->watchdog);
 	listener_free(d->l);
 	queue_free(d->q);
 	event_base_free(d->base);
