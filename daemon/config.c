@@ -86,6 +86,18 @@ static const struct ckey keys[] = {
 	{ "streams", "max_delay", CT_DURATION, O(max_delay_ms), "30s", 0,
 	    3650 * DAY_MS, NULL },
 	{ "http", "listen", CT_STRING, O(http_listen), "", 0, 0, NULL },
+	{ "http", "max_clients", CT_UINT, O(http_max_clients), "64", 1,
+	    1000, NULL },
+	{ "http", "timeout", CT_DURATION, O(http_timeout_ms), "10s", 100,
+	    3600000, NULL },
+	{ "slo", "store_p99", CT_DURATION, O(slo_store_p99_ms), "0", 0,
+	    DAY_MS, NULL },
+	{ "slo", "alert_p99", CT_DURATION, O(slo_alert_p99_ms), "0", 0,
+	    DAY_MS, NULL },
+	{ "slo", "window", CT_DURATION, O(slo_window_ms), "1m", 1000,
+	    600000, NULL },
+	{ "slo", "stuck_after", CT_DURATION, O(slo_stuck_ms), "10s", 1000,
+	    DAY_MS, NULL },
 };
 
 #define NKEYS		(sizeof(keys) / sizeof(keys[0]))

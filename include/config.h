@@ -78,6 +78,14 @@ struct config {
 
 	/* [http] */
 	char		*http_listen;
+	uint64_t	 http_max_clients;
+	int64_t		 http_timeout_ms;
+
+	/* [slo]: 0 is off */
+	int64_t		 slo_store_p99_ms;
+	int64_t		 slo_alert_p99_ms;
+	int64_t		 slo_window_ms;
+	int64_t		 slo_stuck_ms;
 
 	/* [class X], [alert X], [output X] in file order */
 	struct conf_sect *sects;
