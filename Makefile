@@ -23,7 +23,7 @@ UNITS	 = $(patsubst tests/unit/%.c,build/%,$(wildcard tests/unit/test_*.c))
 DEB_BUILD = build-essential pkg-config libevent-dev libjansson-dev \
 	    libsystemd-dev libcmocka-dev libinih-dev libpcre2-dev zlib1g-dev
 DEB_TEST  = netcat-openbsd bsdutils util-linux rsyslog jq curl python3 \
-	    procps e2fsprogs psmisc
+	    procps e2fsprogs psmisc systemd man-db
 VERSION	 = $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 all: logstreamd
@@ -67,20 +67,41 @@ bench:
 	@$(MAKE) --no-print-directory WERROR=-Werror logstreamd
 	./tests/bench/bench.sh $(BENCH_ARGS)
 
-install: logstreamd
-	install -D -m 0755 logstreamd $(DESTDIR)$(PREFIX)/bin/logstreamd
+BINDIR	 = $(PREFIX)/bin
+UNITDIR	?= /lib/systemd/system
+MANDIR	?= $(PREFIX)/share/man
+
+systemd/logstreamd.service: systemd/logstreamd.service.in
+	sed -e 's|@BINDIR@|$(BINDIR)|g' $< > $@
+
+install: logstreamd systemd/logstreamd.service
+	install -D -m 0755 logstreamd $(DESTDIR)$(BINDIR)/logstreamd
 	install -d $(DESTDIR)/etc/logstreamd
-	sed -e 's|\.\./var/|/var/log/logstreamd/|' conf/logstreamd.conf > \
+	[ -e $(DESTDIR)/etc/logstreamd/logstreamd.conf ] || \
+	    sed -e 's|\.\./var/|/var/log/logstreamd/|' conf/logstreamd.conf > \
 	    $(DESTDIR)/etc/logstreamd/logstreamd.conf
 	install -D -m 0644 systemd/logstreamd.service \
-	    $(DESTDIR)/lib/systemd/system/logstreamd.service
+	    $(DESTDIR)$(UNITDIR)/logstreamd.service
+	install -D -m 0644 systemd/logstreamd.socket \
+	    $(DESTDIR)$(UNITDIR)/logstreamd.socket
+	install -D -m 0644 man/logstreamd.8 $(DESTDIR)$(MANDIR)/man8/logstreamd.8
+	install -D -m 0644 man/logstreamd.conf.5 \
+	    $(DESTDIR)$(MANDIR)/man5/logstreamd.conf.5
+
+# The config in /etc stays: it is the administrator's.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/logstreamd \
+	    $(DESTDIR)$(UNITDIR)/logstreamd.service \
+	    $(DESTDIR)$(UNITDIR)/logstreamd.socket \
+	    $(DESTDIR)$(MANDIR)/man8/logstreamd.8 \
+	    $(DESTDIR)$(MANDIR)/man5/logstreamd.conf.5
 
 format:
 	clang-format -i daemon/*.c include/*.h tests/unit/*.c
 
 clean:
-	rm -rf build logstreamd
+	rm -rf build logstreamd systemd/logstreamd.service
 
-.PHONY: all deps run unit integration check bench install format clean
+.PHONY: all deps run unit integration check bench install uninstall format clean
 
 -include $(OBJS:.o=.d)

@@ -149,8 +149,10 @@ config_print_errors(const struct config *cf)
 {
 	size_t	 i;
 
+	/* Under journald, at error priority so `journalctl -p err` shows it. */
 	for (i = 0; i < cf->nerrors; i++)
-		fprintf(stderr, "%s\n", cf->errors[i]);
+		fprintf(stderr, "%s%s\n", getenv("JOURNAL_STREAM") ? "<3>" : "",
+		    cf->errors[i]);
 }
 
 char *
