@@ -69,13 +69,21 @@ octet_frame(struct framer *fr, const char *p, size_t len, size_t max,
 		if (!eof)
 			return FRAME_NEED_MORE;
 		f->len = avail;		/* the peer left mid-frame */
-		f->truncated = 1;
-		fr->truncated++;
 		*used += len;
+		if (avail > 0) {
+			f->truncated = 1;
+			fr->truncated++;
+		}
 		return FRAME_OK;
 	}
 	f->len = count;
 	*used += hlen + count;
+	/* Senders such as rsyslog end the counted message with LF too; like
+	 * rsyslog's own receiver, do not keep one trailing LF (or CRLF). */
+	if (f->len > 0 && p[hlen + f->len - 1] == '\n')
+		f->len--;
+	if (f->len > 0 && p[hlen + f->len - 1] == '\r')
+		f->len--;
 	return FRAME_OK;
 }
 
@@ -163,11 +171,15 @@ frame_next(struct framer *fr, const char *p, size_t len, size_t max,
 			rc = octet_frame(fr, p, len, max, eof, f, used, hlen,
 			    count);
 		} else {
-			if (fr->mode == FRAME_OCTET)
-				fr->bad++;
-			else
-				fr->mode = FRAME_LF;
 			rc = line_frame(fr, p, len, max, eof, f, used);
+			/* Decide on a real frame only: a split read or an
+			 * empty line says nothing about the framing. */
+			if (rc == FRAME_OK && f->len > 0) {
+				if (fr->mode == FRAME_OCTET)
+					fr->bad++;
+				else
+					fr->mode = FRAME_LF;
+			}
 		}
 		if (rc == FRAME_NEED_MORE)
 			return rc;

@@ -75,7 +75,7 @@ int
 queue_push(struct queue *q, struct lsbatch *b)
 {
 	pthread_mutex_lock(&q->mtx);
-	if (q->depth + b->n > q->capacity && q->depth > 0) {
+	if (q->depth + b->n > q->capacity) {
 		q->want_room = 1;
 		pthread_mutex_unlock(&q->mtx);
 		return -1;
@@ -102,20 +102,21 @@ queue_pop(struct queue *q, int timeout_ms)
 	struct timespec	 ts;
 	int		 why = 0;
 
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += timeout_ms / 1000;
+	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
 	pthread_mutex_lock(&q->mtx);
-	if (q->head == NULL && !q->closed && timeout_ms != 0) {
+	/* A loop: condition variables may wake for nothing. */
+	while (q->head == NULL && !q->closed && timeout_ms != 0) {
 		if (timeout_ms < 0)
 			pthread_cond_wait(&q->cond, &q->mtx);
-		else {
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += timeout_ms / 1000;
-			ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-			if (ts.tv_nsec >= 1000000000) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000;
-			}
-			pthread_cond_timedwait(&q->cond, &q->mtx, &ts);
-		}
+		else if (pthread_cond_timedwait(&q->cond, &q->mtx, &ts) ==
+		    ETIMEDOUT)
+			break;
 	}
 	if ((b = q->head) != NULL) {
 		if ((q->head = b->next) == NULL)

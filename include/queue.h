@@ -26,7 +26,8 @@ typedef void	(*queue_wake_cb)(int why, void *arg);
 struct queue	*queue_new(size_t capacity, queue_wake_cb, void *arg);
 /* Free the queue and any batches still in it; NULL is a no-op. */
 void		 queue_free(struct queue *);
-/* Append b if all its records fit: 0 (the queue owns b), or -1 (full). */
+/* Append b if all its records fit: 0 (the queue owns b), or -1 (full; a
+ * batch larger than the capacity never fits). */
 int		 queue_push(struct queue *, struct lsbatch *);
 /* Take the oldest batch (caller owns it), waiting up to timeout_ms (-1:
  * forever).  NULL on timeout, or once closed and empty. */

@@ -487,10 +487,24 @@ test_threads(void **state)
 	pthread_cond_destroy(&p.cond);
 }
 
+/* A batch larger than the capacity never fits, even in an empty queue. */
+static void
+test_oversized_batch(void **state)
+{
+	struct queue	*q = queue_new(10, NULL, NULL);
+	struct lsbatch	*b = mkbatch(11, 0);
+
+	assert_int_equal(queue_push(q, b), -1);
+	assert_true(queue_depth(q) <= queue_capacity(q));
+	lsbatch_free(b);
+	queue_free(q);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_oversized_batch),
 		cmocka_unit_test(test_fifo),
 		cmocka_unit_test(test_refuse_full),
 		cmocka_unit_test(test_depth_bound),
