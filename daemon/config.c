@@ -297,8 +297,8 @@ conf_split_addr(const char *text, char *host, size_t hlen, char *port,
 	memcpy(host, h, n);
 	host[n] = '\0';
 	strcpy(port, c + 1);
-	if (strspn(port, "0123456789") != strlen(port) || atoi(port) < 1 ||
-	    atoi(port) > 65535)
+	if (strspn(port, "0123456789") != strlen(port) || strlen(port) > 19 ||
+	    strtoull(port, NULL, 10) < 1 || strtoull(port, NULL, 10) > 65535)
 		return -1;
 	if (strcmp(host, "*") == 0)
 		strcpy(host, "0.0.0.0");
@@ -593,9 +593,9 @@ lex_value(char *v)
 		*w = '\0';
 		return v + 1;
 	}
+	/* r[-1] is always in the line: at worst the '=' (now a NUL) */
 	for (r = v; *r != '\0'; r++)
-		if ((*r == '#' || *r == ';') && r > v &&
-		    (r[-1] == ' ' || r[-1] == '\t'))
+		if ((*r == '#' || *r == ';') && (r[-1] == ' ' || r[-1] == '\t'))
 			break;
 	*r = '\0';
 	while (r > v && isspace((unsigned char)r[-1]))
@@ -629,9 +629,18 @@ reader_line(char *str, int num, void *stream)
 	if (*p == '\0' || *p == '#' || *p == ';')
 		goto done;
 	if (*p == '[') {
-		if (strchr(p, ']') == NULL) {
+		if ((eq = strchr(p, ']')) == NULL) {
 			config_error(rd->cf, rd->lineno, "section header "
 			    "without ']'");
+			goto done;
+		}
+		eq += 1 + strspn(eq + 1, " \t\r\n");
+		eq[strcspn(eq, "\r\n")] = '\0';
+		if (*eq != '\0' && *eq != '#' && *eq != ';') {
+			config_error(rd->cf, rd->lineno, "text after the "
+			    "section header: '%s'", eq);
+			rd->skip = 1;
+			rd->section[0] = '\0';
 			goto done;
 		}
 		enter_section(rd, p + 1);
@@ -707,6 +716,10 @@ reader_key(void *user, const char *section, const char *name,
 		return 1;
 	value = rd->vals[idx];
 	line = rd->vlines[idx];
+	if (rd->section[0] == '\0' && !rd->skip) {
+		config_error(cf, line, "'%s' is outside any section", name);
+		return 1;
+	}
 	if (rd->skip)
 		return 1;
 	if (!rd->fixed)

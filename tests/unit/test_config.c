@@ -13,6 +13,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/wait.h>
+
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -804,10 +807,67 @@ test_errors_api(void **state)
 	config_free(cf);
 }
 
+/* The four below were bugs found in review. */
+static void
+test_key_before_section(void **state)
+{
+	pid_t	 pid;
+	int	 st;
+
+	/* must report "PATH:1: ..." -- run in a child in case it crashes */
+	if ((pid = fork()) == 0) {
+		signal(SIGSEGV, SIG_DFL);
+		signal(SIGBUS, SIG_DFL);
+		struct config *cf = load("tcp = 127.0.0.1:5514\n[listen]\n");
+		_exit(cf->nerrors == 1 &&
+		    strncmp(cf->errors[0], cpath, strlen(cpath)) == 0 &&
+		    strncmp(cf->errors[0] + strlen(cpath), ":1: ", 4) == 0 ?
+		    0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	if (WIFSIGNALED(st))
+		fail_msg("config_load died of signal %d", WTERMSIG(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+static void
+test_comment_right_after_equals(void **state)
+{
+	struct config	*cf;
+
+	/* SPEC: "the rest of a line after whitespace and # or ;" */
+	cf = load_ok("[http]\nlisten = # off for now\n[class c]\n"
+	    "app = ; nothing\n");
+	assert_string_equal(cf->http_listen, "");
+	assert_string_equal(kv(&cf->sects[0], "app", NULL), "");
+	config_free(cf);
+}
+
+static void
+test_port_overflow(void **state)
+{
+	char	 host[64], port[16];
+
+	assert_int_equal(conf_split_addr("127.0.0.1:4294967376", host,
+	    sizeof(host), port, sizeof(port)), -1);
+	assert_int_equal(conf_split_addr("127.0.0.1:000000000005514", host,
+	    sizeof(host), port, sizeof(port)), 0);
+}
+
+static void
+test_junk_after_section(void **state)
+{
+	one_err("[listen] max_message = 1k\n", 1, "");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_key_before_section),
+		cmocka_unit_test(test_comment_right_after_equals),
+		cmocka_unit_test(test_port_overflow),
+		cmocka_unit_test(test_junk_after_section),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_all_keys),
 		cmocka_unit_test(test_relative_paths),
