@@ -68,10 +68,18 @@ struct config {
 	uint64_t	 keep;
 	int		 compress;
 	int64_t		 sync_ms;
+	int64_t		 max_age_ms;		/* rotated files; 0: off */
+	uint64_t	 max_total;		/* rotated bytes; 0: off */
 
 	/* [alerts] */
 	char		*alerts_path;
 	int		 alerts_format;
+	uint64_t	 alerts_rotate_size;
+	int64_t		 alerts_rotate_interval_ms;
+	uint64_t	 alerts_keep;
+	int		 alerts_compress;
+	int64_t		 alerts_max_age_ms;
+	uint64_t	 alerts_max_total;
 
 	/* [streams] */
 	int64_t		 max_delay_ms;

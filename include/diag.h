@@ -36,6 +36,11 @@ struct counters {
 	_Atomic uint64_t inflight;		/* read, not yet queued */
 	_Atomic uint64_t write_errors;
 	_Atomic uint64_t syncs;
+	_Atomic uint64_t rotations;		/* live files rotated */
+	_Atomic uint64_t rotate_errors;		/* rotations that failed */
+	_Atomic uint64_t compressed;		/* rotated files gzipped */
+	_Atomic uint64_t compress_errors;
+	_Atomic uint64_t retention_deleted;	/* rotated files deleted */
 };
 
 extern struct counters counters;

@@ -1,0 +1,624 @@
+/*
+ * rotate.c: rotation of a live file.  rotate_file() renames it, never
+ * replacing anything, to base-YYYYMMDDTHHMMSSZ[_NNN]ext beside it; a worker
+ * thread per live file then applies retention and gzips rotated files under
+ * a hidden temporary name, fsyncs and renames, so any .gz is complete.
+ */
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "config.h"
+#include "diag.h"
+#include "rotate.h"
+
+#define CHUNK		(128 * 1024)
+#define IDLE_S		60		/* max_age is looked at this often */
+#define WORKER_NICE	10
+#define TMP_SUFFIX	".gz.tmp"
+
+struct rotate {
+	struct rotate		*next;		/* registry */
+	int			 refs;
+	char			*path;
+	char			*dir;
+	pthread_mutex_t		 mtx;
+	pthread_cond_t		 cond;
+	pthread_t		 thr;
+	int			 running;
+	int			 work;		/* look at the directory */
+	_Atomic int		 stop;
+	struct rotate_policy	 pol;		/* under mtx */
+	time_t			 last_sec;	/* the last rotated name */
+	unsigned		 last_idx;
+	struct diag_rate	 rate;		/* rotation failures */
+	struct diag_rate	 wrate;		/* worker failures */
+};
+
+static pthread_mutex_t	 reg_mtx = PTHREAD_MUTEX_INITIALIZER;
+static struct rotate	*reg;
+
+/* Names. */
+
+/* The live file's name split: stem "events", extension ".log" (or ""). */
+static void
+split_base(const char *path, const char **stem, size_t *stemlen,
+    const char **ext)
+{
+	const char	*base, *dot;
+
+	base = strrchr(path, '/');
+	base = base != NULL ? base + 1 : path;
+	dot = strrchr(base, '.');
+	if (dot == NULL || dot == base)
+		dot = base + strlen(base);
+	*stem = base;
+	*stemlen = (size_t)(dot - base);
+	*ext = dot;
+}
+
+int
+rotate_name(char *buf, size_t len, const char *path, time_t sec,
+    unsigned idx)
+{
+	const char	*stem, *ext;
+	size_t		 stemlen;
+	struct tm	 tm;
+	char		 ts[32], sfx[8] = "";
+	int		 n;
+
+	split_base(path, &stem, &stemlen, &ext);
+	if (gmtime_r(&sec, &tm) == NULL || idx > ROTATE_IDX_MAX)
+		return -1;
+	strftime(ts, sizeof(ts), "%Y%m%dT%H%M%SZ", &tm);
+	if (idx > 0)
+		snprintf(sfx, sizeof(sfx), "_%03u", idx);
+	n = snprintf(buf, len, "%.*s%.*s-%s%s%s", (int)(stem - path), path,
+	    (int)stemlen, stem, ts, sfx, ext);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+static int
+digits(const char *s, size_t n, int *out)
+{
+	size_t	 i;
+
+	*out = 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		*out = *out * 10 + (s[i] - '0');
+	}
+	return 0;
+}
+
+/* "YYYYMMDDTHHMMSSZ" at s to seconds; 0 or -1. */
+static int
+parse_stamp(const char *s, time_t *sec)
+{
+	struct tm	 tm;
+	int		 y, mo, d, h, mi, se;
+
+	if (digits(s, 4, &y) || digits(s + 4, 2, &mo) || digits(s + 6, 2, &d) ||
+	    s[8] != 'T' || digits(s + 9, 2, &h) || digits(s + 11, 2, &mi) ||
+	    digits(s + 13, 2, &se) || s[15] != 'Z')
+		return -1;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+	    se > 60)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = se;
+	*sec = timegm(&tm);
+	return 0;
+}
+
+int
+rotate_parse(const char *path, const char *name, struct rotate_entry *e)
+{
+	const char	*stem, *ext, *p;
+	size_t		 stemlen, extlen = 0;
+	int		 idx = 0;
+
+	split_base(path, &stem, &stemlen, &ext);
+	extlen = strlen(ext);
+	if (strncmp(name, stem, stemlen) != 0 || name[stemlen] != '-')
+		return -1;
+	p = name + stemlen + 1;
+	if (strlen(p) < 16 || parse_stamp(p, &e->sec) == -1)
+		return -1;
+	p += 16;
+	if (*p == '_') {
+		if (digits(p + 1, 3, &idx) == -1 || idx == 0)
+			return -1;
+		p += 4;
+	}
+	if (strncmp(p, ext, extlen) != 0)
+		return -1;
+	p += extlen;
+	if (strcmp(p, ".gz") == 0)
+		e->gz = 1;
+	else if (*p == '\0')
+		e->gz = 0;
+	else
+		return -1;
+	e->idx = (unsigned)idx;
+	return 0;
+}
+
+static int
+entry_cmp(const void *a, const void *b)
+{
+	const struct rotate_entry	*x = a, *y = b;
+
+	if (x->sec != y->sec)
+		return x->sec < y->sec ? -1 : 1;
+	if (x->idx != y->idx)
+		return x->idx < y->idx ? -1 : 1;
+	return x->gz - y->gz;
+}
+
+void
+rotate_sort(struct rotate_entry *e, size_t n)
+{
+	qsort(e, n, sizeof(*e), entry_cmp);
+}
+
+int
+rotate_due(const struct rotate_policy *pol, uint64_t size, uint64_t add,
+    int64_t born_us, int64_t now_us)
+{
+	if (size == 0)
+		return 0;
+	if (pol->size > 0 && size + add > pol->size)
+		return 1;
+	return pol->interval_ms > 0 &&
+	    now_us - born_us >= pol->interval_ms * 1000;
+}
+
+size_t
+rotate_retain(struct rotate_entry *e, size_t n,
+    const struct rotate_policy *pol, int64_t now_us)
+{
+	uint64_t	 total = 0;
+	size_t		 i, count = 0;
+
+	for (i = n; i-- > 0;) {
+		if (e[i].del)
+			continue;
+		total += e[i].size;
+		if (n - i > pol->keep ||
+		    (pol->max_age_ms > 0 && now_us - (int64_t)e[i].sec *
+		    1000000 > pol->max_age_ms * 1000) ||
+		    (pol->max_total > 0 && total > pol->max_total)) {
+			e[i].del = 1;
+			count++;
+		}
+	}
+	return count;
+}
+
+void
+rotate_policy_storage(const struct config *cf, struct rotate_policy *pol)
+{
+	pol->size = cf->rotate_size;
+	pol->interval_ms = cf->rotate_interval_ms;
+	pol->keep = cf->keep;
+	pol->max_age_ms = cf->max_age_ms;
+	pol->max_total = cf->max_total;
+	pol->compress = cf->compress;
+}
+
+void
+rotate_policy_alerts(const struct config *cf, struct rotate_policy *pol)
+{
+	pol->size = cf->alerts_rotate_size;
+	pol->interval_ms = cf->alerts_rotate_interval_ms;
+	pol->keep = cf->alerts_keep;
+	pol->max_age_ms = cf->alerts_max_age_ms;
+	pol->max_total = cf->alerts_max_total;
+	pol->compress = cf->alerts_compress;
+}
+
+/* Rotating. */
+
+/* rename without replacing; link+unlink where renameat2 is unsupported. */
+static int
+rename_noreplace(int dfd, const char *from, const char *to)
+{
+	if (renameat2(dfd, from, dfd, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	if (linkat(dfd, from, dfd, to, 0) == -1)
+		return -1;
+	return unlinkat(dfd, from, 0);
+}
+
+int
+rotate_file(struct rotate *r, int64_t now_us)
+{
+	char		 to[ROTATE_NAME_MAX], gz[ROTATE_NAME_MAX + 4];
+	struct stat	 st;
+	time_t		 sec = (time_t)(now_us / 1000000);
+	unsigned	 idx = 0;
+	int		 rc = -1;
+
+	pthread_mutex_lock(&r->mtx);
+	/* Names sort by time even if the clock steps back. */
+	if (sec <= r->last_sec) {
+		sec = r->last_sec;
+		idx = r->last_idx + 1;
+	}
+	for (errno = EEXIST; idx <= ROTATE_IDX_MAX; idx++) {
+		if (rotate_name(to, sizeof(to), r->path, sec, idx) == -1) {
+			errno = ENAMETOOLONG;
+			break;
+		}
+		snprintf(gz, sizeof(gz), "%s.gz", to);
+		if (lstat(gz, &st) == 0)
+			continue;
+		if (rename_noreplace(AT_FDCWD, r->path, to) == 0) {
+			rc = 0;
+			break;
+		}
+		if (errno != EEXIST)
+			break;
+	}
+	if (rc == 0) {
+		r->last_sec = sec;
+		r->last_idx = idx;
+		r->work = 1;
+		pthread_cond_signal(&r->cond);
+		COUNT_ADD(counters.rotations, 1);
+		diag_debug("rotated %s to %s", r->path, to);
+	} else {
+		COUNT_ADD(counters.rotate_errors, 1);
+		diag_rate(&r->rate, "rotate %s: %s; writing on to the live "
+		    "file", r->path, strerror(errno));
+	}
+	pthread_mutex_unlock(&r->mtx);
+	return rc;
+}
+
+/* The worker. */
+
+static int
+compress_one(struct rotate *r, int dfd, const char *name)
+{
+	char		 tmp[ROTATE_NAME_MAX], gzname[ROTATE_NAME_MAX];
+	char		*buf = NULL;
+	gzFile		 gz = NULL;
+	ssize_t		 n;
+	int		 in = -1, out = -1, dup_fd, rc = -1, zerr;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), ".%s" TMP_SUFFIX, name) >=
+	    sizeof(tmp) || (size_t)snprintf(gzname, sizeof(gzname), "%s.gz",
+	    name) >= sizeof(gzname)) {
+		errno = ENAMETOOLONG;
+		goto fail;
+	}
+	if ((buf = malloc(CHUNK)) == NULL ||
+	    (in = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		goto fail;
+	/* O_EXCL: never write through something planted at the name. */
+	if ((out = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0640)) == -1)
+		goto fail;
+	if ((dup_fd = dup(out)) == -1)
+		goto fail_tmp;
+	if ((gz = gzdopen(dup_fd, "wb6")) == NULL) {
+		close(dup_fd);
+		goto fail_tmp;
+	}
+	while ((n = read(in, buf, CHUNK)) > 0) {
+		if (atomic_load(&r->stop)) {
+			errno = ECANCELED;
+			goto fail_tmp;
+		}
+		if (gzwrite(gz, buf, (unsigned)n) != n) {
+			if (errno == 0)
+				errno = EIO;
+			goto fail_tmp;
+		}
+	}
+	zerr = gzclose(gz);
+	gz = NULL;
+	if (n == -1 || zerr != Z_OK) {
+		if (zerr != Z_OK && zerr != Z_ERRNO)
+			errno = EIO;
+		goto fail_tmp;
+	}
+	if (fsync(out) == -1 || rename_noreplace(dfd, tmp, gzname) == -1)
+		goto fail_tmp;
+	if (unlinkat(dfd, name, 0) == -1)
+		goto fail;
+	fsync(dfd);
+	COUNT_ADD(counters.compressed, 1);
+	rc = 0;
+	goto done;
+fail_tmp:
+	if (gz != NULL)
+		gzclose(gz);
+	unlinkat(dfd, tmp, 0);
+fail:
+	if (errno != ECANCELED) {
+		COUNT_ADD(counters.compress_errors, 1);
+		diag_rate(&r->wrate, "compress %s/%s: %s; left uncompressed",
+		    r->dir, name, strerror(errno));
+	}
+done:
+	if (in != -1)
+		close(in);
+	if (out != -1)
+		close(out);
+	free(buf);
+	return rc;
+}
+
+static void
+free_entries(struct rotate_entry *e, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		free(e[i].name);
+	free(e);
+}
+
+/* A stale ".NAME.gz.tmp" of ours: a compression cut short by a crash. */
+static int
+is_temp(const struct rotate *r, const char *name)
+{
+	struct rotate_entry	 e;
+	char			 mid[ROTATE_NAME_MAX];
+	size_t			 len = strlen(name), sl = strlen(TMP_SUFFIX);
+
+	if (name[0] != '.' || len < sl + 2 || len - sl >= sizeof(mid) ||
+	    strcmp(name + len - sl, TMP_SUFFIX) != 0)
+		return 0;
+	memcpy(mid, name + 1, len - sl - 1);
+	mid[len - sl - 1] = '\0';
+	return rotate_parse(r->path, mid, &e) == 0 && e.gz == 0;
+}
+
+/* The rotated files of r in dfd; stale temporary files are removed. */
+static int
+scan(struct rotate *r, int dfd, struct rotate_entry **ep, size_t *np)
+{
+	struct rotate_entry	 e, *v = NULL, *nv;
+	struct dirent		*de;
+	struct stat		 st;
+	size_t			 n = 0;
+	DIR			*d;
+	int			 fd;
+
+	if ((fd = dup(dfd)) == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		if (is_temp(r, de->d_name)) {
+			if (unlinkat(dfd, de->d_name, 0) == 0)
+				diag_warn("%s/%s: removed a half-compressed "
+				    "file left by an earlier run", r->dir,
+				    de->d_name);
+			continue;
+		}
+		memset(&e, 0, sizeof(e));
+		if (rotate_parse(r->path, de->d_name, &e) == -1 ||
+		    fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		e.size = (uint64_t)st.st_size;
+		if ((nv = reallocarray(v, n + 1, sizeof(*v))) == NULL ||
+		    (e.name = strdup(de->d_name)) == NULL) {
+			v = nv != NULL ? nv : v;
+			break;
+		}
+		v = nv;
+		v[n++] = e;
+	}
+	closedir(d);
+	rotate_sort(v, n);
+	*ep = v;
+	*np = n;
+	return 0;
+}
+
+/* NAME beside a complete NAME.gz: a crash came between rename and unlink. */
+static size_t
+drop_doubles(int dfd, struct rotate_entry *e, size_t n)
+{
+	size_t	 i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!e[i].gz && i + 1 < n && e[i + 1].gz &&
+		    e[i + 1].sec == e[i].sec && e[i + 1].idx == e[i].idx) {
+			unlinkat(dfd, e[i].name, 0);
+			free(e[i].name);
+			continue;
+		}
+		e[k++] = e[i];
+	}
+	return k;
+}
+
+/* Retention, then compression, until nothing is left to do. */
+static void
+maintain(struct rotate *r, const struct rotate_policy *pol)
+{
+	struct rotate_entry	*e;
+	size_t			 n, i;
+	int			 dfd, again;
+
+	if ((dfd = open(r->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		diag_rate(&r->wrate, "rotation: %s: %s", r->dir,
+		    strerror(errno));
+		return;
+	}
+	do {
+		again = 0;
+		if (scan(r, dfd, &e, &n) == -1)
+			break;
+		n = drop_doubles(dfd, e, n);
+		rotate_retain(e, n, pol, diag_now_us());
+		for (i = 0; i < n; i++)
+			if (e[i].del && unlinkat(dfd, e[i].name, 0) == 0)
+				COUNT_ADD(counters.retention_deleted, 1);
+		for (i = 0; i < n && !atomic_load(&r->stop); i++)
+			if (pol->compress == COMPRESS_GZIP && !e[i].del &&
+			    !e[i].gz && compress_one(r, dfd, e[i].name) == 0)
+				again = 1;
+		free_entries(e, n);
+	} while (again && !atomic_load(&r->stop));
+	close(dfd);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct rotate		*r = arg;
+	struct rotate_policy	 pol;
+	struct timespec		 ts;
+
+	/* Compression yields the CPU to ingest. */
+	setpriority(PRIO_PROCESS, (id_t)gettid(), WORKER_NICE);
+	pthread_mutex_lock(&r->mtx);
+	while (!atomic_load(&r->stop)) {
+		if (!r->work) {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += IDLE_S;
+			pthread_cond_timedwait(&r->cond, &r->mtx, &ts);
+			if (!r->work && r->pol.max_age_ms == 0)
+				continue;
+		}
+		r->work = 0;
+		pol = r->pol;
+		pthread_mutex_unlock(&r->mtx);
+		maintain(r, &pol);
+		pthread_mutex_lock(&r->mtx);
+	}
+	pthread_mutex_unlock(&r->mtx);
+	return NULL;
+}
+
+/* The instance. */
+
+struct rotate *
+rotate_new(const char *path, const struct rotate_policy *pol)
+{
+	struct rotate	*r;
+	char		*slash;
+
+	pthread_mutex_lock(&reg_mtx);
+	for (r = reg; r != NULL; r = r->next)
+		if (strcmp(r->path, path) == 0) {
+			r->refs++;
+			rotate_configure(r, pol);
+			goto done;
+		}
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (r->path = strdup(path)) == NULL || (r->dir = strdup(path)) == NULL)
+		goto fail;
+	if ((slash = strrchr(r->dir, '/')) == NULL)
+		strcpy(r->dir, ".");
+	else if (slash == r->dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	pthread_mutex_init(&r->mtx, NULL);
+	pthread_cond_init(&r->cond, NULL);
+	r->refs = 1;
+	r->pol = *pol;
+	r->next = reg;
+	reg = r;
+	goto done;
+fail:
+	if (r != NULL) {
+		free(r->path);
+		free(r->dir);
+		free(r);
+	}
+	r = NULL;
+done:
+	pthread_mutex_unlock(&reg_mtx);
+	return r;
+}
+
+void
+rotate_configure(struct rotate *r, const struct rotate_policy *pol)
+{
+	pthread_mutex_lock(&r->mtx);
+	r->pol = *pol;
+	r->work = 1;
+	pthread_cond_signal(&r->cond);
+	pthread_mutex_unlock(&r->mtx);
+}
+
+int
+rotate_start(struct rotate *r)
+{
+	int	 rc = 0, e;
+
+	pthread_mutex_lock(&r->mtx);
+	r->work = 1;
+	if (!r->running) {
+		if ((e = pthread_create(&r->thr, NULL, worker_main, r)) != 0) {
+			diag_err("rotation %s: cannot start a thread: %s",
+			    r->path, strerror(e));
+			rc = -1;
+		} else
+			r->running = 1;
+	}
+	pthread_cond_signal(&r->cond);
+	pthread_mutex_unlock(&r->mtx);
+	return rc;
+}
+
+void
+rotate_free(struct rotate *r)
+{
+	struct rotate	**pp;
+
+	if (r == NULL)
+		return;
+	pthread_mutex_lock(&reg_mtx);
+	if (--r->refs > 0) {
+		pthread_mutex_unlock(&reg_mtx);
+		return;
+	}
+	for (pp = &reg; *pp != r; pp = &(*pp)->next)
+		;
+	*pp = r->next;
+	pthread_mutex_unlock(&reg_mtx);
+	pthread_mutex_lock(&r->mtx);
+	atomic_store(&r->stop, 1);
+	pthread_cond_signal(&r->cond);
+	pthread_mutex_unlock(&r->mtx);
+	if (r->running)
+		pthread_join(r->thr, NULL);
+	pthread_cond_destroy(&r->cond);
+	pthread_mutex_destroy(&r->mtx);
+	free(r->path);
+	free(r->dir);
+	free(r);
+}

@@ -1,0 +1,84 @@
+/*
+ * rotate.h: rotation of a live file (storage, alerts).  Decides when the
+ * live file is due, renames it to a sortable timestamped name beside it,
+ * and on its own thread deletes what retention says and gzips the rest
+ * (temporary name, fsync, rename), so the writer never waits on it.
+ */
+#ifndef ROTATE_H
+#define ROTATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define ROTATE_NAME_MAX	4096
+#define ROTATE_IDX_MAX	999		/* rotations within one second */
+
+struct config;
+
+/* When to rotate and what to keep; 0 turns a limit off, except keep
+ * (0: no rotated file is kept, as logrotate's "rotate 0"). */
+struct rotate_policy {
+	uint64_t	 size;		/* bytes */
+	int64_t		 interval_ms;
+	uint64_t	 keep;		/* rotated files */
+	int64_t		 max_age_ms;
+	uint64_t	 max_total;	/* bytes of rotated files */
+	int		 compress;	/* COMPRESS_NONE, COMPRESS_GZIP */
+};
+
+/* A rotated file as retention sees it. */
+struct rotate_entry {
+	char		*name;		/* file name, no directory */
+	time_t		 sec;		/* rotation time, from the name */
+	unsigned	 idx;		/* same-second suffix, 0: none */
+	int		 gz;
+	uint64_t	 size;
+	int		 del;		/* set by rotate_retain */
+};
+
+struct rotate;
+
+/* The rotation of live file path (absolute) with pol.  Instances are
+ * shared per path (refcounted), so an old and a new config never run two
+ * workers on one file.  Starts no thread.  Caller frees. */
+struct rotate	*rotate_new(const char *path, const struct rotate_policy *);
+/* Take a new policy (reload). */
+void		 rotate_configure(struct rotate *, const struct rotate_policy *);
+/* Start the worker if not yet running and have it look at the directory:
+ * stale temporary files, leftovers to compress, retention.  0 or -1. */
+int		 rotate_start(struct rotate *);
+/* Rename the live file (already synced by its writer) to its rotated
+ * name and wake the worker.  0, or -1 with errno (logged, rate-limited);
+ * the live file is then untouched. */
+int		 rotate_file(struct rotate *, int64_t now_us);
+/* Drop a reference; the last one stops the worker (a compression in
+ * progress is abandoned; its temporary file removed).  NULL: no-op. */
+void		 rotate_free(struct rotate *);
+
+/* The policies of cf's [storage] and [alerts]. */
+void		 rotate_policy_storage(const struct config *,
+		    struct rotate_policy *);
+void		 rotate_policy_alerts(const struct config *,
+		    struct rotate_policy *);
+
+/* Pure helpers (unit-tested). */
+/* Whether a live file of size bytes, born at born_us, must rotate before
+ * add more bytes go in: only a non-empty file rotates.  1 or 0. */
+int		 rotate_due(const struct rotate_policy *, uint64_t size,
+		    uint64_t add, int64_t born_us, int64_t now_us);
+/* The rotated name of live file path at sec with suffix idx (0: none):
+ * dir/base-YYYYMMDDTHHMMSSZ[_NNN]ext.  0, or -1 if it does not fit. */
+int		 rotate_name(char *, size_t, const char *path, time_t sec,
+		    unsigned idx);
+/* Parse file name (no directory) as a rotated name of live file path;
+ * 0 with e's sec, idx and gz set (name not copied), or -1. */
+int		 rotate_parse(const char *path, const char *name,
+		    struct rotate_entry *e);
+/* Sort e oldest first. */
+void		 rotate_sort(struct rotate_entry *e, size_t n);
+/* Mark (del) what pol says to delete of sorted e at now_us; the count. */
+size_t		 rotate_retain(struct rotate_entry *e, size_t n,
+		    const struct rotate_policy *, int64_t now_us);
+
+#endif
