@@ -1,8 +1,9 @@
 /*
  * writer.c: stores events.  The batch is encoded into one buffer and written
  * with one write() to an O_APPEND descriptor; if storage fails part-way the
- * file is cut back to where the batch began, so a line is whole or absent.
- * The JSON line has SPEC's keys in SPEC's order; absent values are left out.
+ * file is cut back to where the write began, so a line is whole or absent.
+ * Rotation (rotate.c) is asked per batch; a batch that would pass
+ * rotate_size is split at a line boundary, never inside a line.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -17,19 +18,34 @@
 #include "diag.h"
 #include "jsonenc.h"
 #include "logrec.h"
+#include "rotate.h"
 #include "writer.h"
 
+#define ROT_RETRY_US	1000000		/* after a failed rotation */
+
 struct writer {
-	char		*path;
-	int		 format;
-	int64_t		 sync_ms;
-	int		 fd;
-	off_t		 size;		/* where the next batch begins */
-	uint64_t	 unsynced;	/* events written, not yet fsynced */
-	uint64_t	 oldest_mono;	/* receipt of the oldest of them */
-	struct obuf	 out;
-	struct diag_rate rate;
-	const char	*stall;		/* test knob, see writer_process */
+	char			*path;
+	int			 format;
+	int64_t			 sync_ms;
+	struct rotate_policy	 pol;
+	struct rotate		*rot;
+	int			 fd;
+	int			 opened;	/* once: later opens mkdir nothing */
+	off_t			 size;		/* where the next write begins */
+	int64_t			 born_us;	/* the live file's birth */
+	int64_t			 rot_retry_us;	/* no rotation before this */
+	uint64_t		 unsynced;	/* writes not yet fsynced */
+	uint64_t		 oldest_mono;	/* receipt of the oldest of them */
+	struct obuf		 out;
+	/* The batch in out, while it is not all written (see resuming). */
+	const struct lsbatch	*pend;
+	uint32_t		 pend_nrec;
+	int64_t			 pend_first;
+	uint32_t		 pend_events;
+	uint64_t		 pend_oldest;
+	size_t			 done;		/* bytes of out in the file */
+	struct diag_rate	 rate;
+	const char		*stall;		/* test knob, see writer_process */
 };
 
 struct writer *
@@ -55,16 +71,30 @@ writer_new(const struct config *cf)
 int
 writer_configure(struct writer *w, const struct config *cf)
 {
-	int	 reopen = w->path != NULL && strcmp(w->path, cf->store_path);
-	char	*p;
+	int		 moved = w->path == NULL || strcmp(w->path, cf->store_path);
+	struct rotate	*rot = NULL;
+	char		*p;
 
-	if ((p = strdup(cf->store_path)) == NULL)
+	rotate_policy_storage(cf, &w->pol);
+	if (!moved) {
+		rotate_configure(w->rot, &w->pol);
+		w->format = cf->store_format;
+		w->sync_ms = cf->sync_ms;
+		return 0;
+	}
+	if ((p = strdup(cf->store_path)) == NULL ||
+	    (rot = rotate_new(p, &w->pol)) == NULL) {
+		free(p);
 		return -1;
+	}
 	free(w->path);
+	rotate_free(w->rot);
 	w->path = p;
+	w->rot = rot;
 	w->format = cf->store_format;
 	w->sync_ms = cf->sync_ms;
-	if (reopen && w->fd != -1)
+	w->opened = 0;
+	if (w->fd != -1)
 		return writer_reopen(w);
 	return 0;
 }
@@ -114,29 +144,51 @@ found:
 	}
 }
 
+/* When the file was made: its birth time where the filesystem keeps one;
+ * an empty file is born now. */
+static int64_t
+born_of(int fd, off_t size)
+{
+	struct statx	 stx;
+
+	if (size > 0 && statx(fd, "", AT_EMPTY_PATH, STATX_BTIME, &stx) == 0 &&
+	    (stx.stx_mask & STATX_BTIME))
+		return (int64_t)stx.stx_btime.tv_sec * 1000000 +
+		    stx.stx_btime.tv_nsec / 1000;
+	return diag_now_us();
+}
+
 int
 writer_open(struct writer *w)
 {
 	struct stat	 st;
 	int		 fd;
 
-	mkdirs(w->path);
+	/* Only the first open makes directories: one removed later (or an
+	 * unmounted filesystem) holds events until it is back. */
+	if (!w->opened)
+		mkdirs(w->path);
 	fd = open(w->path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
 	    O_CLOEXEC, 0640);
 	if (fd == -1) {
-		diag_err("storage %s: %s%s", w->path, strerror(errno),
+		COUNT_ADD(counters.write_errors, 1);
+		diag_rate(&w->rate, "storage %s: %s%s; holding events until "
+		    "it works again", w->path, strerror(errno),
 		    errno == ELOOP ? " (a symlink: refused)" : "");
 		return -1;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		diag_err("storage %s: not a regular file", w->path);
+		diag_rate(&w->rate, "storage %s: not a regular file", w->path);
 		close(fd);
 		errno = EINVAL;
 		return -1;
 	}
 	w->fd = fd;
+	w->opened = 1;
 	w->size = st.st_size;
 	repair_tail(w);
+	w->born_us = born_of(fd, w->size);
+	rotate_start(w->rot);
 	return 0;
 }
 
@@ -169,6 +221,43 @@ writer_reopen(struct writer *w)
 	if (old != -1)
 		close(old);
 	return 0;
+}
+
+/*
+ * Rotate the live file and open a new one.  -1 with fd still open: the
+ * rename failed (logged), write on to the live file; -1 with fd -1: the
+ * new file cannot be opened, hold the events.
+ */
+static int
+writer_rotate(struct writer *w, int64_t now)
+{
+	if (now < w->rot_retry_us)
+		return -1;
+	writer_sync(w);
+	if (rotate_file(w->rot, now) == -1) {
+		w->rot_retry_us = now + ROT_RETRY_US;
+		return -1;
+	}
+	close(w->fd);
+	w->fd = -1;
+	w->unsynced = 0;
+	return writer_open(w);
+}
+
+/* The live file was unlinked (its directory removed?): writing on to it
+ * would lose events, so let go of it.  One fstat per batch. */
+static void
+check_live(struct writer *w)
+{
+	struct stat	 st;
+
+	if (w->fd == -1 || fstat(w->fd, &st) == -1 || st.st_nlink > 0)
+		return;
+	diag_warn("storage %s: the live file was removed; opening it anew",
+	    w->path);
+	close(w->fd);
+	w->fd = -1;
+	w->unsynced = 0;
 }
 
 static int
@@ -302,13 +391,13 @@ encode_raw(struct obuf *o, const struct lsbatch *b, const struct logrec *r)
 }
 
 static int
-write_all(struct writer *w)
+write_all(int fd, const char *p, size_t len)
 {
 	size_t	 off = 0;
 	ssize_t	 n;
 
-	while (off < w->out.len) {
-		n = write(w->fd, w->out.p + off, w->out.len - off);
+	while (off < len) {
+		n = write(fd, p + off, len - off);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -321,19 +410,69 @@ write_all(struct writer *w)
 	return 0;
 }
 
-int
-writer_process(struct writer *w, struct lsbatch *b)
+/*
+ * How much of the rest of out goes into the live file now: all of it, or
+ * the whole lines that keep the file within rotate_size; 0 means rotate
+ * first.  A line longer than rotate_size goes alone into an empty file.
+ */
+static size_t
+chunk_len(const struct writer *w)
 {
-	uint32_t	 i, n = 0;
-	uint64_t	 oldest = UINT64_MAX;
+	const char	*p = w->out.p + w->done, *nl;
+	size_t		 rest = w->out.len - w->done, room;
+	uint64_t	 lim = w->pol.size;
 
-	if (w->stall != NULL && access(w->stall, F_OK) == 0) {
-		usleep(10000);
+	if (lim == 0 || (uint64_t)w->size + rest <= lim)
+		return rest;
+	room = (uint64_t)w->size < lim ? lim - (uint64_t)w->size : 0;
+	if (room > 0 && (nl = memrchr(p, '\n', room)) != NULL)
+		return (size_t)(nl - p) + 1;
+	if (w->size > 0)
+		return 0;
+	nl = memchr(p, '\n', rest);
+	return nl != NULL ? (size_t)(nl - p) + 1 : rest;
+}
+
+static int
+write_chunk(struct writer *w, size_t len)
+{
+	if (write_all(w->fd, w->out.p + w->done, len) == -1) {
+		COUNT_ADD(counters.write_errors, 1);
+		diag_rate(&w->rate, "storage %s: write: %s; holding events "
+		    "until it works again", w->path, strerror(errno));
+		if (ftruncate(w->fd, w->size) == -1)
+			diag_rate(&w->rate, "storage %s: cannot cut back a "
+			    "partial write: %s", w->path, strerror(errno));
 		return -1;
 	}
-	if (w->fd == -1 && writer_open(w) == -1)
-		return -1;
+	w->size += (off_t)len;
+	w->done += len;
+	if (w->unsynced == 0 || w->pend_oldest < w->oldest_mono)
+		w->oldest_mono = w->pend_oldest;
+	w->unsynced++;
+	return 0;
+}
+
+/*
+ * The pipeline retries the same batch after -1; what of it is already in
+ * a file (a part before a rotation) is not written twice.
+ */
+static int
+resuming(const struct writer *w, const struct lsbatch *b)
+{
+	return w->pend == b && w->pend_nrec == b->n &&
+	    w->pend_first == (b->n > 0 ? b->recs[0].received_us : 0);
+}
+
+static void
+encode(struct writer *w, const struct lsbatch *b)
+{
+	uint32_t	 i;
+
 	w->out.len = 0;
+	w->done = 0;
+	w->pend_events = 0;
+	w->pend_oldest = UINT64_MAX;
 	for (i = 0; i < b->n; i++) {
 		const struct logrec *r = &b->recs[i];
 
@@ -343,28 +482,52 @@ writer_process(struct writer *w, struct lsbatch *b)
 			encode_raw(&w->out, b, r);
 		else
 			encode_json(&w->out, b, r);
-		if (r->recv_mono_ns < oldest)
-			oldest = r->recv_mono_ns;
-		n++;
+		if (r->recv_mono_ns < w->pend_oldest)
+			w->pend_oldest = r->recv_mono_ns;
+		w->pend_events++;
 	}
-	if (n == 0)
-		return 0;
-	if (write_all(w) == -1) {
-		COUNT_ADD(counters.write_errors, 1);
-		diag_rate(&w->rate, "storage %s: write: %s; holding events "
-		    "until it works again", w->path, strerror(errno));
-		if (ftruncate(w->fd, w->size) == -1)
-			diag_rate(&w->rate, "storage %s: cannot cut back a "
-			    "partial write: %s", w->path, strerror(errno));
+	w->pend = b;
+	w->pend_nrec = b->n;
+	w->pend_first = b->n > 0 ? b->recs[0].received_us : 0;
+}
+
+int
+writer_process(struct writer *w, struct lsbatch *b)
+{
+	int64_t		 now;
+	size_t		 len;
+
+	if (w->stall != NULL && access(w->stall, F_OK) == 0) {
+		usleep(10000);
 		return -1;
 	}
-	w->size += w->out.len;
-	if (w->unsynced == 0 || oldest < w->oldest_mono)
-		w->oldest_mono = oldest;
-	w->unsynced += n;
-	COUNT_ADD(counters.stored, n);
+	if (!resuming(w, b))
+		encode(w, b);
+	if (w->pend_events == 0)
+		goto done;
+	check_live(w);
+	if (w->fd == -1 && writer_open(w) == -1)
+		return -1;
+	now = diag_now_us();
+	if (rotate_due(&w->pol, (uint64_t)w->size, 0, w->born_us, now) &&
+	    writer_rotate(w, now) == -1 && w->fd == -1)
+		return -1;
+	while (w->done < w->out.len) {
+		if ((len = chunk_len(w)) == 0) {
+			if (writer_rotate(w, now) == 0)
+				continue;
+			if (w->fd == -1)
+				return -1;
+			len = w->out.len - w->done;	/* cannot rotate */
+		}
+		if (write_chunk(w, len) == -1)
+			return -1;
+	}
+	COUNT_ADD(counters.stored, w->pend_events);
 	if (w->sync_ms == 0)
 		writer_sync(w);
+done:
+	w->pend = NULL;
 	return 0;
 }
 
@@ -372,7 +535,16 @@ int
 writer_tick(struct writer *w, uint64_t now)
 {
 	uint64_t	 due;
+	int64_t		 wall;
 
+	/* A quiet file still rotates on time. */
+	if (w->pol.interval_ms > 0 && w->fd != -1 && w->size > 0 &&
+	    w->pend == NULL) {
+		wall = diag_now_us();
+		if (rotate_due(&w->pol, (uint64_t)w->size, 0, w->born_us,
+		    wall))
+			writer_rotate(w, wall);
+	}
 	if (w->unsynced == 0)
 		return -1;
 	due = w->oldest_mono + (uint64_t)w->sync_ms * 1000000;
@@ -391,6 +563,7 @@ writer_free(struct writer *w)
 	writer_sync(w);
 	if (w->fd != -1)
 		close(w->fd);
+	rotate_free(w->rot);
 	obuf_free(&w->out);
 	free(w->path);
 	free(w);
