@@ -22,8 +22,11 @@
 #include "config.h"
 #include "diag.h"
 #include "logrec.h"
+#include "metrics.h"
+#include "rotate.h"
 
 #define EXPIRE_STEP	2		/* idle groups freed per event */
+#define LAT_MAX		256		/* alert latencies kept per batch */
 
 struct alerter {
 	struct rule		*rules;
@@ -34,9 +37,15 @@ struct alerter {
 	char			*path;
 	int			 format;
 	int			 fd;
+	off_t			 size;		/* of the alerts file */
+	int64_t			 born_us;
+	struct rotate_policy	 pol;
+	struct rotate		*rot;		/* NULL without a path */
 	struct abuf		 out;
 	struct alerter_tcache	 tc;
 	_Atomic uint64_t	 write_errors;
+	uint64_t		 lat[LAT_MAX];	/* recv_mono_ns of this batch's */
+	size_t			 nlat;		/* ...alerts, for the metrics */
 	struct diag_rate	 rate;
 	struct diag_rate	 nomem;
 };
@@ -319,6 +328,8 @@ emit(struct alerter *a, const struct rule *ru, const struct lsbatch *b,
 	size_t			 len;
 	uint8_t			 tag;
 
+	if (a->nlat < LAT_MAX)
+		a->lat[a->nlat++] = r->recv_mono_ns;
 	memset(&f, 0, sizeof(f));
 	f.now_us = now_us;
 	f.alert = ru->name;
@@ -382,12 +393,42 @@ count_event(struct alerter *a, struct rule *ru, const struct lsbatch *b,
 	emit(a, ru, b, r, first, now_us);
 }
 
+static int	 alert_file_open(struct alerter *);
+
+/* Before a write: a removed file is opened anew, a due one rotated (both
+ * per batch with alert lines, never per event). */
+static void
+file_check(struct alerter *a, int64_t now)
+{
+	struct stat	 st;
+
+	if (a->fd != -1 && fstat(a->fd, &st) == 0 && st.st_nlink == 0) {
+		diag_warn("alerts %s: the file was removed; opening it anew",
+		    a->path);
+		close(a->fd);
+		a->fd = -1;
+		alert_file_open(a);
+	}
+	if (a->fd == -1 || a->rot == NULL || !rotate_due(&a->pol,
+	    (uint64_t)a->size, a->out.len, a->born_us, now))
+		return;
+	if (rotate_file(a->rot, now) == -1)
+		return;		/* logged; write on to the live file */
+	close(a->fd);
+	a->fd = -1;
+	if (alert_file_open(a) == -1)
+		diag_rate(&a->rate, "alerts %s: %s after rotation", a->path,
+		    strerror(errno));
+}
+
 static void
 flush(struct alerter *a)
 {
 	size_t	 off = 0;
 	ssize_t	 n;
 
+	if (!a->out.oom && a->out.len > 0)
+		file_check(a, diag_now_us());
 	if (a->out.oom) {
 		bump(&a->write_errors, 1);
 		diag_rate(&a->rate, "alerts: out of memory, alert lines lost");
@@ -404,10 +445,14 @@ flush(struct alerter *a)
 				bump(&a->write_errors, 1);
 				diag_rate(&a->rate, "alerts: write %s: %s",
 				    a->path, strerror(n == 0 ? EIO : errno));
+				/* No torn line: cut back what got in. */
+				if (off > 0 && ftruncate(a->fd, a->size) == 0)
+					off = 0;
 				break;
 			}
 			off += (size_t)n;
 		}
+		a->size += (off_t)off;
 	}
 	a->out.len = 0;
 	a->out.oom = 0;
@@ -418,6 +463,7 @@ alerter_process(struct alerter *a, struct lsbatch *b, int64_t now_us)
 {
 	struct logrec	*r;
 	uint32_t	 i, j;
+	uint64_t	 errs;
 
 	for (i = 0; i < b->n; i++) {
 		r = &b->recs[i];
@@ -427,33 +473,57 @@ alerter_process(struct alerter *a, struct lsbatch *b, int64_t now_us)
 		    j < a->cls_start[r->cls_id + 1]; j++)
 			count_event(a, &a->rules[a->order[j]], b, r, now_us);
 	}
-	if (a->out.len > 0 || a->out.oom)
+	if (a->out.len > 0 || a->out.oom) {
+		errs = atomic_load(&a->write_errors);
 		flush(a);
+		if (atomic_load(&a->write_errors) == errs)
+			metrics_alerts_written(a->lat, a->nlat, diag_mono_ns());
+	}
+	a->nlat = 0;
 }
 
 /* The file. */
 
+/* Open a->path (create 0640, O_APPEND, never through a symlink) in place
+ * of the current descriptor; 0, or -1 with errno and the old one kept. */
 static int
-open_file(const char *path)
+alert_file_open(struct alerter *a)
 {
-	if (path == NULL) {
+	struct stat	 st;
+	struct statx	 stx;
+	int		 fd;
+
+	if (a->path == NULL) {
 		errno = EINVAL;
 		return -1;
 	}
-	return open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW |
-	    O_CLOEXEC, 0640);
+	if ((fd = open(a->path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW |
+	    O_CLOEXEC, 0640)) == -1)
+		return -1;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	if (a->fd != -1)
+		close(a->fd);
+	a->fd = fd;
+	a->size = st.st_size;
+	a->born_us = diag_now_us();
+	if (st.st_size > 0 && statx(fd, "", AT_EMPTY_PATH, STATX_BTIME,
+	    &stx) == 0 && (stx.stx_mask & STATX_BTIME))
+		a->born_us = (int64_t)stx.stx_btime.tv_sec * 1000000 +
+		    stx.stx_btime.tv_nsec / 1000;
+	return 0;
 }
 
 int
 alerter_open(struct alerter *a)
 {
-	int	 fd;
-
-	if ((fd = open_file(a->path)) == -1)
+	if (alert_file_open(a) == -1)
 		return -1;
-	if (a->fd != -1)
-		close(a->fd);
-	a->fd = fd;
+	if (a->rot != NULL)
+		rotate_start(a->rot);
 	return 0;
 }
 
@@ -573,8 +643,10 @@ alerter_new(struct config *cf, const struct classifier *cl)
 	a->fd = -1;
 	a->format = cf->alerts_format;
 	a->ncls = cl != NULL ? classifier_count(cl) : 1;
+	rotate_policy_alerts(cf, &a->pol);
 	if ((cf->alerts_path != NULL &&
-	    (a->path = strdup(cf->alerts_path)) == NULL) ||
+	    ((a->path = strdup(cf->alerts_path)) == NULL ||
+	    (a->rot = rotate_new(a->path, &a->pol)) == NULL)) ||
 	    (a->rules = calloc(n + 1, sizeof(*a->rules))) == NULL)
 		goto fail;
 	for (i = 0; i < cf->nsects; i++) {
@@ -614,6 +686,7 @@ alerter_free(struct alerter *a)
 	}
 	if (a->fd != -1)
 		close(a->fd);
+	rotate_free(a->rot);
 	free(a->rules);
 	free(a->order);
 	free(a->cls_start);
