@@ -1,12 +1,10 @@
 /*
  * jsonenc.c: JSON output without jansson on the hot path.  A 256-entry table
  * says which bytes can be copied as they are; runs of those are copied with
- * one memcpy.  Timestamps format the date and time once per second and add
- * the fraction with integer math.
+ * one memcpy.  Timestamps are formatted with integer math only.
  */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "jsonenc.h"
 
@@ -154,39 +152,76 @@ jsonenc_uint(struct obuf *o, uint64_t v)
 	return obuf_add(o, p, buf + sizeof(buf) - p);
 }
 
+/* Days since 1970-01-01 to a civil date (H. Hinnant's algorithm). */
+static void
+civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+	int64_t		 era;
+	unsigned	 doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+static char *
+put2(char *p, unsigned v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+	return p + 2;
+}
+
+/*
+ * No strftime or gmtime: the date is integer math, so formatting two
+ * different times per event (received, time) costs the same as one.
+ */
 int
 jsonenc_time(struct obuf *o, int64_t us, int prec)
 {
-	static __thread int64_t	 cached_sec = INT64_MIN;
-	static __thread char	 cached[24];
-	int64_t			 sec = us / 1000000, frac = us % 1000000;
-	struct tm		 tm;
-	time_t			 t;
-	char			 buf[40];
-	int			 i, div;
-	size_t			 n;
+	int64_t		 sec = us / 1000000, frac = us % 1000000, days, y;
+	unsigned	 m, d, sod;
+	char		 buf[40], *p = buf;
+	int		 i, div;
 
 	if (frac < 0) {
 		frac += 1000000;
 		sec--;
 	}
-	if (sec != cached_sec) {
-		t = (time_t)sec;
-		if (gmtime_r(&t, &tm) == NULL)
-			memset(&tm, 0, sizeof(tm));
-		strftime(cached, sizeof(cached), "\"%Y-%m-%dT%H:%M:%S", &tm);
-		cached_sec = sec;
-	}
-	n = strlen(cached);
-	memcpy(buf, cached, n);
+	days = sec / 86400;
+	if (sec % 86400 < 0)
+		days--;
+	sod = (unsigned)(sec - days * 86400);
+	civil_from_days(days, &y, &m, &d);
+	if (y < 0 || y > 9999)
+		y = y < 0 ? 0 : 9999;
+	*p++ = '"';
+	p = put2(p, (unsigned)(y / 100));
+	p = put2(p, (unsigned)(y % 100));
+	*p++ = '-';
+	p = put2(p, m);
+	*p++ = '-';
+	p = put2(p, d);
+	*p++ = 'T';
+	p = put2(p, sod / 3600);
+	*p++ = ':';
+	p = put2(p, sod / 60 % 60);
+	*p++ = ':';
+	p = put2(p, sod % 60);
 	if (prec > 6)
 		prec = 6;
 	if (prec > 0) {
-		buf[n++] = '.';
+		*p++ = '.';
 		for (i = 0, div = 100000; i < prec; i++, div /= 10)
-			buf[n++] = (char)('0' + (frac / div) % 10);
+			*p++ = (char)('0' + (frac / div) % 10);
 	}
-	buf[n++] = 'Z';
-	buf[n++] = '"';
-	return obuf_add(o, buf, n);
+	*p++ = 'Z';
+	*p++ = '"';
+	return obuf_add(o, buf, p - buf);
 }
