@@ -86,11 +86,11 @@ stop_daemon() {
 wait_lines() {
 	local i n lim=$(( ${3:-30} * 20 ))
 	for i in $(seq $lim); do
-		n=$(wc -l < "$1" 2>/dev/null || echo 0)
+		n=$(wc -l 2>/dev/null < "$1" || echo 0)
 		[ "$n" -ge "$2" ] && return 0
 		sleep 0.05
 	done
-	fail "$1 has $(wc -l < "$1" 2>/dev/null || echo 0) lines, wanted $2"
+	fail "$1 has $(wc -l 2>/dev/null < "$1" || echo 0) lines, wanted $2"
 }
 
 # The figure NAME=N from the daemon's stop summary on stderr.

@@ -1,0 +1,150 @@
+#!/bin/bash
+# bench.sh [--quick] [--readme]: the side-by-side benchmark.  The same job
+# for each peer: a TCP stream of mixed syslog lines (tests/gen.py: RFC 3164,
+# RFC 5424, JSON, plain; ~110 bytes; 5% alert-worthy) is parsed, classified
+# by three rules, alert-worthy events go to an alert file and every event is
+# stored as one JSON line (tests/bench/*-peer.conf: the same pipeline in each
+# one's language).  The clock runs from the first byte sent until the last
+# event is in the store.  logstreamd and, when installed, rsyslog run on the
+# same data in the same run; ratios count, absolute figures drift on a shared
+# machine.  --quick: 200k events, fewer variants.  --readme: rewrite the
+# table between the bench markers in README.md.
+set -u
+here=$(cd "$(dirname "$0")" && pwd); top=$(cd "$here/../.." && pwd)
+BIN=${LOGSTREAMD:-$top/logstreamd}
+quick=0; readme=0
+for a in "$@"; do
+	case $a in --quick) quick=1 ;; --readme) readme=1 ;;
+	*) echo "usage: bench.sh [--quick] [--readme]" >&2; exit 2 ;; esac
+done
+N=1000000; [ $quick = 1 ] && N=200000
+W=$(mktemp -d "${TMPDIR:-/tmp}/logstreamd-bench.XXXXXX")
+PIDS=""
+trap 'for p in $PIDS; do kill -9 $p 2>/dev/null; done; rm -rf "$W"' EXIT INT TERM
+RESULTS=$W/results
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# peer_start PEER CONF_TEMPLATE DIR PORT [extra config text]
+peer_start() {
+	local peer=$1 tmpl=$2 dir=$3 port=$4
+	sed -e "s|@DIR@|$dir|g" -e "s|@PORT@|$port|g" "$tmpl" > "$dir/p.conf"
+	[ -n "${5:-}" ] && printf '%s\n' "$5" >> "$dir/p.conf"
+	case $peer in
+	rsyslog) rsyslogd -n -f "$dir/p.conf" -i "$dir/pid" >"$dir/out" 2>&1 & ;;
+	logstreamd*) "$BIN" -c "$dir/p.conf" >"$dir/out" 2>&1 & ;;
+	esac
+	PID=$!; PIDS="$PIDS $PID"
+	for _ in $(seq 200); do nc -z 127.0.0.1 "$port" 2>/dev/null && return 0; sleep 0.05; done
+	echo "bench: $peer did not start:" >&2; cat "$dir/out" >&2; return 1
+}
+
+# run PEER LABEL DATA CONNS [extra config]: one measured run; appends a row.
+run() {
+	local peer=$1 label=$2 data=$3 conns=$4 extra=${5:-}
+	local dir port n bytes t0 t1 c rss pids="" f
+	dir=$(mktemp -d "$W/run.XXXX"); port=$(free_port)
+	n=$(wc -l < "$data"); bytes=$(wc -c < "$data")
+	split -n l/"$conns" -d -a 4 "$data" "$dir/part."
+	peer_start "$peer" "$here/$peer-peer.conf" "$dir" "$port" "$extra" || return 1
+	t0=$(date +%s.%N)
+	for f in "$dir"/part.*; do nc -N 127.0.0.1 "$port" < "$f" & pids="$pids $!"; done
+	while :; do
+		c=$(wc -l 2>/dev/null < "$dir/events.log" || echo 0)
+		[ "$c" -ge "$n" ] && break
+		kill -0 "$PID" 2>/dev/null || { echo "bench: $peer died" >&2; cat "$dir/out" >&2; return 1; }
+		sleep 0.05
+	done
+	t1=$(date +%s.%N)
+	rss=$(awk '/VmHWM/{print $2}' /proc/$PID/status)
+	kill "$PID"; wait "$PID" 2>/dev/null; wait $pids 2>/dev/null
+	python3 - "$peer" "$label" "$conns" "$n" "$bytes" "$t0" "$t1" "$rss" \
+	    "$(wc -l 2>/dev/null < "$dir/alerts.log" || echo 0)" >> "$RESULTS" <<'PY'
+import sys
+peer, label, conns, n, b, t0, t1, rss, alerts = sys.argv[1:]
+t = float(t1) - float(t0)
+print("%s|%s|%s|%d|%.2f|%.0f|%.1f|%d|%s" % (peer, label, conns, int(n), t,
+      int(n) / t, int(b) / t / 1e6, int(rss) // 1024, alerts))
+PY
+	tail -1 "$RESULTS" | awk -F'|' '{printf "%-10s %-22s conns=%-4s %8d events in %6.2fs = %9d ev/s %6.1f MB/s  peak RSS %4d MB  alerts %s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9}'
+	rm -rf "$dir"
+}
+
+# Lines padded to about SIZE bytes, each still with its own seq.
+sized() {
+	python3 - "$1" "$2" <<'PY'
+import sys
+n, size = int(sys.argv[1]), int(sys.argv[2])
+pad = "x" * max(0, size - 60)
+for i in range(n):
+    print("<13>Nov 23 20:14:14 web01 app[1]: %s seq=%d" % (pad, i))
+PY
+}
+
+# N extra classes that never match, in front of the three of the job.
+rules() {
+	python3 -c "
+import sys
+for i in range(int(sys.argv[1])):
+    print('[class pad%d]\nmessage = never matches %d (zz|qq)%d' % (i, i, i))" "$1"
+}
+
+echo "workload: $N events from tests/gen.py"
+python3 "$top/tests/gen.py" "$N" > "$W/mix.log"
+command -v rsyslogd >/dev/null && have_rsyslog=1 || have_rsyslog=0
+[ $have_rsyslog = 1 ] && run rsyslog "mixed" "$W/mix.log" 4
+run logstreamd "mixed" "$W/mix.log" 4
+run logstreamd "mixed" "$W/mix.log" 1
+if [ $quick = 0 ]; then
+	[ $have_rsyslog = 1 ] && run rsyslog "mixed" "$W/mix.log" 1
+	for c in 64 512; do run logstreamd "mixed" "$W/mix.log" $c; done
+	for s in 100 1024 8192; do
+		m=$N; [ $s = 8192 ] && m=$((N / 8))
+		sized $m $s > "$W/sized.log"
+		run logstreamd "lines of $s B" "$W/sized.log" 4
+	done
+	for r in 30 300; do
+		# the extra classes go first in the file, so they are tried first
+		sed -n '1,/^\[class auth_failure\]/p' "$here/logstreamd-peer.conf" | sed '$d' > "$W/head.conf"
+		{ cat "$W/head.conf"; rules $((r - 3)); sed -n '/^\[class auth_failure\]/,$p' "$here/logstreamd-peer.conf"; } > "$here/logstreamd-rules$r-peer.conf"
+		run logstreamd-rules$r "$r class rules" "$W/mix.log" 4 2>/dev/null ||
+			true
+		rm -f "$here/logstreamd-rules$r-peer.conf"
+	done
+fi
+
+python3 - "$RESULTS" "$readme" "$top/README.md" "$N" <<'PY'
+import os, platform, subprocess, sys, datetime
+rows = [l.strip().split("|") for l in open(sys.argv[1]) if l.strip()]
+def rate(peer, label, conns):
+    for r in rows:
+        if r[0] == peer and r[1] == label and r[2] == conns:
+            return float(r[5])
+ls, rs = rate("logstreamd", "mixed", "4"), rate("rsyslog", "mixed", "4")
+if ls and rs:
+    print("logstreamd / rsyslog, 4 connections, same run: %.1fx" % (ls / rs))
+if sys.argv[2] != "1":
+    sys.exit(0)
+cpu = ""
+for l in open("/proc/cpuinfo"):
+    if l.startswith("model name"):
+        cpu = l.split(":", 1)[1].strip(); break
+table = ["<!-- bench:start (written by `make bench BENCH_ARGS=--readme`; do not edit) -->",
+         "Taken %s on %s, %d cores (%s), %d events a run." % (
+             datetime.date.today().isoformat(), platform.platform(terse=True),
+             os.cpu_count(), cpu, int(sys.argv[4])), "",
+         "| daemon | workload | connections | events/s | MB/s in | peak RSS | alerts |",
+         "|---|---|---:|---:|---:|---:|---:|"]
+for r in rows:
+    table.append("| %s | %s | %s | %s | %s | %s MB | %s |" % (r[0], r[1], r[2],
+                 format(int(float(r[5])), ","), r[6], r[7], r[8]))
+if ls and rs:
+    table += ["", "logstreamd / rsyslog at 4 connections in this run: **%.1fx**." % (ls / rs)]
+table.append("<!-- bench:end -->")
+text = open(sys.argv[3]).read()
+a, b = text.index("<!-- bench:start"), text.index("<!-- bench:end -->") + len("<!-- bench:end -->")
+open(sys.argv[3], "w").write(text[:a] + "\n".join(table) + text[b:])
+print("README.md table updated")
+PY
