@@ -33,7 +33,8 @@ enum ctype {
 	CT_DURATION,
 	CT_PATH,
 	CT_STRING,
-	CT_ENUM
+	CT_ENUM,
+	CT_BOOL			/* yes/no, true/false, on/off, 1/0 */
 };
 
 struct ckey {
@@ -98,8 +99,16 @@ static const struct ckey keys[] = {
 	    36500 * DAY_MS, NULL },
 	{ "alerts", "max_total", CT_SIZE, O(alerts_max_total), "0", 0,
 	    UINT64_MAX, NULL },
+	{ "alerts", "exec_max", CT_UINT, O(alerts_exec_max), "4", 1, 256,
+	    NULL },
 	{ "streams", "max_delay", CT_DURATION, O(max_delay_ms), "30s", 0,
 	    3650 * DAY_MS, NULL },
+	{ "streams", "max_streams", CT_UINT, O(max_streams), "10000", 1,
+	    1000000, NULL },
+	{ "streams", "drop_duplicates", CT_BOOL, O(drop_duplicates), "no", 0,
+	    0, NULL },
+	{ "streams", "collapse_repeats", CT_DURATION, O(collapse_repeats_ms),
+	    "0", 0, DAY_MS, NULL },
 	{ "http", "listen", CT_STRING, O(http_listen), "", 0, 0, NULL },
 	{ "http", "max_clients", CT_UINT, O(http_max_clients), "64", 1,
 	    1000, NULL },
@@ -404,6 +413,8 @@ type_hint(enum ctype t)
 		return "a whole number";
 	case CT_DURATION:
 		return "a duration such as 500ms, 30s, 5m, 1h or 1d";
+	case CT_BOOL:
+		return "yes or no";
 	default:
 		return "a valid value";
 	}
@@ -470,6 +481,10 @@ set_key(struct config *cf, const struct ckey *k, const char *v, int line)
 		    k->key, v, k->names[0], k->names[1] ? ", " : "",
 		    k->names[1] ? k->names[1] : "");
 		return -1;
+	case CT_BOOL:
+		if (conf_parse_bool(v, (int *)dst) == -1)
+			goto bad;
+		return 0;
 	}
 bad:
 	config_error(cf, line, "%s = %s: expected %s", k->key, v,

@@ -19,7 +19,7 @@ static int	 verbose;
 static int	 journal;
 
 static const char *const drop_names[] = {
-	"queue_full", "kernel", "acl", "storage"
+	"queue_full", "kernel", "acl", "storage", "duplicate", "repeat"
 };
 
 const char *

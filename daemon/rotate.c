@@ -508,7 +508,8 @@ worker_main(void *arg)
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_sec += IDLE_S;
 			pthread_cond_timedwait(&r->cond, &r->mtx, &ts);
-			if (!r->work && r->pol.max_age_ms == 0)
+			if (atomic_load(&r->stop) ||
+			    (!r->work && r->pol.max_age_ms == 0))
 				continue;
 		}
 		r->work = 0;

@@ -80,9 +80,13 @@ struct config {
 	int		 alerts_compress;
 	int64_t		 alerts_max_age_ms;
 	uint64_t	 alerts_max_total;
+	uint64_t	 alerts_exec_max;	/* alert programs at once */
 
 	/* [streams] */
-	int64_t		 max_delay_ms;
+	int64_t		 max_delay_ms;		/* 0: no delayed marks */
+	uint64_t	 max_streams;
+	int		 drop_duplicates;
+	int64_t		 collapse_repeats_ms;	/* 0: off */
 
 	/* [http] */
 	char		*http_listen;

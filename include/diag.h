@@ -16,6 +16,8 @@ enum drop_reason {
 	DROP_KERNEL,		/* UDP: the socket buffer overflowed */
 	DROP_ACL,		/* UDP datagram from a source not allowed */
 	DROP_STORAGE,		/* storage failed and we had to give up */
+	DROP_DUPLICATE,		/* [streams] drop_duplicates */
+	DROP_REPEAT,		/* [streams] collapse_repeats: a repeat */
 	DROP__COUNT
 };
 
@@ -41,6 +43,18 @@ struct counters {
 	_Atomic uint64_t compressed;		/* rotated files gzipped */
 	_Atomic uint64_t compress_errors;
 	_Atomic uint64_t retention_deleted;	/* rotated files deleted */
+	_Atomic uint64_t stream_kinds[LRS__COUNT]; /* events by stream mark */
+	_Atomic uint64_t streams_evicted;	/* at max_streams, LRU */
+	_Atomic uint64_t streams_restarts;	/* sequence back to the start */
+	_Atomic uint64_t streams_wraps;		/* 2147483647 -> 1 */
+	_Atomic uint64_t repeats_summaries;	/* "repeated N times" written */
+	_Atomic uint64_t repeats_lost;		/* summaries with no room */
+	_Atomic uint64_t alert_exec_started;
+	_Atomic uint64_t alert_exec_failed;	/* spawn error, exit != 0 */
+	_Atomic uint64_t alert_exec_timeouts;	/* killed at exec_timeout */
+	_Atomic uint64_t alert_exec_skipped;	/* exec_max already running */
+	_Atomic uint64_t alert_journal_errors;	/* sd_journal_send failed */
+	_Atomic uint64_t alert_late;		/* time = event: too late */
 };
 
 extern struct counters counters;
