@@ -1,11 +1,13 @@
 /*
- * alert_config.c: the keys of one [alert NAME] section (class, threshold,
- * window, group_by, suppress, max_groups), checked with file:line errors,
+ * alert_config.c: the keys of one [alert NAME] section (class, type,
+ * threshold, window, for, time, allowed_lateness, group_by, suppress,
+ * max_groups, exec, exec_timeout, journal), checked with file:line errors,
  * and the bound on ring memory (threshold x max_groups).
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "alerter.h"
 #include "alerter_int.h"
@@ -14,7 +16,8 @@
 
 static const char *const alert_keys[] = {
 	"class", "threshold", "window", "group_by", "suppress", "max_groups",
-	NULL
+	"type", "for", "time", "allowed_lateness", "exec", "exec_timeout",
+	"journal", NULL
 };
 
 static int
@@ -34,17 +37,73 @@ set_groupby(struct rule *ru, const char *v)
 	return (ru->gbkey = strdup(v)) == NULL ? -2 : 0;
 }
 
+/* The keys of the newer alert kinds and outputs; 0, -1 bad value
+ * (reported), -2 ENOMEM, 1 not one of them. */
+static int
+set_key_more(struct config *cf, struct rule *ru, const struct conf_sect *s,
+    const struct conf_kv *kv)
+{
+	const char	*v = kv->val, *why;
+	int64_t		 ms;
+
+	if (strcmp(kv->key, "type") == 0) {
+		why = "threshold or absence";
+		if (strcmp(v, "threshold") == 0 || strcmp(v, "absence") == 0) {
+			ru->type = v[0] == 'a' ? AT_ABSENCE : AT_THRESHOLD;
+			return 0;
+		}
+	} else if (strcmp(kv->key, "time") == 0) {
+		why = "receive or event";
+		if (strcmp(v, "receive") == 0 || strcmp(v, "event") == 0) {
+			ru->evtime = v[0] == 'e';
+			return 0;
+		}
+	} else if (strcmp(kv->key, "journal") == 0) {
+		why = "yes or no";
+		if (conf_parse_bool(v, &ru->journal) == 0)
+			return 0;
+	} else if (strcmp(kv->key, "exec") == 0) {
+		/* No shell and no PATH search: an absolute program. */
+		why = "an absolute path to an executable program";
+		if (v[0] == '/' && access(v, X_OK) == 0)
+			return (ru->exec = strdup(v)) == NULL ? -2 : 0;
+	} else if (strcmp(kv->key, "exec_timeout") == 0) {
+		why = "a duration from 1ms to 1h";
+		if (conf_parse_duration(v, &ms) == 0 && ms >= 1 &&
+		    ms <= 3600000) {
+			ru->exec_timeout_us = ms * 1000;
+			return 0;
+		}
+	} else if (strcmp(kv->key, "allowed_lateness") == 0) {
+		why = "a duration, at most 1d";
+		if (conf_parse_duration(v, &ms) == 0 && ms <= 86400000) {
+			ru->lateness_us = ms * 1000;
+			return 0;
+		}
+	} else
+		return 1;
+	config_error(cf, kv->line, "[alert %s] bad %s '%s' (%s)", s->name,
+	    kv->key, v, why);
+	return -1;
+}
+
 /* One key=value of an alert; 0, -1 bad value (reported here), -2 ENOMEM. */
 static int
 set_key(struct config *cf, const struct classifier *cl, struct rule *ru,
     const struct conf_sect *s, const struct conf_kv *kv)
 {
 	const char	*v = kv->val;
+	const char	*key;
 	uint64_t	 u;
 	int64_t		 ms;
 	int		 rc = 0;
 
-	if (strcmp(kv->key, "class") == 0) {
+	if ((rc = set_key_more(cf, ru, s, kv)) != 1)
+		return rc;
+	rc = 0;
+	/* for (absence) is the window a group may stay silent. */
+	key = strcmp(kv->key, "for") == 0 ? "window" : kv->key;
+	if (strcmp(key, "class") == 0) {
 		ru->cls_id = cl != NULL ? classifier_lookup(cl, v) :
 		    strcmp(v, "other") == 0 ? 0 : -1;
 		if (ru->cls_id == -1) {
@@ -55,25 +114,25 @@ set_key(struct config *cf, const struct classifier *cl, struct rule *ru,
 		}
 		return (ru->cls = strdup(v)) == NULL ? -2 : 0;
 	}
-	if (strcmp(kv->key, "threshold") == 0) {
+	if (strcmp(key, "threshold") == 0) {
 		if (conf_parse_uint(v, &u) == -1 || u < 1 ||
 		    u > ALERTER_MAX_THRESHOLD)
 			rc = -1;
 		else
 			ru->threshold = (uint32_t)u;
-	} else if (strcmp(kv->key, "max_groups") == 0) {
+	} else if (strcmp(key, "max_groups") == 0) {
 		if (conf_parse_uint(v, &u) == -1 || u < 1 || u > MAX_GROUPS)
 			rc = -1;
 		else
 			ru->max_groups = u;
-	} else if (strcmp(kv->key, "group_by") == 0) {
+	} else if (strcmp(key, "group_by") == 0) {
 		if ((rc = set_groupby(ru, v)) == -2)
 			return -2;
 	} else if (conf_parse_duration(v, &ms) == -1 ||
 	    ms > 365LL * 86400000 ||
-	    (strcmp(kv->key, "window") == 0 && ms == 0))
+	    (strcmp(key, "window") == 0 && ms == 0))
 		rc = -1;
-	else if (strcmp(kv->key, "window") == 0) {
+	else if (strcmp(key, "window") == 0) {
 		ru->window_us = ms * 1000;
 		/* As written: the parser let only digits and a unit by. */
 		if (strlen(v) >= sizeof(ru->window))
@@ -86,11 +145,11 @@ set_key(struct config *cf, const struct classifier *cl, struct rule *ru,
 		ru->suppress_us = ms * 1000;
 	if (rc == -1)
 		config_error(cf, kv->line, "[alert %s] bad %s '%s' (%s)",
-		    s->name, kv->key, v, strcmp(kv->key, "threshold") == 0 ?
-		    "1..1000000" : strcmp(kv->key, "max_groups") == 0 ?
-		    "1..1000000" : strcmp(kv->key, "group_by") == 0 ?
+		    s->name, kv->key, v, strcmp(key, "threshold") == 0 ?
+		    "1..1000000" : strcmp(key, "max_groups") == 0 ?
+		    "1..1000000" : strcmp(key, "group_by") == 0 ?
 		    "none, host, source, app or field.NAME" :
-		    strcmp(kv->key, "window") == 0 ? "a duration > 0, "
+		    strcmp(key, "window") == 0 ? "a duration > 0, "
 		    "at most 365d" : "a duration, at most 365d");
 	return rc;
 }
@@ -137,6 +196,48 @@ rule_keys(struct config *cf, const struct classifier *cl, struct rule *ru,
 	return bad ? -1 : 0;
 }
 
+static int
+has_key(const struct conf_sect *s, const char *k)
+{
+	size_t	 i;
+
+	for (i = 0; i < s->nkv; i++)
+		if (strcmp(s->kv[i].key, k) == 0)
+			return s->kv[i].line;
+	return 0;
+}
+
+/* Keys that make no sense for the rule's type; -1 if any (reported). */
+static int
+kinds_check(struct config *cf, struct rule *ru, const struct conf_sect *s)
+{
+	static const char *const thr_only[] = { "threshold", "window",
+	    "time", "allowed_lateness", "suppress", NULL };
+	int	 i, line, bad = 0;
+
+	if (ru->type == AT_THRESHOLD && (line = has_key(s, "for")) != 0) {
+		config_error(cf, line, "[alert %s] 'for' is for type = "
+		    "absence (a threshold rule has 'window')", s->name);
+		bad = 1;
+	}
+	if (ru->type == AT_ABSENCE)
+		for (i = 0; thr_only[i] != NULL; i++)
+			if ((line = has_key(s, thr_only[i])) != 0) {
+				config_error(cf, line, "[alert %s] '%s' is "
+				    "not for type = absence", s->name,
+				    thr_only[i]);
+				bad = 1;
+			}
+	if (!ru->evtime && (line = has_key(s, "allowed_lateness")) != 0) {
+		config_error(cf, line, "[alert %s] 'allowed_lateness' needs "
+		    "time = event", s->name);
+		bad = 1;
+	}
+	if (ru->type == AT_ABSENCE && !has_key(s, "for"))
+		ru->window_us = 300000000;	/* for = 5m */
+	return bad ? -1 : 0;
+}
+
 /* One [alert NAME]: defaults, keys, then the checks across keys. */
 int
 alerter_conf_rule(struct config *cf, const struct classifier *cl,
@@ -149,6 +250,8 @@ alerter_conf_rule(struct config *cf, const struct classifier *cl,
 
 	ru->threshold = 1;
 	ru->window_us = 60000000;
+	ru->exec_timeout_us = 10000000;
+	ru->lateness_us = 30000000;
 	ru->max_groups = 10000;
 	ru->cls_id = -1;
 	if ((ru->name = strdup(s->name)) == NULL)
@@ -163,15 +266,19 @@ alerter_conf_rule(struct config *cf, const struct classifier *cl,
 		return rc;
 	if (ru->gbkey == NULL && (ru->gbkey = strdup("none")) == NULL)
 		return -2;
+	if (kinds_check(cf, ru, s) == -1)
+		return -1;
 	if (ru->cls == NULL) {
 		config_error(cf, s->line, "[alert %s] needs 'class'", s->name);
 		return -1;
 	}
 	groups = ru->gb == GB_NONE ? 1 : ru->max_groups;
-	if (groups * ru->threshold > RING_BUDGET) {
+	if (groups * ru->threshold * (ru->evtime ? EVTIME_SLOTS : 1) >
+	    RING_BUDGET) {
 		config_error(cf, s->line, "[alert %s] threshold %u x "
-		    "max_groups %llu is over %llu: lower one of them",
+		    "max_groups %llu%s is over %llu: lower one of them",
 		    s->name, ru->threshold, (unsigned long long)groups,
+		    ru->evtime ? " x 4 (time = event)" : "",
 		    (unsigned long long)RING_BUDGET);
 		return -1;
 	}

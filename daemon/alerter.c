@@ -4,6 +4,9 @@
  * a ring keeps the receive times of the last `threshold` events; when they
  * span at most `window` the rule fires, the ring is cleared, and the group
  * stays quiet for `suppress` (firings then are counted, not written).
+ * time = event keeps the group's event times sorted instead, so a late burst
+ * lands in its own window; type = absence fires, from alerter_tick, for a
+ * group that has been silent `for` long.
  */
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -11,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -41,6 +45,9 @@ struct alerter {
 	struct rotate_policy	 pol;
 	struct rotate		*rot;		/* NULL without a path */
 	struct abuf		 out;
+	struct abuf		 side;		/* exec/journal copy */
+	struct alert_exec	*ex;
+	size_t			 exec_max;
 	struct alerter_tcache	 tc;
 	_Atomic uint64_t	 write_errors;
 	uint64_t		 lat[LAT_MAX];	/* recv_mono_ns of this batch's */
@@ -241,8 +248,11 @@ expire(struct rule *ru, int64_t now)
 	struct group	*g;
 	int		 i;
 
+	if (ru->type == AT_ABSENCE)
+		return;		/* alerter_tick frees what went silent */
 	for (i = 0; i < EXPIRE_STEP && (g = ru->oldest) != NULL; i++) {
-		if (now - g->last_us <= ru->window_us || g->quiet_until > now)
+		if (now - g->last_us <= ru->window_us + ru->lateness_us ||
+		    g->quiet_until > now)
 			return;
 		group_remove(ru, g);
 	}
@@ -319,6 +329,31 @@ group_key(const struct rule *ru, const struct lsbatch *b,
 	return 1;
 }
 
+/* The line of a firing to the file; to exec and journal where set. */
+static void
+output(struct alerter *a, const struct rule *ru,
+    const struct alerter_firing *f)
+{
+	if (a->format == ALERT_JSON)
+		alerter_line_json(&a->out, &a->tc, f);
+	else
+		alerter_line_text(&a->out, &a->tc, f);
+	if (ru->exec != NULL) {
+		a->side.len = 0;
+		alerter_line_json(&a->side, &a->tc, f);
+		if (!a->side.oom)
+			alert_exec_run(a->ex, ru->exec, ru->exec_timeout_us,
+			    a->side.p, a->side.len, f);
+	}
+	if (ru->journal) {
+		a->side.len = 0;
+		alerter_line_text(&a->side, &a->tc, f);
+		if (!a->side.oom)
+			alert_journal(f, a->side.p, a->side.len);
+	}
+	a->side.oom = 0;
+}
+
 static void
 emit(struct alerter *a, const struct rule *ru, const struct lsbatch *b,
     const struct logrec *r, int64_t first, int64_t now_us)
@@ -349,10 +384,119 @@ emit(struct alerter *a, const struct rule *ru, const struct lsbatch *b,
 	f.first_us = first;
 	f.msg = LS_PTR(b, r->message);
 	f.msglen = r->message.len;
-	if (a->format == ALERT_JSON)
-		alerter_line_json(&a->out, &a->tc, &f);
-	else
-		alerter_line_text(&a->out, &a->tc, &f);
+	output(a, ru, &f);
+}
+
+/* A silent group: "host web01 silent since ..." from what its key holds. */
+static void
+emit_absence(struct alerter *a, const struct rule *ru,
+    const struct group *g, int64_t now_us)
+{
+	struct alerter_firing	 f;
+	struct tm		 tm;
+	time_t			 t = (time_t)(g->last_us / 1000000);
+	char			 msg[KEY_MAX + 96];
+	size_t			 klen = g->keylen - 1 < KEY_MAX ?
+				    g->keylen - 1 : KEY_MAX;
+	int			 n;
+
+	memset(&f, 0, sizeof(f));
+	f.now_us = now_us;
+	f.alert = ru->name;
+	f.cls = ru->cls;
+	f.type = "absence";
+	if (g->key[0] != 0 && ru->gb == GB_HOST) {
+		f.host = g->key + 1;
+		f.hostlen = klen;
+	} else if (g->key[0] != 0 && ru->gb != GB_NONE) {
+		f.gkey = ru->gbkey;
+		f.gval = g->key + 1;
+		f.gvallen = klen;
+	}
+	gmtime_r(&t, &tm);
+	n = snprintf(msg, sizeof(msg), "%s %.*s silent since "
+	    "%04d-%02d-%02dT%02d:%02d:%02dZ", ru->gb == GB_NONE ? "class" :
+	    ru->gbkey, ru->gb == GB_NONE ? (int)strlen(ru->cls) : (int)klen,
+	    ru->gb == GB_NONE ? ru->cls : g->key + 1, tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	f.count = 0;
+	f.window = ru->window;
+	f.first_us = g->last_us;
+	f.msg = msg;
+	f.msglen = n < 0 ? 0 : (size_t)n >= sizeof(msg) ? sizeof(msg) - 1 :
+	    (size_t)n;
+	output(a, ru, &f);
+}
+
+/* Insert t into g's sorted times (time = event); 0, or -1 on ENOMEM.  At
+ * EVTIME_SLOTS x threshold the oldest time makes room. */
+static int
+sorted_push(struct group *g, uint32_t threshold, int64_t t)
+{
+	int64_t		*r;
+	uint32_t	 cap, lim = threshold * EVTIME_SLOTS, i;
+
+	if (g->n == lim) {
+		memmove(g->ring, g->ring + 1, (g->n - 1) * sizeof(*r));
+		g->n--;
+	}
+	if (g->n == g->cap) {
+		cap = g->cap ? g->cap * 2 : 4;
+		if (cap > lim)
+			cap = lim;
+		if ((r = reallocarray(g->ring, cap, sizeof(*r))) == NULL)
+			return -1;
+		g->ring = r;
+		g->cap = cap;
+	}
+	for (i = g->n; i > 0 && g->ring[i - 1] > t; i--)
+		g->ring[i] = g->ring[i - 1];
+	g->ring[i] = t;
+	g->n++;
+	return 0;
+}
+
+/*
+ * time = event: t older than the group's newest event time less
+ * allowed_lateness is too late (counted); times that can no longer share
+ * a window with an acceptable event are let go.  Fires when `threshold`
+ * sorted times span at most `window`; returns the first of them, or
+ * LR_NOTIME.
+ */
+static int64_t
+evtime_check(struct rule *ru, struct group *g, int64_t t)
+{
+	uint32_t	 lo, i, k = ru->threshold, drop = 0;
+	int64_t		 first;
+
+	if (g->n > 0 && t < g->wm - ru->lateness_us) {
+		bump(&ru->late, 1);
+		COUNT_ADD(counters.alert_late, 1);
+		return LR_NOTIME;
+	}
+	if (g->n == 0 || t > g->wm)
+		g->wm = t;
+	while (drop < g->n && g->ring[drop] < g->wm - ru->lateness_us -
+	    ru->window_us)
+		drop++;
+	if (drop > 0) {
+		memmove(g->ring, g->ring + drop, (g->n - drop) *
+		    sizeof(*g->ring));
+		g->n -= drop;
+	}
+	if (sorted_push(g, k, t) == -1)
+		return LR_NOTIME;
+	for (i = 0; i < g->n && g->ring[i] != t; i++)
+		;
+	for (lo = i + 1 >= k ? i + 1 - k : 0; lo <= i && lo + k <= g->n; lo++)
+		if (g->ring[lo + k - 1] - g->ring[lo] <= ru->window_us) {
+			first = g->ring[lo];
+			memmove(g->ring + lo, g->ring + lo + k, (g->n - lo - k) *
+			    sizeof(*g->ring));
+			g->n -= k;
+			return first;
+		}
+	return LR_NOTIME;
 }
 
 /* One event against one rule. */
@@ -368,8 +512,9 @@ count_event(struct alerter *a, struct rule *ru, const struct lsbatch *b,
 
 	expire(ru, t);
 	tag = group_key(ru, b, r, &s, &len);
-	if ((g = group_get(ru, tag, s, len)) == NULL ||
-	    ring_push(g, ru->threshold, t) == -1) {
+	if ((g = group_get(ru, tag, s, len)) == NULL || (ru->type ==
+	    AT_THRESHOLD && !ru->evtime &&
+	    ring_push(g, ru->threshold, t) == -1)) {
 		diag_rate(&a->nomem, "alert %s: out of memory, event not "
 		    "counted", ru->name);
 		return;
@@ -379,10 +524,20 @@ count_event(struct alerter *a, struct rule *ru, const struct lsbatch *b,
 		lru_push(ru, g);
 	}
 	g->last_us = t;
-	if (g->n < ru->threshold || t - g->ring[g->head] > ru->window_us)
+	if (ru->type == AT_ABSENCE)
 		return;
-	first = g->ring[g->head];
-	g->n = g->head = 0;
+	if (ru->evtime) {
+		first = evtime_check(ru, g, r->time_us != LR_NOTIME ?
+		    r->time_us : t);
+		if (first == LR_NOTIME)
+			return;
+	} else {
+		if (g->n < ru->threshold ||
+		    t - g->ring[g->head] > ru->window_us)
+			return;
+		first = g->ring[g->head];
+		g->n = g->head = 0;
+	}
 	if (t < g->quiet_until) {
 		bump(&ru->suppressed, 1);
 		return;
@@ -480,6 +635,30 @@ alerter_process(struct alerter *a, struct lsbatch *b, int64_t now_us)
 	a->nlat = 0;
 }
 
+void
+alerter_tick(struct alerter *a, int64_t now_us)
+{
+	struct rule	*ru;
+	struct group	*g;
+	size_t		 i;
+
+	for (i = 0; i < a->nrules; i++) {
+		ru = &a->rules[i];
+		if (ru->type != AT_ABSENCE)
+			continue;
+		/* LRU order is last-seen order: the silent ones are oldest. */
+		while ((g = ru->oldest) != NULL &&
+		    now_us - g->last_us >= ru->window_us) {
+			bump(&ru->fired, 1);
+			emit_absence(a, ru, g, now_us);
+			group_remove(ru, g);
+		}
+	}
+	if (a->out.len > 0 || a->out.oom)
+		flush(a);
+	alert_exec_reap(a->ex);
+}
+
 /* The file. */
 
 /* Open a->path (create 0640, O_APPEND, never through a symlink) in place
@@ -567,8 +746,10 @@ adopt_rule(struct rule *nw, struct rule *old)
 	bump(&nw->fired, atomic_load(&old->fired));
 	bump(&nw->suppressed, atomic_load(&old->suppressed));
 	bump(&nw->evicted, atomic_load(&old->evicted));
+	bump(&nw->late, atomic_load(&old->late));
 	if (strcmp(nw->cls, old->cls) != 0 || nw->gb != old->gb ||
-	    (nw->gb == GB_FIELD && strcmp(nw->gbkey, old->gbkey) != 0))
+	    (nw->gb == GB_FIELD && strcmp(nw->gbkey, old->gbkey) != 0) ||
+	    nw->type != old->type || nw->evtime != old->evtime)
 		return;		/* the groups would mean something else */
 	while ((g = old->oldest) != NULL) {
 		lru_unlink(old, g);
@@ -582,7 +763,12 @@ adopt_rule(struct rule *nw, struct rule *old)
 			group_remove(nw, nw->oldest);
 			bump(&nw->evicted, 1);
 		}
-		if (nw->threshold != old->threshold)
+		if (nw->evtime && g->n > nw->threshold * EVTIME_SLOTS) {
+			memmove(g->ring, g->ring + g->n - nw->threshold *
+			    EVTIME_SLOTS, nw->threshold * EVTIME_SLOTS *
+			    sizeof(*g->ring));
+			g->n = nw->threshold * EVTIME_SLOTS;
+		} else if (!nw->evtime && nw->threshold != old->threshold)
 			adopt_ring(g, nw->threshold);
 		group_link(nw, g);
 	}
@@ -594,11 +780,18 @@ adopt_rule(struct rule *nw, struct rule *old)
 void
 alerter_adopt(struct alerter *nw, struct alerter *old)
 {
-	size_t	 i, j;
+	size_t			 i, j;
 
 	if (nw == NULL || old == NULL)
 		return;
+	struct alert_exec	*ex;
+
 	bump(&nw->write_errors, atomic_load(&old->write_errors));
+	/* Programs still running stay watched (and killed at timeout). */
+	ex = nw->ex;
+	nw->ex = old->ex;
+	old->ex = ex;
+	alert_exec_max(nw->ex, nw->exec_max);
 	for (i = 0; i < nw->nrules; i++)
 		for (j = 0; j < old->nrules; j++)
 			if (strcmp(nw->rules[i].name, old->rules[j].name) == 0)
@@ -640,6 +833,9 @@ alerter_new(struct config *cf, const struct classifier *cl)
 		return NULL;
 	a->fd = -1;
 	a->format = cf->alerts_format;
+	a->exec_max = cf->alerts_exec_max ? cf->alerts_exec_max : 4;
+	if ((a->ex = alert_exec_new(a->exec_max)) == NULL)
+		goto fail;
 	a->ncls = cl != NULL ? classifier_count(cl) : 1;
 	rotate_policy_alerts(cf, &a->pol);
 	if ((cf->alerts_path != NULL &&
@@ -681,7 +877,10 @@ alerter_free(struct alerter *a)
 		free(ru->name);
 		free(ru->cls);
 		free(ru->gbkey);
+		free(ru->exec);
 	}
+	alert_exec_free(a->ex);
+	free(a->side.p);
 	if (a->fd != -1)
 		close(a->fd);
 	rotate_free(a->rot);

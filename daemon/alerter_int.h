@@ -18,6 +18,13 @@ struct config;
 #define MAX_GROUPS	1000000
 #define RING_BUDGET	(1ULL << 26)	/* threshold x groups: 512 MiB */
 
+enum alert_type {
+	AT_THRESHOLD,
+	AT_ABSENCE
+};
+
+#define EVTIME_SLOTS	4	/* time = event: times kept per threshold */
+
 enum groupby {
 	GB_NONE,
 	GB_HOST,
@@ -33,7 +40,9 @@ struct group {
 	uint64_t	 hash;		/* of the whole key */
 	int64_t		 last_us;	/* last event seen */
 	int64_t		 quiet_until;	/* suppressed before this */
-	int64_t		*ring;		/* receive times, oldest at head */
+	int64_t		 wm;		/* time = event: newest event time */
+	int64_t		*ring;		/* receive times, oldest at head;
+					 * time = event: sorted event times */
 	uint32_t	 cap;
 	uint32_t	 n;
 	uint32_t	 head;
@@ -51,6 +60,12 @@ struct rule {
 	char			 window[24];
 	int			 gb;		/* enum groupby */
 	char			*gbkey;		/* "source", "field.user" */
+	int			 type;		/* enum alert_type */
+	int			 evtime;	/* time = event */
+	int64_t			 lateness_us;	/* allowed_lateness */
+	char			*exec;		/* program, or NULL */
+	int64_t			 exec_timeout_us;
+	int			 journal;	/* journal = yes */
 	size_t			 max_groups;
 	struct group		**tab;
 	size_t			 nbuckets;	/* power of two */
@@ -60,6 +75,7 @@ struct rule {
 	_Atomic uint64_t	 fired;
 	_Atomic uint64_t	 suppressed;
 	_Atomic uint64_t	 evicted;
+	_Atomic uint64_t	 late;		/* time = event: too late */
 };
 
 /* A growable output buffer; oom set once an append failed. */
@@ -91,7 +107,10 @@ struct alerter_firing {
 	int64_t		 first_us;
 	const char	*msg;
 	size_t		 msglen;
+	const char	*type;		/* "absence"; NULL: threshold */
 };
+
+struct alert_exec;
 
 /* Append bytes; on ENOMEM sets b->oom and drops them. */
 void	alerter_buf_put(struct abuf *b, const void *p, size_t len);
@@ -102,6 +121,27 @@ void	alerter_line_json(struct abuf *b, struct alerter_tcache *tc,
 	    const struct alerter_firing *f);
 /* Escape for a quoted text value (json 0) or a JSON string (json 1). */
 void	alerter_escape(struct abuf *b, const char *s, size_t len, int json);
+
+/* Children of exec outputs, at most max at once; NULL on ENOMEM. */
+struct alert_exec *alert_exec_new(size_t max);
+/* Set the bound again (reload). */
+void	alert_exec_max(struct alert_exec *, size_t max);
+/* Free the table; children still running are left to finish (their
+ * deadline no longer enforced).  NULL is a no-op. */
+void	alert_exec_free(struct alert_exec *);
+/* Start path without a shell: json (len bytes) on stdin, the firing in
+ * ALERT_* variables; never waits.  0, or -1 (counted). */
+int	alert_exec_run(struct alert_exec *, const char *path,
+	    int64_t timeout_us, const char *json, size_t len,
+	    const struct alerter_firing *f);
+/* Reap children that ended; kill those past their deadline.  No wait. */
+void	alert_exec_reap(struct alert_exec *);
+/* Children running now. */
+size_t	alert_exec_running(const struct alert_exec *);
+/* One journal entry for the firing; text is the alert line (MESSAGE=).
+ * 0, or -1 (counted). */
+int	alert_journal(const struct alerter_firing *f, const char *text,
+	    size_t textlen);
 
 /* Defaults and keys of [alert NAME] s into rules[n] (the caller counts it
  * in, also on failure, so it is freed); 0, -1 config error, -2 ENOMEM. */

@@ -5,6 +5,8 @@
  * key=value; a value is written bare only when it is non-empty printable
  * UTF-8 without space, '"', '=' or '\', otherwise it is double-quoted with
  * \\, \", \xNN (C0, DEL, invalid UTF-8) and \uNNNN (C1, bidi) escapes.
+ * Rules are threshold (on receive or event time) or absence; a firing may
+ * also run a program (exec) and go to the journal.
  */
 #ifndef ALERTER_H
 #define ALERTER_H
@@ -36,7 +38,11 @@ void		 alerter_adopt(struct alerter *nw, struct alerter *old);
  * lines that fire with one write(); now_us stamps the lines. */
 void		 alerter_process(struct alerter *, struct lsbatch *b,
 		    int64_t now_us);
-/* Close the file and free everything; NULL is a no-op. */
+/* At least once a second, events or not: fire absence rules whose groups
+ * went silent, reap (or kill at their timeout) exec outputs, flush. */
+void		 alerter_tick(struct alerter *, int64_t now_us);
+/* Close the file and free everything; NULL is a no-op.  Exec programs
+ * still running are left to finish on their own. */
 void		 alerter_free(struct alerter *);
 
 /* Figures for the metrics, safe to read from another thread.  Names are
