@@ -18,6 +18,7 @@
 #include "parser.h"
 #include "pipeline.h"
 #include "queue.h"
+#include "streams.h"
 #include "writer.h"
 
 #define POP_MAX_MS	200		/* look at reload/reopen this often */
@@ -35,6 +36,7 @@ struct pipeline {
 	struct queue		*q;
 	struct stageset		*ss;
 	struct writer		*wr;
+	struct streams		*st;		/* outlives reloads */
 	pthread_mutex_t		 mtx;
 	struct stageset		*next;		/* reload waiting */
 	int			 reopen;
@@ -63,6 +65,13 @@ stage_parse(struct pipeline *p, struct lsbatch *b)
 }
 
 static enum verdict
+stage_streams(struct pipeline *p, struct lsbatch *b)
+{
+	streams_process(p->st, b, diag_now_us());
+	return V_NEXT;
+}
+
+static enum verdict
 stage_classify(struct pipeline *p, struct lsbatch *b)
 {
 	classifier_process(p->ss->cl, b);
@@ -85,12 +94,14 @@ stage_write(struct pipeline *p, struct lsbatch *b)
 /* The order of the stages, written once. */
 static const struct stage stages[] = {
 	{ .name = "parser",	.process = stage_parse },
+	{ .name = "streams",	.process = stage_streams },
 	{ .name = "classifier",	.process = stage_classify },
 	{ .name = "alerter",	.process = stage_alert },
 	{ .name = "writer",	.process = stage_write },
 };
 
 #define NSTAGES	(sizeof(stages) / sizeof(stages[0]))
+#define AFTER_STREAMS	2	/* records the streams stage makes start here */
 
 struct stageset *
 stageset_new(struct config *cf)
@@ -128,6 +139,7 @@ static void
 pipeline_between(struct pipeline *p)
 {
 	struct stageset	*next;
+	struct streams_conf sc;
 	int		 reopen;
 
 	pthread_mutex_lock(&p->mtx);
@@ -137,6 +149,8 @@ pipeline_between(struct pipeline *p)
 	p->reopen = 0;
 	pthread_mutex_unlock(&p->mtx);
 	if (next != NULL) {
+		streams_conf_from(next->cf, &sc);
+		streams_configure(p->st, &sc);
 		alerter_adopt(next->al, p->ss->al);
 		if (writer_configure(p->wr, next->cf) == -1)
 			diag_err("reload: storage settings not taken");
@@ -151,15 +165,17 @@ pipeline_between(struct pipeline *p)
 	}
 }
 
-/* Run b through the stages; a stage that says RETRY is tried again. */
+/* Run b through the stages from the first'th; a stage that says RETRY is
+ * tried again. */
 static void
-pipeline_run(struct pipeline *p, struct lsbatch *b, int *closing)
+pipeline_run(struct pipeline *p, struct lsbatch *b, size_t first,
+    int *closing)
 {
 	size_t		 i;
 	int		 wait = RETRY_MIN_MS, waited = 0;
 
 	atomic_store(&p->inflight, b->n);
-	for (i = 0; i < NSTAGES; i++) {
+	for (i = first; i < NSTAGES; i++) {
 		while (stages[i].process(p, b) == V_RETRY) {
 			if (*closing && waited >= GIVE_UP_MS) {
 				diag_err("stopping: %s still failing after "
@@ -180,6 +196,21 @@ done:
 	atomic_store(&p->inflight, 0);
 }
 
+/* At least once a second, batch or not: absence alerts, alert programs
+ * to reap, repeat summaries whose window ended (all of them when last). */
+static void
+pipeline_tick(struct pipeline *p, int last, int *closing)
+{
+	struct lsbatch	*sb;
+	int64_t		 now = diag_now_us();
+
+	alerter_tick(p->ss->al, now);
+	if ((sb = streams_due(p->st, last ? INT64_MAX : now)) != NULL) {
+		pipeline_run(p, sb, AFTER_STREAMS, closing);
+		lsbatch_reset(sb);
+	}
+}
+
 static void *
 pipeline_main(void *arg)
 {
@@ -196,12 +227,16 @@ pipeline_main(void *arg)
 		if (b == NULL) {
 			if (queue_closed_empty(p->q))
 				break;
+			pipeline_tick(p, 0, &closing);
 			continue;
 		}
 		closing = queue_closed_empty(p->q) || closing;
-		pipeline_run(p, b, &closing);
+		pipeline_run(p, b, 0, &closing);
 		queue_recycle(p->q, b);
+		pipeline_tick(p, 0, &closing);
 	}
+	closing = 1;
+	pipeline_tick(p, 1, &closing);
 	writer_sync(p->wr);
 	return NULL;
 }
@@ -209,15 +244,22 @@ pipeline_main(void *arg)
 struct pipeline *
 pipeline_start(struct queue *q, struct stageset *ss, struct writer *wr)
 {
-	struct pipeline	*p;
+	struct pipeline		*p;
+	struct streams_conf	 sc;
 
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return NULL;
 	p->q = q;
 	p->ss = ss;
 	p->wr = wr;
+	streams_conf_from(ss->cf, &sc);
+	if ((p->st = streams_new(&sc)) == NULL) {
+		free(p);
+		return NULL;
+	}
 	pthread_mutex_init(&p->mtx, NULL);
 	if (pthread_create(&p->thr, NULL, pipeline_main, p) != 0) {
+		streams_free(p->st);
 		free(p);
 		return NULL;
 	}
@@ -260,6 +302,7 @@ pipeline_join(struct pipeline *p)
 	pipeline_between(p);
 	stageset_free(p->next);
 	stageset_free(p->ss);
+	streams_free(p->st);
 	writer_free(p->wr);
 	pthread_mutex_destroy(&p->mtx);
 	free(p);
