@@ -24,6 +24,7 @@
 #include "listen.h"
 #include "listen_int.h"
 #include "logrec.h"
+#include "pipeline.h"
 #include "queue.h"
 
 #define BATCH_MAX	512
@@ -171,6 +172,7 @@ listener_push(struct listener *l)
 
 	if (b == NULL || b->n == 0)
 		return 0;
+	pipeline_prepare(b);
 	if (queue_push(l->q, b) == -1)
 		return -1;
 	COUNT_SUB(counters.inflight, b->n);

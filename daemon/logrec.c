@@ -54,6 +54,7 @@ lsbatch_reset(struct lsbatch *b)
 	b->n = 0;
 	b->used = 0;
 	b->nfields = 0;
+	b->prepared = 0;
 	b->next = NULL;
 	if (b->cap > ARENA_KEEP && (a = realloc(b->arena, ARENA_INITIAL))) {
 		b->arena = a;

@@ -43,9 +43,17 @@ struct pipeline {
 	_Atomic unsigned long	 inflight;
 };
 
+/* Which thread runs a stage: on two cores the listener thread reads,
+ * frames and parses; the stage thread does the rest. */
+enum stage_thread {
+	ON_STAGE_THREAD = 0,
+	ON_LISTENER
+};
+
 struct stage {
-	const char	*name;
-	enum verdict	 (*process)(struct pipeline *, struct lsbatch *);
+	const char		*name;
+	enum stage_thread	 thread;
+	enum verdict		 (*process)(struct pipeline *, struct lsbatch *);
 };
 
 static enum verdict
@@ -93,7 +101,7 @@ stage_write(struct pipeline *p, struct lsbatch *b)
 
 /* The order of the stages, written once. */
 static const struct stage stages[] = {
-	{ .name = "parser",	.process = stage_parse },
+	{ .name = "parser",	.process = stage_parse, .thread = ON_LISTENER },
 	{ .name = "streams",	.process = stage_streams },
 	{ .name = "classifier",	.process = stage_classify },
 	{ .name = "alerter",	.process = stage_alert },
@@ -102,6 +110,19 @@ static const struct stage stages[] = {
 
 #define NSTAGES	(sizeof(stages) / sizeof(stages[0]))
 #define AFTER_STREAMS	2	/* records the streams stage makes start here */
+
+void
+pipeline_prepare(struct lsbatch *b)
+{
+	size_t	 i;
+
+	if (b->prepared)
+		return;
+	for (i = 0; i < NSTAGES; i++)
+		if (stages[i].thread == ON_LISTENER)
+			stages[i].process(NULL, b);
+	b->prepared = 1;
+}
 
 struct stageset *
 stageset_new(struct config *cf)
@@ -176,6 +197,8 @@ pipeline_run(struct pipeline *p, struct lsbatch *b, size_t first,
 
 	atomic_store(&p->inflight, b->n);
 	for (i = first; i < NSTAGES; i++) {
+		if (stages[i].thread != ON_STAGE_THREAD)
+			continue;
 		while (stages[i].process(p, b) == V_RETRY) {
 			if (*closing && waited >= GIVE_UP_MS) {
 				diag_err("stopping: %s still failing after "

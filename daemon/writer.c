@@ -168,7 +168,9 @@ writer_open(struct writer *w)
 	 * unmounted filesystem) holds events until it is back. */
 	if (!w->opened)
 		mkdirs(w->path);
-	fd = open(w->path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+	/* O_RDWR: repair_tail reads the end back (pread on O_WRONLY fails,
+	 * so a torn tail used to go unrepaired). */
+	fd = open(w->path, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW |
 	    O_CLOEXEC, 0640);
 	if (fd == -1) {
 		COUNT_ADD(counters.write_errors, 1);

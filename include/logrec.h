@@ -99,6 +99,7 @@ struct lsbatch {
 	struct lsfield	*fields;
 	uint32_t	 nfields;
 	uint32_t	 capfields;
+	int		 prepared;	/* the listener's stages ran */
 };
 
 /* Pointer to a slice's bytes; valid until the arena next grows. */

@@ -1,7 +1,7 @@
 /*
  * pipeline.h: the stages, run on their own thread over batches taken from
  * the queue: parser, classifier, alerter, writer, in that order (the table
- * in pipeline.c).  A reload hands it a new set of stages that it swaps in
+ * in pipeline.c, which also says which stages the listener thread runs).  A reload hands it a new set of stages that it swaps in
  * between two batches.
  */
 #ifndef PIPELINE_H
@@ -20,7 +20,12 @@ struct stageset {
 	struct alerter		*al;
 };
 
+struct lsbatch;
 struct pipeline;
+
+/* Run the stages that belong to the listener thread (the parser) on b,
+ * once; the listener calls it before it queues b. */
+void		 pipeline_prepare(struct lsbatch *);
 
 /* Build the stages of cf (no files opened); NULL with errors in cf. */
 struct stageset	*stageset_new(struct config *cf);
