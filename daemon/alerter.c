@@ -26,6 +26,7 @@
 #include "config.h"
 #include "diag.h"
 #include "logrec.h"
+#include "metrics.h"
 #include "rotate.h"
 
 #define EXPIRE_STEP	2		/* idle groups freed per event */
@@ -630,7 +631,8 @@ alerter_process(struct alerter *a, struct lsbatch *b, int64_t now_us)
 	if (a->out.len > 0 || a->out.oom) {
 		errs = atomic_load(&a->write_errors);
 		flush(a);
-		(void)errs;	/* the latency hook lands with the metrics */
+		if (atomic_load(&a->write_errors) == errs)
+			metrics_alerts_written(a->lat, a->nlat, diag_mono_ns());
 	}
 	a->nlat = 0;
 }

@@ -17,6 +17,7 @@
 
 #include "listen_int.h"
 #include "logrec.h"
+#include "metrics.h"
 
 #define READ_CHUNK	(128 * 1024)
 
@@ -98,7 +99,7 @@ conn_drain(struct conn *c)
 	struct listener	*l = c->l;
 	struct evbuffer	*in = bufferevent_get_input(c->bev);
 	struct frame	 f;
-	size_t		 len, pos = 0, used;
+	size_t		 len, pos = 0, used, n = 0;
 	const char	*p;
 	int		 rc = 0;
 
@@ -129,9 +130,11 @@ conn_drain(struct conn *c)
 			break;
 		}
 		pos += used;
+		n++;
 	}
 	evbuffer_drain(in, pos);
 	COUNT_ADD(counters.bytes, pos);
+	metrics_source_add(c->source, c->slen, n, pos);
 	return rc;
 }
 

@@ -24,6 +24,7 @@
 #include "listen.h"
 #include "listen_int.h"
 #include "logrec.h"
+#include "metrics.h"
 #include "pipeline.h"
 #include "queue.h"
 
@@ -169,13 +170,15 @@ static int
 listener_push(struct listener *l)
 {
 	struct lsbatch	*b = l->batch;
+	uint32_t	 n;
 
 	if (b == NULL || b->n == 0)
 		return 0;
 	pipeline_prepare(b);
+	n = b->n;		/* b is the pipeline's once pushed */
 	if (queue_push(l->q, b) == -1)
 		return -1;
-	COUNT_SUB(counters.inflight, b->n);
+	COUNT_SUB(counters.inflight, n);
 	l->batch = NULL;
 	return 0;
 }
@@ -340,6 +343,19 @@ accept_error_cb(struct evconnlistener *evl, void *arg)
 		evtimer_add(l->retry_ev, &tv);
 }
 
+/*
+ * A datagram that arrived and was dropped is received too (so received =
+ * stored + dropped + in flight holds for every reason), counted at once.
+ */
+static void
+udp_dropped(struct lsock *s, int reason, uint64_t n)
+{
+	COUNT_ADD(counters.received[LRT_UDP], n);
+	COUNT_ADD(counters.dropped[reason], n);
+	s->events += n;
+	s->dropped[reason] += n;
+}
+
 /* The kernel's count of datagrams it dropped on this socket, if sent. */
 static void
 udp_overflow(struct lsock *s, struct msghdr *mh)
@@ -353,8 +369,8 @@ udp_overflow(struct lsock *s, struct msghdr *mh)
 			continue;
 		memcpy(&v, CMSG_DATA(cm), sizeof(v));
 		if (v != (uint32_t)s->ovfl) {
-			COUNT_ADD(counters.dropped[DROP_KERNEL],
-			    (uint32_t)(v - (uint32_t)s->ovfl));
+			udp_dropped(s, DROP_KERNEL, (uint32_t)(v -
+			    (uint32_t)s->ovfl));
 			s->ovfl = v;
 		}
 	}
@@ -370,7 +386,7 @@ udp_take(struct udpstate *u, const struct sockaddr *sa, socklen_t salen,
 
 	COUNT_ADD(counters.bytes, len);
 	if (!listener_allowed(l, sa)) {
-		COUNT_ADD(counters.dropped[DROP_ACL], 1);
+		udp_dropped(u->s, DROP_ACL, 1);
 		return;
 	}
 	if (len > 0 && p[len - 1] == '\n')
@@ -384,7 +400,7 @@ udp_take(struct udpstate *u, const struct sockaddr *sa, socklen_t salen,
 		trunc = 1;
 	}
 	if (!listener_room(l)) {
-		COUNT_ADD(counters.dropped[DROP_QUEUE_FULL], 1);
+		udp_dropped(u->s, DROP_QUEUE_FULL, 1);
 		diag_rate(&l->rate_udp, "queue full: dropping UDP datagrams");
 		return;
 	}
@@ -400,7 +416,10 @@ udp_take(struct udpstate *u, const struct sockaddr *sa, socklen_t salen,
 			return;
 		u->gen = l->batch_gen;
 	}
-	listener_add(l, p, len, trunc, LRT_UDP, &u->slice);
+	if (listener_add(l, p, len, trunc, LRT_UDP, &u->slice) != NULL) {
+		u->s->events++;
+		metrics_source_add(u->src, u->slen, 1, len);
+	}
 }
 
 static void
@@ -674,6 +693,18 @@ listener_configure(struct listener *l, const struct config *cf)
 		l->nallow = cf->nallow;
 	}
 	return 0;
+}
+
+void
+listener_foreach(struct listener *l, void (*fn)(void *, const char *,
+    const char *, uint64_t, const uint64_t *), void *arg)
+{
+	size_t	 i;
+
+	for (i = 0; i < l->nsocks; i++)
+		if (l->socks[i]->udp)
+			fn(arg, "udp", l->socks[i]->text ? l->socks[i]->text :
+			    "?", l->socks[i]->events, l->socks[i]->dropped);
 }
 
 int

@@ -41,6 +41,8 @@ struct lsock {
 	struct evconnlistener	*evl;
 	struct event		*ev;
 	uint64_t		 ovfl;		/* SO_RXQ_OVFL seen so far */
+	uint64_t		 events;	/* UDP: received, drops too */
+	uint64_t		 dropped[DROP__COUNT];
 	struct udpstate		*us;
 };
 

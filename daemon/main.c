@@ -20,7 +20,9 @@
 #include "alerter.h"
 #include "config.h"
 #include "diag.h"
+#include "http.h"
 #include "listen.h"
+#include "metrics.h"
 #include "pipeline.h"
 #include "queue.h"
 #include "writer.h"
@@ -38,6 +40,9 @@ struct daemon {
 	struct pipeline		*p;
 	uint64_t		 queue_capacity;
 	struct event		*watchdog;
+	struct metrics		*m;
+	struct http		*http;
+	struct event		*tick;		/* 1 s: metrics, STATUS= */
 	const char		*hang_file;	/* test knob, see watchdog_cb */
 };
 
@@ -153,6 +158,10 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
 		stageset_free(ss);
 		goto done;
 	}
+	metrics_configure(d->m, ss->cf);
+	if (http_configure(d->http, ss->cf) == -1)
+		diag_err("reload: [http] listen not taken; the endpoint stays "
+		    "as it was");
 	pipeline_reload(d->p, ss);
 	diag_info("reloaded %s", d->config_path);
 done:
@@ -161,6 +170,18 @@ done:
 		    "the previous config", why);
 	else
 		sd_notify(0, "READY=1\nSTATUS=reloaded");
+}
+
+/* Every second: the figures' rates and windows, and systemd's STATUS=. */
+static void
+tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon	*d = arg;
+	char		 line[256];
+
+	metrics_tick(d->m, diag_mono_ns());
+	metrics_status_line(d->m, line, sizeof(line));
+	sd_notifyf(0, "STATUS=%s", line);
 }
 
 static void
@@ -232,16 +253,27 @@ run(struct daemon *d, struct stageset *ss)
 		diag_err("alerts %s: %s", ss->cf->alerts_path, strerror(errno));
 		return 2;
 	}
+	if ((d->m = metrics_new(d->q, d->l)) == NULL ||
+	    (d->http = http_new(d->base, d->m)) == NULL)
+		return 2;
+	metrics_configure(d->m, ss->cf);
+	if (http_configure(d->http, ss->cf) == -1)
+		return 2;
 	for (i = 0; i < 4; i++) {
 		sev[i] = evsignal_new(d->base, sigs[i], cbs[i], d);
 		evsignal_add(sev[i], NULL);
 	}
 	if ((d->p = pipeline_start(d->q, ss, w)) == NULL)
 		return 2;
+	metrics_set_pipeline(d->m, d->p);
+	if ((d->tick = event_new(d->base, -1, EV_PERSIST, tick_cb, d)) != NULL)
+		event_add(d->tick, &(struct timeval){ 1, 0 });
+	metrics_tick(d->m, diag_mono_ns());
 	diag_info("logstreamd %s ready", LOGSTREAMD_VERSION);
 	watchdog_start(d);
 	sd_notify(0, "READY=1");
 	event_base_dispatch(d->base);
+	http_free(d->http);
 	queue_close(d->q);
 	pipeline_join(d->p);
 	summary(d);
@@ -249,6 +281,9 @@ run(struct daemon *d, struct stageset *ss)
 		event_free(sev[i]);
 	if (d->watchdog != NULL)
 		event_free(d->watchdog);
+	if (d->tick != NULL)
+		event_free(d->tick);
+	metrics_free(d->m);
 	listener_free(d->l);
 	queue_free(d->q);
 	event_base_free(d->base);

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "diag.h"
 #include "logrec.h"
+#include "metrics.h"
 #include "parser.h"
 #include "pipeline.h"
 #include "queue.h"
@@ -40,6 +41,7 @@ struct pipeline {
 	pthread_mutex_t		 mtx;
 	struct stageset		*next;		/* reload waiting */
 	int			 reopen;
+	unsigned		 gen;		/* stagesets swapped in */
 	_Atomic unsigned long	 inflight;
 };
 
@@ -96,7 +98,10 @@ stage_alert(struct pipeline *p, struct lsbatch *b)
 static enum verdict
 stage_write(struct pipeline *p, struct lsbatch *b)
 {
-	return writer_process(p->wr, b) == 0 ? V_NEXT : V_RETRY;
+	if (writer_process(p->wr, b) == -1)
+		return V_RETRY;
+	metrics_batch_stored(b, diag_mono_ns());
+	return V_NEXT;
 }
 
 /* The order of the stages, written once. */
@@ -177,6 +182,7 @@ pipeline_between(struct pipeline *p)
 			diag_err("reload: storage settings not taken");
 		stageset_free(p->ss);
 		p->ss = next;
+		p->gen++;
 	}
 	if (reopen) {
 		if (writer_reopen(p->wr) == -1)
@@ -200,6 +206,7 @@ pipeline_run(struct pipeline *p, struct lsbatch *b, size_t first,
 		if (stages[i].thread != ON_STAGE_THREAD)
 			continue;
 		while (stages[i].process(p, b) == V_RETRY) {
+			metrics_retry(stages[i].name, diag_mono_ns());
 			if (*closing && waited >= GIVE_UP_MS) {
 				diag_err("stopping: %s still failing after "
 				    "%d s; %u events lost", stages[i].name,
@@ -216,6 +223,7 @@ pipeline_run(struct pipeline *p, struct lsbatch *b, size_t first,
 		}
 	}
 done:
+	metrics_retry(NULL, 0);
 	atomic_store(&p->inflight, 0);
 }
 
@@ -247,6 +255,7 @@ pipeline_main(void *arg)
 			timeout = POP_MAX_MS;
 		b = queue_pop(p->q, timeout);
 		pipeline_between(p);
+		metrics_publish(p->ss->cl, p->ss->al, p->gen, diag_mono_ns());
 		if (b == NULL) {
 			if (queue_closed_empty(p->q))
 				break;

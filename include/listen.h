@@ -7,6 +7,8 @@
 #ifndef LISTEN_H
 #define LISTEN_H
 
+#include <stdint.h>
+
 struct config;
 struct event_base;
 struct listener;
@@ -27,6 +29,11 @@ int		 listener_count(const struct listener *);
 void		 listener_shutdown(struct listener *);
 /* Free it and close every socket; NULL is a no-op. */
 void		 listener_free(struct listener *);
+/* Call fn for every UDP socket with its figures (event loop only); addr
+ * and dropped live for the call. */
+void		 listener_foreach(struct listener *,
+		    void (*fn)(void *, const char *proto, const char *addr,
+		    uint64_t events, const uint64_t *dropped), void *);
 /* The queue's wake callback (pass it to queue_new with the listener). */
 void		 listener_wake(int why, void *listener);
 

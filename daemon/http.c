@@ -1,0 +1,484 @@
+/*
+ * http.c: the HTTP endpoint (evhttp on the listener's event loop, so it
+ * reads the listener's figures without locks).  Four fixed routes, GET and
+ * HEAD only; header and body sizes, an idle timeout and the number of
+ * connections are bounded, and past max_clients it stops accepting.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+
+#include "config.h"
+#include "diag.h"
+#include "http.h"
+#include "metrics.h"
+
+#define MAX_HEADERS	8192
+#define MAX_BODY	1024
+#define HTTP_MAX_HELD	1100		/* max_clients (<= 1000) and slack */
+#define ALL_METHODS	(EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | \
+			    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | \
+			    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | \
+			    EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH)
+
+struct http {
+	struct event_base		*base;
+	struct metrics			*m;
+	struct evhttp			*eh;
+	struct evhttp_bound_socket	*bound;
+	char				*addr;
+	uint64_t			 max_clients;
+	struct bufferevent		*held[HTTP_MAX_HELD];
+	size_t				 nheld;		/* connections */
+	int				 paused;	/* at max_clients */
+	struct event			*sweep_ev;	/* 1 s */
+	struct event			*retry_ev;	/* accept back-off */
+	struct diag_rate		 rate;
+};
+
+/* The page at /: no external assets; it polls /stats every second. */
+static const char page[] =
+	"<!doctype html>\n"
+	"<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+	"<title>logstreamd</title>\n"
+	"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	"<style>\n"
+	"body{font:14px system-ui,sans-serif;margin:1em 2em;background:#fafafa;color:#222}\n"
+	"h1{font-size:1.3em;margin:0 0 .3em}\n"
+	"#health{padding:.3em .6em;border-radius:4px;display:inline-block}\n"
+	".ok{background:#d4f4d4}.bad{background:#f8d0d0}\n"
+	".grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(420px,1fr));gap:1em;margin-top:1em}\n"
+	".card{background:#fff;border:1px solid #ddd;border-radius:6px;padding:.6em}\n"
+	".card h2{font-size:1em;margin:0 0 .3em}\n"
+	"canvas{width:100%;height:160px}\n"
+	"table{border-collapse:collapse}td{padding:0 .8em 0 0}\n"
+	"</style></head><body>\n"
+	"<h1>logstreamd</h1>\n"
+	"<div id=\"health\">loading /stats ...</div>\n"
+	"<div id=\"totals\"></div>\n"
+	"<div class=\"grid\">\n"
+	"<div class=\"card\"><h2>events/s (received, stored)</h2><canvas id=\"c_rate\" width=\"800\" height=\"320\"></canvas></div>\n"
+	"<div class=\"card\"><h2>alerts/s</h2><canvas id=\"c_alert\" width=\"800\" height=\"320\"></canvas></div>\n"
+	"<div class=\"card\"><h2>queue fill %</h2><canvas id=\"c_queue\" width=\"800\" height=\"320\"></canvas></div>\n"
+	"<div class=\"card\"><h2>latency p99 ms (store, alert; last 10 s)</h2><canvas id=\"c_lat\" width=\"800\" height=\"320\"></canvas></div>\n"
+	"<div class=\"card\"><h2>top sources</h2><table id=\"sources\"></table></div>\n"
+	"</div>\n"
+	"<script>\n"
+	"\"use strict\";\n"
+	"var N = 120, hist = {rx: [], st: [], al: [], q: [], ls: [], la: []};\n"
+	"var colors = [\"#1f77b4\", \"#d62728\"];\n"
+	"function push(k, v) { hist[k].push(v); if (hist[k].length > N) hist[k].shift(); }\n"
+	"function draw(id, series, fixedMax) {\n"
+	"  var c = document.getElementById(id), g = c.getContext(\"2d\");\n"
+	"  var w = c.width, h = c.height, max = fixedMax || 1, i, s;\n"
+	"  series.forEach(function (a) { a.forEach(function (v) { if (v > max) max = v; }); });\n"
+	"  g.clearRect(0, 0, w, h);\n"
+	"  g.strokeStyle = \"#eee\"; g.fillStyle = \"#888\"; g.font = \"20px sans-serif\";\n"
+	"  for (i = 0; i <= 4; i++) {\n"
+	"    var y = h - 10 - (h - 30) * i / 4;\n"
+	"    g.beginPath(); g.moveTo(0, y); g.lineTo(w, y); g.stroke();\n"
+	"    g.fillText((max * i / 4).toPrecision(3), 4, y - 4);\n"
+	"  }\n"
+	"  series.forEach(function (a, j) {\n"
+	"    g.strokeStyle = colors[j]; g.lineWidth = 3; g.beginPath();\n"
+	"    for (s = 0; s < a.length; s++) {\n"
+	"      var x = w * (s + N - a.length) / (N - 1), yy = h - 10 - (h - 30) * a[s] / max;\n"
+	"      if (s === 0) g.moveTo(x, yy); else g.lineTo(x, yy);\n"
+	"    }\n"
+	"    g.stroke();\n"
+	"  });\n"
+	"}\n"
+	"function text(el, s) { document.getElementById(el).textContent = s; }\n"
+	"function update(d) {\n"
+	"  push(\"rx\", d.rates.received_per_s); push(\"st\", d.rates.stored_per_s);\n"
+	"  push(\"al\", d.rates.alerts_per_s); push(\"q\", 100 * d.misc.queue.fill);\n"
+	"  push(\"ls\", 1000 * d.latency.store.p99_s); push(\"la\", 1000 * d.latency.alert.p99_s);\n"
+	"  draw(\"c_rate\", [hist.rx, hist.st]); draw(\"c_alert\", [hist.al]);\n"
+	"  draw(\"c_queue\", [hist.q], 100); draw(\"c_lat\", [hist.ls, hist.la]);\n"
+	"  var hd = document.getElementById(\"health\");\n"
+	"  hd.className = d.health.ok ? \"ok\" : \"bad\";\n"
+	"  hd.textContent = d.health.ok ? \"healthy\" : \"unhealthy: \" + d.health.reason;\n"
+	"  var e = d.events;\n"
+	"  text(\"totals\", \"received \" + e.received_total + \", stored \" + e.stored +\n"
+	"    \", dropped \" + e.dropped_total + \", in flight \" +\n"
+	"    (e.inflight.listener + e.inflight.queue + e.inflight.pipeline) +\n"
+	"    (e.balanced ? \" (balanced)\" : \"\") + \"; up \" + d.uptime_s + \" s\");\n"
+	"  var t = document.getElementById(\"sources\");\n"
+	"  while (t.firstChild) t.removeChild(t.firstChild);\n"
+	"  d.sources.forEach(function (s) {\n"
+	"    var r = t.insertRow(); r.insertCell().textContent = s.source;\n"
+	"    r.insertCell().textContent = s.events + \" events\";\n"
+	"    r.insertCell().textContent = s.bytes + \" bytes\";\n"
+	"  });\n"
+	"}\n"
+	"function poll() {\n"
+	"  fetch(\"/stats\", {cache: \"no-store\"}).then(function (r) { return r.json(); })\n"
+	"    .then(update).catch(function (err) { text(\"health\", \"no answer from /stats: \" + err); })\n"
+	"    .then(function () { setTimeout(poll, 1000); });\n"
+	"}\n"
+	"poll();\n"
+	"</script>\n"
+	"</body></html>\n"
+	;
+
+static void
+reply(struct evhttp_request *req, int code, const char *reason,
+    const char *type, struct evbuffer *body)
+{
+	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
+
+	evhttp_add_header(h, "Content-Type", type);
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_send_reply(req, code, reason, body);
+}
+
+static void
+reply_text(struct evhttp_request *req, int code, const char *reason,
+    const char *text)
+{
+	struct evbuffer	*b;
+
+	if ((b = evbuffer_new()) == NULL) {
+		evhttp_send_error(req, 500, NULL);
+		return;
+	}
+	evbuffer_add_printf(b, "%s\n", text);
+	reply(req, code, reason, "text/plain; charset=utf-8", b);
+	evbuffer_free(b);
+}
+
+static void
+route_metrics(struct http *h, struct evhttp_request *req)
+{
+	struct evbuffer	*b;
+
+	if ((b = evbuffer_new()) == NULL) {
+		evhttp_send_error(req, 500, NULL);
+		return;
+	}
+	metrics_prometheus(h->m, b);
+	reply(req, 200, "OK", "text/plain; version=0.0.4; charset=utf-8", b);
+	evbuffer_free(b);
+}
+
+static void
+route_health(struct http *h, struct evhttp_request *req)
+{
+	char	 why[512];
+
+	if (metrics_health(h->m, why, sizeof(why)) == 0)
+		reply_text(req, 200, "OK", "ok");
+	else
+		reply_text(req, 503, "Service Unavailable", why);
+}
+
+static void
+route_stats(struct http *h, struct evhttp_request *req)
+{
+	struct evbuffer	*b = NULL;
+	json_t		*o;
+	char		*s = NULL;
+
+	if ((o = metrics_stats(h->m)) == NULL ||
+	    (s = json_dumps(o, JSON_COMPACT)) == NULL ||
+	    (b = evbuffer_new()) == NULL) {
+		evhttp_send_error(req, 500, NULL);
+		goto done;
+	}
+	evbuffer_add(b, s, strlen(s));
+	evbuffer_add(b, "\n", 1);
+	reply(req, 200, "OK", "application/json", b);
+done:
+	evbuffer_free(b);
+	free(s);
+	json_decref(o);
+}
+
+static void
+route_page(struct http *h, struct evhttp_request *req)
+{
+	struct evbuffer	*b;
+
+	if ((b = evbuffer_new()) == NULL) {
+		evhttp_send_error(req, 500, NULL);
+		return;
+	}
+	evbuffer_add(b, page, sizeof(page) - 1);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Security-Policy", "default-src 'none'; script-src "
+	    "'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'");
+	reply(req, 200, "OK", "text/html; charset=utf-8", b);
+	evbuffer_free(b);
+}
+
+static const struct route {
+	const char	*path;
+	void		 (*serve)(struct http *, struct evhttp_request *);
+} routes[] = {
+	{ .path = "/metrics",	.serve = route_metrics },
+	{ .path = "/health",	.serve = route_health },
+	{ .path = "/stats",	.serve = route_stats },
+	{ .path = "/",		.serve = route_page },
+};
+
+static void
+http_request_cb(struct evhttp_request *req, void *arg)
+{
+	struct http		*h = arg;
+	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(req);
+	const char		*path = uri ? evhttp_uri_get_path(uri) : NULL;
+	enum evhttp_cmd_type	 cmd = evhttp_request_get_command(req);
+	size_t			 i;
+
+	if (path == NULL || *path == '\0')
+		path = "/";
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		if (strcmp(routes[i].path, path) == 0)
+			break;
+	if (i == sizeof(routes) / sizeof(routes[0])) {
+		reply_text(req, 404, "Not Found", "not found: try /metrics, "
+		    "/health, /stats or /");
+		return;
+	}
+	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Allow", "GET, HEAD");
+		reply_text(req, 405, "Method Not Allowed", "method not "
+		    "allowed: GET or HEAD");
+		return;
+	}
+	routes[i].serve(h, req);
+}
+
+static void
+http_listener_set(struct http *h, int on)
+{
+	struct evconnlistener	*lev;
+
+	if (h->bound == NULL ||
+	    (lev = evhttp_bound_socket_get_listener(h->bound)) == NULL)
+		return;
+	if (on)
+		evconnlistener_enable(lev);
+	else
+		evconnlistener_disable(lev);
+}
+
+/*
+ * libevent 2.1 has no connection limit and no "connection freed" hook, so
+ * evhttp gets each connection's bufferevent from us (bevcb) and we keep a
+ * reference to it: bufferevent_free() clears a bufferevent's callbacks, so
+ * one held only by us has no read callback and is released here.  The
+ * socket stays open until then: at most max_clients of them, for <= 1 s.
+ */
+static void
+http_sweep(struct http *h)
+{
+	bufferevent_data_cb	 rd;
+	size_t			 i;
+
+	for (i = 0; i < h->nheld; ) {
+		bufferevent_getcb(h->held[i], &rd, NULL, NULL, NULL);
+		if (rd != NULL) {
+			i++;
+			continue;
+		}
+		bufferevent_decref(h->held[i]);
+		h->held[i] = h->held[--h->nheld];
+	}
+	if (h->paused && h->nheld < h->max_clients) {
+		h->paused = 0;
+		http_listener_set(h, 1);
+	}
+}
+
+static void
+http_release_all(struct http *h)
+{
+	while (h->nheld > 0)
+		bufferevent_decref(h->held[--h->nheld]);
+}
+
+static struct bufferevent *
+http_conn_new_cb(struct event_base *base, void *arg)
+{
+	struct http		*h = arg;
+	struct bufferevent	*bev;
+
+	http_sweep(h);
+	if ((bev = bufferevent_socket_new(base, -1,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		return NULL;
+	if (h->nheld < HTTP_MAX_HELD) {
+		bufferevent_incref(bev);
+		h->held[h->nheld++] = bev;
+	}
+	if (h->nheld >= h->max_clients && !h->paused) {
+		h->paused = 1;
+		http_listener_set(h, 0);
+		diag_rate(&h->rate, "http: %zu connections (max_clients); "
+		    "not accepting more until one closes", h->nheld);
+	}
+	return bev;
+}
+
+static void
+http_sweep_cb(evutil_socket_t fd, short what, void *arg)
+{
+	http_sweep(arg);
+}
+
+static void
+http_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct http	*h = arg;
+
+	if (!h->paused)
+		http_listener_set(h, 1);
+}
+
+/* accept() failed (EMFILE...): back off 100 ms rather than spin. */
+static void
+http_accept_error_cb(struct evconnlistener *lev, void *arg)
+{
+	struct http	*h = arg;
+	struct timeval	 tv = { 0, 100000 };
+
+	diag_rate(&h->rate, "http accept: %s; backing off",
+	    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	evconnlistener_disable(lev);
+	if (h->retry_ev == NULL)
+		h->retry_ev = evtimer_new(h->base, http_retry_cb, h);
+	if (h->retry_ev != NULL)
+		evtimer_add(h->retry_ev, &tv);
+}
+
+struct http *
+http_new(struct event_base *base, struct metrics *m)
+{
+	struct http	*h;
+
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		return NULL;
+	h->base = base;
+	h->m = m;
+	h->max_clients = 64;
+	if ((h->sweep_ev = event_new(base, -1, EV_PERSIST, http_sweep_cb,
+	    h)) == NULL || event_add(h->sweep_ev, &(struct timeval){ 1, 0 }) ==
+	    -1) {
+		http_free(h);
+		return NULL;
+	}
+	return h;
+}
+
+static void
+http_limits(struct http *h, const struct config *cf)
+{
+	struct timeval	 tv;
+
+	tv.tv_sec = cf->http_timeout_ms / 1000;
+	tv.tv_usec = (cf->http_timeout_ms % 1000) * 1000;
+	evhttp_set_timeout_tv(h->eh, &tv);
+	h->max_clients = cf->http_max_clients;
+	http_sweep(h);
+}
+
+/* A new server bound to addr; NULL with the cause logged. */
+static struct evhttp *
+http_bind(struct http *h, const char *addr, struct evhttp_bound_socket **bs)
+{
+	struct evhttp	*eh;
+	char		 host[256], port[16];
+	char		*end;
+	unsigned long	 pn;
+
+	if (conf_split_addr(addr, host, sizeof(host), port, sizeof(port)) ==
+	    -1 || (pn = strtoul(port, &end, 10)) == 0 || pn > 65535 ||
+	    *end != '\0') {
+		diag_err("http listen %s: bad address", addr);
+		return NULL;
+	}
+	if ((eh = evhttp_new(h->base)) == NULL) {
+		diag_err("http listen %s: out of memory", addr);
+		return NULL;
+	}
+	evhttp_set_max_headers_size(eh, MAX_HEADERS);
+	evhttp_set_max_body_size(eh, MAX_BODY);
+	evhttp_set_allowed_methods(eh, ALL_METHODS);
+	evhttp_set_gencb(eh, http_request_cb, h);
+	evhttp_set_bevcb(eh, http_conn_new_cb, h);
+	if ((*bs = evhttp_bind_socket_with_handle(eh, host,
+	    (uint16_t)pn)) == NULL) {
+		diag_err("http listen %s: %s", addr, strerror(errno));
+		evhttp_free(eh);
+		return NULL;
+	}
+	evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(*bs),
+	    http_accept_error_cb);
+	return eh;
+}
+
+static void
+http_close(struct http *h)
+{
+	if (h->eh != NULL)
+		evhttp_free(h->eh);	/* frees its connections */
+	http_release_all(h);
+	h->eh = NULL;
+	h->bound = NULL;
+	h->paused = 0;
+	free(h->addr);
+	h->addr = NULL;
+}
+
+int
+http_configure(struct http *h, const struct config *cf)
+{
+	struct evhttp_bound_socket	*bs;
+	struct evhttp			*eh;
+	const char			*addr = cf->http_listen;
+	char				*copy;
+
+	if (addr == NULL || *addr == '\0') {
+		if (h->eh != NULL)
+			diag_info("http: no longer listening on %s", h->addr);
+		http_close(h);
+		return 0;
+	}
+	if (h->addr == NULL || strcmp(h->addr, addr) != 0) {
+		if ((copy = strdup(addr)) == NULL ||
+		    (eh = http_bind(h, addr, &bs)) == NULL) {
+			free(copy);
+			return -1;
+		}
+		http_close(h);
+		h->eh = eh;
+		h->bound = bs;
+		h->addr = copy;
+		diag_info("http: listening on %s", addr);
+	}
+	http_limits(h, cf);
+	return 0;
+}
+
+void
+http_free(struct http *h)
+{
+	if (h == NULL)
+		return;
+	http_close(h);
+	if (h->retry_ev != NULL)
+		event_free(h->retry_ev);
+	if (h->sweep_ev != NULL)
+		event_free(h->sweep_ev);
+	free(h);
+}
