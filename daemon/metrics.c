@@ -93,7 +93,7 @@ struct metrics {
 	struct sample	*ring;
 	size_t		 head;		/* newest sample */
 	size_t		 nring;		/* samples held */
-	uint64_t	 full_since;	/* queue full and not draining */
+	uint64_t	 full_since;	/* queue not draining */
 	uint64_t	 last_err_ns;	/* write errors last grew */
 	uint64_t	 errs;
 	uint64_t	 start_ns;
@@ -429,7 +429,6 @@ metrics_tick(struct metrics *m, uint64_t now_ns)
 {
 	struct sample	*s;
 	uint64_t	 errs, prev_stored;
-	size_t		 depth, cap;
 
 	prev_stored = m->nring ? m->ring[m->head].stored : 0;
 	if (m->nring > 0)
@@ -444,9 +443,9 @@ metrics_tick(struct metrics *m, uint64_t now_ns)
 	histogram_snapshot(&metrics_pipe.store, &s->st);
 	histogram_snapshot(&metrics_pipe.alert, &s->al);
 
-	depth = queue_depth(m->q);
-	cap = queue_capacity(m->q);
-	if (depth > 0 && depth >= cap - cap / 10 && s->stored == prev_stored) {
+	/* Events wait and none got stored since the last tick.  (A queue can
+	 * be "full" for the listener well below capacity: batches of 512.) */
+	if (queue_depth(m->q) > 0 && s->stored == prev_stored) {
 		if (m->full_since == 0)
 			m->full_since = now_ns;
 	} else
@@ -532,8 +531,9 @@ metrics_health(struct metrics *m, char *why, size_t len)
 		    "%llus (storage stalled or failing)", stage ? stage : "?",
 		    (unsigned long long)((now - since) / 1000000000ULL));
 	if (m->full_since != 0 && now - m->full_since >= m->stuck_ns)
-		why_add(why, len, &off, "queue full (%zu/%zu) and not draining "
-		    "for %llus", queue_depth(m->q), queue_capacity(m->q),
+		why_add(why, len, &off, "queue not draining: %zu of %zu queued, "
+		    "none stored for %llus", queue_depth(m->q),
+		    queue_capacity(m->q),
 		    (unsigned long long)((now - m->full_since) / 1000000000ULL));
 	if (m->last_err_ns != 0 && now - m->last_err_ns < m->stuck_ns)
 		why_add(why, len, &off, "storage failing: write errors in the "
