@@ -38,7 +38,7 @@ struct http {
 	struct bufferevent		*held[HTTP_MAX_HELD];
 	size_t				 nheld;		/* connections */
 	int				 paused;	/* at max_clients */
-	struct event			*sweep_ev;	/* 1 s */
+	struct event			*sweep_ev;	/* every 100 ms */
 	struct event			*retry_ev;	/* accept back-off */
 	struct diag_rate		 rate;
 };
@@ -277,7 +277,7 @@ http_listener_set(struct http *h, int on)
  * evhttp gets each connection's bufferevent from us (bevcb) and we keep a
  * reference to it: bufferevent_free() clears a bufferevent's callbacks, so
  * one held only by us has no read callback and is released here.  The
- * socket stays open until then: at most max_clients of them, for <= 1 s.
+ * socket stays open until then: at most max_clients of them, for <= 100 ms.
  */
 static void
 http_sweep(struct http *h)
@@ -372,8 +372,8 @@ http_new(struct event_base *base, struct metrics *m)
 	h->m = m;
 	h->max_clients = 64;
 	if ((h->sweep_ev = event_new(base, -1, EV_PERSIST, http_sweep_cb,
-	    h)) == NULL || event_add(h->sweep_ev, &(struct timeval){ 1, 0 }) ==
-	    -1) {
+	    h)) == NULL ||
+	    event_add(h->sweep_ev, &(struct timeval){ 0, 100000 }) == -1) {
 		http_free(h);
 		return NULL;
 	}
