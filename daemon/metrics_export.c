@@ -1,0 +1,499 @@
+/*
+ * metrics_export.c: the figures written out, as Prometheus text (version
+ * 0.0.4: HELP and TYPE for every family, cumulative histogram buckets) for
+ * /metrics and as one JSON object for /stats and the page.
+ */
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+
+#include "diag.h"
+#include "listen.h"
+#include "metrics.h"
+#include "metrics_int.h"
+#include "queue.h"
+
+static const char *const refuse_names[] = { "limit", "acl" };
+
+static void
+family(struct evbuffer *o, const char *name, const char *type,
+    const char *help)
+{
+	evbuffer_add_printf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help,
+	    name, type);
+}
+
+/* A label value with \, " and newline escaped (exposition format). */
+static void
+label_value(struct evbuffer *o, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '\\' || *s == '"')
+			evbuffer_add_printf(o, "\\%c", *s);
+		else if (*s == '\n')
+			evbuffer_add(o, "\\n", 2);
+		else
+			evbuffer_add(o, s, 1);
+	}
+}
+
+static void
+sample1(struct evbuffer *o, const char *name, const char *label,
+    const char *value, uint64_t v)
+{
+	evbuffer_add_printf(o, "%s", name);
+	if (label != NULL) {
+		evbuffer_add_printf(o, "{%s=\"", label);
+		label_value(o, value);
+		evbuffer_add(o, "\"}", 2);
+	}
+	evbuffer_add_printf(o, " %" PRIu64 "\n", v);
+}
+
+static void
+counter(struct evbuffer *o, const char *name, const char *help, uint64_t v)
+{
+	family(o, name, "counter", help);
+	sample1(o, name, NULL, NULL, v);
+}
+
+static void
+gauge(struct evbuffer *o, const char *name, const char *help, uint64_t v)
+{
+	family(o, name, "gauge", help);
+	sample1(o, name, NULL, NULL, v);
+}
+
+static void
+histogram_text(struct evbuffer *o, const char *name, const char *help,
+    struct histogram *h)
+{
+	struct hist_snap	 s;
+	uint64_t		 cum = 0;
+	size_t			 i;
+
+	histogram_snapshot(h, &s);
+	family(o, name, "histogram", help);
+	for (i = 0; i < HIST_NBUCKETS; i++) {
+		cum += s.bucket[i];
+		if (i == HIST_NBUCKETS - 1)
+			evbuffer_add_printf(o, "%s_bucket{le=\"+Inf\"} %" PRIu64
+			    "\n", name, cum);
+		else
+			evbuffer_add_printf(o, "%s_bucket{le=\"%g\"} %" PRIu64
+			    "\n", name, (double)histogram_bound_ns(i) / 1e9,
+			    cum);
+	}
+	evbuffer_add_printf(o, "%s_sum %.9f\n%s_count %" PRIu64 "\n", name,
+	    (double)s.sum_ns / 1e9, name, cum);
+}
+
+/* Counters of other modules, exported as they are. */
+static const struct simple {
+	const char		*name;
+	const char		*help;
+	_Atomic uint64_t	*v;
+} simples[] = {
+	{ "logstreamd_rotate_errors_total", "Rotations that failed.",
+	    &counters.rotate_errors },
+	{ "logstreamd_rotated_compressed_total", "Rotated files gzipped.",
+	    &counters.compressed },
+	{ "logstreamd_rotated_compress_errors_total", "Rotated files that "
+	    "could not be gzipped.", &counters.compress_errors },
+	{ "logstreamd_rotated_deleted_total", "Rotated files deleted by "
+	    "keep.", &counters.retention_deleted },
+	{ "logstreamd_streams_evicted_total", "Streams forgotten at "
+	    "max_streams (least recently seen).", &counters.streams_evicted },
+	{ "logstreamd_streams_restarts_total", "Streams whose sequence went "
+	    "back to its start.", &counters.streams_restarts },
+	{ "logstreamd_streams_wraps_total", "Sequences that wrapped.",
+	    &counters.streams_wraps },
+	{ "logstreamd_repeat_summaries_lost_total", "Repeat summaries with "
+	    "no room to be written.", &counters.repeats_lost },
+	{ "logstreamd_alert_exec_started_total", "Alert programs started.",
+	    &counters.alert_exec_started },
+	{ "logstreamd_alert_exec_failed_total", "Alert programs that could "
+	    "not start or exited non-zero.", &counters.alert_exec_failed },
+	{ "logstreamd_alert_exec_timeouts_total", "Alert programs killed "
+	    "at exec_timeout.", &counters.alert_exec_timeouts },
+	{ "logstreamd_alert_exec_skipped_total", "Alert programs not "
+	    "started (exec_max running).", &counters.alert_exec_skipped },
+	{ "logstreamd_alert_journal_errors_total", "Alerts that could not "
+	    "be sent to the journal.", &counters.alert_journal_errors },
+	{ "logstreamd_alert_late_events_total", "Events whose own time came "
+	    "after their alert window closed (beyond lateness).",
+	    &counters.alert_late },
+};
+
+struct lsctx {
+	struct evbuffer	*o;
+	int		 pass;
+	json_t		*arr;
+};
+
+static void
+listener_prom_cb(void *arg, const char *proto, const char *addr,
+    uint64_t events, const uint64_t *dropped)
+{
+	struct lsctx	*c = arg;
+	int		 r;
+
+	if (c->pass == 0) {
+		evbuffer_add_printf(c->o, "logstreamd_listener_events_total"
+		    "{listener=\"%s://", proto);
+		label_value(c->o, addr);
+		evbuffer_add_printf(c->o, "\"} %" PRIu64 "\n", events);
+		return;
+	}
+	for (r = 0; r < DROP__COUNT; r++) {
+		evbuffer_add_printf(c->o, "logstreamd_listener_dropped_total"
+		    "{listener=\"%s://", proto);
+		label_value(c->o, addr);
+		evbuffer_add_printf(c->o, "\",reason=\"%s\"} %" PRIu64 "\n",
+		    diag_drop_name(r), dropped[r]);
+	}
+}
+
+static void
+prom_events(struct metrics *m, struct evbuffer *o)
+{
+	struct lsctx	 c = { .o = o };
+	uint64_t	 v[3];
+	int		 i;
+
+	family(o, "logstreamd_events_received_total", "counter", "Events "
+	    "that reached the daemon (those dropped on arrival included).");
+	for (i = 0; i < LRT__COUNT; i++)
+		sample1(o, "logstreamd_events_received_total", "transport",
+		    lr_transport_name(i), COUNT_GET(counters.received[i]));
+	counter(o, "logstreamd_bytes_received_total", "Bytes read from "
+	    "peers (framing included).", COUNT_GET(counters.bytes));
+	counter(o, "logstreamd_events_stored_total", "Events written to "
+	    "storage.", COUNT_GET(counters.stored));
+	family(o, "logstreamd_events_dropped_total", "counter", "Events "
+	    "dropped, by reason.");
+	for (i = 0; i < DROP__COUNT; i++)
+		sample1(o, "logstreamd_events_dropped_total", "reason",
+		    diag_drop_name(i), COUNT_GET(counters.dropped[i]));
+	counter(o, "logstreamd_events_generated_total", "Events the daemon "
+	    "made itself (repeat summaries).",
+	    COUNT_GET(counters.repeats_summaries));
+	family(o, "logstreamd_events_inflight", "gauge", "Events received "
+	    "and not yet stored or dropped, by where they are; received + "
+	    "generated = stored + dropped + the sum of these.");
+	metrics_inflight(m, v);
+	for (i = 0; i < 3; i++)
+		sample1(o, "logstreamd_events_inflight", "stage",
+		    metrics_inflight_names[i], v[i]);
+	family(o, "logstreamd_listener_events_total", "counter", "Events "
+	    "received per UDP listening socket (dropped ones included).");
+	listener_foreach(m->l, listener_prom_cb, &c);
+	c.pass = 1;
+	family(o, "logstreamd_listener_dropped_total", "counter", "Events "
+	    "dropped per UDP listening socket, by reason.");
+	listener_foreach(m->l, listener_prom_cb, &c);
+	counter(o, "logstreamd_events_truncated_total", "Events cut at "
+	    "max_message.", COUNT_GET(counters.truncated));
+	counter(o, "logstreamd_bad_frames_total", "TCP frames that broke "
+	    "the framing rules.", COUNT_GET(counters.bad_frames));
+	family(o, "logstreamd_parse_format_total", "counter", "Events by "
+	    "detected format.");
+	for (i = 0; i < LRF__COUNT; i++)
+		sample1(o, "logstreamd_parse_format_total", "format",
+		    lr_format_name(i), COUNT_GET(counters.formats[i]));
+	family(o, "logstreamd_stream_events_total", "counter", "Events "
+	    "marked with a stream problem, by kind.");
+	for (i = 1; i < LRS__COUNT; i++)
+		sample1(o, "logstreamd_stream_events_total", "kind",
+		    lr_stream_name(i), COUNT_GET(counters.stream_kinds[i]));
+}
+
+static void
+prom_stages(struct evbuffer *o)
+{
+	size_t	 i;
+
+	pthread_mutex_lock(&metrics_pub.mtx);
+	family(o, "logstreamd_events_classified_total", "counter", "Events "
+	    "by class (other: no rule matched).");
+	for (i = 0; i < metrics_pub.ncls; i++)
+		sample1(o, "logstreamd_events_classified_total", "class",
+		    metrics_pub.cls[i].name, metrics_pub.cls[i].base + metrics_pub.cls[i].v[0]);
+	family(o, "logstreamd_alerts_total", "counter", "Alert lines "
+	    "written, by alert rule.");
+	for (i = 0; i < metrics_pub.nal; i++)
+		sample1(o, "logstreamd_alerts_total", "alert", metrics_pub.al[i].name,
+		    metrics_pub.al[i].v[0]);
+	family(o, "logstreamd_alerts_suppressed_total", "counter", "Alerts "
+	    "that reached their threshold within suppress, by rule.");
+	for (i = 0; i < metrics_pub.nal; i++)
+		sample1(o, "logstreamd_alerts_suppressed_total", "alert",
+		    metrics_pub.al[i].name, metrics_pub.al[i].v[1]);
+	family(o, "logstreamd_alert_groups_evicted_total", "counter",
+	    "Alert groups dropped to keep memory bounded, by rule.");
+	for (i = 0; i < metrics_pub.nal; i++)
+		sample1(o, "logstreamd_alert_groups_evicted_total", "alert",
+		    metrics_pub.al[i].name, metrics_pub.al[i].v[2]);
+	counter(o, "logstreamd_alert_write_errors_total", "Failed writes of "
+	    "alert lines.", metrics_pub.al_write_errors);
+	pthread_mutex_unlock(&metrics_pub.mtx);
+}
+
+static void
+prom_conns(struct evbuffer *o)
+{
+	uint64_t	 r[2];
+	int		 i;
+
+	gauge(o, "logstreamd_connections", "TCP peers connected now.",
+	    COUNT_GET(counters.connections));
+	counter(o, "logstreamd_connections_accepted_total", "TCP peers "
+	    "accepted.", COUNT_GET(counters.accepted));
+	r[0] = COUNT_GET(counters.refused_limit);
+	r[1] = COUNT_GET(counters.refused_acl);
+	family(o, "logstreamd_connections_refused_total", "counter", "TCP "
+	    "peers refused (limit: max_connections, acl: allow).");
+	for (i = 0; i < 2; i++)
+		sample1(o, "logstreamd_connections_refused_total", "reason",
+		    refuse_names[i], r[i]);
+	counter(o, "logstreamd_connections_idle_closed_total", "TCP peers "
+	    "closed after idle_timeout.", COUNT_GET(counters.idle_closed));
+}
+
+void
+metrics_prometheus(struct metrics *m, struct evbuffer *o)
+{
+	uint64_t	 rss, fds;
+	char		 why[512];
+	size_t		 i;
+
+	prom_events(m, o);
+	prom_stages(o);
+	gauge(o, "logstreamd_queue_depth", "Events in the queue now.",
+	    queue_depth(m->q));
+	gauge(o, "logstreamd_queue_capacity", "Events the queue holds at "
+	    "most.", queue_capacity(m->q));
+	gauge(o, "logstreamd_queue_peak", "Most events ever queued at once.",
+	    queue_peak(m->q));
+	prom_conns(o);
+	counter(o, "logstreamd_storage_write_errors_total", "Failed writes "
+	    "to storage (each retried).", COUNT_GET(counters.write_errors));
+	counter(o, "logstreamd_storage_syncs_total", "fsync calls on "
+	    "storage.", COUNT_GET(counters.syncs));
+	counter(o, "logstreamd_rotations_total", "Storage files rotated.",
+	    COUNT_GET(counters.rotations));
+	for (i = 0; i < sizeof(simples) / sizeof(simples[0]); i++)
+		counter(o, simples[i].name, simples[i].help,
+		    COUNT_GET(*simples[i].v));
+	histogram_text(o, "logstreamd_store_latency_seconds", "From receipt "
+	    "(monotonic clock) to written to storage.", &metrics_pipe.store);
+	histogram_text(o, "logstreamd_alert_latency_seconds", "From receipt "
+	    "of the event that fired to its alert line written.",
+	    &metrics_pipe.alert);
+	gauge(o, "logstreamd_healthy", "1 when /health answers 200, else 0.",
+	    metrics_health(m, why, sizeof(why)) == 0);
+	metrics_process(&rss, &fds);
+	gauge(o, "process_resident_memory_bytes", "Resident memory size in "
+	    "bytes.", rss);
+	gauge(o, "process_open_fds", "Open file descriptors.", fds);
+	gauge(o, "logstreamd_uptime_seconds", "Seconds since start.",
+	    (diag_mono_ns() - m->start_ns) / 1000000000ULL);
+}
+
+/* /stats. */
+
+static json_t *
+jnames(const char *const *names, const uint64_t *v, size_t n)
+{
+	json_t	*o = json_object();
+	size_t	 i;
+
+	for (i = 0; o != NULL && i < n; i++)
+		json_object_set_new(o, names[i], json_integer((json_int_t)v[i]));
+	return o;
+}
+
+static json_t *
+jevents(struct metrics *m)
+{
+	uint64_t	 rx[LRT__COUNT], dr[DROP__COUNT], v[3], rxt, drt;
+	const char	*tn[LRT__COUNT], *dn[DROP__COUNT];
+	uint64_t	 stored, made;
+	int		 i;
+
+	for (i = 0; i < LRT__COUNT; i++) {
+		rx[i] = COUNT_GET(counters.received[i]);
+		tn[i] = lr_transport_name(i);
+	}
+	for (i = 0; i < DROP__COUNT; i++) {
+		dr[i] = COUNT_GET(counters.dropped[i]);
+		dn[i] = diag_drop_name(i);
+	}
+	metrics_inflight(m, v);
+	stored = COUNT_GET(counters.stored);
+	rxt = metrics_total_received();
+	drt = metrics_total_dropped();
+	made = COUNT_GET(counters.repeats_summaries);
+	return json_pack("{s:o, s:I, s:I, s:I, s:o, s:I, s:o, s:I, s:b}",
+	    "received", jnames(tn, rx, LRT__COUNT),
+	    "received_total", (json_int_t)rxt,
+	    "generated", (json_int_t)made,
+	    "stored", (json_int_t)stored,
+	    "dropped", jnames(dn, dr, DROP__COUNT),
+	    "dropped_total", (json_int_t)drt,
+	    "inflight", jnames(metrics_inflight_names, v, 3),
+	    "bytes", (json_int_t)COUNT_GET(counters.bytes),
+	    "balanced", rxt + made == stored + drt + v[0] + v[1] + v[2]);
+}
+
+static json_t *
+jlatency(struct metrics *m, int alert)
+{
+	const struct sample	*now = metrics_sample_ago(m, 0), *then;
+	struct hist_snap	 live;
+	const struct hist_snap	*a, *b;
+
+	histogram_snapshot(alert ? &metrics_pipe.alert : &metrics_pipe.store,
+	    &live);
+	then = metrics_sample_ago(m, RECENT_S);
+	a = now == NULL ? &live : alert ? &now->al : &now->st;
+	b = then == NULL || then == now ? NULL : alert ? &then->al :
+	    &then->st;
+	return json_pack("{s:I, s:f, s:f, s:f, s:f}",
+	    "count", (json_int_t)live.count,
+	    "p50_s", (double)histogram_quantile(a, b, 0.5) / 1e9,
+	    "p99_s", (double)histogram_quantile(a, b, 0.99) / 1e9,
+	    "p99_all_s", (double)histogram_quantile(&live, NULL, 0.99) / 1e9,
+	    "slo_p99_s", (double)(alert ? m->slo_alert_ns : m->slo_store_ns) /
+	    1e9);
+}
+
+static json_t *
+jstages(void)
+{
+	json_t	*cls = json_object(), *al = json_object(), *last;
+	size_t	 i;
+
+	pthread_mutex_lock(&metrics_pub.mtx);
+	for (i = 0; i < metrics_pub.ncls; i++)
+		json_object_set_new(cls, metrics_pub.cls[i].name, json_integer(
+		    (json_int_t)(metrics_pub.cls[i].base + metrics_pub.cls[i].v[0])));
+	for (i = 0; i < metrics_pub.nal; i++)
+		json_object_set_new(al, metrics_pub.al[i].name, json_pack(
+		    "{s:I, s:I, s:I}", "fired", (json_int_t)metrics_pub.al[i].v[0],
+		    "suppressed", (json_int_t)metrics_pub.al[i].v[1],
+		    "evicted", (json_int_t)metrics_pub.al[i].v[2]));
+	last = metrics_pub.last_alert[0] == '\0' ? json_null() : json_pack(
+	    "{s:s, s:I}", "alert", metrics_pub.last_alert, "time_us",
+	    (json_int_t)metrics_pub.last_alert_us);
+	pthread_mutex_unlock(&metrics_pub.mtx);
+	return json_pack("{s:o, s:o, s:o}", "classes", cls, "alerts", al,
+	    "last_alert", last);
+}
+
+static int
+src_cmp(const void *a, const void *b)
+{
+	const struct source	*x = *(const struct source *const *)a;
+	const struct source	*y = *(const struct source *const *)b;
+
+	return x->events < y->events ? 1 : x->events > y->events ? -1 : 0;
+}
+
+static json_t *
+jsources(void)
+{
+	const struct source	*v[METRICS_MAX_SOURCES];
+	json_t			*arr = json_array();
+	size_t			 i;
+
+	for (i = 0; i < metrics_srcs.n; i++)
+		v[i] = &metrics_srcs.ent[i];
+	qsort(v, metrics_srcs.n, sizeof(v[0]), src_cmp);
+	for (i = 0; arr != NULL && i < metrics_srcs.n && i < METRICS_TOP_SOURCES; i++)
+		json_array_append_new(arr, json_pack("{s:s, s:I, s:I, s:I}",
+		    "source", v[i]->key, "events", (json_int_t)v[i]->events,
+		    "bytes", (json_int_t)v[i]->bytes, "last_us",
+		    (json_int_t)v[i]->last_us));
+	return arr;
+}
+
+static void
+listener_json_cb(void *arg, const char *proto, const char *addr,
+    uint64_t events, const uint64_t *dropped)
+{
+	struct lsctx	*c = arg;
+	json_t		*d = json_object();
+	int		 r;
+
+	for (r = 0; r < DROP__COUNT; r++)
+		json_object_set_new(d, diag_drop_name(r),
+		    json_integer((json_int_t)dropped[r]));
+	json_array_append_new(c->arr, json_pack("{s:s, s:s, s:I, s:o}",
+	    "transport", proto, "address", addr, "events", (json_int_t)events,
+	    "dropped", d));
+}
+
+static json_t *
+jmisc(struct metrics *m)
+{
+	const char	*fn[LRF__COUNT], *kn[LRS__COUNT - 1];
+	uint64_t	 fv[LRF__COUNT], kv[LRS__COUNT - 1], rss, fds;
+	size_t		 cap = queue_capacity(m->q), depth = queue_depth(m->q);
+	int		 i;
+
+	for (i = 0; i < LRF__COUNT; i++) {
+		fn[i] = lr_format_name(i);
+		fv[i] = COUNT_GET(counters.formats[i]);
+	}
+	for (i = 1; i < LRS__COUNT; i++) {
+		kn[i - 1] = lr_stream_name(i);
+		kv[i - 1] = COUNT_GET(counters.stream_kinds[i]);
+	}
+	metrics_process(&rss, &fds);
+	return json_pack("{s:o, s:o, s:{s:I, s:I, s:I, s:f}, s:{s:I, s:I, "
+	    "s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I, s:I}}",
+	    "formats", jnames(fn, fv, LRF__COUNT),
+	    "streams", jnames(kn, kv, LRS__COUNT - 1),
+	    "queue", "depth", (json_int_t)depth, "capacity", (json_int_t)cap,
+	    "peak", (json_int_t)queue_peak(m->q), "fill", cap ?
+	    (double)depth / (double)cap : 0.0,
+	    "connections", "open", (json_int_t)COUNT_GET(counters.connections),
+	    "accepted", (json_int_t)COUNT_GET(counters.accepted),
+	    "refused_limit", (json_int_t)COUNT_GET(counters.refused_limit),
+	    "refused_acl", (json_int_t)COUNT_GET(counters.refused_acl),
+	    "process", "rss_bytes", (json_int_t)rss, "open_fds",
+	    (json_int_t)fds,
+	    "storage", "write_errors",
+	    (json_int_t)COUNT_GET(counters.write_errors),
+	    "syncs", (json_int_t)COUNT_GET(counters.syncs),
+	    "rotations", (json_int_t)COUNT_GET(counters.rotations));
+}
+
+json_t *
+metrics_stats(struct metrics *m)
+{
+	struct lsctx	 c = { .arr = json_array() };
+	char		 why[512];
+	int		 ok = metrics_health(m, why, sizeof(why)) == 0;
+	json_t		*o;
+
+	listener_foreach(m->l, listener_json_cb, &c);
+	o = json_pack("{s:I, s:o, s:{s:f, s:f, s:f}, s:{s:o, s:o}, s:o, "
+	    "s:o, s:o, s:{s:b, s:s}, s:o}",
+	    "uptime_s", (json_int_t)((diag_mono_ns() - m->start_ns) /
+	    1000000000ULL),
+	    "events", jevents(m),
+	    "rates", "received_per_s", metrics_rate(m, 1, 0), "stored_per_s",
+	    metrics_rate(m, 1, 1), "alerts_per_s", metrics_rate(m, 1, 2),
+	    "latency", "store", jlatency(m, 0), "alert", jlatency(m, 1),
+	    "stages", jstages(),
+	    "sources", jsources(),
+	    "listeners", c.arr,
+	    "health", "ok", ok, "reason", ok ? "" : why,
+	    "misc", jmisc(m));
+	return o;
+}
