@@ -5,7 +5,7 @@
 # the alert lines in the file), stream marks against the stored events; the
 # text passes a strict exposition check (promcheck.py) every time; counts
 # balance at rest (received + generated = stored + dropped + in flight);
-# /stats says the same in JSON with the sender as top source; GET / is a
+# a reload carries class totals over; /stats says the same in JSON with the sender as top source; GET / is a
 # self-contained page that polls /stats; sd_notify STATUS= (to a socket
 # of our own in NOTIFY_SOCKET) carries the one-line summary every second.
 . "$(dirname "$0")/lib.sh"
@@ -123,7 +123,16 @@ grep -q 'fetch("/stats"' "$T/page.html" || fail "page does not fetch /stats"
 grep -q '<canvas' "$T/page.html" || fail "page has no charts"
 ! grep -Eqi '(https?:)?//[a-z0-9]|src=|href=|@import' "$T/page.html" || fail "page refers to something outside itself"
 grep -qi "^content-security-policy: default-src 'none'" "$T/h.txt" || fail "page has no CSP"
-grep -Eq "^STATUS=rx [0-9.]+k?/s, stored [0-9.]+k?/s, queue [0-9]+%, alerts $auth, last alert brute [0-9:]{8}$" "$T/notify.log" || fail "no STATUS= summary: $(grep STATUS= "$T/notify.log" | tail -2)"
+# A reload swaps the stages: the class totals carry over by name.
+kill -HUP $DPID
+for i in $(seq 50); do grep -q "reloaded" "$T/daemon.err" && break; sleep 0.1; done
+echo "<13>Nov 23 20:14:14 h sshd: Failed password for root seq=999999" | nc -N 127.0.0.1 $PORT
+wait_lines "$T/events.log" $((N + U + 1)) 10
+sleep 1.5
+scrape "after reload"
+[ "$(value logstreamd_events_classified_total 'class="auth_failure"')" = $((auth + 1)) ] || fail "class total after reload: $(value logstreamd_events_classified_total 'class="auth_failure"'), want $((auth + 1))"
+[ "$(value logstreamd_alerts_total 'alert="brute"')" = $((auth + 1)) ] || fail "alert total after reload"
+grep -Eq "^STATUS=rx [0-9.]+k?/s, stored [0-9.]+k?/s, queue [0-9]+%, alerts $((auth + 1)), last alert brute [0-9:]{8}$" "$T/notify.log" || fail "no STATUS= summary: $(grep STATUS= "$T/notify.log" | tail -2)"
 stop_daemon
-[ "$(summary_value stored)" = $((N + U)) ] || fail "summary stored"
+[ "$(summary_value stored)" = $((N + U + 1)) ] || fail "summary stored"
 pass "$N TCP (scraped $during times during) + $U UDP: received, stored, 5 formats, 4 classes, $auth alerts, stream marks, latency counts, balance, /stats, page, STATUS=; exposition strict-checked 9 times"
