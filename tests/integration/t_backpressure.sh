@@ -7,7 +7,10 @@
 # Once storage moves again every TCP event arrives, exactly once, and
 # UDP stored + dropped = sent.
 . "$(dirname "$0")/lib.sh"
-CAPACITY=1024 write_conf
+CAPACITY=1024 write_conf "
+# this test counts the lines of events.log: no size rotation under it
+[storage]
+rotate_size = 0"
 touch "$T/stall"
 export LOGSTREAMD_TEST_STALL_FILE=$T/stall
 start_daemon

@@ -4,7 +4,10 @@
 # stored seq set equals the sent set, with no duplicates, and the stop
 # summary balances (received = stored, nothing dropped).
 . "$(dirname "$0")/lib.sh"
-write_conf
+write_conf "
+# this test counts the lines of events.log: no size rotation under it
+[storage]
+rotate_size = 0"
 start_daemon
 python3 "$GEN" 200000 > "$T/mix.log"
 split -n l/4 -d "$T/mix.log" "$T/part."
