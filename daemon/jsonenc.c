@@ -178,22 +178,13 @@ put2(char *p, unsigned v)
 	return p + 2;
 }
 
-/*
- * No strftime or gmtime: the date is integer math, so formatting two
- * different times per event (received, time) costs the same as one.
- */
-int
-jsonenc_time(struct obuf *o, int64_t us, int prec)
+/* "YYYY-MM-DDThh:mm:ss for a second since the epoch; 20 bytes. */
+static void
+format_second(int64_t sec, char *p)
 {
-	int64_t		 sec = us / 1000000, frac = us % 1000000, days, y;
+	int64_t		 days, y;
 	unsigned	 m, d, sod;
-	char		 buf[40], *p = buf;
-	int		 i, div;
 
-	if (frac < 0) {
-		frac += 1000000;
-		sec--;
-	}
 	days = sec / 86400;
 	if (sec % 86400 < 0)
 		days--;
@@ -213,13 +204,47 @@ jsonenc_time(struct obuf *o, int64_t us, int prec)
 	*p++ = ':';
 	p = put2(p, sod / 60 % 60);
 	*p++ = ':';
-	p = put2(p, sod % 60);
+	put2(p, sod % 60);
+}
+
+#define TCACHE	8		/* seconds remembered, per thread */
+
+/*
+ * No strftime or gmtime: the date is integer math, and the last few
+ * seconds formatted stay in a small per-thread cache (an event has two
+ * times, received and its own, and nearby events share their seconds).
+ */
+int
+jsonenc_time(struct obuf *o, int64_t us, int prec)
+{
+	static __thread int64_t	 csec[TCACHE] = { INT64_MIN, INT64_MIN,
+	    INT64_MIN, INT64_MIN, INT64_MIN, INT64_MIN, INT64_MIN, INT64_MIN };
+	static __thread char	 ctext[TCACHE][20];
+	int64_t			 sec = us / 1000000, frac = us % 1000000;
+	char			 buf[32], *p = buf + 20;
+	unsigned		 slot, f;
+	int			 i;
+
+	if (frac < 0) {
+		frac += 1000000;
+		sec--;
+	}
+	slot = (unsigned)sec % TCACHE;
+	if (csec[slot] != sec) {
+		format_second(sec, ctext[slot]);
+		csec[slot] = sec;
+	}
+	memcpy(buf, ctext[slot], 20);
 	if (prec > 6)
 		prec = 6;
 	if (prec > 0) {
 		*p++ = '.';
-		for (i = 0, div = 100000; i < prec; i++, div /= 10)
-			*p++ = (char)('0' + (frac / div) % 10);
+		f = (unsigned)frac;
+		for (i = 5; i >= 0; i--) {	/* six digits, keep prec */
+			p[i] = (char)('0' + f % 10);
+			f /= 10;
+		}
+		p += prec;
 	}
 	*p++ = 'Z';
 	*p++ = '"';
