@@ -62,6 +62,12 @@ check:
 	@$(MAKE) --no-print-directory WERROR=-Werror unit
 	@$(MAKE) --no-print-directory integration
 
+# The live page in headless Chromium (not in check: needs chromium, ~10 s).
+check-ui:
+	@./tests/deps.sh chromium
+	@$(MAKE) --no-print-directory WERROR=-Werror logstreamd
+	@bash tests/ui/t_page.sh
+
 bench:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory WERROR=-Werror logstreamd
@@ -102,6 +108,6 @@ format:
 clean:
 	rm -rf build logstreamd systemd/logstreamd.service
 
-.PHONY: all deps run unit integration check bench install uninstall format clean
+.PHONY: all deps run unit integration check check-ui bench install uninstall format clean
 
 -include $(OBJS:.o=.d)

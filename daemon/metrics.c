@@ -369,6 +369,7 @@ metrics_tick(struct metrics *m, uint64_t now_ns)
 	s->rx = metrics_total_received();
 	s->stored = COUNT_GET(counters.stored);
 	s->fired = metrics_total_fired();
+	s->depth = queue_depth(m->q);
 	histogram_snapshot(&metrics_pipe.store, &s->st);
 	histogram_snapshot(&metrics_pipe.alert, &s->al);
 

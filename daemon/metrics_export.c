@@ -473,6 +473,45 @@ jmisc(struct metrics *m)
 	    "rotations", (json_int_t)COUNT_GET(counters.rotations));
 }
 
+/* Per second, oldest first, for the page's charts to start full. */
+static json_t *
+jhistory(struct metrics *m)
+{
+	const struct sample	*a, *b;
+	json_t			*v[6];
+	static const char *const names[6] = {
+		"received_per_s", "stored_per_s", "alerts_per_s",
+		"queue_fill_pct", "store_p99_ms", "alert_p99_ms"
+	};
+	size_t			 k, i, cap = queue_capacity(m->q);
+	double			 dt;
+	json_t			*o = json_object();
+
+	for (i = 0; i < 6; i++)
+		v[i] = json_array();
+	for (k = m->nring > HISTORY_S ? HISTORY_S : m->nring; k > 1; k--) {
+		b = metrics_sample_ago(m, k - 1);
+		a = metrics_sample_ago(m, k - 2);
+		if ((dt = (double)(a->t_ns - b->t_ns) / 1e9) <= 0)
+			continue;
+		json_array_append_new(v[0], json_real((double)(a->rx - b->rx) /
+		    dt));
+		json_array_append_new(v[1], json_real((double)(a->stored -
+		    b->stored) / dt));
+		json_array_append_new(v[2], json_real((double)(a->fired -
+		    b->fired) / dt));
+		json_array_append_new(v[3], json_real(cap ? 100.0 *
+		    (double)a->depth / (double)cap : 0));
+		json_array_append_new(v[4], json_real((double)
+		    histogram_quantile(&a->st, &b->st, 0.99) / 1e6));
+		json_array_append_new(v[5], json_real((double)
+		    histogram_quantile(&a->al, &b->al, 0.99) / 1e6));
+	}
+	for (i = 0; i < 6; i++)
+		json_object_set_new(o, names[i], v[i]);
+	return o;
+}
+
 json_t *
 metrics_stats(struct metrics *m)
 {
@@ -495,5 +534,6 @@ metrics_stats(struct metrics *m)
 	    "listeners", c.arr,
 	    "health", "ok", ok, "reason", ok ? "" : why,
 	    "misc", jmisc(m));
+	json_object_set_new(o, "history", jhistory(m));
 	return o;
 }

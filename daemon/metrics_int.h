@@ -14,6 +14,7 @@
 
 #define RING		601		/* 1 s samples: the longest window */
 #define RECENT_S	10		/* "now" in /stats: the last 10 s */
+#define HISTORY_S	120		/* per-second history in /stats */
 #define SRC_KEY		48
 #define SRC_SLOTS	(2 * METRICS_MAX_SOURCES)
 #define NAME_MAX_LEN	128
@@ -62,6 +63,7 @@ struct sample {
 	uint64_t	 rx;
 	uint64_t	 stored;
 	uint64_t	 fired;
+	uint64_t	 depth;		/* queue */
 	struct hist_snap st;
 	struct hist_snap al;
 };
