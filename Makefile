@@ -68,9 +68,12 @@ check-ui:
 	@$(MAKE) --no-print-directory WERROR=-Werror logstreamd
 	@bash tests/ui/t_page.sh
 
+build/lsflood: tests/tools/lsflood.c | build
+	$(CC) $(CFLAGS) $(WARN) $(WERROR) -o $@ $<
+
 bench:
 	@$(MAKE) --no-print-directory deps
-	@$(MAKE) --no-print-directory WERROR=-Werror logstreamd
+	@$(MAKE) --no-print-directory WERROR=-Werror logstreamd build/lsflood
 	./tests/bench/bench.sh $(BENCH_ARGS)
 
 BINDIR	 = $(PREFIX)/bin

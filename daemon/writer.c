@@ -19,6 +19,7 @@
 #include "jsonenc.h"
 #include "logrec.h"
 #include "rotate.h"
+#include "syncer.h"
 #include "writer.h"
 
 #define ROT_RETRY_US	1000000		/* after a failed rotation */
@@ -46,6 +47,7 @@ struct writer {
 	size_t			 done;		/* bytes of out in the file */
 	struct diag_rate	 rate;
 	const char		*stall;		/* test knob, see writer_process */
+	struct syncer		*sy;		/* the periodic fsync, off-thread */
 };
 
 struct writer *
@@ -65,6 +67,10 @@ writer_new(const struct config *cf)
 	 * so the tests can prove backpressure without a frozen filesystem.
 	 */
 	w->stall = getenv("LOGSTREAMD_TEST_STALL_FILE");
+	if ((w->sy = syncer_new(w->path)) == NULL) {
+		writer_free(w);
+		return NULL;
+	}
 	return w;
 }
 
@@ -197,6 +203,8 @@ writer_open(struct writer *w)
 int
 writer_sync(struct writer *w)
 {
+	if (w->sy != NULL)
+		syncer_wait(w->sy);	/* keep the order: no sync overtakes */
 	if (w->unsynced == 0 || w->fd == -1)
 		return 0;
 	if (fdatasync(w->fd) == -1) {
@@ -538,6 +546,7 @@ writer_tick(struct writer *w, uint64_t now)
 {
 	uint64_t	 due;
 	int64_t		 wall;
+	int		 fd;
 
 	/* A quiet file still rotates on time. */
 	if (w->pol.interval_ms > 0 && w->fd != -1 && w->size > 0 &&
@@ -551,8 +560,17 @@ writer_tick(struct writer *w, uint64_t now)
 		return -1;
 	due = w->oldest_mono + (uint64_t)w->sync_ms * 1000000;
 	if (now >= due) {
-		writer_sync(w);
-		return w->unsynced ? 100 : -1;
+		/* Hand a dup to the syncer thread; the stage thread goes on. */
+		if ((fd = fcntl(w->fd, F_DUPFD_CLOEXEC, 0)) == -1) {
+			writer_sync(w);
+			return w->unsynced ? 100 : -1;
+		}
+		if (syncer_request(w->sy, fd) == -1) {
+			close(fd);
+			return 1;	/* the last sync still runs */
+		}
+		w->unsynced = 0;
+		return -1;
 	}
 	return (int)((due - now) / 1000000) + 1;
 }
@@ -563,6 +581,7 @@ writer_free(struct writer *w)
 	if (w == NULL)
 		return;
 	writer_sync(w);
+	syncer_free(w->sy);
 	if (w->fd != -1)
 		close(w->fd);
 	rotate_free(w->rot);

@@ -30,7 +30,8 @@ free_port() {
 # peer_start PEER CONF_TEMPLATE DIR PORT [extra config text]
 peer_start() {
 	local peer=$1 tmpl=$2 dir=$3 port=$4
-	sed -e "s|@DIR@|$dir|g" -e "s|@PORT@|$port|g" "$tmpl" > "$dir/p.conf"
+	sed -e "s|@DIR@|$dir|g" -e "s|@PORT@|$port|g" \
+	    -e "s|^listen =\$|listen = ${HTTP_PORT:+127.0.0.1:$HTTP_PORT}|" "$tmpl" > "$dir/p.conf"
 	[ -n "${5:-}" ] && printf '%s\n' "$5" >> "$dir/p.conf"
 	case $peer in
 	rsyslog) rsyslogd -n -f "$dir/p.conf" -i "$dir/pid" >"$dir/out" 2>&1 & ;;
@@ -115,7 +116,88 @@ if [ $quick = 0 ]; then
 	done
 fi
 
-python3 - "$RESULTS" "$readme" "$top/README.md" "$N" <<'PY'
+# metrics PORT: the daemon's /metrics, one "name value" per line.
+metrics() { curl -s "http://127.0.0.1:$1/metrics"; }
+mval() { metrics "$1" | awk -v k="$2" '$1 == k { print $2 }'; }
+
+# udp_run: the mixed workload as datagrams, unpaced; every datagram must
+# be accounted for: received + dropped (queue full, kernel) = sent.
+udp_run() {
+	local dir port hp t0 t1 rx kd qd st rss sent i
+	dir=$(mktemp -d "$W/udp.XXXX"); port=$(free_port); hp=$(free_port)
+	HTTP_PORT=$hp peer_start logstreamd "$here/logstreamd-peer.conf" "$dir" "$port" || return 1
+	t0=$(date +%s.%N)
+	sent=$("$top/build/lsflood" -u 127.0.0.1 "$port" "$W/mix.log")
+	for i in $(seq 600); do
+		rx=$(mval $hp 'logstreamd_events_received_total{transport="udp"}')
+		kd=$(mval $hp 'logstreamd_events_dropped_total{reason="kernel"}')
+		qd=$(mval $hp 'logstreamd_events_dropped_total{reason="queue_full"}')
+		st=$(mval $hp logstreamd_events_stored_total)
+		[ $((${rx:-0} + ${kd:-0} + ${qd:-0})) -ge "$sent" ] && [ "${st:-0}" -ge "${rx:-1}" ] && break
+		sleep 0.05
+	done
+	t1=$(date +%s.%N)
+	rss=$(awk '/VmHWM/{print $2}' /proc/$PID/status)
+	kill "$PID"; wait "$PID" 2>/dev/null
+	python3 - "$sent" "$rx" "$kd" "$qd" "$st" "$t0" "$t1" "$rss" <<'PY'
+import sys
+sent, rx, kd, qd, st = (int(x or 0) for x in sys.argv[1:6])
+t = float(sys.argv[7]) - float(sys.argv[6])
+print("logstreamd UDP mixed: sent %d, received %d, dropped kernel %d + queue %d, stored %d: "
+      "%s; %.0f events/s received, peak RSS %d MB" % (sent, rx, kd, qd, st,
+      "every datagram accounted for" if rx + kd + qd == sent else "UNACCOUNTED %d" % (sent - rx - kd - qd),
+      rx / t, int(sys.argv[8]) // 1024))
+PY
+	rm -rf "$dir"
+}
+
+# latency_run RATE SECONDS: TCP paced at RATE; p50/p99 of the daemon's own
+# histograms (received -> written, received -> alert written).
+latency_run() {
+	local dir port hp n
+	dir=$(mktemp -d "$W/lat.XXXX"); port=$(free_port); hp=$(free_port)
+	n=$(($1 * $2))
+	head -n "$n" "$W/mix.log" > "$dir/paced.log"
+	HTTP_PORT=$hp peer_start logstreamd "$here/logstreamd-peer.conf" "$dir" "$port" || return 1
+	"$top/build/lsflood" -r "$1" 127.0.0.1 "$port" "$dir/paced.log" >/dev/null
+	for _ in $(seq 200); do
+		[ "$(mval $hp logstreamd_events_stored_total)" = "$n" ] && break; sleep 0.05
+	done
+	metrics $hp > "$dir/m"
+	kill "$PID"; wait "$PID" 2>/dev/null
+	python3 - "$dir/m" "$1" <<'PY'
+import re, sys
+b = {}
+for line in open(sys.argv[1]):
+    m = re.match(r'(logstreamd_(store|alert)_latency_seconds)_bucket\{le="([^"]+)"\} (\S+)', line)
+    if m:
+        b.setdefault(m.group(2), []).append((float("inf") if m.group(3) == "+Inf" else float(m.group(3)), float(m.group(4))))
+def q(buckets, p):
+    total = buckets[-1][1]
+    if total == 0:
+        return float("nan")
+    rank, prev_le, prev_c = p * total, 0.0, 0.0
+    for le, c in buckets:
+        if c >= rank:
+            if le == float("inf"):
+                return prev_le
+            return prev_le + (le - prev_le) * (rank - prev_c) / max(c - prev_c, 1)
+        prev_le, prev_c = le, c
+out = []
+for k in ("store", "alert"):
+    if k in b:
+        out.append("%s p50 %.2f ms, p99 %.2f ms (%d events)" % (
+            "received->written" if k == "store" else "received->alert written",
+            q(b[k], .5) * 1e3, q(b[k], .99) * 1e3, b[k][-1][1]))
+print("logstreamd latency at %s events/s: %s" % (sys.argv[2], "; ".join(out)))
+PY
+	rm -rf "$dir"
+}
+
+udp_run | tee -a "$W/notes"
+latency_run 100000 $([ $quick = 1 ] && echo 2 || echo 5) | tee -a "$W/notes"
+
+python3 - "$RESULTS" "$readme" "$top/README.md" "$N" "$W/notes" <<'PY'
 import os, platform, subprocess, sys, datetime
 rows = [l.strip().split("|") for l in open(sys.argv[1]) if l.strip()]
 def rate(peer, label, conns):
@@ -142,6 +224,7 @@ for r in rows:
                  format(int(float(r[5])), ","), r[6], r[7], r[8]))
 if ls and rs:
     table += ["", "logstreamd / rsyslog at 4 connections in this run: **%.1fx**." % (ls / rs)]
+table += [""] + ["- " + l.strip() for l in open(sys.argv[5]) if l.strip()]
 table.append("<!-- bench:end -->")
 text = open(sys.argv[3]).read()
 a, b = text.index("<!-- bench:start"), text.index("<!-- bench:end -->") + len("<!-- bench:end -->")

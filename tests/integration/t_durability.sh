@@ -74,7 +74,7 @@ for s in 0 300ms; do
 	rm -f "$T"/events*
 	SYNC=$s write_conf
 	start_daemon
-	strace -f -tt -e trace=write,pwrite64,fdatasync -p $DPID -o "$T/strace.$s" 2>/dev/null & ST=$!; track $ST
+	strace -f -tt -y -e trace=write,pwrite64,fdatasync -p $DPID -o "$T/strace.$s" 2>/dev/null & ST=$!; track $ST
 	sleep 0.5
 	for i in $(seq 15); do
 		python3 "$GEN" 2000 $i | nc -N 127.0.0.1 $PORT
@@ -89,13 +89,14 @@ path, store, s = sys.argv[1], sys.argv[2], sys.argv[3]
 limit = 0 if s == "0" else int(s[:-2]) / 1000.0
 def t(x):
     h, m, sec = x.split(":"); return int(h) * 3600 + int(m) * 60 + float(sec)
-# the storage fd: the one whose writes are JSON event lines
+# the storage file: the one whose writes are JSON event lines (strace -y
+# names the file of each fd; the periodic fsync runs on a dup of the fd)
 writes, syncs, fd = [], [], None
 for line in open(path):
-    m = re.match(r"\d+\s+(\S+) write\((\d+), \"\{\\\"received", line)
+    m = re.match(r"\d+\s+(\S+) write\(\d+<([^>]*)>, \"\{\\\"received", line)
     if m:
         fd = m.group(2); writes.append((t(m.group(1)), fd)); continue
-    m = re.match(r"\d+\s+(\S+) fdatasync\((\d+)\)", line)
+    m = re.match(r"\d+\s+(\S+) fdatasync\(\d+<([^>]*)>\)", line)
     if m:
         syncs.append((t(m.group(1)), m.group(2)))
 syncs = [x for x, f in syncs if f == fd]

@@ -1,0 +1,114 @@
+/*
+ * syncer.c: one thread that fdatasyncs the descriptors it is handed (dups of
+ * the live file's, so a rotation or reopen may close the original meanwhile)
+ * and closes them.  One sync at a time: a request while one runs is refused
+ * and the caller asks again shortly.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "syncer.h"
+
+struct syncer {
+	pthread_t		 thr;
+	pthread_mutex_t		 mtx;
+	pthread_cond_t		 cond;
+	int			 fd;		/* to sync, or -1 */
+	int			 busy;		/* a sync is running */
+	int			 stop;
+	char			*what;
+	struct diag_rate	 rate;
+};
+
+static void *
+syncer_main(void *arg)
+{
+	struct syncer	*s = arg;
+	int		 fd;
+
+	pthread_mutex_lock(&s->mtx);
+	for (;;) {
+		while (s->fd == -1 && !s->stop)
+			pthread_cond_wait(&s->cond, &s->mtx);
+		if (s->fd == -1)
+			break;
+		fd = s->fd;
+		s->fd = -1;
+		pthread_mutex_unlock(&s->mtx);
+		if (fdatasync(fd) == -1)
+			diag_rate(&s->rate, "storage %s: fsync: %s", s->what,
+			    strerror(errno));
+		else
+			COUNT_ADD(counters.syncs, 1);
+		close(fd);
+		pthread_mutex_lock(&s->mtx);
+		s->busy = 0;
+		pthread_cond_broadcast(&s->cond);
+	}
+	pthread_mutex_unlock(&s->mtx);
+	return NULL;
+}
+
+struct syncer *
+syncer_new(const char *what)
+{
+	struct syncer	*s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	s->fd = -1;
+	pthread_mutex_init(&s->mtx, NULL);
+	pthread_cond_init(&s->cond, NULL);
+	if ((s->what = strdup(what)) == NULL ||
+	    pthread_create(&s->thr, NULL, syncer_main, s) != 0) {
+		free(s->what);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+int
+syncer_request(struct syncer *s, int fd)
+{
+	int	 rc = -1;
+
+	pthread_mutex_lock(&s->mtx);
+	if (!s->busy) {
+		s->busy = 1;
+		s->fd = fd;
+		pthread_cond_broadcast(&s->cond);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&s->mtx);
+	return rc;
+}
+
+void
+syncer_wait(struct syncer *s)
+{
+	pthread_mutex_lock(&s->mtx);
+	while (s->busy)
+		pthread_cond_wait(&s->cond, &s->mtx);
+	pthread_mutex_unlock(&s->mtx);
+}
+
+void
+syncer_free(struct syncer *s)
+{
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&s->mtx);
+	s->stop = 1;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->mtx);
+	pthread_join(s->thr, NULL);	/* a pending sync runs first */
+	pthread_mutex_destroy(&s->mtx);
+	pthread_cond_destroy(&s->cond);
+	free(s->what);
+	free(s);
+}

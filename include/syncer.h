@@ -1,0 +1,22 @@
+/*
+ * syncer.h: fdatasync on a thread of its own, so the stage thread never
+ * waits for the disk on the periodic sync (a sync of a second's worth of
+ * writes takes tens of milliseconds: that was the p99 latency).
+ */
+#ifndef SYNCER_H
+#define SYNCER_H
+
+struct syncer;
+
+/* A syncer thread; what names the file in diagnostics (copied).  NULL on
+ * failure.  Caller frees. */
+struct syncer	*syncer_new(const char *what);
+/* Hand fd over to be fdatasync'ed and closed: 0 (the syncer owns fd now),
+ * or -1 if a sync is still running (fd stays the caller's). */
+int		 syncer_request(struct syncer *, int fd);
+/* Wait until no sync is running. */
+void		 syncer_wait(struct syncer *);
+/* Wait, stop the thread, free; NULL is a no-op. */
+void		 syncer_free(struct syncer *);
+
+#endif
