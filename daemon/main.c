@@ -43,6 +43,7 @@ struct daemon {
 	struct metrics		*m;
 	struct http		*http;
 	struct event		*tick;		/* 1 s: metrics, STATUS= */
+	const char		*reload_failed;	/* kept in STATUS= till ok */
 	const char		*hang_file;	/* test knob, see watchdog_cb */
 };
 
@@ -165,6 +166,7 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
 	pipeline_reload(d->p, ss);
 	diag_info("reloaded %s", d->config_path);
 done:
+	d->reload_failed = why;
 	if (why != NULL)
 		sd_notifyf(0, "READY=1\nSTATUS=reload failed: %s; running on "
 		    "the previous config", why);
@@ -181,7 +183,11 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 
 	metrics_tick(d->m, diag_mono_ns());
 	metrics_status_line(d->m, line, sizeof(line));
-	sd_notifyf(0, "STATUS=%s", line);
+	if (d->reload_failed != NULL)
+		sd_notifyf(0, "STATUS=reload failed: %s; running on the "
+		    "previous config; %s", d->reload_failed, line);
+	else
+		sd_notifyf(0, "STATUS=%s", line);
 }
 
 static void
