@@ -343,9 +343,8 @@ add_fields(struct obuf *o, const struct lsbatch *b, const struct logrec *r)
 		OBUF_LIT(o, "}");
 }
 
-void
-writer_encode_json(struct obuf *o, const struct lsbatch *b,
-    const struct logrec *r)
+static void
+encode_json(struct obuf *o, const struct lsbatch *b, const struct logrec *r)
 {
 	OBUF_LIT(o, "{\"received\":");
 	jsonenc_time(o, r->received_us, 6);
@@ -492,7 +491,7 @@ encode(struct writer *w, const struct lsbatch *b)
 		if (w->format == STORE_RAW)
 			encode_raw(&w->out, b, r);
 		else
-			writer_encode_json(&w->out, b, r);
+			encode_json(&w->out, b, r);
 		if (r->recv_mono_ns < w->pend_oldest)
 			w->pend_oldest = r->recv_mono_ns;
 		w->pend_events++;

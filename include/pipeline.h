@@ -10,7 +10,6 @@
 struct alerter;
 struct classifier;
 struct config;
-struct outputs;
 struct queue;
 struct writer;
 
@@ -19,7 +18,6 @@ struct stageset {
 	struct config		*cf;
 	struct classifier	*cl;
 	struct alerter		*al;
-	struct outputs		*out;	/* [output X]; started once, at start */
 };
 
 struct lsbatch;

@@ -8,16 +8,20 @@
 . "$(dirname "$0")/lib.sh"
 
 PORT=$(free_port)
+HPORT=$(free_port)
 sed -e "s/^\(tcp\|udp\) = 127\.0\.0\.1:5514 /\1 = 127.0.0.1:$PORT /" \
     -e "s|^path = \.\./var/\([a-z]*\.log\) |path = $T/\1 |" \
+    -e "s/^listen = 127\.0\.0\.1:9514$/listen = 127.0.0.1:$HPORT/" \
     "$TOP/conf/logstreamd.conf" > "$T/test.conf"
+[ "$(grep -c "^listen = 127\.0\.0\.1:$HPORT\$" "$T/test.conf")" = 1 ] ||
+	fail "http listen not rewritten: $(grep -n '^listen' "$T/test.conf")"
 # The rewrite must have hit both listeners and both paths, and nothing else.
 [ "$(grep -cE "^(tcp|udp) = 127\.0\.0\.1:$PORT " "$T/test.conf")" = 2 ] ||
 	fail "listen lines not rewritten: $(grep -nE '^(tcp|udp)' "$T/test.conf")"
 [ "$(grep -cE "^path = $T/(events|alerts)\.log " "$T/test.conf")" = 2 ] ||
 	fail "paths not rewritten: $(grep -n '^path' "$T/test.conf")"
-diff <(grep -vE '^(tcp|udp|path) = ' "$TOP/conf/logstreamd.conf") \
-    <(grep -vE '^(tcp|udp|path) = ' "$T/test.conf") >/dev/null ||
+diff <(grep -vE '^(tcp|udp|path|listen) = ' "$TOP/conf/logstreamd.conf") \
+    <(grep -vE '^(tcp|udp|path|listen) = ' "$T/test.conf") >/dev/null ||
 	fail "the rewrite changed other lines"
 
 out=$("$BIN" -t -c "$T/test.conf" 2>&1) || fail "-t rejects the shipped config: $out"
