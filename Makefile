@@ -5,7 +5,8 @@ PREFIX	?= /usr/local
 DESTDIR	?=
 CC	?= cc
 CFLAGS	?= -O2 -g
-PKGS	 = libevent libevent_pthreads jansson libsystemd libpcre2-8 inih zlib
+PKGS	 = libevent libevent_pthreads jansson libsystemd libpcre2-8 inih zlib \
+	   rdkafka
 WARN	 = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wno-unused-parameter
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -21,9 +22,10 @@ UNITS	 = $(patsubst tests/unit/%.c,build/%,$(wildcard tests/unit/test_*.c))
 
 # Debian packages for building and for the tests (real senders and tools).
 DEB_BUILD = build-essential pkg-config libevent-dev libjansson-dev \
-	    libsystemd-dev libcmocka-dev libinih-dev libpcre2-dev zlib1g-dev
+	    libsystemd-dev libcmocka-dev libinih-dev libpcre2-dev zlib1g-dev \
+	    librdkafka-dev
 DEB_TEST  = netcat-openbsd bsdutils util-linux rsyslog jq curl python3 \
-	    procps e2fsprogs psmisc systemd man-db
+	    procps e2fsprogs psmisc systemd man-db kcat
 VERSION	 = $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 all: logstreamd
@@ -33,6 +35,10 @@ logstreamd: $(OBJS)
 
 build/%.o: daemon/%.c | build
 	$(CC) $(ALL_CFLAGS) -DLOGSTREAMD_VERSION='"$(VERSION)"' -c -o $@ $<
+
+# librdkafka's mock cluster, the Kafka broker of tests/integration/t_kafka.sh.
+build/kafka-mock: tests/tools/kafka-mock.c | build
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS)
 
 build/test_%: tests/unit/test_%.c $(LIBOBJS) | build
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS) -lcmocka
@@ -53,7 +59,7 @@ run:
 unit: $(UNITS)
 	@set -e; for t in $(UNITS); do echo "== $$t"; ./$$t; done
 
-integration: logstreamd
+integration: logstreamd build/kafka-mock
 	@./tests/integration/run-all.sh
 
 check:

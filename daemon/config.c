@@ -66,6 +66,7 @@ static const struct ckey keys[] = {
 	{ "listen", "idle_timeout", CT_DURATION, O(idle_timeout_ms), "5m", 0,
 	    365 * DAY_MS, NULL },
 	{ "listen", "allow", CT_CIDRS, O(allow), NULL, 0, 0, NULL },
+	{ "listen", "reuse_port", CT_BOOL, O(reuse_port), "no", 0, 0, NULL },
 	{ "queue", "capacity", CT_UINT, O(queue_capacity), "65536", 16,
 	    1 << 24, NULL },
 	{ "storage", "path", CT_PATH, O(store_path),
@@ -127,7 +128,8 @@ static const struct ckey keys[] = {
 #define NKEYS		(sizeof(keys) / sizeof(keys[0]))
 #define VAL_MARK	'\x01'
 
-static const char *const named_kinds[] = { "class", "alert", NULL };
+static const char *const named_kinds[] = { "class", "alert", "output",
+    NULL };
 
 /* State of one read: the line reader and the inih handler share it. */
 struct reader {
@@ -578,11 +580,6 @@ enter_section(struct reader *rd, char *body)
 	}
 	*sp = '\0';
 	name = sp + 1 + strspn(sp + 1, " \t");
-	if (strcmp(body, "output") == 0) {
-		config_error(cf, rd->lineno, "[output %s]: outputs other "
-		    "than storage are not supported by this version", name);
-		return;
-	}
 	if (!named_kind(body)) {
 		config_error(cf, rd->lineno, "unknown section [%s %s]", body,
 		    name);

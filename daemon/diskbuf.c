@@ -6,6 +6,7 @@
  * cursor are deleted.  Recovery keeps every whole record and cuts a torn or
  * corrupt tail, so a crash costs at most what was being written.
  */
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -418,6 +419,11 @@ diskbuf_open(const struct diskbuf_conf *c)
 	if ((db->ackfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) ==
 	    -1) {
 		diag_err("buffer %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	/* One owner: two instances (reuse_port) need a buffer each. */
+	if (flock(db->ackfd, LOCK_EX | LOCK_NB) == -1) {
+		diag_err("buffer %s: in use by another process", db->dir);
 		goto fail;
 	}
 	if (recover(db) == -1)

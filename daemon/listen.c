@@ -509,7 +509,7 @@ sock_free(struct lsock *s)
 
 /* Open and bind one configured address; NULL with the cause logged. */
 static struct lsock *
-sock_open(const char *text, int udp)
+sock_open(const char *text, int udp, int reuse_port)
 {
 	struct addrinfo	 hints, *res = NULL;
 	struct lsock	*s;
@@ -539,6 +539,11 @@ sock_open(const char *text, int udp)
 	    SOCK_NONBLOCK, 0)) == -1)
 		goto syserr;
 	setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* Several instances on one port: the kernel spreads connections and
+	 * datagrams over them (docs-outputs.md). */
+	if (reuse_port && setsockopt(s->fd, SOL_SOCKET, SO_REUSEPORT, &one,
+	    sizeof(one)) == -1)
+		goto syserr;
 	if (res->ai_family == AF_INET6)
 		setsockopt(s->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
 		    sizeof(one));
@@ -619,7 +624,8 @@ listener_inherit(struct listener *l)
 
 /* Open what cf lists and is not open yet; keep=1 on every socket of cf. */
 static int
-open_list(struct listener *l, const struct conf_addr *a, size_t n, int udp)
+open_list(struct listener *l, const struct conf_addr *a, size_t n, int udp,
+    int reuse_port)
 {
 	struct lsock	*s;
 	size_t		 i;
@@ -629,7 +635,7 @@ open_list(struct listener *l, const struct conf_addr *a, size_t n, int udp)
 			s->keep = 1;
 			continue;
 		}
-		if ((s = sock_open(a[i].text, udp)) == NULL)
+		if ((s = sock_open(a[i].text, udp, reuse_port)) == NULL)
 			return -1;
 		s->keep = 2;	/* new in this round */
 		if (sock_add(l, s) == -1) {
@@ -651,8 +657,9 @@ listener_configure(struct listener *l, const struct config *cf)
 		if (!l->socks[i]->inherited)
 			l->socks[i]->keep = 0;
 	}
-	if (inherited == 0 && (open_list(l, cf->tcp, cf->ntcp, 0) == -1 ||
-	    open_list(l, cf->udp, cf->nudp, 1) == -1))
+	if (inherited == 0 && (open_list(l, cf->tcp, cf->ntcp, 0,
+	    cf->reuse_port) == -1 || open_list(l, cf->udp, cf->nudp, 1,
+	    cf->reuse_port) == -1))
 		rc = -1;
 	/* On failure drop what this round opened, else what cf no longer
 	 * lists; then start the new ones. */

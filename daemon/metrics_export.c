@@ -14,6 +14,7 @@
 #include "listen.h"
 #include "metrics.h"
 #include "metrics_int.h"
+#include "output.h"
 #include "queue.h"
 
 static const char *const refuse_names[] = { "limit", "acl" };
@@ -263,6 +264,68 @@ prom_conns(struct evbuffer *o)
 	    "closed after idle_timeout.", COUNT_GET(counters.idle_closed));
 }
 
+/* One sample per [output X]: {output="X"} plus an optional label. */
+static void
+out_sample(struct evbuffer *o, const char *name, const char *out,
+    const char *label, const char *value, uint64_t v)
+{
+	evbuffer_add_printf(o, "%s{output=\"", name);
+	label_value(o, out);
+	if (label != NULL) {
+		evbuffer_add_printf(o, "\",%s=\"", label);
+		label_value(o, value);
+	}
+	evbuffer_add_printf(o, "\"} %" PRIu64 "\n", v);
+}
+
+static void
+prom_outputs(struct evbuffer *o)
+{
+	static const char *const res[] = { "accepted", "sent", "failed",
+	    "retried", "dropped" };
+	struct output_stat	 st[32];
+	size_t			 n, i, r;
+
+	if ((n = outputs_stats(st, 32)) == 0)
+		return;
+	n = n > 32 ? 32 : n;
+	family(o, "logstreamd_output_events_total", "counter", "Events of "
+	    "each [output]: accepted into its buffer, sent (acknowledged), "
+	    "failed and retried deliveries, dropped (overflow, too large).");
+	for (i = 0; i < n; i++)
+		for (r = 0; r < 5; r++)
+			out_sample(o, "logstreamd_output_events_total",
+			    st[i].name, "result", res[r], r == 0 ?
+			    st[i].accepted : r == 1 ? st[i].sent : r == 2 ?
+			    st[i].failed : r == 3 ? st[i].retried :
+			    st[i].dropped);
+	family(o, "logstreamd_output_blocked_total", "counter", "Batches "
+	    "held back because the output's buffer was full (block).");
+	for (i = 0; i < n; i++)
+		out_sample(o, "logstreamd_output_blocked_total", st[i].name,
+		    NULL, NULL, st[i].blocked);
+	family(o, "logstreamd_output_connects_total", "counter",
+	    "Connections made by forward outputs.");
+	for (i = 0; i < n; i++)
+		out_sample(o, "logstreamd_output_connects_total", st[i].name,
+		    NULL, NULL, st[i].connects);
+	family(o, "logstreamd_output_buffered_events", "gauge", "Events in "
+	    "the output's disk buffer, not yet acknowledged.");
+	for (i = 0; i < n; i++)
+		out_sample(o, "logstreamd_output_buffered_events", st[i].name,
+		    NULL, NULL, st[i].buffered);
+	family(o, "logstreamd_output_buffer_bytes", "gauge", "Bytes of the "
+	    "output's disk buffer segments.");
+	for (i = 0; i < n; i++)
+		out_sample(o, "logstreamd_output_buffer_bytes", st[i].name,
+		    NULL, NULL, st[i].buffer_bytes);
+	family(o, "logstreamd_output_up", "gauge", "1 while the output is "
+	    "connected (forward) or a broker answers (kafka).");
+	for (i = 0; i < n; i++)
+		out_sample(o, "logstreamd_output_up", st[i].name, NULL, NULL,
+		    (uint64_t)st[i].up);
+}
+
 void
 metrics_prometheus(struct metrics *m, struct evbuffer *o)
 {
@@ -279,6 +342,7 @@ metrics_prometheus(struct metrics *m, struct evbuffer *o)
 	gauge(o, "logstreamd_queue_peak", "Most events ever queued at once.",
 	    queue_peak(m->q));
 	prom_conns(o);
+	prom_outputs(o);
 	counter(o, "logstreamd_storage_write_errors_total", "Failed writes "
 	    "to storage (each retried).", COUNT_GET(counters.write_errors));
 	counter(o, "logstreamd_storage_syncs_total", "fsync calls on "

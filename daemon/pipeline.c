@@ -16,6 +16,7 @@
 #include "diag.h"
 #include "logrec.h"
 #include "metrics.h"
+#include "output.h"
 #include "parser.h"
 #include "pipeline.h"
 #include "queue.h"
@@ -38,6 +39,7 @@ struct pipeline {
 	struct stageset		*ss;
 	struct writer		*wr;
 	struct streams		*st;		/* outlives reloads */
+	struct outputs		*out;		/* from the first stageset */
 	pthread_mutex_t		 mtx;
 	struct stageset		*next;		/* reload waiting */
 	int			 reopen;
@@ -95,6 +97,15 @@ stage_alert(struct pipeline *p, struct lsbatch *b)
 	return V_NEXT;
 }
 
+/* Outputs with overflow = block hold the batch (and TCP senders) when
+ * their disk buffer is full; before the writer, so a crash between the
+ * two leaves an event sent but not stored, never stored but not sent. */
+static enum verdict
+stage_output(struct pipeline *p, struct lsbatch *b)
+{
+	return outputs_process(p->out, b) == -1 ? V_RETRY : V_NEXT;
+}
+
 static enum verdict
 stage_write(struct pipeline *p, struct lsbatch *b)
 {
@@ -110,6 +121,7 @@ static const struct stage stages[] = {
 	{ .name = "streams",	.process = stage_streams },
 	{ .name = "classifier",	.process = stage_classify },
 	{ .name = "alerter",	.process = stage_alert },
+	{ .name = "outputs",	.process = stage_output },
 	{ .name = "writer",	.process = stage_write },
 };
 
@@ -141,6 +153,7 @@ stageset_new(struct config *cf)
 	ss->cf = cf;
 	if ((ss->cl = classifier_new(cf)) != NULL)
 		ss->al = alerter_new(cf, ss->cl);
+	ss->out = outputs_new(cf);
 	if (ss->cl == NULL || ss->al == NULL || cf->nerrors > 0) {
 		ss->cf = NULL;		/* the caller still owns cf */
 		stageset_free(ss);
@@ -154,6 +167,7 @@ stageset_free(struct stageset *ss)
 {
 	if (ss == NULL)
 		return;
+	outputs_free(ss->out);
 	alerter_free(ss->al);
 	classifier_free(ss->cl);
 	config_free(ss->cf);
@@ -287,8 +301,12 @@ pipeline_start(struct queue *q, struct stageset *ss, struct writer *wr)
 	p->q = q;
 	p->ss = ss;
 	p->wr = wr;
+	p->out = ss->out;
+	ss->out = NULL;
 	streams_conf_from(ss->cf, &sc);
-	if ((p->st = streams_new(&sc)) == NULL) {
+	if (outputs_start(p->out) == -1 || (p->st = streams_new(&sc)) ==
+	    NULL) {
+		outputs_free(p->out);
 		free(p);
 		return NULL;
 	}
@@ -334,6 +352,7 @@ pipeline_join(struct pipeline *p)
 	if (p == NULL)
 		return;
 	pthread_join(p->thr, NULL);
+	outputs_free(p->out);
 	pipeline_between(p);
 	stageset_free(p->next);
 	stageset_free(p->ss);

@@ -343,8 +343,9 @@ add_fields(struct obuf *o, const struct lsbatch *b, const struct logrec *r)
 		OBUF_LIT(o, "}");
 }
 
-static void
-encode_json(struct obuf *o, const struct lsbatch *b, const struct logrec *r)
+void
+writer_encode_json(struct obuf *o, const struct lsbatch *b,
+    const struct logrec *r)
 {
 	OBUF_LIT(o, "{\"received\":");
 	jsonenc_time(o, r->received_us, 6);
@@ -491,7 +492,7 @@ encode(struct writer *w, const struct lsbatch *b)
 		if (w->format == STORE_RAW)
 			encode_raw(&w->out, b, r);
 		else
-			encode_json(&w->out, b, r);
+			writer_encode_json(&w->out, b, r);
 		if (r->recv_mono_ns < w->pend_oldest)
 			w->pend_oldest = r->recv_mono_ns;
 		w->pend_events++;

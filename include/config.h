@@ -56,6 +56,7 @@ struct config {
 	int64_t		 idle_timeout_ms;
 	struct conf_cidr *allow;
 	size_t		 nallow;
+	int		 reuse_port;		/* SO_REUSEPORT */
 
 	/* [queue] */
 	uint64_t	 queue_capacity;

@@ -10,6 +10,7 @@
 struct alerter;
 struct classifier;
 struct config;
+struct outputs;
 struct queue;
 struct writer;
 
@@ -18,6 +19,7 @@ struct stageset {
 	struct config		*cf;
 	struct classifier	*cl;
 	struct alerter		*al;
+	struct outputs		*out;	/* [output X]; started once, at start */
 };
 
 struct lsbatch;

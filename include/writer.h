@@ -11,6 +11,8 @@
 
 struct config;
 struct lsbatch;
+struct logrec;
+struct obuf;
 struct writer;
 
 /* A writer for cf's [storage]; does not open the file.  Caller frees. */
@@ -29,6 +31,9 @@ int		 writer_process(struct writer *, struct lsbatch *);
 int		 writer_tick(struct writer *, uint64_t now_mono_ns);
 /* fsync now if anything is unsynced.  0 or -1. */
 int		 writer_sync(struct writer *);
+/* Append r as the JSON line storage writes (outputs send it too). */
+void		 writer_encode_json(struct obuf *, const struct lsbatch *,
+		    const struct logrec *);
 /* Close (after a final sync) and free; NULL is a no-op. */
 void		 writer_free(struct writer *);
 

@@ -520,7 +520,7 @@ test_structure_errors(void **state)
 	one_err("[class x]\nmessage = \"unterminated\n", 2, "unterminated");
 	one_err("[class x]\nmessage = \"a\" b\n", 2, "malformed");
 	one_err("[listen\n", 1, "without ']'");
-	one_err("[output kafka]\ntype = kafka\n", 1, "not supported");
+	one_err("[output]\ntype = kafka\n", 1, "needs a name");
 	one_err("[listen]\n= 5\n", 2, "bad key");
 	one_err("[listen]\nmax message = 5\n", 2, "bad key");
 	one_err("[listen]\nidle_timeout = 5m\nidle_timeout = 6m\n", 3,

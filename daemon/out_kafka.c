@@ -1,0 +1,458 @@
+/*
+ * out_kafka.c: type = kafka.  A librdkafka producer (acks=all and
+ * enable.idempotence=true by default, so a retried batch is neither lost
+ * nor doubled) sends each event as its JSON storage line, keyed by a field
+ * (host by default: the partitioner keeps one host's events on one
+ * partition, in order).  A record leaves the disk buffer only when its
+ * delivery report came back, in buffer order.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <librdkafka/rdkafka.h>
+
+#include "config.h"
+#include "diag.h"
+#include "logrec.h"
+#include "output_int.h"
+#include "writer.h"
+
+#define RING_MAX	(1 << 17)	/* records produced, not yet reported */
+#define MAX_OPTS	32
+
+enum { KEY_NONE, KEY_HOST, KEY_APP, KEY_SOURCE, KEY_FIELD };
+
+struct inflight {
+	struct dbpos	 end;
+	uint64_t	 nth;
+	int		 done;
+};
+
+struct kopt {
+	char		*name;
+	char		*val;
+	int		 line;
+};
+
+struct kafka {
+	char		*brokers;
+	char		*topic;
+	int		 key;
+	char		*key_field;
+	char		 acks[8];
+	char		 compression[16];
+	int		 idempotence;
+	int64_t		 timeout_ms;		/* 0: never give up */
+	struct kopt	 opts[MAX_OPTS];	/* kafka.NAME = VALUE */
+	size_t		 nopts;
+	rd_kafka_t	*rk;
+	rd_kafka_topic_t *rkt;
+	struct inflight	*ring;
+	uint64_t	 head, tail;		/* absolute record numbers */
+	_Atomic uint64_t lib_retries;		/* from the statistics */
+	uint64_t	 reproduced;
+	struct diag_rate rate;
+};
+
+static struct kafka *
+kafka_of(struct output *o)
+{
+	struct kafka	*k = o->impl;
+
+	if (k == NULL && (k = calloc(1, sizeof(*k))) != NULL) {
+		k->key = KEY_HOST;
+		snprintf(k->acks, sizeof(k->acks), "all");
+		snprintf(k->compression, sizeof(k->compression), "none");
+		k->idempotence = 1;
+		o->impl = k;
+	}
+	return k;
+}
+
+static int
+set_str(char **dst, const char *v)
+{
+	free(*dst);
+	return (*dst = strdup(v)) == NULL ? -1 : 0;
+}
+
+static int
+kafka_key(struct output *o, struct config *cf, const struct conf_kv *kv)
+{
+	static const char *const codecs[] = { "none", "gzip", "snappy", "lz4",
+	    "zstd", NULL };
+	struct kafka	*k = kafka_of(o);
+	const char	*n = kv->key, *v = kv->val;
+	int		 bad = 0, i;
+
+	if (k == NULL)
+		return -1;
+	if (strcmp(n, "brokers") == 0)
+		bad = set_str(&k->brokers, v);
+	else if (strcmp(n, "topic") == 0)
+		bad = v[0] == '\0' || set_str(&k->topic, v);
+	else if (strcmp(n, "key") == 0) {
+		if (strcmp(v, "none") == 0)
+			k->key = KEY_NONE;
+		else if (strcmp(v, "host") == 0)
+			k->key = KEY_HOST;
+		else if (strcmp(v, "app") == 0)
+			k->key = KEY_APP;
+		else if (strcmp(v, "source") == 0)
+			k->key = KEY_SOURCE;
+		else if (strncmp(v, "field.", 6) == 0 && v[6] != '\0') {
+			k->key = KEY_FIELD;
+			bad = set_str(&k->key_field, v + 6);
+		} else
+			bad = 1;
+	} else if (strcmp(n, "compression") == 0) {
+		for (i = 0; codecs[i] != NULL && strcmp(codecs[i], v); i++)
+			;
+		bad = codecs[i] == NULL;
+		if (!bad)
+			snprintf(k->compression, sizeof(k->compression), "%s",
+			    v);
+	} else if (strcmp(n, "acks") == 0) {
+		bad = strcmp(v, "all") && strcmp(v, "1") && strcmp(v, "0");
+		if (!bad)
+			snprintf(k->acks, sizeof(k->acks), "%s", v);
+	} else if (strcmp(n, "idempotence") == 0)
+		bad = conf_parse_bool(v, &k->idempotence) == -1;
+	else if (strcmp(n, "message_timeout") == 0)
+		bad = conf_parse_duration(v, &k->timeout_ms) == -1 ||
+		    k->timeout_ms > INT32_MAX;
+	else if (strncmp(n, "kafka.", 6) == 0 && n[6] != '\0') {
+		if (k->nopts == MAX_OPTS) {
+			config_error(cf, kv->line, "[output %s]: at most %d "
+			    "kafka.* keys", o->name, MAX_OPTS);
+			return -1;
+		}
+		k->opts[k->nopts] = (struct kopt){ strdup(n + 6), strdup(v),
+		    kv->line };
+		k->nopts++;
+	} else
+		return 1;
+	if (bad)
+		config_error(cf, kv->line, "[output %s]: bad %s '%s' (see "
+		    "docs-outputs.md)", o->name, n, v);
+	return bad ? -1 : 0;
+}
+
+static void	kafka_dr_cb(rd_kafka_t *, const rd_kafka_message_t *, void *);
+static int	kafka_stats_cb(rd_kafka_t *, char *, size_t, void *);
+static void	kafka_error_cb(rd_kafka_t *, int, const char *, void *);
+
+/* librdkafka's own log lines: with -v only (errors come by error_cb). */
+static void
+kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac,
+    const char *buf)
+{
+	diag_debug("kafka: %s: %s", fac, buf);
+}
+
+/* The librdkafka config of an output; NULL after reporting (cf) or
+ * logging (cf NULL) what librdkafka refused. */
+static rd_kafka_conf_t *
+kafka_conf(struct output *o, struct kafka *k, struct config *cf, int line)
+{
+	rd_kafka_conf_t	*c = rd_kafka_conf_new();
+	char		 err[256], tmo[24];
+	const char	*kv[][2] = {
+		{ "bootstrap.servers", k->brokers },
+		{ "acks", k->acks },
+		{ "enable.idempotence", k->idempotence ? "true" : "false" },
+		{ "compression.codec", k->compression },
+		{ "message.timeout.ms", tmo },
+		{ "linger.ms", "5" },
+		{ "statistics.interval.ms", "1000" },
+	};
+	size_t		 i;
+	int		 bad = 0;
+
+	snprintf(tmo, sizeof(tmo), "%lld", (long long)k->timeout_ms);
+	for (i = 0; i < sizeof(kv) / sizeof(kv[0]) + k->nopts; i++) {
+		const char *n = i < 7 ? kv[i][0] : k->opts[i - 7].name;
+		const char *v = i < 7 ? kv[i][1] : k->opts[i - 7].val;
+
+		if (n == NULL || v == NULL)
+			continue;
+		if (rd_kafka_conf_set(c, n, v, err, sizeof(err)) ==
+		    RD_KAFKA_CONF_OK)
+			continue;
+		bad = 1;
+		if (cf != NULL)
+			config_error(cf, i < 7 ? line : k->opts[i - 7].line,
+			    "[output %s]: %s", o->name, err);
+		else
+			diag_err("output %s: %s", o->name, err);
+	}
+	if (bad) {
+		rd_kafka_conf_destroy(c);
+		return NULL;
+	}
+	rd_kafka_conf_set_opaque(c, o);
+	rd_kafka_conf_set_dr_msg_cb(c, kafka_dr_cb);
+	rd_kafka_conf_set_stats_cb(c, kafka_stats_cb);
+	rd_kafka_conf_set_error_cb(c, kafka_error_cb);
+	rd_kafka_conf_set_log_cb(c, kafka_log_cb);
+	return c;
+}
+
+static int
+kafka_finish(struct output *o, struct config *cf, int line)
+{
+	struct kafka	*k = kafka_of(o);
+	rd_kafka_conf_t	*c;
+
+	if (k == NULL)
+		return -1;
+	if (k->brokers == NULL || k->topic == NULL) {
+		config_error(cf, line, "[output %s]: brokers and topic are "
+		    "required for type = kafka", o->name);
+		return -1;
+	}
+	/* librdkafka checks the names and values of the settings now, so
+	 * -t and a reload report them with their line. */
+	if ((c = kafka_conf(o, k, cf, line)) == NULL)
+		return -1;
+	rd_kafka_conf_destroy(c);
+	return 0;
+}
+
+static struct lsslice
+key_of(const struct kafka *k, const struct lsbatch *b, const struct logrec *r)
+{
+	const struct lsfield	*f = b->fields + r->field_first;
+	struct lsslice		 none = { 0, 0 };
+	size_t			 n;
+	uint32_t		 i;
+
+	switch (k->key) {
+	case KEY_HOST:
+		return r->host;
+	case KEY_APP:
+		return r->app;
+	case KEY_SOURCE:
+		return r->source;
+	case KEY_FIELD:
+		n = strlen(k->key_field);
+		for (i = 0; i < r->field_count; i++)
+			if (f[i].key.len == n && memcmp(LS_PTR(b, f[i].key),
+			    k->key_field, n) == 0)
+				return f[i].val;
+		return none;
+	}
+	return none;
+}
+
+/* Payload in the buffer: u16 key length, the key, the JSON line. */
+static void
+kafka_encode(struct output *o, struct obuf *ob, const struct lsbatch *b,
+    const struct logrec *r)
+{
+	struct lsslice	 key = key_of(o->impl, b, r);
+	uint16_t	 kl = key.len > UINT16_MAX ? UINT16_MAX : key.len;
+
+	obuf_add(ob, &kl, 2);
+	obuf_add(ob, LS_PTR(b, key), kl);
+	writer_encode_json(ob, b, r);
+	if (ob->len > 0 && ob->p[ob->len - 1] == '\n')
+		ob->len--;
+}
+
+/* Delivery report (from rd_kafka_poll on the output's thread). */
+static void
+kafka_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+	struct output	*o = opaque;
+	struct kafka	*k = o->impl;
+	uint64_t	 idx = (uint64_t)(uintptr_t)m->_private;
+	struct inflight	*in = &k->ring[idx % RING_MAX];
+
+	if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		in->done = 1;
+		atomic_store(&o->up, 1);
+		return;
+	}
+	COUNT_ADD(o->failed, 1);
+	diag_rate(&k->rate, "output %s: delivery failed: %s; sending it "
+	    "again", o->name, rd_kafka_err2str(m->err));
+	/* Sent again (at least once); a fatal producer error stops it. */
+	if (rd_kafka_fatal_error(rk, NULL, 0) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+	    rd_kafka_produce(k->rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY,
+	    m->payload, m->len, m->key, m->key_len, m->_private) == 0) {
+		k->reproduced++;
+		return;
+	}
+	in->done = 1;			/* given up: counted as failed */
+}
+
+/* Statistics: librdkafka's own retries, summed over the brokers. */
+static int
+kafka_stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque)
+{
+	struct output	*o = opaque;
+	struct kafka	*k = o->impl;
+	json_t		*root, *brokers, *b;
+	const char	*name;
+	uint64_t	 sum = 0;
+
+	if ((root = json_loadb(json, len, 0, NULL)) == NULL)
+		return 0;
+	brokers = json_object_get(root, "brokers");
+	json_object_foreach(brokers, name, b)
+		sum += (uint64_t)json_integer_value(json_object_get(b,
+		    "txretries"));
+	json_decref(root);
+	atomic_store(&k->lib_retries, sum);
+	atomic_store(&o->retried, sum + k->reproduced);
+	return 0;
+}
+
+static void
+kafka_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+	struct output	*o = opaque;
+	struct kafka	*k = o->impl;
+
+	if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN ||
+	    err == RD_KAFKA_RESP_ERR__TRANSPORT)
+		atomic_store(&o->up, 0);
+	diag_rate(&k->rate, "output %s: kafka: %s", o->name, reason);
+}
+
+/* Acknowledge the reported prefix, in buffer order. */
+static void
+kafka_ack(struct output *o, struct kafka *k)
+{
+	struct inflight	*in, last;
+	uint64_t	 n = 0;
+
+	while (k->head < k->tail && k->ring[k->head % RING_MAX].done) {
+		in = &k->ring[k->head % RING_MAX];
+		last = *in;
+		in->done = 0;
+		k->head++;
+		n++;
+	}
+	if (n > 0) {
+		diskbuf_ack(o->db, &last.end, last.nth);
+		COUNT_ADD(o->sent, n);
+	}
+}
+
+/* Produce r; on a full local queue serve reports until it fits.  0, or
+ * -1 when stopping. */
+static int
+kafka_produce(struct output *o, struct kafka *k, const struct dbrec *r)
+{
+	uint16_t	 kl;
+	const char	*key;
+
+	memcpy(&kl, r->p, 2);
+	if (r->len < 2u + kl)
+		return 0;		/* not ours: skip */
+	key = kl ? r->p + 2 : NULL;
+	k->ring[k->tail % RING_MAX] = (struct inflight){ r->end, r->nth, 0 };
+	while (rd_kafka_produce(k->rkt, RD_KAFKA_PARTITION_UA,
+	    RD_KAFKA_MSG_F_COPY, (void *)(r->p + 2 + kl), r->len - 2 - kl,
+	    key, kl, (void *)(uintptr_t)k->tail) == -1) {
+		if (rd_kafka_last_error() != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+			diag_rate(&k->rate, "output %s: produce: %s", o->name,
+			    rd_kafka_err2str(rd_kafka_last_error()));
+			output_nap(o, 100);
+		} else
+			rd_kafka_poll(k->rk, 100);
+		kafka_ack(o, k);
+		if (atomic_load(&o->stop))
+			return -1;
+	}
+	k->tail++;
+	return 0;
+}
+
+static int
+kafka_open(struct output *o, struct kafka *k)
+{
+	rd_kafka_conf_t	*c;
+	char		 err[256];
+
+	if ((k->ring = calloc(RING_MAX, sizeof(*k->ring))) == NULL ||
+	    (c = kafka_conf(o, k, NULL, 0)) == NULL)
+		return -1;
+	if ((k->rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof(err))) ==
+	    NULL) {
+		diag_err("output %s: %s", o->name, err);
+		rd_kafka_conf_destroy(c);
+		return -1;
+	}
+	if ((k->rkt = rd_kafka_topic_new(k->rk, k->topic, NULL)) == NULL) {
+		diag_err("output %s: topic %s: %s", o->name, k->topic,
+		    rd_kafka_err2str(rd_kafka_last_error()));
+		return -1;
+	}
+	atomic_store(&o->up, 1);
+	return 0;
+}
+
+static void *
+kafka_run(void *arg)
+{
+	struct output	*o = arg;
+	struct kafka	*k = o->impl;
+	struct dbrec	 r;
+	int		 n;
+
+	if (kafka_open(o, k) == -1)
+		return NULL;
+	while (!atomic_load(&o->stop)) {
+		diskbuf_tick(o->db);
+		for (n = 0; n < 10000 && k->tail - k->head < RING_MAX - 1 &&
+		    diskbuf_next(o->db, &r, n == 0 ? 50 : 0) == 1; n++)
+			if (kafka_produce(o, k, &r) == -1)
+				break;
+		rd_kafka_poll(k->rk, n == 0 ? 10 : 0);
+		kafka_ack(o, k);
+	}
+	/* Stopping: what was produced gets its reports for a moment; the
+	 * rest stays in the buffer and goes at the next start. */
+	rd_kafka_flush(k->rk, OUT_STOP_GRACE_MS);
+	kafka_ack(o, k);
+	return NULL;
+}
+
+static void
+kafka_free(struct output *o)
+{
+	struct kafka	*k = o->impl;
+	size_t		 i;
+
+	if (k == NULL)
+		return;
+	if (k->rkt != NULL)
+		rd_kafka_topic_destroy(k->rkt);
+	if (k->rk != NULL)
+		rd_kafka_destroy(k->rk);
+	for (i = 0; i < k->nopts; i++) {
+		free(k->opts[i].name);
+		free(k->opts[i].val);
+	}
+	free(k->brokers);
+	free(k->topic);
+	free(k->key_field);
+	free(k->ring);
+	free(k);
+	o->impl = NULL;
+}
+
+const struct out_ops out_kafka_ops = {
+	.type = "kafka",
+	.key = kafka_key,
+	.finish = kafka_finish,
+	.encode = kafka_encode,
+	.run = kafka_run,
+	.free = kafka_free,
+};

@@ -1,0 +1,428 @@
+/*
+ * output.c: the [output NAME] sections and what is common to every output:
+ * the class filter, the disk buffer (its bounded queue) with its overflow
+ * policy, the encode-once append from the pipeline thread, the thread of
+ * each output, and the figures for /metrics.  The types (forward, kafka)
+ * bring their keys, their wire format and their sending thread.
+ */
+#include <sys/types.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "diag.h"
+#include "logrec.h"
+#include "output.h"
+#include "output_int.h"
+
+#define MAX_OUTPUTS	32
+
+struct outputs {
+	struct output	**v;
+	size_t		 n;
+};
+
+static const struct out_ops *const types[] = {
+	&out_forward_ops,
+	&out_kafka_ops,
+};
+
+/* The running outputs, for outputs_stats from the HTTP thread. */
+static pthread_mutex_t	 reg_mtx = PTHREAD_MUTEX_INITIALIZER;
+static struct outputs	*reg;
+
+void
+output_nap(struct output *o, int ms)
+{
+	for (; ms > 0 && !atomic_load(&o->stop); ms -= 10)
+		usleep((ms < 10 ? ms : 10) * 1000);
+}
+
+static void
+output_free(struct output *o)
+{
+	size_t	 i;
+
+	if (o == NULL)
+		return;
+	if (o->ops != NULL && o->ops->free != NULL)
+		o->ops->free(o);
+	diskbuf_free(o->db);
+	for (i = 0; i < o->nclasses; i++)
+		free(o->classes[i]);
+	free(o->classes);
+	free(o->bufdir);
+	obuf_free(&o->enc);
+	free(o);
+}
+
+/* Is name a class of cf (or "other")? */
+static int
+class_known(const struct config *cf, const char *name)
+{
+	size_t	 i;
+
+	if (strcmp(name, "other") == 0)
+		return 1;
+	for (i = 0; i < cf->nsects; i++)
+		if (strcmp(cf->sects[i].kind, "class") == 0 &&
+		    strcmp(cf->sects[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* class = * | NAME, NAME... */
+static int
+set_classes(struct output *o, struct config *cf, const struct conf_kv *kv)
+{
+	char	*s, *tok, *save, **v;
+
+	if (strcmp(kv->val, "*") == 0)
+		return 0;
+	if ((s = strdup(kv->val)) == NULL)
+		return -1;
+	for (tok = strtok_r(s, ", \t", &save); tok != NULL;
+	    tok = strtok_r(NULL, ", \t", &save)) {
+		if (!class_known(cf, tok)) {
+			config_error(cf, kv->line, "[output %s]: class '%s' "
+			    "is no [class] of this config (nor 'other')",
+			    o->name, tok);
+			continue;
+		}
+		if ((v = reallocarray(o->classes, o->nclasses + 1,
+		    sizeof(*v))) == NULL || (v[o->nclasses] = strdup(tok)) ==
+		    NULL) {
+			if (v != NULL)
+				o->classes = v;
+			free(s);
+			return -1;
+		}
+		o->classes = v;
+		o->nclasses++;
+	}
+	free(s);
+	return 0;
+}
+
+/* A key every output has; 1 if not one of them, -1 bad (reported). */
+static int
+common_key(struct output *o, struct config *cf, const struct conf_kv *kv)
+{
+	const char	*k = kv->key, *v = kv->val;
+	int		 bad = 0;
+
+	if (strcmp(k, "class") == 0)
+		return set_classes(o, cf, kv);
+	if (strcmp(k, "buffer") == 0) {
+		free(o->bufdir);
+		o->bufdir = config_path(cf, v);
+	} else if (strcmp(k, "buffer_size") == 0)
+		bad = conf_parse_size(v, &o->dbc.max_size) == -1 ||
+		    o->dbc.max_size < (1 << 20);
+	else if (strcmp(k, "segment_size") == 0)
+		bad = conf_parse_size(v, &o->dbc.segment_size) == -1 ||
+		    o->dbc.segment_size < (64 << 10);
+	else if (strcmp(k, "buffer_sync") == 0) {
+		if (strcmp(v, "never") == 0)
+			o->dbc.sync_ms = -1;
+		else
+			bad = conf_parse_duration(v, &o->dbc.sync_ms) == -1;
+	} else if (strcmp(k, "overflow") == 0) {
+		if (strcmp(v, "block") == 0)
+			o->dbc.drop_oldest = 0;
+		else if (strcmp(v, "drop_oldest") == 0)
+			o->dbc.drop_oldest = 1;
+		else
+			bad = 1;
+	} else
+		return 1;
+	if (bad)
+		config_error(cf, kv->line, "[output %s]: bad %s '%s' (see "
+		    "docs-outputs.md)", o->name, k, v);
+	return bad ? -1 : 0;
+}
+
+/* The default buffer: outbuf/NAME beside the storage file. */
+static char *
+default_bufdir(const struct config *cf, const char *name)
+{
+	const char	*sl = strrchr(cf->store_path, '/');
+	char		*s;
+	int		 n;
+
+	if (sl == NULL)
+		n = asprintf(&s, "outbuf/%s", name);
+	else
+		n = asprintf(&s, "%.*s/outbuf/%s", (int)(sl - cf->store_path),
+		    cf->store_path, name);
+	return n == -1 ? NULL : s;
+}
+
+static const struct out_ops *
+find_type(const struct conf_sect *s)
+{
+	size_t	 i, t;
+
+	for (i = 0; i < s->nkv; i++)
+		if (strcmp(s->kv[i].key, "type") == 0)
+			for (t = 0; t < sizeof(types) / sizeof(types[0]); t++)
+				if (strcmp(types[t]->type, s->kv[i].val) == 0)
+					return types[t];
+	return NULL;
+}
+
+static struct output *
+output_new(struct config *cf, const struct conf_sect *s)
+{
+	struct output	*o;
+	size_t		 i;
+	int		 rc, errs = (int)cf->nerrors;
+
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		return NULL;
+	snprintf(o->name, sizeof(o->name), "%s", s->name);
+	o->dbc = (struct diskbuf_conf){ .max_size = 256ULL << 20,
+	    .segment_size = 16 << 20, .sync_ms = 1000 };
+	if ((o->ops = find_type(s)) == NULL) {
+		config_error(cf, s->line, "[output %s]: type = kafka | forward "
+		    "is required", s->name);
+		output_free(o);
+		return NULL;
+	}
+	for (i = 0; i < s->nkv; i++) {
+		if (strcmp(s->kv[i].key, "type") == 0)
+			continue;
+		if ((rc = common_key(o, cf, &s->kv[i])) == 1)
+			rc = o->ops->key(o, cf, &s->kv[i]);
+		if (rc == 1)
+			config_error(cf, s->kv[i].line, "[output %s]: unknown "
+			    "key '%s' for type = %s", s->name, s->kv[i].key,
+			    o->ops->type);
+	}
+	if (o->dbc.segment_size > o->dbc.max_size / 4)
+		config_error(cf, s->line, "[output %s]: segment_size must be "
+		    "at most a quarter of buffer_size", s->name);
+	if (o->bufdir == NULL)
+		o->bufdir = default_bufdir(cf, s->name);
+	o->dbc.dir = o->bufdir;
+	o->ops->finish(o, cf, s->line);
+	if ((int)cf->nerrors > errs || o->bufdir == NULL) {
+		output_free(o);
+		return NULL;
+	}
+	return o;
+}
+
+struct outputs *
+outputs_new(struct config *cf)
+{
+	struct outputs	*os;
+	struct output	*o, **v;
+	size_t		 i;
+
+	if ((os = calloc(1, sizeof(*os))) == NULL)
+		return NULL;
+	for (i = 0; i < cf->nsects; i++) {
+		if (strcmp(cf->sects[i].kind, "output") != 0)
+			continue;
+		if (os->n == MAX_OUTPUTS) {
+			config_error(cf, cf->sects[i].line, "at most %d "
+			    "[output] sections", MAX_OUTPUTS);
+			break;
+		}
+		if ((o = output_new(cf, &cf->sects[i])) == NULL)
+			continue;
+		if ((v = reallocarray(os->v, os->n + 1, sizeof(*v))) == NULL) {
+			output_free(o);
+			break;
+		}
+		os->v = v;
+		os->v[os->n++] = o;
+	}
+	if (os->n == 0 || cf->nerrors > 0) {
+		outputs_free(os);
+		return NULL;
+	}
+	return os;
+}
+
+int
+outputs_start(struct outputs *os)
+{
+	struct output	*o;
+	size_t		 i;
+
+	if (os == NULL)
+		return 0;
+	for (i = 0; i < os->n; i++) {
+		o = os->v[i];
+		if ((o->db = diskbuf_open(&o->dbc)) == NULL) {
+			diag_err("output %s: cannot open its buffer %s",
+			    o->name, o->bufdir);
+			return -1;
+		}
+		if (pthread_create(&o->thr, NULL, o->ops->run, o) != 0) {
+			diag_err("output %s: cannot start its thread", o->name);
+			return -1;
+		}
+		o->running = 1;
+	}
+	pthread_mutex_lock(&reg_mtx);
+	reg = os;
+	pthread_mutex_unlock(&reg_mtx);
+	return 0;
+}
+
+static int
+wanted(const struct output *o, const struct logrec *r)
+{
+	const char	*c = r->cls != NULL ? r->cls : "other";
+	size_t		 i;
+
+	if (r->flags & LR_DROP)
+		return 0;
+	if (o->classes == NULL)
+		return 1;
+	for (i = 0; i < o->nclasses; i++)
+		if (strcmp(o->classes[i], c) == 0)
+			return 1;
+	return 0;
+}
+
+/* Encode the records o wants, each framed for the disk buffer; a record
+ * too large for the buffer's bounds is dropped and counted. */
+static void
+output_encode(struct output *o, const struct lsbatch *b)
+{
+	uint64_t	 lim = o->dbc.max_size / 4;
+	uint32_t	 i;
+	size_t		 st;
+
+	o->enc.len = 0;
+	for (i = 0; i < b->n; i++) {
+		if (!wanted(o, &b->recs[i]))
+			continue;
+		st = diskbuf_rec_begin(&o->enc);
+		o->ops->encode(o, &o->enc, b, &b->recs[i]);
+		if (o->enc.len - st > lim || o->enc.len - st > DISKBUF_MAXREC) {
+			o->enc.len = st;
+			COUNT_ADD(o->too_large, 1);
+			continue;
+		}
+		diskbuf_rec_end(&o->enc, st);
+	}
+	o->pend = b;
+	o->pend_nrec = b->n;
+	o->pend_first = b->n > 0 ? b->recs[0].received_us : 0;
+	o->done = 0;
+	o->pend_full = 0;
+}
+
+static int
+output_process(struct output *o, struct lsbatch *b)
+{
+	ssize_t		 n;
+	size_t		 before = o->done;
+	const char	*p;
+
+	if (o->pend != b || o->pend_nrec != b->n || o->pend_first !=
+	    (b->n > 0 ? b->recs[0].received_us : 0))
+		output_encode(o, b);
+	while (o->done < o->enc.len) {
+		if ((n = diskbuf_write(o->db, o->enc.p + o->done,
+		    o->enc.len - o->done)) <= 0)
+			break;
+		o->done += (size_t)n;
+	}
+	for (p = o->enc.p + before; p < o->enc.p + o->done;) {
+		uint32_t len;
+
+		memcpy(&len, p, 4);
+		p += DISKBUF_HDR + len;
+		COUNT_ADD(o->accepted, 1);
+	}
+	if (o->done < o->enc.len) {
+		if (!o->pend_full)
+			COUNT_ADD(o->blocked, 1);
+		o->pend_full = 1;
+		return -1;
+	}
+	o->pend = NULL;
+	return 0;
+}
+
+int
+outputs_process(struct outputs *os, struct lsbatch *b)
+{
+	size_t	 i;
+	int	 rc = 0;
+
+	if (os == NULL)
+		return 0;
+	for (i = 0; i < os->n; i++)
+		if (output_process(os->v[i], b) == -1)
+			rc = -1;
+	return rc;
+}
+
+void
+outputs_free(struct outputs *os)
+{
+	size_t	 i;
+
+	if (os == NULL)
+		return;
+	pthread_mutex_lock(&reg_mtx);
+	if (reg == os)
+		reg = NULL;
+	pthread_mutex_unlock(&reg_mtx);
+	for (i = 0; i < os->n; i++) {
+		atomic_store(&os->v[i]->stop, 1);
+		if (os->v[i]->db != NULL)
+			diskbuf_wake(os->v[i]->db);
+	}
+	for (i = 0; i < os->n; i++) {
+		if (os->v[i]->running)
+			pthread_join(os->v[i]->thr, NULL);
+		output_free(os->v[i]);
+	}
+	free(os->v);
+	free(os);
+}
+
+size_t
+outputs_stats(struct output_stat *v, size_t max)
+{
+	struct diskbuf_stats	 ds;
+	struct output		*o;
+	size_t			 i, n = 0;
+
+	pthread_mutex_lock(&reg_mtx);
+	for (i = 0; reg != NULL && i < reg->n; i++, n++) {
+		if (i >= max)
+			continue;
+		o = reg->v[i];
+		diskbuf_stats(o->db, &ds);
+		memset(&v[i], 0, sizeof(v[i]));
+		snprintf(v[i].name, sizeof(v[i].name), "%s", o->name);
+		v[i].type = o->ops->type;
+		v[i].accepted = COUNT_GET(o->accepted);
+		v[i].sent = COUNT_GET(o->sent);
+		v[i].failed = COUNT_GET(o->failed);
+		v[i].retried = COUNT_GET(o->retried);
+		v[i].dropped = COUNT_GET(o->too_large) + ds.dropped;
+		v[i].blocked = COUNT_GET(o->blocked);
+		v[i].connects = COUNT_GET(o->connects);
+		v[i].buffered = ds.records;
+		v[i].buffer_bytes = ds.bytes;
+		v[i].recovered = ds.recovered;
+		v[i].up = atomic_load(&o->up);
+	}
+	pthread_mutex_unlock(&reg_mtx);
+	return n;
+}

@@ -1,0 +1,76 @@
+/*
+ * output_int.h: what output.c shares with the output types (out_forward.c,
+ * out_kafka.c): the output itself and the table of a type's functions.
+ */
+#ifndef OUTPUT_INT_H
+#define OUTPUT_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "diskbuf.h"
+#include "jsonenc.h"
+
+struct config;
+struct conf_kv;
+struct logrec;
+struct lsbatch;
+struct output;
+
+#define OUT_STOP_GRACE_MS	2000	/* sending on at stop, at most */
+
+struct out_ops {
+	const char	*type;
+	/* A key of [output X] the common part does not know: 0 taken,
+	 * 1 unknown, -1 bad (reported). */
+	int		 (*key)(struct output *, struct config *,
+			    const struct conf_kv *);
+	/* All keys read: check what is required; 0 or -1 (reported). */
+	int		 (*finish)(struct output *, struct config *, int line);
+	/* Append r's payload in the type's wire format to o. */
+	void		 (*encode)(struct output *, struct obuf *,
+			    const struct lsbatch *, const struct logrec *);
+	/* The thread: send from o->db until o->stop. */
+	void		*(*run)(void *);
+	/* Free what key/finish/run made. */
+	void		 (*free)(struct output *);
+};
+
+struct output {
+	char			 name[64];
+	const struct out_ops	*ops;
+	char			**classes;	/* NULL: all */
+	size_t			 nclasses;
+	char			*bufdir;
+	struct diskbuf_conf	 dbc;
+	struct diskbuf		*db;
+	pthread_t		 thr;
+	int			 running;
+	_Atomic int		 stop;
+	/* the batch being appended (pipeline thread) */
+	struct obuf		 enc;
+	const struct lsbatch	*pend;
+	uint32_t		 pend_nrec;
+	int64_t			 pend_first;
+	size_t			 done;
+	int			 pend_full;	/* counted as blocked once */
+	/* figures */
+	_Atomic uint64_t	 accepted;
+	_Atomic uint64_t	 sent;
+	_Atomic uint64_t	 failed;
+	_Atomic uint64_t	 retried;
+	_Atomic uint64_t	 too_large;
+	_Atomic uint64_t	 blocked;
+	_Atomic uint64_t	 connects;
+	_Atomic int		 up;
+	void			*impl;		/* the type's own state */
+};
+
+extern const struct out_ops out_forward_ops;
+extern const struct out_ops out_kafka_ops;
+
+/* Sleep up to ms, less when the output is told to stop. */
+void	output_nap(struct output *, int ms);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * output.h: further outputs beside storage, from [output NAME] sections:
+ * type = forward (RFC 5424 over TCP, RFC 6587 octet counting; out_forward.c)
+ * or type = kafka (librdkafka producer; out_kafka.c).  Each output has a
+ * class filter, a disk buffer (its bounded queue; diskbuf.c) that the
+ * pipeline thread appends the encoded records to, and its own thread that
+ * sends them and acknowledges what the peer confirmed.
+ */
+#ifndef OUTPUT_H
+#define OUTPUT_H
+
+#include <stdint.h>
+
+struct config;
+struct lsbatch;
+struct outputs;
+
+/* Figures of one output for /metrics; plain copies. */
+struct output_stat {
+	char		 name[64];
+	const char	*type;		/* "forward", "kafka" (static) */
+	uint64_t	 accepted;	/* records appended to the buffer */
+	uint64_t	 sent;		/* acknowledged (delivered / flushed) */
+	uint64_t	 failed;	/* delivery reports with an error */
+	uint64_t	 retried;	/* sent again */
+	uint64_t	 dropped;	/* overflow = drop_oldest, or too large */
+	uint64_t	 blocked;	/* batches held back: buffer full */
+	uint64_t	 connects;	/* connections made (forward) */
+	uint64_t	 buffered;	/* records in the buffer, unacknowledged */
+	uint64_t	 buffer_bytes;
+	uint64_t	 recovered;	/* records found in the buffer at start */
+	int		 up;		/* connected / broker reachable */
+};
+
+/* Check cf's [output X] sections (errors through config_error) and build
+ * the outputs, started by outputs_start.  NULL when there are none or on
+ * errors (see cf->nerrors).  Keeps no pointer into cf.  Caller frees. */
+struct outputs	*outputs_new(struct config *cf);
+/* Open the disk buffers and start a thread per output; 0 or -1 (logged). */
+int		 outputs_start(struct outputs *);
+/* Hand every output the records of b it wants (encoded once, into its
+ * disk buffer).  0, or -1 when an output with overflow = block is full:
+ * call again with the same b later (what is in already is not added twice). */
+int		 outputs_process(struct outputs *, struct lsbatch *);
+/* Stop the threads (each sends what it can for a moment, the rest stays
+ * in its disk buffer for the next start) and free; NULL is a no-op. */
+void		 outputs_free(struct outputs *);
+/* Copy up to max outputs' figures into v; returns how many outputs run
+ * (any thread may call it). */
+size_t		 outputs_stats(struct output_stat *v, size_t max);
+
+#endif
