@@ -145,6 +145,9 @@ struct reader {
 	int		 set[NKEYS];	/* line where each key was set */
 };
 
+/* The error recorded when formatting one failed for want of memory. */
+static const char config_oom[] = "out of memory";
+
 void
 config_error(struct config *cf, int line, const char *fmt, ...)
 {
@@ -160,10 +163,11 @@ config_error(struct config *cf, int line, const char *fmt, ...)
 	else
 		n = asprintf(&e, "%s: %s", cf->file, msg);
 	if (n == -1)
-		return;
+		e = (char *)config_oom;	/* still an error: never a valid cf */
 	if ((v = reallocarray(cf->errors, cf->nerrors + 1, sizeof(*v))) ==
 	    NULL) {
-		free(e);
+		if (e != config_oom)
+			free(e);
 		return;
 	}
 	cf->errors = v;
@@ -468,8 +472,10 @@ set_key(struct config *cf, const struct ckey *k, const char *v, int line)
 		/* FALLTHROUGH */
 	case CT_STRING:
 		s = k->type == CT_PATH ? config_path(cf, v) : strdup(v);
-		if (s == NULL)
+		if (s == NULL) {
+			config_error(cf, line, "%s: out of memory", k->key);
 			return -1;
+		}
 		free(*(char **)dst);
 		*(char **)dst = s;
 		return 0;
@@ -542,14 +548,22 @@ add_sect(struct config *cf, const char *kind, const char *name, int line)
 			return -1;
 		}
 	if ((s = reallocarray(cf->sects, cf->nsects + 1, sizeof(*s))) == NULL)
-		return -1;
+		goto nomem;
 	cf->sects = s;
-	s = &cf->sects[cf->nsects++];
+	s = &cf->sects[cf->nsects];
 	memset(s, 0, sizeof(*s));
 	s->kind = strdup(kind);
 	s->name = strdup(name);
 	s->line = line;
-	return 0;
+	if (s->kind != NULL && s->name != NULL) {
+		cf->nsects++;
+		return 0;
+	}
+	free(s->kind);
+	free(s->name);
+nomem:
+	config_error(cf, line, "out of memory");
+	return -1;
 }
 
 /* A section line "[name]" or "[kind name]", checked as the reader sees it. */
@@ -694,16 +708,21 @@ reader_line(char *str, int num, void *stream)
 		goto done;
 	}
 	if ((vv = reallocarray(rd->vals, rd->nvals + 1, sizeof(*vv))) == NULL)
-		goto done;
+		goto nomem;
 	rd->vals = vv;
 	if ((vl = reallocarray(rd->vlines, rd->nvals + 1, sizeof(*vl))) ==
 	    NULL)
-		goto done;
+		goto nomem;
 	rd->vlines = vl;
-	rd->vals[rd->nvals] = strdup(val);
+	if ((rd->vals[rd->nvals] = strdup(val)) == NULL)
+		goto nomem;
 	rd->vlines[rd->nvals] = rd->lineno;
 	snprintf(str, num, "%s=%c%zu\n", p, VAL_MARK, rd->nvals);
 	rd->nvals++;
+	goto done;
+nomem:
+	/* A key lost for want of memory must not leave a valid config. */
+	config_error(rd->cf, rd->lineno, "out of memory");
 done:
 	free(line);
 	return str;
@@ -716,12 +735,19 @@ add_kv(struct config *cf, const char *key, const char *val, int line)
 	struct conf_kv		*kv;
 
 	if ((kv = reallocarray(s->kv, s->nkv + 1, sizeof(*kv))) == NULL)
-		return 0;
+		goto nomem;
 	s->kv = kv;
 	kv[s->nkv].key = strdup(key);
 	kv[s->nkv].val = strdup(val);
 	kv[s->nkv].line = line;
-	s->nkv++;
+	if (kv[s->nkv].key != NULL && kv[s->nkv].val != NULL) {
+		s->nkv++;
+		return 1;
+	}
+	free(kv[s->nkv].key);
+	free(kv[s->nkv].val);
+nomem:
+	config_error(cf, line, "out of memory");
 	return 1;
 }
 
@@ -809,10 +835,12 @@ config_load(const char *path)
 	for (i = 0; i < NKEYS; i++)
 		if (keys[i].def != NULL && set_key(cf, &keys[i], keys[i].def,
 		    0) == -1)
-			abort();	/* a bad default is a bug */
+			goto out;	/* ENOMEM: reported (a bad default is a
+					 * bug the unit tests catch) */
 	ini_parse_stream(reader_line, &rd, reader_key, &rd);
 	if (ferror(rd.fp))
 		config_error(cf, rd.lineno, "read error: %s", strerror(errno));
+out:
 	fclose(rd.fp);
 	for (i = 0; i < rd.nvals; i++)
 		free(rd.vals[i]);
@@ -842,7 +870,8 @@ config_free(struct config *cf)
 		free(cf->sects[i].name);
 	}
 	for (i = 0; i < cf->nerrors; i++)
-		free(cf->errors[i]);
+		if (cf->errors[i] != config_oom)
+			free(cf->errors[i]);
 	free(cf->errors);
 	free(cf->sects);
 	free(cf->tcp);

@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""gen_seeds.py: write the seed corpora of tests/fuzz/corpus/<target>/.
+
+Each seed is named after the bug class it holds (rsyslog CVE-2022-24903
+octet-count overflow, CVE-2014-3634 PRI out of range, syslog-ng
+CVE-2022-38725 timestamp parsing, Fluent Bit CVE-2024-4323 JSON type
+confusion, path traversal in host/app, terminal escapes, format strings,
+NUL, lone surrogates, deep nesting).  The corpora are checked in; rerun
+this after adding a seed here.
+"""
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+EVENTS = {
+    # CVE-2014-3634: PRI out of range
+    'pri_999': b'<999>1 2024-01-01T00:00:00Z h a - - - pri out of range',
+    'pri_192': b'<192>Jan  1 00:00:00 h a: pri 192',
+    'pri_neg': b'<-1>1 2024-01-01T00:00:00Z h a - - - neg',
+    'pri_huge': b'<4294967297>Jan  1 00:00:00 h a: wraps to 1',
+    'pri_empty': b'<>1 - - - - - -',
+    'pri_open': b'<13',
+    'pri_lead0': b'<0013>1 - h a - - - leading zeros',
+    # CVE-2022-38725: truncated and odd timestamps
+    'ts_cut_3164': b'<13>Jan  1 00:00:0',
+    'ts_cut_month': b'<13>Ja',
+    'ts_cut_5424': b'<165>1 2003-10-11T22:14:15.',
+    'ts_long_frac': b'<165>1 2003-10-11T22:14:15.00300000000000000000003Z h a - - - x',
+    'ts_bad_fields': b'<165>1 9999-99-99T99:99:99+99:99 h a - - - x',
+    'ts_leap': b'<165>1 2016-12-31T23:59:60Z h a - - - leap',
+    'ts_3339_3164': b'<13>2024-02-29T12:00:00.123456+05:30 host app[1]: rsyslog fwd',
+    'ts_year0': b'<165>1 0000-01-01T00:00:00Z h a - - - y0',
+    'ts_space': b'<13>Feb 30 25:61:61 host app: bad clock',
+    # CVE-2024-4323: JSON type confusion
+    'json_types': b'{"host":123,"app":["a",1],"message":{"a":1},"time":"x","level":null,"pid":true,"seq":"1"}',
+    'json_numtime': b'{"ts":1e308,"msg":"big time","severity":-5}',
+    'json_negtime': b'{"timestamp":-99999999999999,"message":1.5e-300}',
+    'json_dupkeys': b'{"msg":"a","msg":"b","host":"x","host":{"y":[]}}',
+    'json_nul': b'{"msg":"a\\u0000b","k\\u0000":"v"}',
+    'json_lone_hi': b'{"msg":"\\ud800","host":"\\udfff"}',
+    'json_deep': b'{"a":' + b'[' * 10000 + b']' * 10000 + b'}',
+    'json_deep_obj': b'{"a":' + b'{"b":' * 5000 + b'1' + b'}' * 5000 + b'}',
+    'json_trunc': b'{"msg":"unterminated',
+    'json_trailing': b'{"msg":"x"} trailing',
+    'json_level_obj': b'{"level":{"x":1},"facility":[],"msgid":99}',
+    # path traversal through host and app
+    'trav_5424': b'<14>1 2024-01-01T00:00:00Z ../../etc/cron.d ../../../tmp/x 1 - - traversal',
+    'trav_3164': b'<14>Jan  1 00:00:00 ../../etc ../../x[1]: traversal',
+    'trav_json': b'{"host":"../../../etc/passwd","app":"/dev/null/../x","msg":"t"}',
+    'trav_logfmt': b'host=../../etc app=..%2f..%2fx msg="traversal"',
+    # terminal escapes (nginx CVE-2009-4487) and bidi
+    'esc_osc': b'<13>Jan  1 00:00:00 h app: \x1b]0;pwned\x07\x1b[2J\x1b[31mred',
+    'esc_bidi': '<13>Jan  1 00:00:00 h app: abc\u202egnp.exe\u2066x\u2069'.encode(),
+    'esc_c1': b'<13>Jan  1 00:00:00 h app: \xc2\x9b31m c1 csi',
+    # format strings
+    'fmt_5424': b'<165>1 2024-01-01T00:00:00Z %n%s %x%x %p - - %n%n%n%s%s%s',
+    'fmt_logfmt': b'level=%n msg="%s%s%s" host=%x',
+    # NUL bytes, invalid UTF-8, surrogates encoded in UTF-8
+    'nul_3164': b'<13>Jan  1 00:00:00 h app: a\x00b\x00',
+    'surrogate_utf8': b'<13>Jan  1 00:00:00 h app: \xed\xa0\x80\xed\xbf\xbf',
+    'bad_utf8': b'<13>Jan  1 00:00:00 h app: \xff\xfe\xc0\xaf\xe0\x80\x80\xf4\x90\x80\x80',
+    # structured data edge cases
+    'sd_unclosed': b'<165>1 2024-01-01T00:00:00Z h a - - [id@1 k="v\\"] x',
+    'sd_many': b'<165>1 - h a - - ' + b'[a k="v"]' * 500 + b' x',
+    'sd_escapes': b'<165>1 - h a - - [meta sequenceId="17" x="\\]\\\\\\"" ] msg',
+    'sd_nokey': b'<165>1 - h a - - [x =""][=""] m',
+    'long_fields': b'<165>1 - ' + b'h' * 300 + b' ' + b'a' * 300 + b' ' + b'p' * 200 + b' ' + b'm' * 100 + b' - x',
+    'bom': b'<165>1 - h a - - - \xef\xbb\xbfBOM message',
+    'logfmt_basic': b'ts=2024-01-01T00:00:00Z level=error host=h app=a msg="quoted \\" s" seq=5 user=root',
+    'logfmt_bad': b'a= =b "c"=d e="unterminated f==g',
+    'plain': b'just some text with no format at all',
+    'empty_ish': b' ',
+}
+
+FRAME = {
+    # CVE-2022-24903: octet counts that overflow int/size_t
+    'octet_2p32': b'4294967296 <13>x\n5 <13>y',
+    'octet_2p31': b'2147483648 <13>abc',
+    'octet_11digits': b'99999999999 <13>abc\nline two\n',
+    'octet_zero': b'0 <13>x\n',
+    'octet_neg': b'-5 <13>x\n',
+    'octet_mixed': b'10 <13>123456\n\n7 <13>abc\n<13>plain line after counted\n',
+    'octet_big_then_short': b'70000 <13>' + b'A' * 3000,
+    'lf_long': b'x' * 5000 + b'\r\n' + b'y' * 30 + b'\n',
+    'lf_crlf': b'<13>a\r\n<13>b\r\r\n\n\n<13>c',
+    'lf_nul': b'<13>a\x00b\n\x00\n',
+    'rfc5425': b'35 <165>1 2024-01-01T00:00:00Z h a - - - m35 <165>1 2024-01-01T00:00:00Z h a - - - n',
+}
+
+CONFIGS = {
+    'basic': open(os.path.join(HERE, '..', '..', 'conf', 'logstreamd.conf'), 'rb').read()
+    if os.path.exists(os.path.join(HERE, '..', '..', 'conf', 'logstreamd.conf')) else b'',
+    'classes': b'''[listen]
+tcp = 127.0.0.1:5514
+max_message = 16
+allow = 10.0.0.0/8, ::1, 192.168.0.0/33
+[storage]
+path = ../../../tmp/x/events.log
+[class a]
+message = (a+)+$
+severity = <= warning
+field.user = ~^r(o+)t$
+[class b]
+host = ../etc
+facility = kern
+stream = gap
+[alert x]
+class = a
+threshold = 5
+window = 60s
+group_by = field.user
+suppress = 10m
+''',
+    'bad_values': b'[listen]\nmax_message = 99999999999G\nidle_timeout = -1s\nmax_connections = 0x10\n[queue]\ncapacity = 1e9\n',
+    'quotes': b'[class q]\nmessage = "a # b ; c"   # comment\napp = "unterminated\n[alert a]\nclass = q\nthreshold = 1000001\n',
+    'fmt': b'[class %n%s]\nmessage = %n%s%x\n[alert %s%s]\nclass = %n\n',
+    'nul': b'[listen]\ntcp = 127.0.0.1:1\x00\n[cl\x00ass x]\n',
+    'regex_bomb': b'[class r]\nmessage = ' + b'(' * 300 + b'a' + b')*' * 300 + b'\n',
+    'sections': b'[]\n[listen\n[class]\n[class a b c]\n= v\nk\n[alert]\n',
+    'exec': b'[class c]\napp = x\n[alert e]\nclass = c\nexec = /bin/true %n\nexec_timeout = 1ms\ntype = absence\nfor = 1s\ngroup_by = host\n',
+}
+
+def write(target, name, data):
+    d = os.path.join(HERE, 'corpus', target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), 'wb') as f:
+        f.write(data)
+
+def main():
+    for t in ('rfc5424', 'rfc3164', 'json', 'logfmt', 'classifier'):
+        for k, v in EVENTS.items():
+            write(t, k, v)
+    for k, v in EVENTS.items():
+        write('jsonenc', k, v)
+        write('alertesc', k, v)
+    for k, v in FRAME.items():
+        # header: 2 bytes of max (16 + n % 2048), 1 byte of cut count
+        write('frame', k, b'\x00\x40\x07' + v)
+        write('frame', k + '_max16', b'\x00\x00\x03' + v)
+    for k, v in CONFIGS.items():
+        write('config', k, v)
+    return 0
+
+if __name__ == '__main__':
+    sys.exit(main())
