@@ -26,7 +26,7 @@ DEB_BUILD = build-essential pkg-config libevent-dev libjansson-dev \
 	    librdkafka-dev \
 	    clang libclang-rt-14-dev
 DEB_TEST  = netcat-openbsd bsdutils util-linux rsyslog jq curl python3 \
-	    procps e2fsprogs psmisc systemd man-db kcat
+	    procps e2fsprogs psmisc systemd man-db strace kcat
 VERSION	 = $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 all: logstreamd
