@@ -22,6 +22,7 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/logstreamd-bench.XXXXXX")
 PIDS=""
 trap 'for p in $PIDS; do kill -9 $p 2>/dev/null; done; rm -rf "$W"' EXIT INT TERM
 RESULTS=$W/results
+ORACLE_FAILED=0
 
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
@@ -61,15 +62,22 @@ run() {
 	t1=$(date +%s.%N)
 	rss=$(awk '/VmHWM/{print $2}' /proc/$PID/status)
 	kill "$PID"; wait "$PID" 2>/dev/null; wait $pids 2>/dev/null
+	# The oracle, every run: the stored seq set is the sent set, once each.
+	if python3 "$top/tests/integration/seqcheck.py" --all "$dir/events.log" "$data" \
+	    > "$dir/oracle" 2>&1; then
+		oracle="seq oracle ok"
+	else
+		oracle="SEQ ORACLE FAILED: $(tail -1 "$dir/oracle")"; ORACLE_FAILED=1
+	fi
 	python3 - "$peer" "$label" "$conns" "$n" "$bytes" "$t0" "$t1" "$rss" \
-	    "$(wc -l 2>/dev/null < "$dir/alerts.log" || echo 0)" >> "$RESULTS" <<'PY'
+	    "$(wc -l 2>/dev/null < "$dir/alerts.log" || echo 0)" "$oracle" >> "$RESULTS" <<'PY'
 import sys
-peer, label, conns, n, b, t0, t1, rss, alerts = sys.argv[1:]
+peer, label, conns, n, b, t0, t1, rss, alerts, oracle = sys.argv[1:]
 t = float(t1) - float(t0)
-print("%s|%s|%s|%d|%.2f|%.0f|%.1f|%d|%s" % (peer, label, conns, int(n), t,
-      int(n) / t, int(b) / t / 1e6, int(rss) // 1024, alerts))
+print("%s|%s|%s|%d|%.2f|%.0f|%.1f|%d|%s|%s" % (peer, label, conns, int(n), t,
+      int(n) / t, int(b) / t / 1e6, int(rss) // 1024, alerts, oracle))
 PY
-	tail -1 "$RESULTS" | awk -F'|' '{printf "%-10s %-22s conns=%-4s %8d events in %6.2fs = %9d ev/s %6.1f MB/s  peak RSS %4d MB  alerts %s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9}'
+	tail -1 "$RESULTS" | awk -F'|' '{printf "%-10s %-22s conns=%-4s %8d events in %6.2fs = %9d ev/s %6.1f MB/s  peak RSS %4d MB  alerts %s  %s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10}'
 	rm -rf "$dir"
 }
 
@@ -217,11 +225,12 @@ table = ["<!-- bench:start (written by `make bench BENCH_ARGS=--readme`; do not 
          "Taken %s on %s, %d cores (%s), %d events a run." % (
              datetime.date.today().isoformat(), platform.platform(terse=True),
              os.cpu_count(), cpu, int(sys.argv[4])), "",
-         "| daemon | workload | connections | events/s | MB/s in | peak RSS | alerts |",
-         "|---|---|---:|---:|---:|---:|---:|"]
+         "| daemon | workload | connections | events/s | MB/s in | peak RSS | alerts | seq oracle |",
+         "|---|---|---:|---:|---:|---:|---:|---|"]
 for r in rows:
-    table.append("| %s | %s | %s | %s | %s | %s MB | %s |" % (r[0], r[1], r[2],
-                 format(int(float(r[5])), ","), r[6], r[7], r[8]))
+    table.append("| %s | %s | %s | %s | %s | %s MB | %s | %s |" % (r[0], r[1], r[2],
+                 format(int(float(r[5])), ","), r[6], r[7], r[8],
+                 "ok" if r[9] == "seq oracle ok" else "**FAILED**"))
 if ls and rs:
     table += ["", "logstreamd / rsyslog at 4 connections in this run: **%.1fx**." % (ls / rs)]
 table += [""] + ["- " + l.strip() for l in open(sys.argv[5]) if l.strip()]
@@ -231,3 +240,4 @@ a, b = text.index("<!-- bench:start"), text.index("<!-- bench:end -->") + len("<
 open(sys.argv[3], "w").write(text[:a] + "\n".join(table) + text[b:])
 print("README.md table updated")
 PY
+[ "$ORACLE_FAILED" = 0 ] || { echo "bench: the seq oracle failed in a run (see above)" >&2; exit 1; }

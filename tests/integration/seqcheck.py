@@ -2,7 +2,8 @@
 """seqcheck.py STORE SENT... : the oracle for "nothing lost".
 
 Every line of STORE must be one valid JSON object; the seq of each event is
-read from fields.seq (JSON/logfmt) or from "seq=K" in the message.  With
+read from fields.seq (JSON/logfmt), or from "seq=K" (or an unparsed JSON
+line's "seq":K) in the message.  With
 --all, the stored seq set must equal the union of the SENT files' seqs, with
 no duplicates.  With --prefix, each SENT file is one connection's stream in
 order: what was stored of it must be exactly its first k events (TCP keeps
@@ -11,12 +12,15 @@ duplicates.  Prints a one-line summary; exits 1 on any violation."""
 import json, re, sys
 
 SEQ = re.compile(r"seq=(\d+)")
+# a JSON line that a peer (rsyslog) stored unparsed keeps "seq":K in its text
+SEQ_JSON = re.compile(r'"seq":(\d+)')
 
 def seq_of(obj):
     f = obj.get("fields") or {}
     if "seq" in f:
         return int(f["seq"])
-    m = SEQ.search(obj.get("message", ""))
+    msg = obj.get("message", "")
+    m = SEQ.search(msg) or SEQ_JSON.search(msg)
     return int(m.group(1)) if m else None
 
 def sent_seqs(path):
