@@ -245,6 +245,15 @@ run(struct daemon *d, struct stageset *ss)
 	    (d->l = listener_new(d->base, d->q)) == NULL)
 		return 2;
 	queue_set_wake(d->q, listener_wake, d->l);
+	/*
+	 * Catch the signals before the port accepts: libevent holds a signal
+	 * until the loop runs, so a SIGTERM during start-up becomes a clean
+	 * stop (exit 0) instead of the default kill.
+	 */
+	for (i = 0; i < 4; i++) {
+		sev[i] = evsignal_new(d->base, sigs[i], cbs[i], d);
+		evsignal_add(sev[i], NULL);
+	}
 	if (listener_inherit(d->l) == -1 ||
 	    listener_configure(d->l, ss->cf) == -1)
 		return 2;
@@ -265,10 +274,6 @@ run(struct daemon *d, struct stageset *ss)
 	metrics_configure(d->m, ss->cf);
 	if (http_configure(d->http, ss->cf) == -1)
 		return 2;
-	for (i = 0; i < 4; i++) {
-		sev[i] = evsignal_new(d->base, sigs[i], cbs[i], d);
-		evsignal_add(sev[i], NULL);
-	}
 	if ((d->p = pipeline_start(d->q, ss, w)) == NULL)
 		return 2;
 	metrics_set_pipeline(d->m, d->p);
