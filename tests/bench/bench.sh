@@ -50,7 +50,7 @@ run() {
 	dir=$(mktemp -d "$W/run.XXXX"); port=$(free_port)
 	n=$(wc -l < "$data"); bytes=$(wc -c < "$data")
 	split -n l/"$conns" -d -a 4 "$data" "$dir/part."
-	peer_start "$peer" "$here/$peer-peer.conf" "$dir" "$port" "$extra" || return 1
+	peer_start "$peer" "${PEER_CONF:-$here/$peer-peer.conf}" "$dir" "$port" "$extra" || return 1
 	t0=$(date +%s.%N)
 	for f in "$dir"/part.*; do nc -N 127.0.0.1 "$port" < "$f" & pids="$pids $!"; done
 	while :; do
@@ -117,10 +117,8 @@ if [ $quick = 0 ]; then
 	for r in 30 300; do
 		# the extra classes go first in the file, so they are tried first
 		sed -n '1,/^\[class auth_failure\]/p' "$here/logstreamd-peer.conf" | sed '$d' > "$W/head.conf"
-		{ cat "$W/head.conf"; rules $((r - 3)); sed -n '/^\[class auth_failure\]/,$p' "$here/logstreamd-peer.conf"; } > "$here/logstreamd-rules$r-peer.conf"
-		run logstreamd-rules$r "$r class rules" "$W/mix.log" 4 2>/dev/null ||
-			true
-		rm -f "$here/logstreamd-rules$r-peer.conf"
+		{ cat "$W/head.conf"; rules $((r - 3)); sed -n '/^\[class auth_failure\]/,$p' "$here/logstreamd-peer.conf"; } > "$W/rules$r.conf"
+		PEER_CONF=$W/rules$r.conf run logstreamd-rules$r "$r class rules" "$W/mix.log" 4
 	done
 fi
 
