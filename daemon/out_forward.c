@@ -8,6 +8,7 @@
  * acknowledged is not stored by the peer, so after a broken connection
  * that tail is sent again (at least once; see docs-outputs.md).
  */
+#include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -408,6 +409,7 @@ fwd_run(void *arg)
 	int64_t		 backoff = BACKOFF_MIN_MS;
 	uint64_t	 stop_at = 0;
 
+	pthread_setname_np(pthread_self(), "ls-forward");
 	if ((f->ring = calloc(RING_MAX, sizeof(*f->ring))) == NULL) {
 		diag_err("output %s: out of memory", o->name);
 		return NULL;

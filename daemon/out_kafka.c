@@ -6,6 +6,7 @@
  * partition, in order).  A record leaves the disk buffer only when its
  * delivery report came back, in buffer order.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -406,6 +407,7 @@ kafka_run(void *arg)
 	struct dbrec	 r;
 	int		 n;
 
+	pthread_setname_np(pthread_self(), "ls-kafka");
 	if (kafka_open(o, k) == -1)
 		return NULL;
 	while (!atomic_load(&o->stop)) {

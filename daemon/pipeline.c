@@ -266,6 +266,8 @@ pipeline_main(void *arg)
 	struct lsbatch	*b;
 	int		 timeout, closing = 0;
 
+	/* Named for top -H, perf and /proc/PID/task. */
+	pthread_setname_np(pthread_self(), "ls-stages");
 	for (;;) {
 		timeout = writer_tick(p->wr, diag_mono_ns());
 		if (timeout < 0 || timeout > POP_MAX_MS)

@@ -500,6 +500,7 @@ worker_main(void *arg)
 	struct rotate_policy	 pol;
 	struct timespec		 ts;
 
+	pthread_setname_np(pthread_self(), "ls-rotate");
 	/* Compression yields the CPU to ingest. */
 	setpriority(PRIO_PROCESS, (id_t)gettid(), WORKER_NICE);
 	pthread_mutex_lock(&r->mtx);

@@ -30,6 +30,7 @@ syncer_main(void *arg)
 	struct syncer	*s = arg;
 	int		 fd;
 
+	pthread_setname_np(pthread_self(), "ls-sync");
 	pthread_mutex_lock(&s->mtx);
 	for (;;) {
 		while (s->fd == -1 && !s->stop)

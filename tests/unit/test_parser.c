@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #define PARSER_INTERNAL
 #include "parser.h"
@@ -648,7 +649,27 @@ t_json_not_object(void **state)
 	plain(b, parse(b, S("\"str\"")));
 	plain(b, parse(b, S("{\"a\":1} trailing")));
 	plain(b, parse(b, S("{\"a\":1,}")));
-	plain(b, parse(b, S("{\"a\":123456789012345678901234567890}")));
+	plain(b, parse(b, S("{\"a\":01}")));
+	plain(b, parse(b, S("{\"a\":\"\\ud800\"}")));
+	plain(b, parse(b, S("{\"a\":tru}")));
+	plain(b, parse(b, S("{\"a\\u0000\":1}")));
+}
+
+/* Numbers past 64 bits are kept as sent (jansson refused the event). */
+static void
+t_json_bignum(void **state)
+{
+	struct lsbatch	*b = *state;
+	struct logrec	*r;
+
+	r = parse(b, S("{\"a\":123456789012345678901234567890,\"b\":1E400,"
+	    "\"c\":-0.5e-3,\"a\":2}"));
+	assert_int_equal(r->format, LRF_JSON);
+	assert_int_equal(r->field_count, 3);
+	/* A repeated key keeps its place and takes the last value. */
+	eqf(b, r, 0, LSFT_NUMBER, NULL, "a", "2");
+	eqf(b, r, 1, LSFT_NUMBER, NULL, "b", "1E400");
+	eqf(b, r, 2, LSFT_NUMBER, NULL, "c", "-0.5e-3");
 }
 
 static void
@@ -694,6 +715,199 @@ t_json_deep(void **state)
 	/* Deep but within jansson's limit: kept as one LSFT_JSON field. */
 	r = parse(b, S("{\"a\":{\"b\":{\"c\":{\"d\":[[[]]]}}}}"));
 	eqf(b, r, 0, LSFT_JSON, NULL, "a", "{\"b\":{\"c\":{\"d\":[[[]]]}}}");
+}
+
+/*
+ * The scanner against jansson (the parser it replaced) on random objects
+ * and on mutations of them: it takes an object exactly when jansson does
+ * (numbers past 64 bits aside, which it keeps and jansson refused), and each
+ * field holds what jansson decoded.
+ */
+static uint32_t	jseed = 777;
+
+static uint32_t
+jrand(uint32_t n)
+{
+	jseed = jseed * 1103515245 + 12345;
+	return (jseed >> 8) % n;
+}
+
+static void
+jws(char **p)
+{
+	static const char ws[] = " \t\r\n";
+
+	while (jrand(4) == 0)
+		*(*p)++ = ws[jrand(4)];
+}
+
+static void
+jstr(char **p)
+{
+	static const char *const pieces[] = { "a", "Z", " ", "\\\"", "\\\\",
+	    "\\/", "\\b", "\\f", "\\n", "\\r", "\\t", "\\u0041", "\\u00e9",
+	    "\\u20ac", "\\ud83d\\ude00", "\\u0000", "\xc3\xa9", "\xe2\x82\xac",
+	    "\xf0\x9f\x98\x80", "\x7f", "{", "}", ":", ",", "[" };
+	uint32_t	 i, n = jrand(8);
+
+	*(*p)++ = '"';
+	for (i = 0; i < n; i++)
+		*p += sprintf(*p, "%s", pieces[jrand(25)]);
+	*(*p)++ = '"';
+}
+
+static void
+jvalue(char **p, int depth)
+{
+	uint32_t	 i, n, k = jrand(depth < 3 ? 9 : 7);
+
+	switch (k) {
+	case 0: case 1: jstr(p); break;
+	case 2: *p += sprintf(*p, "%d", (int)jrand(2000000) - 1000000); break;
+	case 3: *p += sprintf(*p, "%d.%de%d", (int)jrand(100), (int)jrand(99),
+	    (int)jrand(20) - 10); break;
+	case 4: *p += sprintf(*p, "true"); break;
+	case 5: *p += sprintf(*p, "false"); break;
+	case 6: *p += sprintf(*p, "null"); break;
+	default:
+		n = jrand(4);
+		*(*p)++ = k == 7 ? '{' : '[';
+		for (i = 0; i < n; i++) {
+			if (i > 0)
+				*(*p)++ = ',';
+			jws(p);
+			if (k == 7) {
+				jstr(p);
+				jws(p);
+				*(*p)++ = ':';
+				jws(p);
+			}
+			jvalue(p, depth + 1);
+			jws(p);
+		}
+		*(*p)++ = k == 7 ? '}' : ']';
+	}
+}
+
+/* Compare one record with jansson's object: every key a field. */
+static void
+jcompare(struct lsbatch *b, struct logrec *r, json_t *o)
+{
+	const char	*key;
+	json_t		*v, *mine;
+	struct lsfield	*f;
+	uint32_t	 i;
+	char		 num[32];
+
+	assert_int_equal(r->format, LRF_JSON);
+	assert_int_equal(r->field_count, json_object_size(o));
+	i = r->field_first;
+	json_object_foreach(o, key, v) {
+		f = &b->fields[i++];
+		assert_int_equal(f->key.len, strlen(key));
+		assert_memory_equal(LS_PTR(b, f->key), key, f->key.len);
+		switch (json_typeof(v)) {
+		case JSON_STRING:
+			assert_int_equal(f->type, LSFT_STRING);
+			assert_int_equal(f->val.len, json_string_length(v));
+			assert_memory_equal(LS_PTR(b, f->val),
+			    json_string_value(v), f->val.len);
+			break;
+		case JSON_INTEGER:
+			assert_int_equal(f->type, LSFT_NUMBER);
+			snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+			    json_integer_value(v));
+			eq(b, f->val, num);
+			break;
+		case JSON_REAL:
+			assert_int_equal(f->type, LSFT_NUMBER);
+			assert_true(strtod(LS_PTR(b, f->val), NULL) ==
+			    json_real_value(v));
+			break;
+		case JSON_TRUE: case JSON_FALSE: case JSON_NULL:
+			assert_int_equal(f->type, json_is_null(v) ?
+			    LSFT_NULL : LSFT_BOOL);
+			break;
+		default:
+			assert_int_equal(f->type, LSFT_JSON);
+			assert_non_null(mine = json_loadb(LS_PTR(b, f->val),
+			    f->val.len, JSON_ALLOW_NUL, NULL));
+			assert_true(json_equal(mine, v));
+			json_decref(mine);
+		}
+	}
+}
+
+static void
+jdump(const char *why, const char *buf, size_t n)
+{
+	size_t	 i;
+
+	print_message("%s:", why);
+	for (i = 0; i < n; i++)
+		print_message(" %02x", (unsigned char)buf[i]);
+	print_message("\n");
+}
+
+static void
+t_json_vs_jansson(void **state)
+{
+	struct lsbatch	*b = *state;
+	struct logrec	*r;
+	json_error_t	 err;
+	json_t		*o;
+	char		 buf[8192], *p;
+	uint32_t	 i, k, n, keys, agree = 0, json = 0;
+
+	for (i = 0; i < 20000; i++) {
+		p = buf;
+		jws(&p);
+		*p++ = '{';
+		keys = jrand(6);
+		for (k = 0; k < keys; k++) {
+			jws(&p);
+			/* Keys k0..k7 (repeats happen), none well-known. */
+			p += sprintf(p, "%s\"k%u\"", k ? "," : "", jrand(8));
+			jws(&p);
+			*p++ = ':';
+			jws(&p);
+			jvalue(&p, 0);
+			jws(&p);
+		}
+		*p++ = '}';
+		jws(&p);
+		n = (size_t)(p - buf);
+		/*
+		 * Half of them mutated: one byte changed, or cut short.  Not
+		 * to NUL: jansson takes a raw NUL after a number (not JSON;
+		 * t_bytes has the NUL cases).
+		 */
+		if (i % 2 == 1) {
+			if (jrand(3) == 0)
+				n = jrand(n);
+			else
+				buf[jrand(n)] = "\"\\{}[],:0e.-u\x01\xff x"[jrand(17)];
+		}
+		o = json_loadb(buf, n, JSON_ALLOW_NUL, &err);
+		lsbatch_reset(b);
+		r = parse(b, buf, n);
+		if (o != NULL && json_is_object(o)) {
+			if (r->format != LRF_JSON)
+					jdump("jansson took", buf, n);
+			jcompare(b, r, o);
+			json++;
+		} else if (strstr(err.text, "too big") == NULL &&
+		    strstr(err.text, "overflow") == NULL)
+		{
+			if (r->format == LRF_JSON)
+				jdump(err.text, buf, n);
+			assert_int_not_equal(r->format, LRF_JSON);
+		}
+		json_decref(o);
+		agree++;
+	}
+	assert_int_equal(agree, 20000);
+	assert_true(json > 10000);	/* the valid half and some mutants */
 }
 
 static void
@@ -941,6 +1155,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(t_json_types, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_json_wrong_types, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_json_not_object, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_json_bignum, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_json_vs_jansson, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(t_json_many_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_json_deep, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_logfmt, setup, teardown),
