@@ -75,6 +75,10 @@ check-ui:
 	@$(MAKE) --no-print-directory WERROR=-Werror logstreamd
 	@bash tests/ui/t_page.sh
 
+# Per-stage CPU cost on one thread (parser, JSON encoder): make bench prints it.
+build/stagebench: tests/bench/stagebench.c $(LIBOBJS) | build
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
+
 build/lsflood: tests/tools/lsflood.c | build
 	$(CC) $(CFLAGS) $(WARN) $(WERROR) -o $@ $<
 

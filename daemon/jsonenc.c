@@ -1,7 +1,8 @@
 /*
  * jsonenc.c: JSON output without jansson on the hot path.  A 256-entry table
  * says which bytes can be copied as they are; runs of those are copied with
- * one memcpy.  Timestamps are formatted with integer math only.
+ * one pass that copies as it scans.  Timestamps are formatted with integer
+ * math only.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -81,32 +82,28 @@ utf8_len(const unsigned char *p, size_t n)
 	return 0;
 }
 
-int
-jsonenc_body(struct obuf *o, const char *s, size_t len)
+/* See jsonenc.h: the bytes of s, escaped, at w; copied while scanned. */
+char *
+jsonenc_put_body(char *w, const char *s, size_t len)
 {
 	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 i = 0, run, n;
-	char			*w;
+	size_t			 i = 0, n;
+	unsigned char		 c;
 
-	/* worst case: 6 output bytes per input byte */
-	if (obuf_reserve(o, len * 6) == -1)
-		return -1;
-	w = o->p + o->len;
 	while (i < len) {
-		for (run = i; run < len && cls[p[run]] == 0; run++)
-			;
-		memcpy(w, p + i, run - i);
-		w += run - i;
-		if ((i = run) == len)
-			break;
-		if (cls[p[i]] == 2 && (n = utf8_len(p + i, len - i)) > 0) {
+		if (cls[c = p[i]] == 0) {
+			*w++ = (char)c;
+			i++;
+			continue;
+		}
+		if (cls[c] == 2 && (n = utf8_len(p + i, len - i)) > 0) {
 			memcpy(w, p + i, n);
 			w += n;
 			i += n;
 			continue;
 		}
 		*w++ = '\\';
-		switch (p[i]) {
+		switch (c) {
 		case '"': *w++ = '"'; break;
 		case '\\': *w++ = '\\'; break;
 		case '\n': *w++ = 'n'; break;
@@ -116,28 +113,46 @@ jsonenc_body(struct obuf *o, const char *s, size_t len)
 		case '\f': *w++ = 'f'; break;
 		default:
 			*w++ = 'u';
-			if (p[i] >= 0x80) {	/* invalid UTF-8: \udcXX */
+			if (c >= 0x80) {	/* invalid UTF-8: \udcXX */
 				*w++ = 'd';
 				*w++ = 'c';
 			} else {
 				*w++ = '0';
 				*w++ = '0';
 			}
-			*w++ = hex[p[i] >> 4];
-			*w++ = hex[p[i] & 0xf];
+			*w++ = hex[c >> 4];
+			*w++ = hex[c & 0xf];
 		}
 		i++;
 	}
-	o->len = w - o->p;
+	return w;
+}
+
+char *
+jsonenc_put_str(char *w, const char *s, size_t len)
+{
+	*w++ = '"';
+	w = jsonenc_put_body(w, s, len);
+	*w++ = '"';
+	return w;
+}
+
+int
+jsonenc_body(struct obuf *o, const char *s, size_t len)
+{
+	if (obuf_reserve(o, JSONENC_BODY_MAX(len)) == -1)
+		return -1;
+	o->len = jsonenc_put_body(o->p + o->len, s, len) - o->p;
 	return 0;
 }
 
 int
 jsonenc_str(struct obuf *o, const char *s, size_t len)
 {
-	if (obuf_add(o, "\"", 1) == -1 || jsonenc_body(o, s, len) == -1)
+	if (obuf_reserve(o, JSONENC_STR_MAX(len)) == -1)
 		return -1;
-	return obuf_add(o, "\"", 1);
+	o->len = jsonenc_put_str(o->p + o->len, s, len) - o->p;
+	return 0;
 }
 
 int
@@ -178,17 +193,13 @@ put2(char *p, unsigned v)
 	return p + 2;
 }
 
-/* "YYYY-MM-DDThh:mm:ss for a second since the epoch; 20 bytes. */
+/* "YYYY-MM-DD for a day since the epoch; 11 bytes. */
 static void
-format_second(int64_t sec, char *p)
+format_day(int64_t days, char *p)
 {
-	int64_t		 days, y;
-	unsigned	 m, d, sod;
+	int64_t		 y;
+	unsigned	 m, d;
 
-	days = sec / 86400;
-	if (sec % 86400 < 0)
-		days--;
-	sod = (unsigned)(sec - days * 86400);
 	civil_from_days(days, &y, &m, &d);
 	if (y < 0 || y > 9999)
 		y = y < 0 ? 0 : 9999;
@@ -198,43 +209,44 @@ format_second(int64_t sec, char *p)
 	*p++ = '-';
 	p = put2(p, m);
 	*p++ = '-';
-	p = put2(p, d);
-	*p++ = 'T';
-	p = put2(p, sod / 3600);
-	*p++ = ':';
-	p = put2(p, sod / 60 % 60);
-	*p++ = ':';
-	put2(p, sod % 60);
+	put2(p, d);
 }
 
-#define TCACHE	8		/* seconds remembered, per thread */
-
 /*
- * No strftime or gmtime: the date is integer math, and the last few
- * seconds formatted stay in a small per-thread cache (an event has two
- * times, received and its own, and nearby events share their seconds).
+ * No strftime or gmtime: the date is integer math, done once a day per
+ * thread (the last date is kept; events of a day share it), and the time
+ * of day is three divisions.
  */
-int
-jsonenc_time(struct obuf *o, int64_t us, int prec)
+char *
+jsonenc_put_time(char *w, int64_t us, int prec)
 {
-	static __thread int64_t	 csec[TCACHE] = { INT64_MIN, INT64_MIN,
-	    INT64_MIN, INT64_MIN, INT64_MIN, INT64_MIN, INT64_MIN, INT64_MIN };
-	static __thread char	 ctext[TCACHE][20];
+	static __thread int64_t	 cday = INT64_MIN;
+	static __thread char	 cdate[11];
 	int64_t			 sec = us / 1000000, frac = us % 1000000;
-	char			 buf[32], *p = buf + 20;
-	unsigned		 slot, f;
+	int64_t			 days;
+	char			*p = w + 11;
+	unsigned		 sod, f;
 	int			 i;
 
 	if (frac < 0) {
 		frac += 1000000;
 		sec--;
 	}
-	slot = (unsigned)sec % TCACHE;
-	if (csec[slot] != sec) {
-		format_second(sec, ctext[slot]);
-		csec[slot] = sec;
+	days = sec / 86400;
+	if (sec % 86400 < 0)
+		days--;
+	sod = (unsigned)(sec - days * 86400);
+	if (days != cday) {
+		format_day(days, cdate);
+		cday = days;
 	}
-	memcpy(buf, ctext[slot], 20);
+	memcpy(w, cdate, 11);
+	*p++ = 'T';
+	p = put2(p, sod / 3600);
+	*p++ = ':';
+	p = put2(p, sod / 60 % 60);
+	*p++ = ':';
+	p = put2(p, sod % 60);
 	if (prec > 6)
 		prec = 6;
 	if (prec > 0) {
@@ -248,5 +260,14 @@ jsonenc_time(struct obuf *o, int64_t us, int prec)
 	}
 	*p++ = 'Z';
 	*p++ = '"';
-	return obuf_add(o, buf, p - buf);
+	return p;
+}
+
+int
+jsonenc_time(struct obuf *o, int64_t us, int prec)
+{
+	if (obuf_reserve(o, JSONENC_TIME_MAX) == -1)
+		return -1;
+	o->len = jsonenc_put_time(o->p + o->len, us, prec) - o->p;
+	return 0;
 }

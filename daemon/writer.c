@@ -270,37 +270,64 @@ check_live(struct writer *w)
 	w->unsynced = 0;
 }
 
-static int
-add_slice(struct obuf *o, const char *key, size_t klen,
-    const struct lsbatch *b, struct lsslice s)
+/*
+ * The JSON line of one record: its size is bounded first (every string
+ * at its worst, 6 bytes a byte), one reservation, then unchecked writes.
+ */
+#define PUT_LIT(w, s)	(memcpy((w), "" s, sizeof(s) - 1), (w) + sizeof(s) - 1)
+
+static size_t
+json_bound(const struct lsbatch *b, const struct logrec *r)
 {
-	if (s.len == 0)
-		return 0;
-	obuf_add(o, key, klen);
-	return jsonenc_str(o, LS_PTR(b, s), s.len);
+	const struct lsfield	*f = b->fields + r->field_first;
+	size_t			 n;
+	uint32_t		 i;
+
+	n = 512 + JSONENC_STR_MAX((size_t)r->source.len + r->host.len +
+	    r->app.len + r->pid.len + r->msgid.len + r->message.len);
+	if (r->cls != NULL)
+		n += JSONENC_STR_MAX(strlen(r->cls));
+	for (i = 0; i < r->field_count; i++)
+		n += 16 + JSONENC_STR_MAX((size_t)f[i].key.len + f[i].val.len +
+		    f[i].sdid.len);
+	return n;
 }
 
-#define ADD_SLICE(o, k, b, s)	add_slice((o), k, sizeof(k) - 1, (b), (s))
-#define ADD_NAME(o, k, v)	do {					\
-	if ((v) != NULL) {						\
-		OBUF_LIT((o), k);					\
-		jsonenc_str((o), (v), strlen(v));			\
-	}								\
-} while (0)
+static char *
+put_slice(char *w, const char *key, size_t klen, const struct lsbatch *b,
+    struct lsslice s)
+{
+	if (s.len == 0)
+		return w;
+	memcpy(w, key, klen);
+	return jsonenc_put_str(w + klen, LS_PTR(b, s), s.len);
+}
+
+static char *
+put_name(char *w, const char *key, size_t klen, const char *v)
+{
+	if (v == NULL)
+		return w;
+	memcpy(w, key, klen);
+	return jsonenc_put_str(w + klen, v, strlen(v));
+}
+
+#define PUT_SLICE(w, k, b, s)	put_slice((w), k, sizeof(k) - 1, (b), (s))
+#define PUT_NAME(w, k, v)	put_name((w), k, sizeof(k) - 1, (v))
 
 /* One field's value, by its type. */
-static void
-add_value(struct obuf *o, const struct lsbatch *b, const struct lsfield *f)
+static char *
+put_value(char *w, const struct lsbatch *b, const struct lsfield *f)
 {
 	if (f->type == LSFT_STRING || f->type == LSFT_SD)
-		jsonenc_str(o, LS_PTR(b, f->val), f->val.len);
-	else
-		obuf_add(o, LS_PTR(b, f->val), f->val.len);
+		return jsonenc_put_str(w, LS_PTR(b, f->val), f->val.len);
+	memcpy(w, LS_PTR(b, f->val), f->val.len);
+	return w + f->val.len;
 }
 
 /* "sd":{"id":{"k":"v"}} from runs of SD fields, then "fields":{...}. */
-static void
-add_fields(struct obuf *o, const struct lsbatch *b, const struct logrec *r)
+static char *
+put_fields(char *w, const struct lsbatch *b, const struct logrec *r)
 {
 	const struct lsfield	*f = b->fields + r->field_first, *prev = NULL;
 	uint32_t		 i, nsd = 0, nf = 0;
@@ -311,71 +338,78 @@ add_fields(struct obuf *o, const struct lsbatch *b, const struct logrec *r)
 		if (prev == NULL || prev->sdid.len != f[i].sdid.len ||
 		    memcmp(LS_PTR(b, prev->sdid), LS_PTR(b, f[i].sdid),
 		    f[i].sdid.len) != 0) {
-			if (nsd++ > 0)
-				OBUF_LIT(o, "},");
-			else
-				OBUF_LIT(o, ",\"sd\":{");
-			jsonenc_str(o, LS_PTR(b, f[i].sdid), f[i].sdid.len);
-			OBUF_LIT(o, ":{");
+			w = nsd++ > 0 ? PUT_LIT(w, "},") : PUT_LIT(w, ",\"sd\":{");
+			w = jsonenc_put_str(w, LS_PTR(b, f[i].sdid),
+			    f[i].sdid.len);
+			w = PUT_LIT(w, ":{");
 		} else if (f[i].key.len > 0)
-			OBUF_LIT(o, ",");
+			w = PUT_LIT(w, ",");
 		if (f[i].key.len > 0) {
-			jsonenc_str(o, LS_PTR(b, f[i].key), f[i].key.len);
-			OBUF_LIT(o, ":");
-			add_value(o, b, &f[i]);
+			w = jsonenc_put_str(w, LS_PTR(b, f[i].key),
+			    f[i].key.len);
+			w = PUT_LIT(w, ":");
+			w = put_value(w, b, &f[i]);
 		}
 		prev = &f[i];
 	}
 	if (nsd)
-		OBUF_LIT(o, "}}");
+		w = PUT_LIT(w, "}}");
 	for (i = 0; i < r->field_count; i++) {
 		if (f[i].type == LSFT_SD)
 			continue;
-		if (nf++ > 0)
-			OBUF_LIT(o, ",");
-		else
-			OBUF_LIT(o, ",\"fields\":{");
-		jsonenc_str(o, LS_PTR(b, f[i].key), f[i].key.len);
-		OBUF_LIT(o, ":");
-		add_value(o, b, &f[i]);
+		w = nf++ > 0 ? PUT_LIT(w, ",") : PUT_LIT(w, ",\"fields\":{");
+		w = jsonenc_put_str(w, LS_PTR(b, f[i].key), f[i].key.len);
+		w = PUT_LIT(w, ":");
+		w = put_value(w, b, &f[i]);
 	}
 	if (nf)
-		OBUF_LIT(o, "}");
+		w = PUT_LIT(w, "}");
+	return w;
 }
 
 void
 writer_encode_json(struct obuf *o, const struct lsbatch *b,
     const struct logrec *r)
 {
-	OBUF_LIT(o, "{\"received\":");
-	jsonenc_time(o, r->received_us, 6);
+	char	*w;
+
+	if (obuf_reserve(o, json_bound(b, r)) == -1)
+		return;
+	w = o->p + o->len;
+	w = PUT_LIT(w, "{\"received\":");
+	w = jsonenc_put_time(w, r->received_us, 6);
 	if (r->time_us != LR_NOTIME) {
-		OBUF_LIT(o, ",\"time\":");
-		jsonenc_time(o, r->time_us, r->time_prec);
+		w = PUT_LIT(w, ",\"time\":");
+		w = jsonenc_put_time(w, r->time_us, r->time_prec);
 	}
-	ADD_SLICE(o, ",\"source\":", b, r->source);
-	ADD_NAME(o, ",\"transport\":", lr_transport_name(r->transport));
-	ADD_NAME(o, ",\"format\":", lr_format_name(r->format));
-	ADD_NAME(o, ",\"facility\":", lr_facility_name(r->facility));
-	ADD_NAME(o, ",\"severity\":", lr_severity_name(r->severity));
-	ADD_SLICE(o, ",\"host\":", b, r->host);
-	ADD_SLICE(o, ",\"app\":", b, r->app);
-	ADD_SLICE(o, ",\"pid\":", b, r->pid);
-	ADD_SLICE(o, ",\"msgid\":", b, r->msgid);
-	ADD_NAME(o, ",\"class\":", r->cls);
-	if (r->message.len > 0 || r->format == LRF_PLAIN)
-		ADD_SLICE(o, ",\"message\":", b, r->message);
-	add_fields(o, b, r);
+	w = PUT_SLICE(w, ",\"source\":", b, r->source);
+	w = PUT_NAME(w, ",\"transport\":", lr_transport_name(r->transport));
+	w = PUT_NAME(w, ",\"format\":", lr_format_name(r->format));
+	w = PUT_NAME(w, ",\"facility\":", lr_facility_name(r->facility));
+	w = PUT_NAME(w, ",\"severity\":", lr_severity_name(r->severity));
+	w = PUT_SLICE(w, ",\"host\":", b, r->host);
+	w = PUT_SLICE(w, ",\"app\":", b, r->app);
+	w = PUT_SLICE(w, ",\"pid\":", b, r->pid);
+	w = PUT_SLICE(w, ",\"msgid\":", b, r->msgid);
+	w = PUT_NAME(w, ",\"class\":", r->cls);
+	if (r->message.len > 0 || r->format == LRF_PLAIN) {
+		w = PUT_LIT(w, ",\"message\":");
+		w = jsonenc_put_str(w, LS_PTR(b, r->message), r->message.len);
+	}
+	w = put_fields(w, b, r);
 	if (r->flags & LR_TRUNCATED)
-		OBUF_LIT(o, ",\"truncated\":true");
+		w = PUT_LIT(w, ",\"truncated\":true");
 	if (r->stream != LRS_OK) {
-		ADD_NAME(o, ",\"stream\":", lr_stream_name(r->stream));
+		w = PUT_NAME(w, ",\"stream\":", lr_stream_name(r->stream));
 		if (r->stream == LRS_GAP) {
-			OBUF_LIT(o, ",\"missing\":");
-			jsonenc_uint(o, r->missing);
+			w = PUT_LIT(w, ",\"missing\":");
+			o->len = w - o->p;
+			jsonenc_uint(o, r->missing);	/* within the bound */
+			w = o->p + o->len;
 		}
 	}
-	OBUF_LIT(o, "}\n");
+	w = PUT_LIT(w, "}\n");
+	o->len = w - o->p;
 }
 
 /* format = raw: the line as received; control bytes but TAB as #ooo

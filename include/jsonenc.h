@@ -43,6 +43,16 @@ int	jsonenc_body(struct obuf *, const char *p, size_t len);
 /* Append "YYYY-MM-DDThh:mm:ss[.frac]Z" (quoted) for µs since the epoch,
  * with prec fraction digits (0..6). 0 or -1. */
 int	jsonenc_time(struct obuf *, int64_t us, int prec);
+/*
+ * The same without checks, for a caller that reserved the room (at most
+ * the *_MAX bytes): each writes at w and returns the new end.
+ */
+#define JSONENC_BODY_MAX(len)	((size_t)(len) * 6)
+#define JSONENC_STR_MAX(len)	((size_t)(len) * 6 + 2)
+#define JSONENC_TIME_MAX	32
+char	*jsonenc_put_body(char *w, const char *p, size_t len);
+char	*jsonenc_put_str(char *w, const char *p, size_t len);
+char	*jsonenc_put_time(char *w, int64_t us, int prec);
 /* Append an unsigned decimal number. 0 or -1. */
 int	jsonenc_uint(struct obuf *, uint64_t);
 
