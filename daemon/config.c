@@ -69,6 +69,8 @@ static const struct ckey keys[] = {
 	{ "listen", "reuse_port", CT_BOOL, O(reuse_port), "no", 0, 0, NULL },
 	{ "queue", "capacity", CT_UINT, O(queue_capacity), "65536", 16,
 	    1 << 24, NULL },
+	{ "queue", "max_bytes", CT_SIZE, O(queue_max_bytes), "32M", 1 << 20,
+	    (uint64_t)1 << 40, NULL },
 	{ "storage", "path", CT_PATH, O(store_path),
 	    "/var/log/logstreamd/events.log", 0, 0, NULL },
 	{ "storage", "format", CT_ENUM, O(store_format), "json", 0, 0,

@@ -10,7 +10,7 @@
 #include "logrec.h"
 
 #define ARENA_INITIAL	(64 * 1024)
-#define ARENA_KEEP	(4 * 1024 * 1024)	/* shrink back past this */
+#define ARENA_KEEP	(1024 * 1024)		/* shrink back past this */
 #define FIELDS_INITIAL	256
 #define FIELDS_KEEP	65536
 

@@ -39,6 +39,7 @@ struct daemon {
 	struct listener		*l;
 	struct pipeline		*p;
 	uint64_t		 queue_capacity;
+	uint64_t		 queue_max_bytes;
 	struct event		*watchdog;
 	struct metrics		*m;
 	struct http		*http;
@@ -143,8 +144,10 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
 		why = "config has errors (see the journal)";
 		goto done;
 	}
-	if (ss->cf->queue_capacity != d->queue_capacity)
-		diag_warn("reload: [queue] capacity changes only on restart");
+	if (ss->cf->queue_capacity != d->queue_capacity ||
+	    ss->cf->queue_max_bytes != d->queue_max_bytes)
+		diag_warn("reload: [queue] capacity and max_bytes change only "
+		    "on restart");
 	if (listener_configure(d->l, ss->cf) == -1) {
 		diag_err("reload: listeners could not be set up; keeping the "
 		    "running config");
@@ -240,8 +243,10 @@ run(struct daemon *d, struct stageset *ss)
 
 	signal(SIGPIPE, SIG_IGN);
 	d->queue_capacity = ss->cf->queue_capacity;
+	d->queue_max_bytes = ss->cf->queue_max_bytes;
 	if ((d->base = event_base_new()) == NULL ||
-	    (d->q = queue_new(ss->cf->queue_capacity, NULL, NULL)) == NULL ||
+	    (d->q = queue_new(ss->cf->queue_capacity,
+	    ss->cf->queue_max_bytes, NULL, NULL)) == NULL ||
 	    (d->l = listener_new(d->base, d->q)) == NULL)
 		return 2;
 	queue_set_wake(d->q, listener_wake, d->l);

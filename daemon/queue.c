@@ -23,6 +23,8 @@ struct queue {
 	size_t		 peak;
 	size_t		 capacity;
 	size_t		 lowat;
+	size_t		 bytes;		/* arena bytes of the queued batches */
+	size_t		 max_bytes;
 	int		 closed;
 	int		 want_room;	/* a push was refused */
 	int		 want_dry;	/* the pusher holds records */
@@ -33,7 +35,7 @@ struct queue {
 };
 
 struct queue *
-queue_new(size_t capacity, queue_wake_cb wake, void *arg)
+queue_new(size_t capacity, size_t max_bytes, queue_wake_cb wake, void *arg)
 {
 	struct queue	*q;
 
@@ -43,6 +45,7 @@ queue_new(size_t capacity, queue_wake_cb wake, void *arg)
 	pthread_cond_init(&q->cond, NULL);
 	q->capacity = capacity;
 	q->lowat = capacity / 2;
+	q->max_bytes = max_bytes;
 	q->wake = wake;
 	q->arg = arg;
 	return q;
@@ -75,7 +78,10 @@ int
 queue_push(struct queue *q, struct lsbatch *b)
 {
 	pthread_mutex_lock(&q->mtx);
-	if (q->depth + b->n > q->capacity) {
+	/* Past max_bytes only when something is queued: one batch of
+	 * long lines always passes, so nothing can wait forever. */
+	if (q->depth + b->n > q->capacity ||
+	    (q->head != NULL && q->bytes + b->used > q->max_bytes)) {
 		q->want_room = 1;
 		pthread_mutex_unlock(&q->mtx);
 		return -1;
@@ -87,6 +93,7 @@ queue_push(struct queue *q, struct lsbatch *b)
 		q->head = b;
 	q->tail = b;
 	q->depth += b->n;
+	q->bytes += b->used;
 	if (q->depth > q->peak)
 		q->peak = q->depth;
 	q->want_dry = 0;
@@ -122,9 +129,11 @@ queue_pop(struct queue *q, int timeout_ms)
 		if ((q->head = b->next) == NULL)
 			q->tail = NULL;
 		q->depth -= b->n;
+		q->bytes -= b->used;
 		b->next = NULL;
 	}
-	if (q->want_room && q->depth <= q->lowat) {
+	if (q->want_room && q->depth <= q->lowat &&
+	    q->bytes <= q->max_bytes / 2) {
 		q->want_room = 0;
 		why |= QUEUE_ROOM;
 	}
@@ -241,4 +250,21 @@ queue_set_wake(struct queue *q, queue_wake_cb wake, void *arg)
 	q->wake = wake;
 	q->arg = arg;
 	pthread_mutex_unlock(&q->mtx);
+}
+
+size_t
+queue_bytes(struct queue *q)
+{
+	size_t	 n;
+
+	pthread_mutex_lock(&q->mtx);
+	n = q->bytes;
+	pthread_mutex_unlock(&q->mtx);
+	return n;
+}
+
+size_t
+queue_max_bytes(const struct queue *q)
+{
+	return q->max_bytes;
 }

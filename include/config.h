@@ -60,6 +60,7 @@ struct config {
 
 	/* [queue] */
 	uint64_t	 queue_capacity;
+	uint64_t	 queue_max_bytes;
 
 	/* [storage] */
 	char		*store_path;

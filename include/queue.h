@@ -1,6 +1,7 @@
 /*
  * queue.h: the bounded FIFO between the listener and the stages.  It holds
- * batches and counts records: a push that would pass the capacity is refused
+ * batches and counts records and their bytes: a push that would pass the
+ * capacity or max_bytes is refused
  * (the listener then stops reading TCP and drops UDP).  One thread pushes,
  * one pops; the popper tells the pusher through a callback when there is
  * room again or when the queue ran dry while the pusher held records back.
@@ -22,8 +23,10 @@ enum queue_wake {
 
 typedef void	(*queue_wake_cb)(int why, void *arg);
 
-/* A queue for up to capacity records; NULL on ENOMEM.  Caller frees. */
-struct queue	*queue_new(size_t capacity, queue_wake_cb, void *arg);
+/* A queue for up to capacity records and max_bytes of their text (arena
+ * bytes; a batch into an empty queue always fits); NULL on ENOMEM. */
+struct queue	*queue_new(size_t capacity, size_t max_bytes, queue_wake_cb,
+		    void *arg);
 /* Free the queue and any batches still in it; NULL is a no-op. */
 void		 queue_free(struct queue *);
 /* Append b if all its records fit: 0 (the queue owns b), or -1 (full; a
@@ -48,5 +51,8 @@ void		 queue_set_wake(struct queue *, queue_wake_cb, void *);
 size_t		 queue_depth(struct queue *);
 size_t		 queue_peak(struct queue *);
 size_t		 queue_capacity(const struct queue *);
+/* Arena bytes queued now, and the bound. */
+size_t		 queue_bytes(struct queue *);
+size_t		 queue_max_bytes(const struct queue *);
 
 #endif

@@ -1,5 +1,5 @@
 #!/bin/bash
-# bench.sh [--quick] [--readme]: the side-by-side benchmark.  The same job
+# bench.sh [--quick] [--readme] [--soak SECONDS]: the side-by-side benchmark.  The same job
 # for each peer: a TCP stream of mixed syslog lines (tests/gen.py: RFC 3164,
 # RFC 5424, JSON, plain; ~110 bytes; 5% alert-worthy) is parsed, classified
 # by three rules, alert-worthy events go to an alert file and every event is
@@ -7,15 +7,20 @@
 # one's language).  The clock runs from the first byte sent until the last
 # event is in the store.  logstreamd and, when installed, rsyslog run on the
 # same data in the same run; ratios count, absolute figures drift on a shared
-# machine.  --quick: 200k events, fewer variants.  --readme: rewrite the
+# machine.  --soak: also a run at full rate for SECONDS (4 connections,
+# the workload sent again and again, storage rotated) with RSS sampled every
+# 10 s: memory must stay flat.  --quick: 200k events, fewer variants.
+# --readme: rewrite the
 # table between the bench markers in README.md.
 set -u
 here=$(cd "$(dirname "$0")" && pwd); top=$(cd "$here/../.." && pwd)
 BIN=${LOGSTREAMD:-$top/logstreamd}
-quick=0; readme=0
-for a in "$@"; do
-	case $a in --quick) quick=1 ;; --readme) readme=1 ;;
-	*) echo "usage: bench.sh [--quick] [--readme]" >&2; exit 2 ;; esac
+quick=0; readme=0; soak=0
+while [ $# -gt 0 ]; do
+	case $1 in --quick) quick=1 ;; --readme) readme=1 ;;
+	--soak) soak=${2:?--soak SECONDS}; shift ;;
+	*) echo "usage: bench.sh [--quick] [--readme] [--soak SECONDS]" >&2; exit 2 ;; esac
+	shift
 done
 N=1000000; [ $quick = 1 ] && N=200000
 W=$(mktemp -d "${TMPDIR:-/tmp}/logstreamd-bench.XXXXXX")
@@ -49,10 +54,16 @@ run() {
 	local dir port n bytes t0 t1 c rss pids="" f
 	dir=$(mktemp -d "$W/run.XXXX"); port=$(free_port)
 	n=$(wc -l < "$data"); bytes=$(wc -c < "$data")
-	split -n l/"$conns" -d -a 4 "$data" "$dir/part."
+	[ "$conns" -le 16 ] && split -n l/"$conns" -d -a 4 "$data" "$dir/part."
 	peer_start "$peer" "${PEER_CONF:-$here/$peer-peer.conf}" "$dir" "$port" "$extra" || return 1
 	t0=$(date +%s.%N)
-	for f in "$dir"/part.*; do nc -N 127.0.0.1 "$port" < "$f" & pids="$pids $!"; done
+	# nc, a real sender, for a few connections; past 16, one lsflood
+	# process holds them all (512 nc processes measured nc's start-up).
+	if [ "$conns" -le 16 ]; then
+		for f in "$dir"/part.*; do nc -N 127.0.0.1 "$port" < "$f" & pids="$pids $!"; done
+	else
+		"$top/build/lsflood" -c "$conns" 127.0.0.1 "$port" "$data" >/dev/null & pids="$pids $!"
+	fi
 	while :; do
 		c=$(wc -l 2>/dev/null < "$dir/events.log" || echo 0)
 		[ "$c" -ge "$n" ] && break
@@ -157,6 +168,47 @@ PY
 	rm -rf "$dir"
 }
 
+# soak_run SECONDS: full rate for that long; RSS every 10 s must stay flat.
+soak_run() {
+	local dir port hp i p pids="" rss first=0 last=0 t rx st
+	dir=$(mktemp -d "$W/soak.XXXX"); port=$(free_port); hp=$(free_port)
+	# The store rotates at 256M and keeps 2: disk stays bounded.
+	sed 's/^rotate_size = 0 .*/rotate_size = 256M\nkeep = 2/' \
+	    "$here/logstreamd-peer.conf" > "$W/soak.conf"
+	HTTP_PORT=$hp peer_start logstreamd "$W/soak.conf" "$dir" "$port" || return 1
+	for i in 1 2 3 4; do
+		"$top/build/lsflood" -t "$1" 127.0.0.1 "$port" "$W/mix.log" >/dev/null &
+		pids="$pids $!"
+	done
+	: > "$dir/rss"
+	for t in $(seq 10 10 "$1"); do
+		sleep 10
+		awk '/VmRSS/{print $2}' /proc/$PID/status >> "$dir/rss"
+	done
+	wait $pids
+	for _ in $(seq 600); do
+		st=$(mval $hp logstreamd_events_stored_total)
+		rx=$(metrics $hp | awk '/^logstreamd_events_received_total/ {s += $2} END {print s}')
+		[ -n "$st" ] && [ "$st" = "$rx" ] && break
+		sleep 0.1
+	done
+	rss=$(awk '/VmHWM/{print $2}' /proc/$PID/status)
+	kill "$PID"; wait "$PID" 2>/dev/null
+	python3 - "$1" "$dir/rss" "$rx" "$st" "$rss" <<'PY'
+import sys
+secs, rx, st, hwm = int(sys.argv[1]), int(sys.argv[3] or 0), int(sys.argv[4] or 0), int(sys.argv[5])
+r = [int(l) for l in open(sys.argv[2]) if l.strip()]
+k = max(1, min(6, len(r) // 3))
+first, last = max(r[:k]), max(r[-k:])
+flat = last <= first * 1.10 + 2048
+print("logstreamd soak, %d s at full rate over 4 connections: %d events received, %d stored (%s), "
+      "%.0f events/s; RSS over the first minute <= %d MB, over the last minute <= %d MB, peak %d MB: %s" % (
+      secs, rx, st, "all stored" if rx == st else "NOT ALL STORED", rx / secs,
+      first // 1024, last // 1024, hwm // 1024, "flat" if flat else "GROWING"))
+PY
+	rm -rf "$dir"
+}
+
 # latency_run RATE SECONDS: TCP paced at RATE; p50/p99 of the daemon's own
 # histograms (received -> written, received -> alert written).
 latency_run() {
@@ -202,6 +254,8 @@ PY
 
 udp_run | tee -a "$W/notes"
 latency_run 100000 $([ $quick = 1 ] && echo 2 || echo 5) | tee -a "$W/notes"
+"$top/build/stagebench" "$W/mix.log" 5 | sed 's/^/logstreamd per-stage CPU on one thread: /' | tee -a "$W/notes"
+[ "$soak" -gt 0 ] && soak_run "$soak" | tee -a "$W/notes"
 
 python3 - "$RESULTS" "$readme" "$top/README.md" "$N" "$W/notes" <<'PY'
 import os, platform, subprocess, sys, datetime

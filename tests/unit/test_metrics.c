@@ -63,7 +63,7 @@ setup(void **state)
 
 	memset(&f, 0, sizeof(f));
 	assert_non_null(f.base = event_base_new());
-	assert_non_null(f.q = queue_new(1024, NULL, NULL));
+	assert_non_null(f.q = queue_new(1024, SIZE_MAX, NULL, NULL));
 	assert_non_null(f.l = listener_new(f.base, f.q));
 	assert_non_null(f.m = metrics_new(f.q, f.l));
 	f.ss = stages(&f, "[alerts]\npath = /dev/null\n"

@@ -67,7 +67,7 @@ now_ms(void)
 static void
 test_fifo(void **state)
 {
-	struct queue	*q = queue_new(100, NULL, NULL);
+	struct queue	*q = queue_new(100, SIZE_MAX, NULL, NULL);
 	struct lsbatch	*b;
 	int		 i;
 
@@ -94,7 +94,7 @@ static void
 test_refuse_full(void **state)
 {
 	struct wakes	 w = { 0 };
-	struct queue	*q = queue_new(10, wake_cb, &w);
+	struct queue	*q = queue_new(10, SIZE_MAX, wake_cb, &w);
 	struct lsbatch	*a = mkbatch(6, 0), *b = mkbatch(5, 100), *c;
 
 	assert_int_equal(queue_push(q, a), 0);
@@ -119,10 +119,51 @@ test_refuse_full(void **state)
 	queue_free(q);
 }
 
+/* max_bytes: long lines fill the queue before its count of events does. */
+static void
+test_refuse_bytes(void **state)
+{
+	struct wakes	 w = { 0 };
+	struct queue	*q = queue_new(1000, 10000, wake_cb, &w);
+	struct lsbatch	*a = mkbatch(2, 0), *b = mkbatch(2, 10), *c, *big;
+	struct lsslice	 s;
+	static char	 line[6000];
+
+	assert_int_equal(lsbatch_append(a, line, 6000, &s), 0);
+	assert_int_equal(lsbatch_append(b, line, 5000, &s), 0);
+	assert_int_equal(queue_max_bytes(q), 10000);
+	assert_int_equal(queue_push(q, a), 0);
+	assert_int_equal(queue_bytes(q), 6000);
+	assert_int_equal(queue_push(q, b), -1);	/* 6000 + 5000 > 10000 */
+	assert_int_equal(queue_depth(q), 2);
+	/* No room wake while the bytes are above half the bound. */
+	c = mkbatch(1, 20);
+	assert_int_equal(lsbatch_append(c, line, 4000, &s), 0);
+	assert_int_equal(queue_push(q, c), 0);	/* 6000 + 4000 fits */
+	assert_ptr_equal(queue_pop(q, 0), a);
+	assert_int_equal(queue_bytes(q), 4000);
+	assert_int_equal(w.room, 1);		/* 4000 <= 5000: room */
+	assert_int_equal(queue_push(q, b), 0);
+	assert_ptr_equal(queue_pop(q, 0), c);
+	assert_ptr_equal(queue_pop(q, 0), b);
+	assert_int_equal(queue_bytes(q), 0);
+	/* A batch bigger than the bound passes into an empty queue. */
+	big = mkbatch(1, 30);
+	assert_int_equal(lsbatch_append(big, line, 6000, &s), 0);
+	assert_int_equal(lsbatch_append(big, line, 6000, &s), 0);
+	assert_int_equal(queue_push(q, big), 0);
+	assert_ptr_equal(queue_pop(q, 0), big);
+	lsbatch_free(a);
+	lsbatch_free(b);
+	lsbatch_free(c);
+	lsbatch_free(big);
+	queue_free(q);
+}
+
 static void
 test_depth_bound(void **state)
 {
-	struct queue	*q = queue_new(50, NULL, NULL);
+	struct queue	*q = queue_new(50, SIZE_MAX, NULL, NULL);
 	struct lsbatch	*b;
 	unsigned int	 seed = 3;
 	int		 i, pushed = 0, popped = 0;
@@ -150,7 +191,7 @@ static void
 test_room(void **state)
 {
 	struct wakes	 w = { 0 };
-	struct queue	*q = queue_new(10, wake_cb, &w);
+	struct queue	*q = queue_new(10, SIZE_MAX, wake_cb, &w);
 	struct lsbatch	*b, *x;
 	int		 i;
 
@@ -191,7 +232,7 @@ static void
 test_room_exactly_half(void **state)
 {
 	struct wakes	 w = { 0 };
-	struct queue	*q = queue_new(7, wake_cb, &w);	/* low-water 3 */
+	struct queue	*q = queue_new(7, SIZE_MAX, wake_cb, &w);	/* low-water 3 */
 	struct lsbatch	*x = mkbatch(3, 0);
 	int		 i;
 
@@ -211,7 +252,7 @@ static void
 test_dry(void **state)
 {
 	struct wakes	 w = { 0 };
-	struct queue	*q = queue_new(10, wake_cb, &w);
+	struct queue	*q = queue_new(10, SIZE_MAX, wake_cb, &w);
 
 	/* hold on an empty queue: dry at once */
 	queue_hold(q);
@@ -242,7 +283,7 @@ static void
 test_room_and_dry(void **state)
 {
 	struct wakes	 w = { 0 };
-	struct queue	*q = queue_new(4, wake_cb, &w);
+	struct queue	*q = queue_new(4, SIZE_MAX, wake_cb, &w);
 	struct lsbatch	*x = mkbatch(3, 0);
 
 	assert_int_equal(queue_push(q, mkbatch(4, 0)), 0);
@@ -259,7 +300,7 @@ static void
 test_set_wake(void **state)
 {
 	struct wakes	 w = { 0 };
-	struct queue	*q = queue_new(4, NULL, NULL);
+	struct queue	*q = queue_new(4, SIZE_MAX, NULL, NULL);
 
 	queue_hold(q);			/* no callback: nothing to call */
 	queue_set_wake(q, wake_cb, &w);
@@ -271,7 +312,7 @@ test_set_wake(void **state)
 static void
 test_pop_timeout(void **state)
 {
-	struct queue	*q = queue_new(4, NULL, NULL);
+	struct queue	*q = queue_new(4, SIZE_MAX, NULL, NULL);
 	int64_t		 t0;
 
 	t0 = now_ms();
@@ -286,7 +327,7 @@ test_pop_timeout(void **state)
 static void
 test_close_drain(void **state)
 {
-	struct queue	*q = queue_new(10, NULL, NULL);
+	struct queue	*q = queue_new(10, SIZE_MAX, NULL, NULL);
 	struct lsbatch	*b;
 
 	assert_int_equal(queue_push(q, mkbatch(1, 1)), 0);
@@ -305,7 +346,7 @@ test_close_drain(void **state)
 	assert_null(queue_pop(q, 5000));
 	queue_free(q);
 
-	q = queue_new(10, NULL, NULL);
+	q = queue_new(10, SIZE_MAX, NULL, NULL);
 	assert_false(queue_closed_empty(q));
 	queue_free(q);
 }
@@ -323,7 +364,7 @@ closer(void *arg)
 static void
 test_close_wakes_popper(void **state)
 {
-	struct queue	*q = queue_new(10, NULL, NULL);
+	struct queue	*q = queue_new(10, SIZE_MAX, NULL, NULL);
 	pthread_t	 t;
 
 	assert_int_equal(pthread_create(&t, NULL, closer, q), 0);
@@ -336,7 +377,7 @@ test_close_wakes_popper(void **state)
 static void
 test_pool(void **state)
 {
-	struct queue	*q = queue_new(10, NULL, NULL);
+	struct queue	*q = queue_new(10, SIZE_MAX, NULL, NULL);
 	struct lsbatch	*b, *c, *many[80];
 	int		 i;
 
@@ -372,7 +413,7 @@ test_pool(void **state)
 static void
 test_peak(void **state)
 {
-	struct queue	*q = queue_new(100, NULL, NULL);
+	struct queue	*q = queue_new(100, SIZE_MAX, NULL, NULL);
 
 	assert_int_equal(queue_peak(q), 0);
 	assert_int_equal(queue_push(q, mkbatch(30, 0)), 0);
@@ -463,7 +504,7 @@ test_threads(void **state)
 	memset(&p, 0, sizeof(p));
 	pthread_mutex_init(&p.mtx, NULL);
 	pthread_cond_init(&p.cond, NULL);
-	p.q = queue_new(64, prod_wake_cb, &p);
+	p.q = queue_new(64, SIZE_MAX, prod_wake_cb, &p);
 	assert_int_equal(pthread_create(&t, NULL, producer, &p), 0);
 	for (;;) {
 		b = queue_pop(p.q, 100);
@@ -491,7 +532,7 @@ test_threads(void **state)
 static void
 test_oversized_batch(void **state)
 {
-	struct queue	*q = queue_new(10, NULL, NULL);
+	struct queue	*q = queue_new(10, SIZE_MAX, NULL, NULL);
 	struct lsbatch	*b = mkbatch(11, 0);
 
 	assert_int_equal(queue_push(q, b), -1);
@@ -507,6 +548,7 @@ main(void)
 		cmocka_unit_test(test_oversized_batch),
 		cmocka_unit_test(test_fifo),
 		cmocka_unit_test(test_refuse_full),
+		cmocka_unit_test(test_refuse_bytes),
 		cmocka_unit_test(test_depth_bound),
 		cmocka_unit_test(test_room),
 		cmocka_unit_test(test_room_exactly_half),
