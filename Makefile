@@ -157,7 +157,7 @@ fuzz-smoke: fuzz-build
 # The integration tests whose inputs are hostile, under ASan+UBSan.
 # t_config is left out: main.c's run() returns 2 on a start failure (port
 # in use) without freeing the stages, which LeakSanitizer reports.
-ASAN_TESTS ?= t_ingest t_formats t_lossless t_alert_escape t_hostile
+ASAN_TESTS ?= t_ingest t_formats t_lossless t_alert_escape t_hostile t_tls
 integration-asan: logstreamd-asan
 	@./tests/integration/run-asan.sh $(ASAN_TESTS)
 
