@@ -5,8 +5,8 @@ PREFIX	?= /usr/local
 DESTDIR	?=
 CC	?= cc
 CFLAGS	?= -O2 -g
-PKGS	 = libevent libevent_pthreads jansson libsystemd libpcre2-8 inih zlib \
-	   rdkafka
+PKGS	 = libevent libevent_pthreads libevent_openssl openssl jansson \
+	   libsystemd libpcre2-8 inih zlib rdkafka
 WARN	 = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wno-unused-parameter
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -23,10 +23,11 @@ UNITS	 = $(patsubst tests/unit/%.c,build/%,$(wildcard tests/unit/test_*.c))
 # Debian packages for building and for the tests (real senders and tools).
 DEB_BUILD = build-essential pkg-config libevent-dev libjansson-dev \
 	    libsystemd-dev libcmocka-dev libinih-dev libpcre2-dev zlib1g-dev \
-	    librdkafka-dev \
+	    librdkafka-dev libssl-dev \
 	    clang libclang-rt-14-dev
 DEB_TEST  = netcat-openbsd bsdutils util-linux rsyslog jq curl python3 \
-	    procps e2fsprogs psmisc systemd man-db strace kcat
+	    procps e2fsprogs psmisc systemd man-db strace kcat openssl \
+	    rsyslog-openssl
 VERSION	 = $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 all: logstreamd
@@ -160,7 +161,7 @@ fuzz-smoke: fuzz-build
 # The integration tests whose inputs are hostile, under ASan+UBSan.
 # t_config is left out: main.c's run() returns 2 on a start failure (port
 # in use) without freeing the stages, which LeakSanitizer reports.
-ASAN_TESTS ?= t_ingest t_formats t_lossless t_alert_escape t_hostile
+ASAN_TESTS ?= t_ingest t_formats t_lossless t_alert_escape t_hostile t_tls
 integration-asan: logstreamd-asan
 	@./tests/integration/run-asan.sh $(ASAN_TESTS)
 

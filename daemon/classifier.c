@@ -25,9 +25,11 @@
 #define SIG_FAC		9		/* 25 bits: absent, 0..23 */
 #define SIG_FMT		34		/* LRF__COUNT bits */
 #define SIG_TR		39		/* LRT__COUNT bits */
-#define SIG_ST		41		/* LRS__COUNT bits */
-#define SIG_ALL		((1ULL << 46) - 1)
+#define SIG_ST		42		/* LRS__COUNT bits */
+#define SIG_ALL		((1ULL << 47) - 1)
 #define RANGE(at, n)	((((1ULL << (n)) - 1)) << (at))
+_Static_assert(SIG_FMT + LRF__COUNT <= SIG_TR && SIG_TR + LRT__COUNT <= SIG_ST &&
+    SIG_ALL == (1ULL << (SIG_ST + LRS__COUNT)) - 1, "signature ranges");
 
 #define MATCH_LIMIT	1000000		/* bounds a pathological regex */
 #define PRE_MIN		4		/* message regexes worth a prefilter */

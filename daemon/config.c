@@ -51,6 +51,9 @@ struct ckey {
 static const char *const store_formats[] = { "json", "raw", NULL };
 static const char *const alert_formats[] = { "text", "json", NULL };
 static const char *const compressions[] = { "none", "gzip", NULL };
+static const char *const tls_auths[] = { "none", "optional", "require",
+    NULL };
+static const char *const tls_versions[] = { "1.2", "1.3", NULL };
 
 #define O(f)	offsetof(struct config, f)
 #define DAY_MS	(86400000ULL)
@@ -67,6 +70,14 @@ static const struct ckey keys[] = {
 	    365 * DAY_MS, NULL },
 	{ "listen", "allow", CT_CIDRS, O(allow), NULL, 0, 0, NULL },
 	{ "listen", "reuse_port", CT_BOOL, O(reuse_port), "no", 0, 0, NULL },
+	{ "listen", "tls", CT_ADDRS, O(tls), NULL, 0, 0, NULL },
+	{ "listen", "tls_cert", CT_PATH, O(tls_cert), NULL, 0, 0, NULL },
+	{ "listen", "tls_key", CT_PATH, O(tls_key), NULL, 0, 0, NULL },
+	{ "listen", "tls_ca", CT_PATH, O(tls_ca), NULL, 0, 0, NULL },
+	{ "listen", "tls_client_auth", CT_ENUM, O(tls_client_auth), "none", 0,
+	    0, tls_auths },
+	{ "listen", "tls_min_version", CT_ENUM, O(tls_min_version), "1.2", 0,
+	    0, tls_versions },
 	{ "queue", "capacity", CT_UINT, O(queue_capacity), "65536", 16,
 	    1 << 24, NULL },
 	{ "queue", "max_bytes", CT_SIZE, O(queue_max_bytes), "32M", 1 << 20,
@@ -436,7 +447,7 @@ set_key(struct config *cf, const struct ckey *k, const char *v, int line)
 	uint64_t	 u;
 	int64_t		 d;
 	size_t		 i;
-	char		*s;
+	char		*s, names[128];
 
 	switch (k->type) {
 	case CT_ADDRS:
@@ -487,9 +498,11 @@ set_key(struct config *cf, const struct ckey *k, const char *v, int line)
 				*(int *)dst = (int)i;
 				return 0;
 			}
-		config_error(cf, line, "%s = %s: expected one of %s%s%s",
-		    k->key, v, k->names[0], k->names[1] ? ", " : "",
-		    k->names[1] ? k->names[1] : "");
+		for (i = 0, names[0] = '\0'; k->names[i] != NULL; i++)
+			snprintf(names + strlen(names), sizeof(names) -
+			    strlen(names), "%s%s", i ? ", " : "", k->names[i]);
+		config_error(cf, line, "%s = %s: expected one of %s", k->key,
+		    v, names);
 		return -1;
 	case CT_BOOL:
 		if (conf_parse_bool(v, (int *)dst) == -1)
@@ -843,12 +856,24 @@ config_load(const char *path)
 	if (ferror(rd.fp))
 		config_error(cf, rd.lineno, "read error: %s", strerror(errno));
 out:
+	if ((cf->key_lines = calloc(NKEYS, sizeof(int))) != NULL)
+		memcpy(cf->key_lines, rd.set, sizeof(rd.set));
 	fclose(rd.fp);
 	for (i = 0; i < rd.nvals; i++)
 		free(rd.vals[i]);
 	free(rd.vals);
 	free(rd.vlines);
 	return cf;
+}
+
+int
+config_line(const struct config *cf, const char *section, const char *key)
+{
+	const struct ckey	*k = find_key(section, key);
+
+	if (k == NULL || cf->key_lines == NULL)
+		return 0;
+	return cf->key_lines[k - keys];
 }
 
 void
@@ -862,6 +887,8 @@ config_free(struct config *cf)
 		free(cf->tcp[i].text);
 	for (i = 0; i < cf->nudp; i++)
 		free(cf->udp[i].text);
+	for (i = 0; i < cf->ntls; i++)
+		free(cf->tls[i].text);
 	for (i = 0; i < cf->nsects; i++) {
 		for (j = 0; j < cf->sects[i].nkv; j++) {
 			free(cf->sects[i].kv[j].key);
@@ -878,6 +905,11 @@ config_free(struct config *cf)
 	free(cf->sects);
 	free(cf->tcp);
 	free(cf->udp);
+	free(cf->tls);
+	free(cf->tls_cert);
+	free(cf->tls_key);
+	free(cf->tls_ca);
+	free(cf->key_lines);
 	free(cf->allow);
 	free(cf->store_path);
 	free(cf->alerts_path);

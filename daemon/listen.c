@@ -1,6 +1,6 @@
 /*
- * listen.c: listening sockets (TCP through evconnlistener, UDP through
- * recvmmsg), the batch being filled, and backpressure: a refused push pauses
+ * listen.c: listening sockets (TCP and TLS through evconnlistener, UDP
+ * through recvmmsg), the batch being filled, and backpressure: a refused push pauses
  * every TCP peer until the pipeline thread reports room (through an eventfd,
  * so the event loop never blocks on the queue).
  */
@@ -27,6 +27,7 @@
 #include "metrics.h"
 #include "pipeline.h"
 #include "queue.h"
+#include "tls.h"
 
 #define BATCH_MAX	512
 #define UDP_VLEN	64		/* datagrams per recvmmsg */
@@ -309,7 +310,20 @@ accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
 		close(fd);
 		return;
 	}
-	conn_accept(l, fd, sa);
+	conn_accept(l, fd, sa, 0);
+}
+
+static void
+accept_tls_cb(struct evconnlistener *evl, evutil_socket_t fd,
+    struct sockaddr *sa, int socklen, void *arg)
+{
+	struct listener	*l = arg;
+
+	if (l->stopping) {
+		close(fd);
+		return;
+	}
+	conn_accept(l, fd, sa, 1);
 }
 
 static void
@@ -467,7 +481,8 @@ sock_start(struct listener *l, struct lsock *s)
 	int	 one = 1, sz = UDP_RCVBUF;
 
 	if (!s->udp) {
-		s->evl = evconnlistener_new(l->base, accept_cb, l,
+		s->evl = evconnlistener_new(l->base, s->tls ? accept_tls_cb :
+		    accept_cb, l,
 		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, s->fd);
 		if (s->evl == NULL)
 			return -1;
@@ -507,20 +522,27 @@ sock_free(struct lsock *s)
 	free(s);
 }
 
+static const char *
+sock_proto(const struct lsock *s)
+{
+	return s->udp ? "udp" : s->tls ? "tls" : "tcp";
+}
+
 /* Open and bind one configured address; NULL with the cause logged. */
 static struct lsock *
-sock_open(const char *text, int udp, int reuse_port)
+sock_open(const char *text, int udp, int tls, int reuse_port)
 {
 	struct addrinfo	 hints, *res = NULL;
 	struct lsock	*s;
 	char		 host[256], port[16];
 	int		 one = 1, e, what = udp ? SOCK_DGRAM : SOCK_STREAM;
-	const char	*proto = udp ? "udp" : "tcp";
+	const char	*proto = udp ? "udp" : tls ? "tls" : "tcp";
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
 	s->fd = -1;
 	s->udp = udp;
+	s->tls = tls;
 	s->text = strdup(text);
 	if (conf_split_addr(text, host, sizeof(host), port, sizeof(port)) ==
 	    -1) {
@@ -574,12 +596,13 @@ sock_add(struct listener *l, struct lsock *s)
 }
 
 static struct lsock *
-sock_find(struct listener *l, const char *text, int udp)
+sock_find(struct listener *l, const char *text, int udp, int tls)
 {
 	size_t	 i;
 
 	for (i = 0; i < l->nsocks; i++)
-		if (l->socks[i]->udp == udp && !l->socks[i]->inherited &&
+		if (l->socks[i]->udp == udp && l->socks[i]->tls == tls &&
+		    !l->socks[i]->inherited &&
 		    strcmp(l->socks[i]->text, text) == 0)
 			return l->socks[i];
 	return NULL;
@@ -625,17 +648,17 @@ listener_inherit(struct listener *l)
 /* Open what cf lists and is not open yet; keep=1 on every socket of cf. */
 static int
 open_list(struct listener *l, const struct conf_addr *a, size_t n, int udp,
-    int reuse_port)
+    int tls, int reuse_port)
 {
 	struct lsock	*s;
 	size_t		 i;
 
 	for (i = 0; i < n; i++) {
-		if ((s = sock_find(l, a[i].text, udp)) != NULL) {
+		if ((s = sock_find(l, a[i].text, udp, tls)) != NULL) {
 			s->keep = 1;
 			continue;
 		}
-		if ((s = sock_open(a[i].text, udp, reuse_port)) == NULL)
+		if ((s = sock_open(a[i].text, udp, tls, reuse_port)) == NULL)
 			return -1;
 		s->keep = 2;	/* new in this round */
 		if (sock_add(l, s) == -1) {
@@ -649,16 +672,22 @@ open_list(struct listener *l, const struct conf_addr *a, size_t n, int udp,
 int
 listener_configure(struct listener *l, const struct config *cf)
 {
-	size_t	 i, j, inherited = 0;
-	int	 rc = 0;
+	struct tls	*tls = NULL;
+	size_t		 i, j, inherited = 0;
+	int		 rc = 0;
 
+	/* The certificates first: a reload that cannot load them changes
+	 * nothing. */
+	if (cf->ntls > 0 && (tls = tls_new(cf)) == NULL)
+		return -1;
 	for (i = 0; i < l->nsocks; i++) {
 		inherited += l->socks[i]->inherited;
 		if (!l->socks[i]->inherited)
 			l->socks[i]->keep = 0;
 	}
-	if (inherited == 0 && (open_list(l, cf->tcp, cf->ntcp, 0,
-	    cf->reuse_port) == -1 || open_list(l, cf->udp, cf->nudp, 1,
+	if (inherited == 0 && (open_list(l, cf->tcp, cf->ntcp, 0, 0,
+	    cf->reuse_port) == -1 || open_list(l, cf->udp, cf->nudp, 1, 0,
+	    cf->reuse_port) == -1 || open_list(l, cf->tls, cf->ntls, 0, 1,
 	    cf->reuse_port) == -1))
 		rc = -1;
 	/* On failure drop what this round opened, else what cf no longer
@@ -669,7 +698,7 @@ listener_configure(struct listener *l, const struct config *cf)
 		if ((rc == -1 && s->keep == 2) || (rc == 0 && s->keep == 0)) {
 			if (rc == 0)
 				diag_info("no longer listening on %s %s",
-				    s->udp ? "udp" : "tcp", s->text);
+				    sock_proto(s), s->text);
 			sock_free(s);
 			continue;
 		}
@@ -680,14 +709,18 @@ listener_configure(struct listener *l, const struct config *cf)
 				rc = -1;
 			}
 			s->keep = 1;
-			diag_info("listening on %s %s", s->udp ? "udp" : "tcp",
+			diag_info("listening on %s %s", sock_proto(s),
 			    s->text);
 		}
 		l->socks[j++] = s;
 	}
 	l->nsocks = j;
-	if (rc == -1)
+	if (rc == -1) {
+		tls_free(tls);
 		return -1;
+	}
+	tls_free(l->tls);		/* its peers keep their reference */
+	l->tls = tls;
 	l->max_message = cf->max_message;
 	l->max_connections = cf->max_connections;
 	l->idle_ms = cf->idle_timeout_ms;
@@ -769,5 +802,6 @@ listener_free(struct listener *l)
 	lsbatch_free(l->batch);
 	free(l->udpbuf);
 	free(l->allow);
+	tls_free(l->tls);
 	free(l);
 }

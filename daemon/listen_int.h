@@ -1,6 +1,6 @@
 /*
  * listen_int.h: state shared by listen.c (sockets, batches) and conn.c (one
- * TCP peer).  Private to those two files.
+ * TCP or TLS peer).  Private to those two files.
  */
 #ifndef LISTEN_INT_H
 #define LISTEN_INT_H
@@ -17,6 +17,7 @@
 struct bufferevent;
 struct evconnlistener;
 struct event;
+struct tls;
 struct udpstate;
 
 struct conn {
@@ -29,12 +30,15 @@ struct conn {
 	uint64_t		 src_gen;	/* batch whose arena has source */
 	struct lsslice		 src;
 	int			 eof;		/* peer is gone; drain, free */
+	int			 transport;	/* LRT_TCP or LRT_TLS */
+	struct event		*hs_ev;		/* TLS: handshake deadline */
 };
 TAILQ_HEAD(connlist, conn);
 
 struct lsock {
 	char			*text;		/* address as configured */
 	int			 udp;
+	int			 tls;		/* TCP with RFC 5425 on top */
 	int			 fd;
 	int			 inherited;
 	int			 keep;		/* seen in the current config */
@@ -58,6 +62,7 @@ struct listener {
 	int64_t			 idle_ms;
 	struct conf_cidr	*allow;
 	size_t			 nallow;
+	struct tls		*tls;		/* for new TLS peers */
 	struct lsbatch		*batch;		/* being filled */
 	uint32_t		 batch_max;
 	uint64_t		 batch_gen;
@@ -87,7 +92,8 @@ int	 listener_allowed(const struct listener *, const struct sockaddr *);
 void	 listener_format_addr(const struct sockaddr *, char *, size_t);
 
 /* conn.c */
-void	 conn_accept(struct listener *, int fd, const struct sockaddr *);
+void	 conn_accept(struct listener *, int fd, const struct sockaddr *,
+	    int tls);
 int	 conn_drain(struct conn *);
 void	 conn_pause(struct conn *);
 void	 conn_resume(struct conn *);

@@ -154,7 +154,7 @@ static const char *const formats[] = {
 	"plain", "rfc5424", "rfc3164", "json", "logfmt"
 };
 
-static const char *const transports[] = { "tcp", "udp" };
+static const char *const transports[] = { "tcp", "udp", "tls" };
 
 static const char *const streams[] = {
 	"ok", "gap", "duplicate", "out_of_order", "delayed"

@@ -25,6 +25,7 @@
 #include "metrics.h"
 #include "pipeline.h"
 #include "queue.h"
+#include "tls.h"
 #include "writer.h"
 
 #ifndef LOGSTREAMD_VERSION
@@ -106,6 +107,7 @@ load(const char *path)
 		diag_err("%s: out of memory", path);
 		return NULL;
 	}
+	tls_check(cf);			/* loads the certificates: -t too */
 	if ((ss = stageset_new(cf)) == NULL) {
 		config_print_errors(cf);
 		config_free(cf);
@@ -205,8 +207,8 @@ reopen_cb(evutil_socket_t sig, short what, void *arg)
 static void
 summary(struct daemon *d)
 {
-	uint64_t	 dropped = 0, tcp, udp;
-	char		 drops[256];
+	uint64_t	 dropped = 0, tcp, udp, tls, hs, hsf[TLSF__COUNT];
+	char		 drops[256], tlsf[320];
 	size_t		 n = 0;
 	int		 i;
 
@@ -219,14 +221,27 @@ summary(struct daemon *d)
 	}
 	tcp = COUNT_GET(counters.received[LRT_TCP]);
 	udp = COUNT_GET(counters.received[LRT_UDP]);
-	diag_info("stopped: received=%llu tcp=%llu udp=%llu stored=%llu "
-	    "dropped=%llu%s refused=%llu truncated=%llu queue_peak=%zu "
-	    "capacity=%zu", (unsigned long long)(tcp + udp),
-	    (unsigned long long)tcp, (unsigned long long)udp,
+	tls = COUNT_GET(counters.received[LRT_TLS]);
+	/* TLS handshake figures, where there were any */
+	tls_stats(&hs, hsf);
+	n = snprintf(tlsf, sizeof(tlsf), " tls_handshakes=%llu",
+	    (unsigned long long)hs);
+	for (i = 0; i < TLSF__COUNT; i++) {
+		n += snprintf(tlsf + n, sizeof(tlsf) - n, " tls_%s=%llu",
+		    tls_fail_name(i), (unsigned long long)hsf[i]);
+		hs += hsf[i];
+	}
+	if (hs == 0)
+		tlsf[0] = '\0';
+	diag_info("stopped: received=%llu tcp=%llu udp=%llu tls=%llu "
+	    "stored=%llu dropped=%llu%s refused=%llu%s truncated=%llu "
+	    "queue_peak=%zu capacity=%zu",
+	    (unsigned long long)(tcp + udp + tls), (unsigned long long)tcp,
+	    (unsigned long long)udp, (unsigned long long)tls,
 	    (unsigned long long)COUNT_GET(counters.stored),
 	    (unsigned long long)dropped, drops,
 	    (unsigned long long)(COUNT_GET(counters.refused_limit) +
-	    COUNT_GET(counters.refused_acl)),
+	    COUNT_GET(counters.refused_acl)), tlsf,
 	    (unsigned long long)COUNT_GET(counters.truncated),
 	    queue_peak(d->q), queue_capacity(d->q));
 }
@@ -263,8 +278,8 @@ run(struct daemon *d, struct stageset *ss)
 	    listener_configure(d->l, ss->cf) == -1)
 		return 2;
 	if (listener_count(d->l) == 0) {
-		diag_err("%s: nothing to listen on (no tcp or udp in [listen], "
-		    "no sockets from systemd)", d->config_path);
+		diag_err("%s: nothing to listen on (no tcp, udp or tls in "
+		    "[listen], no sockets from systemd)", d->config_path);
 		return 2;
 	}
 	if ((w = writer_new(ss->cf)) == NULL || writer_open(w) == -1)

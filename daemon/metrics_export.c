@@ -16,6 +16,7 @@
 #include "metrics_int.h"
 #include "output.h"
 #include "queue.h"
+#include "tls.h"
 
 static const char *const refuse_names[] = { "limit", "acl" };
 
@@ -246,7 +247,7 @@ prom_stages(struct evbuffer *o)
 static void
 prom_conns(struct evbuffer *o)
 {
-	uint64_t	 r[2];
+	uint64_t	 r[2], hs, hsf[TLSF__COUNT];
 	int		 i;
 
 	gauge(o, "logstreamd_connections", "TCP peers connected now.",
@@ -262,6 +263,14 @@ prom_conns(struct evbuffer *o)
 		    refuse_names[i], r[i]);
 	counter(o, "logstreamd_connections_idle_closed_total", "TCP peers "
 	    "closed after idle_timeout.", COUNT_GET(counters.idle_closed));
+	tls_stats(&hs, hsf);
+	counter(o, "logstreamd_tls_handshakes_total", "TLS handshakes "
+	    "completed.", hs);
+	family(o, "logstreamd_tls_handshake_failures_total", "counter", "TLS "
+	    "peers closed before their handshake completed, by reason.");
+	for (i = 0; i < TLSF__COUNT; i++)
+		sample1(o, "logstreamd_tls_handshake_failures_total", "reason",
+		    tls_fail_name(i), hsf[i]);
 }
 
 /* One sample per [output X]: {output="X"} plus an optional label. */

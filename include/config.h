@@ -41,6 +41,8 @@ struct conf_cidr {
 enum { STORE_JSON, STORE_RAW };
 enum { ALERT_TEXT, ALERT_JSON };
 enum { COMPRESS_NONE, COMPRESS_GZIP };
+enum { TLS_AUTH_NONE, TLS_AUTH_OPTIONAL, TLS_AUTH_REQUIRE };
+enum { TLS_MIN_12, TLS_MIN_13 };
 
 struct config {
 	char		*file;		/* path as given */
@@ -57,6 +59,13 @@ struct config {
 	struct conf_cidr *allow;
 	size_t		 nallow;
 	int		 reuse_port;		/* SO_REUSEPORT */
+	struct conf_addr *tls;			/* RFC 5425 listeners */
+	size_t		 ntls;
+	char		*tls_cert;		/* PEM paths */
+	char		*tls_key;
+	char		*tls_ca;
+	int		 tls_client_auth;	/* TLS_AUTH_* */
+	int		 tls_min_version;	/* TLS_MIN_* */
 
 	/* [queue] */
 	uint64_t	 queue_capacity;
@@ -105,6 +114,8 @@ struct config {
 	struct conf_sect *sects;
 	size_t		 nsects;
 
+	int		*key_lines;		/* see config_line */
+
 	/* errors found while reading or validating */
 	char		**errors;
 	size_t		 nerrors;
@@ -122,6 +133,9 @@ void		 config_error(struct config *, int line, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 /* Print every recorded error to stderr, one a line. */
 void		 config_print_errors(const struct config *);
+/* The line where a key of a fixed section was set; 0 if left default. */
+int		 config_line(const struct config *, const char *section,
+		    const char *key);
 /* A path made absolute against the config's directory; caller frees. */
 char		*config_path(const struct config *, const char *);
 

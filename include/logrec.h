@@ -30,6 +30,7 @@ enum lr_format {
 enum lr_transport {
 	LRT_TCP = 0,
 	LRT_UDP,
+	LRT_TLS,		/* RFC 5425 */
 	LRT__COUNT
 };
 
