@@ -222,7 +222,8 @@ parser_time_text(const char *s, size_t len, int64_t *us, uint8_t *prec)
 	/* Epoch seconds or milliseconds, with an optional fraction. */
 	if (len == 0 || len > 20)
 		return -1;
-	for (i = 0; i < len && isdig(s[i]); i++)
+	/* 18 digits at most: far past year 9999 in ms, and no overflow. */
+	for (i = 0; i < len && i < 18 && isdig(s[i]); i++)
 		whole = whole * 10 + (s[i] - '0');
 	if (i == 0)
 		return -1;

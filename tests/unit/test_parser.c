@@ -1125,6 +1125,9 @@ t_helpers(void **state)
 	    &prec), 0);
 	assert_int_equal(us, ut(2026, 11, 23, 20, 14, 14) * 1000000 + 250000);
 	assert_int_equal(parser_time_text(S("-5"), &us, &prec), -1);
+	/* 20 digits overflowed int64 (UBSan, found by fuzz_json). */
+	assert_int_equal(parser_time_text(S("99999999999999999999"), &us,
+	    &prec), -1);
 	assert_int_equal(parser_wellknown(S("@timestamp")), PWK_TIME);
 	assert_int_equal(parser_wellknown(S("Host")), PWK_NONE);
 }
