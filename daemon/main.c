@@ -217,13 +217,17 @@ summary(struct daemon *d)
 	tcp = COUNT_GET(counters.received[LRT_TCP]);
 	udp = COUNT_GET(counters.received[LRT_UDP]);
 	diag_info("stopped: received=%llu tcp=%llu udp=%llu stored=%llu "
-	    "dropped=%llu%s refused=%llu truncated=%llu queue_peak=%zu "
-	    "capacity=%zu", (unsigned long long)(tcp + udp),
+	    "dropped=%llu%s refused=%llu per_source=%llu evicted=%llu "
+	    "slow_closed=%llu truncated=%llu queue_peak=%zu capacity=%zu", (unsigned long long)(tcp + udp),
 	    (unsigned long long)tcp, (unsigned long long)udp,
 	    (unsigned long long)COUNT_GET(counters.stored),
 	    (unsigned long long)dropped, drops,
 	    (unsigned long long)(COUNT_GET(counters.refused_limit) +
-	    COUNT_GET(counters.refused_acl)),
+	    COUNT_GET(counters.refused_acl) +
+	    COUNT_GET(counters.refused_source)),
+	    (unsigned long long)COUNT_GET(counters.refused_source),
+	    (unsigned long long)COUNT_GET(counters.evicted),
+	    (unsigned long long)COUNT_GET(counters.slow_closed),
 	    (unsigned long long)COUNT_GET(counters.truncated),
 	    queue_peak(d->q), queue_capacity(d->q));
 }
