@@ -34,6 +34,7 @@
 #define UDP_ROUNDS	4		/* recvmmsg calls per callback */
 #define UDP_BUFLEN	65536
 #define UDP_RCVBUF	(8 * 1024 * 1024)
+#define ACCEPT_BURST	32		/* accepts before peers are read */
 
 struct udpstate {
 	struct listener		*l;
@@ -316,27 +317,46 @@ wake_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
+retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct listener	*l = arg;
+	size_t		 i;
+
+	l->naccept = 0;
+	for (i = 0; i < l->nsocks; i++)
+		if (l->socks[i]->evl != NULL)
+			evconnlistener_enable(l->socks[i]->evl);
+}
+
+static void
 accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
     struct sockaddr *sa, int socklen, void *arg)
 {
+	static const struct timeval now = { 0, 0 };
 	struct listener	*l = arg;
+	size_t		 i;
 
 	if (l->stopping) {
 		close(fd);
 		return;
 	}
 	conn_accept(l, fd, sa);
-}
-
-static void
-retry_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct listener	*l = arg;
-	size_t		 i;
-
+	/*
+	 * libevent accepts until the backlog is empty.  Let the peers taken
+	 * so far be read first, or a source that connects, sends and closes
+	 * in a loop would hold (for max_per_source and max_connections) every
+	 * connection the backlog held, already closed but not yet seen to be.
+	 */
+	if (++l->naccept < ACCEPT_BURST)
+		return;
+	l->naccept = 0;
 	for (i = 0; i < l->nsocks; i++)
 		if (l->socks[i]->evl != NULL)
-			evconnlistener_enable(l->socks[i]->evl);
+			evconnlistener_disable(l->socks[i]->evl);
+	if (l->retry_ev == NULL)
+		l->retry_ev = evtimer_new(l->base, retry_cb, l);
+	if (l->retry_ev != NULL)
+		evtimer_add(l->retry_ev, &now);
 }
 
 /* accept() failed (EMFILE...): back off 100 ms rather than spin. */

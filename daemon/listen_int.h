@@ -79,6 +79,7 @@ struct listener {
 	struct event		*wake_ev;
 	_Atomic int		 wake_why;
 	struct event		*retry_ev;	/* accept back-off */
+	unsigned		 naccept;	/* since the last back-off */
 	char			*udpbuf;
 	int64_t			 now_us;	/* taken once per callback */
 	uint64_t		 now_mono;
