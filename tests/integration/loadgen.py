@@ -177,7 +177,8 @@ def slowloris(port, hport, n, secs, legit_at, events, sent):
     for i in range(n):
         open_one(i)
     last_tick, full_before, legit = t0, None, None
-    legit_t0 = legit_done = None
+    legit_t0 = legit_done = trying = None
+    tries, retry_at, tried_at = 0, 0, 0
     want = set(range(5000000, 5000050))
     while time.time() - t0 < secs:
         now = time.time()
@@ -201,21 +202,24 @@ def slowloris(port, hport, n, secs, legit_at, events, sent):
                         s.send(b"x")
                     except OSError:
                         pass
-        if legit_t0 is None and now - t0 >= legit_at:
-            full_before = int(metric(hport, "logstreamd_connections") or 0)
-            legit_t0 = time.time()
-            tries = 0
-            while legit is None:
+        # the legitimate sender: connect, send, and if the daemon closes
+        # it (refused), try again 0.1 s later, as rsyslog would; the
+        # attackers keep trickling meanwhile
+        if legit is None and now - t0 >= legit_at and now >= retry_at:
+            if legit_t0 is None:
+                full_before = int(metric(hport, "logstreamd_connections") or 0)
+                legit_t0 = time.time()
+            if trying is not None and server_closed(trying):
+                trying.close()
+                trying = None
+            if trying is None:
                 tries += 1
-                c = connect(port, "127.0.0.1")
-                c.sendall(b"".join(line("legit", k) for k in sorted(want)))
-                time.sleep(0.1)
-                if server_closed(c):
-                    c.close()       # refused: try again, as rsyslog would
-                    if time.time() - legit_t0 > secs:
-                        break
-                else:
-                    legit = c
+                trying = connect(port, "127.0.0.1")
+                trying.sendall(b"".join(line("legit", k) for k in sorted(want)))
+                tried_at = time.time()
+            elif time.time() - tried_at >= 0.1:
+                legit, trying = trying, None
+            retry_at = time.time() + 0.02
         if legit is not None and legit_done is None:
             have = set()
             with open(events, "rb") as fp:
@@ -233,7 +237,7 @@ def slowloris(port, hport, n, secs, legit_at, events, sent):
         fp.write("".join("seq=%d\n" % k for k in sorted(want)))
     return {"attackers": n, "opened": opened, "closed_by_daemon": closed,
             "connect_failed": refused_connect, "open_before_legit": full_before,
-            "legit_tries": tries if legit_t0 else 0,
+            "legit_tries": tries,
             "legit_stored_after": round(legit_done - legit_t0, 2) if legit_done else None}
 
 
