@@ -297,6 +297,8 @@ conn_sweep_cb(evutil_socket_t fd, short what, void *arg)
 	uint64_t	 now, idle = (uint64_t)l->idle_ms * MS;
 	size_t		 held;
 
+	if (l->idle_ms <= 0)
+		return;
 	listener_clock(l);
 	now = listener_progress_clock(l);
 	while (!l->paused && (c = TAILQ_FIRST(&l->lru)) != NULL &&

@@ -341,6 +341,7 @@ accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
 		return;
 	}
 	conn_accept(l, fd, sa);
+	listener_handoff(l);		/* what an evicted peer held */
 	/*
 	 * libevent accepts until the backlog is empty.  Let the peers taken
 	 * so far be read first, or a source that connects, sends and closes

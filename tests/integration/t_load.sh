@@ -129,7 +129,13 @@ wait_idle
 FD1=$(fds_settled "$FD0")
 RSS1=$(rss_kb)
 [ "$FD1" = "$FD0" ] || fail "fd count $FD1 after 10,000 cycles, $FD0 before"
-[ $((RSS1 - RSS0)) -lt 2048 ] || fail "RSS grew from $RSS0 kB to $RSS1 kB over 10,000 cycles"
+# Under ASan freed memory waits in a quarantine (256 MB): RSS says nothing
+# there, and its leak check at exit does the job instead.
+case "$BIN" in
+*asan*) ;;
+*) [ $((RSS1 - RSS0)) -lt 2048 ] ||
+    fail "RSS grew from $RSS0 kB to $RSS1 kB over 10,000 cycles" ;;
+esac
 cat "$T/sent4a" "$T/sent4b" > "$T/sent4"
 wait_lines "$T/events.log" "$(wc -l < "$T/sent4")" 30
 sleep 0.3
