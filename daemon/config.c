@@ -66,6 +66,8 @@ static const struct ckey keys[] = {
 	    16 << 20, NULL },
 	{ "listen", "max_connections", CT_UINT, O(max_connections), "1024",
 	    1, 1000000, NULL },
+	{ "listen", "max_per_source", CT_UINT, O(max_per_source), "256", 0,
+	    1000000, NULL },
 	{ "listen", "idle_timeout", CT_DURATION, O(idle_timeout_ms), "5m", 0,
 	    365 * DAY_MS, NULL },
 	{ "listen", "allow", CT_CIDRS, O(allow), NULL, 0, 0, NULL },

@@ -2,9 +2,15 @@
  * conn.c: one TCP or TLS peer.  Its bytes arrive in a bufferevent (a socket
  * one, or bufferevent_openssl after the handshake); each callback frames
  * every complete event buffered (bounded by the read high-water mark) into
- * the listener's batch.  When the queue is full the listener stops reading
- * every peer; the bytes wait in the socket, so TCP slows the sender and
- * nothing is lost.  A peer is freed in exactly one place, conn_free.
+ * the listener's batch.  When the queue is full the listener stops
+ * reading every peer; the bytes wait in the socket, so TCP slows the sender
+ * and nothing is lost.  A peer is freed in exactly one place, conn_free.
+ *
+ * Progress is a complete event, not a byte: peers sit in a list ordered by
+ * their last complete event, and one timer closes those that completed none
+ * for idle_timeout, however many bytes they trickle (slowloris).  At
+ * max_connections a newcomer takes the place of the peer that has gone
+ * longest without an event, if that is at least EVICT_MIN.
  */
 #include <sys/socket.h>
 
@@ -19,27 +25,17 @@
 #include "listen_int.h"
 #include "logrec.h"
 #include "metrics.h"
+#include "srclimit.h"
 #include "tls.h"
 
 #define READ_CHUNK	(128 * 1024)
 #define HANDSHAKE_MS	10000		/* a TLS handshake ends by then */
+#define EVICT_MIN	1000000000ULL	/* ns without an event, at the least */
+#define MS		1000000ULL
 
 static void	conn_read_cb(struct bufferevent *, void *);
 static void	conn_event_cb(struct bufferevent *, short, void *);
 static void	conn_handshake_timeout_cb(evutil_socket_t, short, void *);
-
-/* Idle peers are closed at idle_timeout (a read timeout; 0: never). */
-static void
-conn_timeouts(struct conn *c)
-{
-	struct timeval	 tv;
-
-	if (c->l->idle_ms <= 0)
-		return;
-	tv.tv_sec = c->l->idle_ms / 1000;
-	tv.tv_usec = (c->l->idle_ms % 1000) * 1000;
-	bufferevent_set_timeouts(c->bev, &tv, NULL);
-}
 
 /*
  * A TLS peer has HANDSHAKE_MS (or idle_timeout, if shorter) for the whole
@@ -62,25 +58,110 @@ conn_handshake_start(struct conn *c)
 	return 0;
 }
 
-void
-conn_accept(struct listener *l, int fd, const struct sockaddr *sa, int tls)
+static void
+lru_remove(struct conn *c)
 {
-	struct conn	*c;
-	char		 addr[64];
+	if (!c->in_lru)
+		return;
+	TAILQ_REMOVE(&c->l->lru, c, lru);
+	c->in_lru = 0;
+}
 
-	listener_format_addr(sa, addr, sizeof(addr));
-	if (l->nconns >= l->max_connections) {
-		close(fd);
+/*
+ * The peer is gone or sent away: take what it sent, the part of a line
+ * too (as at EOF), and free it.  0 if freed; -1 if a full queue holds it
+ * until conn_resume.
+ */
+static int
+conn_close(struct conn *c)
+{
+	struct listener	*l = c->l;
+
+	c->eof = 1;
+	lru_remove(c);
+	bufferevent_disable(c->bev, EV_READ);
+	if (!l->paused && conn_drain(c) == 0) {
+		conn_free(c);
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * max_connections is reached: close the peer that has gone longest without
+ * a complete event, if that is EVICT_MIN or more (a sender that completes
+ * events keeps its place; one that trickles or idles gives it up).
+ */
+static int
+conn_evict(struct listener *l, const char *newcomer)
+{
+	struct conn	*c = TAILQ_FIRST(&l->lru);
+	uint64_t	 age;
+	int64_t		 floor = EVICT_MIN;
+
+	if (l->idle_ms > 0 && (uint64_t)l->idle_ms * MS < EVICT_MIN)
+		floor = l->idle_ms * (int64_t)MS;
+	if (c == NULL || l->paused)
+		return -1;
+	age = listener_progress_clock(l) - c->progress;
+	if (age < (uint64_t)floor)
+		return -1;
+	diag_rate(&l->rate_evict, "max_connections (%llu) reached: closed "
+	    "%s (no complete event for %llu ms) for %s",
+	    (unsigned long long)l->max_connections, c->source,
+	    (unsigned long long)(age / MS), newcomer);
+	COUNT_ADD(counters.evicted, 1);
+	return conn_close(c);
+}
+
+/* May sa become a peer?  ACL, max_per_source, then max_connections, making
+ * room where it can; -1 refused (counted, said at a limited rate). */
+static int
+conn_admit(struct listener *l, const struct sockaddr *sa, const char *addr,
+    struct srcent **se)
+{
+	int	 rc;
+
+	if (!listener_allowed(l, sa)) {
+		COUNT_ADD(counters.refused_acl, 1);
+		diag_rate(&l->rate_refused, "refused %s: not in allow", addr);
+		return -1;
+	}
+	if ((rc = srclimit_take(l->srcs, sa, l->max_per_source, se)) !=
+	    SRC_TAKEN) {
+		if (rc == -1) {
+			diag_rate(&l->rate_accept, "accept %s: out of memory",
+			    addr);
+			return -1;
+		}
+		COUNT_ADD(counters.refused_source, 1);
+		diag_rate(&l->rate_source, "refused %s: its source holds "
+		    "max_per_source (%llu) connections", addr,
+		    (unsigned long long)l->max_per_source);
+		return -1;
+	}
+	if (l->nconns >= l->max_connections && conn_evict(l, addr) == -1) {
+		srclimit_put(l->srcs, *se);
 		COUNT_ADD(counters.refused_limit, 1);
 		diag_rate(&l->rate_refused, "refused %s: max_connections "
 		    "(%llu) reached", addr,
 		    (unsigned long long)l->max_connections);
-		return;
+		return -1;
 	}
-	if (!listener_allowed(l, sa)) {
+	return 0;
+}
+
+void
+conn_accept(struct listener *l, int fd, const struct sockaddr *sa, int tls)
+{
+	struct conn	*c;
+	struct srcent	*se;
+	char		 addr[64];
+
+	listener_clock(l);
+	listener_format_addr(sa, addr, sizeof(addr));
+	if (conn_admit(l, sa, addr, &se) == -1) {
 		close(fd);
-		COUNT_ADD(counters.refused_acl, 1);
-		diag_rate(&l->rate_refused, "refused %s: not in allow", addr);
 		return;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL)
@@ -99,33 +180,38 @@ conn_accept(struct listener *l, int fd, const struct sockaddr *sa, int tls)
 			event_free(c->hs_ev);
 		bufferevent_free(c->bev);	/* closes fd */
 		free(c);
+		srclimit_put(l->srcs, se);
 		diag_rate(&l->rate_accept, "accept %s: out of memory", addr);
 		return;
 	}
 	c->transport = tls ? LRT_TLS : LRT_TCP;
+	c->se = se;
 	c->slen = strlen(addr);
 	memcpy(c->source, addr, c->slen);
 	c->src_gen = UINT64_MAX;
+	c->progress = listener_progress_clock(l);
 	bufferevent_setcb(c->bev, conn_read_cb, NULL, conn_event_cb, c);
 	bufferevent_setwatermark(c->bev, EV_READ, 0,
 	    l->max_message + 2 * READ_CHUNK);
 	bufferevent_set_max_single_read(c->bev, READ_CHUNK);
-	if (!tls)
-		conn_timeouts(c);
 	/* A TLS handshake runs either way; reading waits for room. */
 	if (l->paused)
 		bufferevent_disable(c->bev, EV_READ);
 	else
 		bufferevent_enable(c->bev, EV_READ);
 	TAILQ_INSERT_TAIL(&l->conns, c, entry);
+	TAILQ_INSERT_TAIL(&l->lru, c, lru);
+	c->in_lru = 1;
 	l->nconns++;
 	COUNT_ADD(counters.connections, 1);
 	COUNT_ADD(counters.accepted, 1);
+	conn_sweep_arm(l, 0);
 	diag_debug("connection from %s%s", addr, tls ? " (tls)" : "");
 	return;
 nomem:
 	free(c);
 	close(fd);
+	srclimit_put(l->srcs, se);
 	diag_rate(&l->rate_accept, "accept %s: out of memory", addr);
 }
 
@@ -135,6 +221,8 @@ conn_free(struct conn *c)
 	struct listener	*l = c->l;
 
 	TAILQ_REMOVE(&l->conns, c, entry);
+	lru_remove(c);
+	srclimit_put(l->srcs, c->se);
 	l->nconns--;
 	COUNT_SUB(counters.connections, 1);
 	COUNT_ADD(counters.bad_frames, c->fr.bad);
@@ -188,6 +276,11 @@ conn_drain(struct conn *c)
 		n++;
 	}
 	evbuffer_drain(in, pos);
+	if (n > 0 && c->in_lru) {
+		c->progress = listener_progress_clock(l);
+		TAILQ_REMOVE(&l->lru, c, lru);
+		TAILQ_INSERT_TAIL(&l->lru, c, lru);
+	}
 	COUNT_ADD(counters.bytes, pos);
 	metrics_source_add(c->source, c->slen, n, pos);
 	return rc;
@@ -244,23 +337,81 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 			event_free(c->hs_ev);
 			c->hs_ev = NULL;
 			tls_handshake_done(bev, c->source);
-			conn_timeouts(c);
 		} else {
 			tls_handshake_failed(bev, what, c->source);
 			conn_free(c);
 		}
 		return;
 	}
-	if (what & BEV_EVENT_TIMEOUT) {
-		COUNT_ADD(counters.idle_closed, 1);
-		diag_debug("closing idle connection from %s", c->source);
-	} else if (what & BEV_EVENT_ERROR)
+
+	if (what & BEV_EVENT_ERROR)
 		diag_debug("connection from %s: %s", c->source,
 		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
-	c->eof = 1;
-	bufferevent_disable(bev, EV_READ);
 	listener_clock(l);
-	if (!l->paused && conn_drain(c) == 0)
-		conn_free(c);
+	conn_close(c);
 	listener_handoff(l);
+}
+
+/*
+ * Close the peers that completed no event for idle_timeout: "idle" if they
+ * hold nothing, "slow" if they hold part of an event.  Not while the queue
+ * is full: then nobody is read, and the progress clock stands still.
+ */
+static void
+conn_sweep_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct listener	*l = arg;
+	struct conn	*c;
+	uint64_t	 now, idle = (uint64_t)l->idle_ms * MS;
+	size_t		 held;
+
+	if (l->idle_ms <= 0)
+		return;
+	listener_clock(l);
+	now = listener_progress_clock(l);
+	while (!l->paused && (c = TAILQ_FIRST(&l->lru)) != NULL &&
+	    now - c->progress >= idle) {
+		held = evbuffer_get_length(bufferevent_get_input(c->bev));
+		if (held > 0) {
+			COUNT_ADD(counters.slow_closed, 1);
+			diag_rate(&l->rate_slow, "closed %s: no complete event "
+			    "in idle_timeout (%lld ms), %zu bytes of one held "
+			    "(slow sender)", c->source, (long long)l->idle_ms,
+			    held);
+		} else {
+			COUNT_ADD(counters.idle_closed, 1);
+			diag_debug("closing idle connection from %s",
+			    c->source);
+		}
+		conn_close(c);
+	}
+	listener_handoff(l);
+	conn_sweep_arm(l, 0);
+}
+
+/*
+ * Have the sweep run when the oldest peer's idle_timeout ends (again: the
+ * timeout changed, re-arm).  The head only gets younger between runs, so an
+ * armed timer is never late.
+ */
+void
+conn_sweep_arm(struct listener *l, int again)
+{
+	struct conn	*c = TAILQ_FIRST(&l->lru);
+	struct timeval	 tv;
+	uint64_t	 wait, idle = (uint64_t)l->idle_ms * MS, age;
+
+	if (l->sweep_ev == NULL && (l->sweep_ev = evtimer_new(l->base,
+	    conn_sweep_cb, l)) == NULL)
+		return;
+	if (again)
+		evtimer_del(l->sweep_ev);
+	if (l->idle_ms <= 0 || l->stopping || c == NULL ||
+	    evtimer_pending(l->sweep_ev, NULL))
+		return;
+	age = listener_progress_clock(l) - c->progress;
+	wait = l->paused ? 1000 * MS : age >= idle ? 0 : idle - age;
+	tv.tv_sec = (time_t)(wait / 1000000000);
+	tv.tv_usec = (suseconds_t)(wait % 1000000000 / 1000) + 1000;
+	evtimer_add(l->sweep_ev, &tv);
 }

@@ -27,6 +27,7 @@
 #include "metrics.h"
 #include "pipeline.h"
 #include "queue.h"
+#include "srclimit.h"
 #include "tls.h"
 
 #define BATCH_MAX	512
@@ -34,6 +35,7 @@
 #define UDP_ROUNDS	4		/* recvmmsg calls per callback */
 #define UDP_BUFLEN	65536
 #define UDP_RCVBUF	(8 * 1024 * 1024)
+#define ACCEPT_BURST	32		/* accepts before peers are read */
 
 struct udpstate {
 	struct listener		*l;
@@ -70,11 +72,13 @@ listener_new(struct event_base *base, struct queue *q)
 	l->base = base;
 	l->q = q;
 	TAILQ_INIT(&l->conns);
+	TAILQ_INIT(&l->lru);
 	l->batch_max = queue_capacity(q) < BATCH_MAX ?
 	    (uint32_t)queue_capacity(q) : BATCH_MAX;
 	l->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	l->udpbuf = malloc((size_t)UDP_VLEN * UDP_BUFLEN);
-	if (l->wake_fd == -1 || l->udpbuf == NULL ||
+	l->srcs = srclimit_new();
+	if (l->wake_fd == -1 || l->udpbuf == NULL || l->srcs == NULL ||
 	    (l->wake_ev = event_new(base, l->wake_fd, EV_READ | EV_PERSIST,
 	    wake_cb, l)) == NULL || event_add(l->wake_ev, NULL) == -1) {
 		diag_err("listener: %s", strerror(errno));
@@ -161,6 +165,7 @@ listener_pause(struct listener *l)
 	if (l->paused)
 		return;
 	l->paused = 1;
+	l->paused_at = diag_mono_ns();
 	TAILQ_FOREACH(c, &l->conns, entry)
 		conn_pause(c);
 	diag_debug("queue full: pausing %zu connections", l->nconns);
@@ -260,6 +265,17 @@ listener_handoff(struct listener *l)
 	queue_hold(l->q);
 }
 
+/*
+ * Time for idle_timeout: the monotonic clock of the last listener_clock,
+ * less the time the queue was full (no peer is read then, so none can be
+ * blamed for not completing an event).
+ */
+uint64_t
+listener_progress_clock(const struct listener *l)
+{
+	return (l->paused ? l->paused_at : l->now_mono) - l->paused_ns;
+}
+
 /* Take time once per callback, not per event. */
 void
 listener_clock(struct listener *l)
@@ -275,8 +291,9 @@ listener_resume(struct listener *l)
 
 	if (listener_push(l) == -1)
 		return;			/* still full: wait for the next wake */
-	l->paused = 0;
 	listener_clock(l);
+	l->paused = 0;
+	l->paused_ns += l->now_mono - l->paused_at;
 	for (c = TAILQ_FIRST(&l->conns); c != NULL && !l->paused; c = next) {
 		next = TAILQ_NEXT(c, entry);
 		conn_resume(c);
@@ -301,40 +318,60 @@ wake_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
-    struct sockaddr *sa, int socklen, void *arg)
+retry_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct listener	*l = arg;
+	size_t		 i;
+
+	l->naccept = 0;
+	for (i = 0; i < l->nsocks; i++)
+		if (l->socks[i]->evl != NULL)
+			evconnlistener_enable(l->socks[i]->evl);
+}
+
+static void
+accept_peer(struct listener *l, evutil_socket_t fd, struct sockaddr *sa,
+    int tls)
+{
+	static const struct timeval now = { 0, 0 };
+	size_t		 i;
 
 	if (l->stopping) {
 		close(fd);
 		return;
 	}
-	conn_accept(l, fd, sa, 0);
+	conn_accept(l, fd, sa, tls);
+	listener_handoff(l);		/* what an evicted peer held */
+	/*
+	 * libevent accepts until the backlog is empty.  Let the peers taken
+	 * so far be read first, or a source that connects, sends and closes
+	 * in a loop would hold (for max_per_source and max_connections) every
+	 * connection the backlog held, already closed but not yet seen to be.
+	 */
+	if (++l->naccept < ACCEPT_BURST)
+		return;
+	l->naccept = 0;
+	for (i = 0; i < l->nsocks; i++)
+		if (l->socks[i]->evl != NULL)
+			evconnlistener_disable(l->socks[i]->evl);
+	if (l->retry_ev == NULL)
+		l->retry_ev = evtimer_new(l->base, retry_cb, l);
+	if (l->retry_ev != NULL)
+		evtimer_add(l->retry_ev, &now);
+}
+
+static void
+accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
+    struct sockaddr *sa, int socklen, void *arg)
+{
+	accept_peer(arg, fd, sa, 0);
 }
 
 static void
 accept_tls_cb(struct evconnlistener *evl, evutil_socket_t fd,
     struct sockaddr *sa, int socklen, void *arg)
 {
-	struct listener	*l = arg;
-
-	if (l->stopping) {
-		close(fd);
-		return;
-	}
-	conn_accept(l, fd, sa, 1);
-}
-
-static void
-retry_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct listener	*l = arg;
-	size_t		 i;
-
-	for (i = 0; i < l->nsocks; i++)
-		if (l->socks[i]->evl != NULL)
-			evconnlistener_enable(l->socks[i]->evl);
+	accept_peer(arg, fd, sa, 1);
 }
 
 /* accept() failed (EMFILE...): back off 100 ms rather than spin. */
@@ -723,7 +760,12 @@ listener_configure(struct listener *l, const struct config *cf)
 	l->tls = tls;
 	l->max_message = cf->max_message;
 	l->max_connections = cf->max_connections;
-	l->idle_ms = cf->idle_timeout_ms;
+	l->max_per_source = cf->max_per_source;
+	if (l->idle_ms != cf->idle_timeout_ms) {
+		l->idle_ms = cf->idle_timeout_ms;
+		listener_clock(l);
+		conn_sweep_arm(l, 1);
+	}
 	free(l->allow);
 	l->allow = NULL;
 	l->nallow = 0;
@@ -760,6 +802,8 @@ listener_shutdown(struct listener *l)
 	size_t		 i;
 
 	l->stopping = 1;
+	if (l->sweep_ev != NULL)
+		evtimer_del(l->sweep_ev);
 	for (i = 0; i < l->nsocks; i++)
 		sock_free(l->socks[i]);
 	l->nsocks = 0;
@@ -797,6 +841,9 @@ listener_free(struct listener *l)
 		event_free(l->wake_ev);
 	if (l->retry_ev != NULL)
 		event_free(l->retry_ev);
+	if (l->sweep_ev != NULL)
+		event_free(l->sweep_ev);
+	srclimit_free(l->srcs);
 	if (l->wake_fd != -1)
 		close(l->wake_fd);
 	lsbatch_free(l->batch);

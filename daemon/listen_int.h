@@ -18,11 +18,17 @@ struct bufferevent;
 struct evconnlistener;
 struct event;
 struct tls;
+struct srcent;
+struct srclimit;
 struct udpstate;
 
 struct conn {
 	TAILQ_ENTRY(conn)	 entry;
+	TAILQ_ENTRY(conn)	 lru;		/* by progress, oldest first */
 	struct listener		*l;
+	struct srcent		*se;		/* its count in l->srcs */
+	uint64_t		 progress;	/* last complete event (ns) */
+	int			 in_lru;
 	struct bufferevent	*bev;
 	struct framer		 fr;
 	char			 source[64];
@@ -56,10 +62,16 @@ struct listener {
 	struct lsock		**socks;
 	size_t			 nsocks;
 	struct connlist		 conns;
+	struct connlist		 lru;		/* open peers by progress */
 	size_t			 nconns;
 	uint64_t		 max_message;
 	uint64_t		 max_connections;
+	uint64_t		 max_per_source;
 	int64_t			 idle_ms;
+	struct srclimit		*srcs;		/* connections per source */
+	struct event		*sweep_ev;	/* idle_timeout */
+	uint64_t		 paused_at;	/* mono ns the pause began */
+	uint64_t		 paused_ns;	/* paused in all, so far */
 	struct conf_cidr	*allow;
 	size_t			 nallow;
 	struct tls		*tls;		/* for new TLS peers */
@@ -72,11 +84,15 @@ struct listener {
 	struct event		*wake_ev;
 	_Atomic int		 wake_why;
 	struct event		*retry_ev;	/* accept back-off */
+	unsigned		 naccept;	/* since the last back-off */
 	char			*udpbuf;
 	int64_t			 now_us;	/* taken once per callback */
 	uint64_t		 now_mono;
 	uint64_t		 nrecv[LRT__COUNT];	/* not yet counted */
 	struct diag_rate	 rate_refused;
+	struct diag_rate	 rate_source;
+	struct diag_rate	 rate_slow;
+	struct diag_rate	 rate_evict;
 	struct diag_rate	 rate_udp;
 	struct diag_rate	 rate_accept;
 };
@@ -90,6 +106,7 @@ void	 listener_handoff(struct listener *);
 void	 listener_pause(struct listener *);
 int	 listener_allowed(const struct listener *, const struct sockaddr *);
 void	 listener_format_addr(const struct sockaddr *, char *, size_t);
+uint64_t listener_progress_clock(const struct listener *);
 
 /* conn.c */
 void	 conn_accept(struct listener *, int fd, const struct sockaddr *,
@@ -98,5 +115,6 @@ int	 conn_drain(struct conn *);
 void	 conn_pause(struct conn *);
 void	 conn_resume(struct conn *);
 void	 conn_free(struct conn *);
+void	 conn_sweep_arm(struct listener *, int again);
 
 #endif

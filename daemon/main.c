@@ -234,14 +234,19 @@ summary(struct daemon *d)
 	if (hs == 0)
 		tlsf[0] = '\0';
 	diag_info("stopped: received=%llu tcp=%llu udp=%llu tls=%llu "
-	    "stored=%llu dropped=%llu%s refused=%llu%s truncated=%llu "
+	    "stored=%llu dropped=%llu%s refused=%llu per_source=%llu "
+	    "evicted=%llu slow_closed=%llu%s truncated=%llu "
 	    "queue_peak=%zu capacity=%zu",
 	    (unsigned long long)(tcp + udp + tls), (unsigned long long)tcp,
 	    (unsigned long long)udp, (unsigned long long)tls,
 	    (unsigned long long)COUNT_GET(counters.stored),
 	    (unsigned long long)dropped, drops,
 	    (unsigned long long)(COUNT_GET(counters.refused_limit) +
-	    COUNT_GET(counters.refused_acl)), tlsf,
+	    COUNT_GET(counters.refused_acl) +
+	    COUNT_GET(counters.refused_source)),
+	    (unsigned long long)COUNT_GET(counters.refused_source),
+	    (unsigned long long)COUNT_GET(counters.evicted),
+	    (unsigned long long)COUNT_GET(counters.slow_closed), tlsf,
 	    (unsigned long long)COUNT_GET(counters.truncated),
 	    queue_peak(d->q), queue_capacity(d->q));
 }

@@ -18,7 +18,7 @@
 #include "queue.h"
 #include "tls.h"
 
-static const char *const refuse_names[] = { "limit", "acl" };
+static const char *const refuse_names[] = { "limit", "acl", "per_source" };
 
 static void
 family(struct evbuffer *o, const char *name, const char *type,
@@ -247,7 +247,7 @@ prom_stages(struct evbuffer *o)
 static void
 prom_conns(struct evbuffer *o)
 {
-	uint64_t	 r[2], hs, hsf[TLSF__COUNT];
+	uint64_t	 r[3], hs, hsf[TLSF__COUNT];
 	int		 i;
 
 	gauge(o, "logstreamd_connections", "TCP peers connected now.",
@@ -256,13 +256,22 @@ prom_conns(struct evbuffer *o)
 	    "accepted.", COUNT_GET(counters.accepted));
 	r[0] = COUNT_GET(counters.refused_limit);
 	r[1] = COUNT_GET(counters.refused_acl);
+	r[2] = COUNT_GET(counters.refused_source);
 	family(o, "logstreamd_connections_refused_total", "counter", "TCP "
-	    "peers refused (limit: max_connections, acl: allow).");
-	for (i = 0; i < 2; i++)
+	    "peers refused (limit: max_connections, acl: allow, per_source: "
+	    "max_per_source).");
+	for (i = 0; i < 3; i++)
 		sample1(o, "logstreamd_connections_refused_total", "reason",
 		    refuse_names[i], r[i]);
 	counter(o, "logstreamd_connections_idle_closed_total", "TCP peers "
-	    "closed after idle_timeout.", COUNT_GET(counters.idle_closed));
+	    "closed after idle_timeout without sending.",
+	    COUNT_GET(counters.idle_closed));
+	counter(o, "logstreamd_connections_slow_closed_total", "TCP peers "
+	    "closed after idle_timeout holding part of an event.",
+	    COUNT_GET(counters.slow_closed));
+	counter(o, "logstreamd_connections_evicted_total", "TCP peers closed "
+	    "at max_connections to make room (longest without an event).",
+	    COUNT_GET(counters.evicted));
 	tls_stats(&hs, hsf);
 	counter(o, "logstreamd_tls_handshakes_total", "TLS handshakes "
 	    "completed.", hs);
@@ -532,7 +541,7 @@ jmisc(struct metrics *m)
 	}
 	metrics_process(&rss, &fds);
 	return json_pack("{s:o, s:o, s:{s:I, s:I, s:I, s:f}, s:{s:I, s:I, "
-	    "s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I, s:I}}",
+	    "s:I, s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I, s:I}}",
 	    "formats", jnames(fn, fv, LRF__COUNT),
 	    "streams", jnames(kn, kv, LRS__COUNT - 1),
 	    "queue", "depth", (json_int_t)depth, "capacity", (json_int_t)cap,
@@ -542,6 +551,11 @@ jmisc(struct metrics *m)
 	    "accepted", (json_int_t)COUNT_GET(counters.accepted),
 	    "refused_limit", (json_int_t)COUNT_GET(counters.refused_limit),
 	    "refused_acl", (json_int_t)COUNT_GET(counters.refused_acl),
+	    "refused_per_source",
+	    (json_int_t)COUNT_GET(counters.refused_source),
+	    "idle_closed", (json_int_t)COUNT_GET(counters.idle_closed),
+	    "slow_closed", (json_int_t)COUNT_GET(counters.slow_closed),
+	    "evicted", (json_int_t)COUNT_GET(counters.evicted),
 	    "process", "rss_bytes", (json_int_t)rss, "open_fds",
 	    (json_int_t)fds,
 	    "storage", "write_errors",

@@ -55,6 +55,7 @@ struct config {
 	size_t		 nudp;
 	uint64_t	 max_message;
 	uint64_t	 max_connections;
+	uint64_t	 max_per_source;	/* per address or /64; 0: off */
 	int64_t		 idle_timeout_ms;
 	struct conf_cidr *allow;
 	size_t		 nallow;

@@ -33,7 +33,10 @@ struct counters {
 	_Atomic uint64_t accepted;
 	_Atomic uint64_t refused_limit;		/* max_connections */
 	_Atomic uint64_t refused_acl;
-	_Atomic uint64_t idle_closed;
+	_Atomic uint64_t refused_source;	/* max_per_source */
+	_Atomic uint64_t idle_closed;		/* nothing held at idle_timeout */
+	_Atomic uint64_t slow_closed;		/* part of an event held */
+	_Atomic uint64_t evicted;		/* made room at max_connections */
 	_Atomic uint64_t formats[LRF__COUNT];
 	_Atomic uint64_t inflight;		/* read, not yet queued */
 	_Atomic uint64_t write_errors;

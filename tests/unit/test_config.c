@@ -135,6 +135,7 @@ test_defaults(void **state)
 	assert_int_equal(cf->nudp, 0);
 	assert_int_equal(cf->max_message, 65536);
 	assert_int_equal(cf->max_connections, 1024);
+	assert_int_equal(cf->max_per_source, 256);
 	assert_int_equal(cf->idle_timeout_ms, 300000);
 	assert_int_equal(cf->nallow, 0);
 	assert_int_equal(cf->queue_capacity, 65536);
@@ -451,6 +452,7 @@ test_range_errors(void **state)
 	one_err("[listen]\n\nmax_message = 17M\n", 3, "max_message");
 	one_err("[listen]\nmax_connections = 0\n", 2, "out of range");
 	one_err("[listen]\nmax_connections = 1000001\n", 2, "out of range");
+	one_err("[listen]\nmax_per_source = 1000001\n", 2, "out of range");
 	one_err("[listen]\nidle_timeout = 366d\n", 2, "out of range");
 	one_err("[queue]\ncapacity = 15\n", 2, "out of range");
 	one_err("[queue]\ncapacity = 16777217\n", 2, "out of range");
