@@ -3,7 +3,8 @@
 # build-fuzz/.  Each target first replays its seeds (tests/fuzz/corpus/T),
 # then fuzzes for SECONDS on a work corpus (build-fuzz/corpus/T, seeded
 # from the repo's; new finds stay there), then (smoke) replays the seeds in
-# the malloc-failure mode.  Prints execs and coverage per target; exit 1 on
+# the malloc-failure mode (smoke first checks that the seeds are what
+# gen_seeds.py makes).  Prints execs and coverage per target; exit 1 on
 # the first crash, leak or sanitizer report (the reproducer is kept in
 # build-fuzz/crashes/).
 mode=$1 secs=$2
@@ -16,6 +17,10 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # build-fuzz/ is rebuilt).
 bin=${FUZZ_BIN:-build-fuzz}
 fail=0
+if [ "$mode" = smoke ] && ! python3 tests/fuzz/gen_seeds.py --check; then
+	echo "FUZZ: the seed corpora are not what tests/fuzz/gen_seeds.py makes"
+	exit 1
+fi
 for t in "$@"; do
 	seeds=tests/fuzz/corpus/$t work=build-fuzz/corpus/$t log=$bin/$t.log
 	mkdir -p "$work"
