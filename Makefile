@@ -83,7 +83,6 @@ build/lsflood: tests/tools/lsflood.c | build
 # classifier and the two escapers (tests/fuzz/).  fm_* are the same
 # harnesses in the malloc-failure mode.
 SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-	   -fno-sanitize=nonnull-attribute \
 	   -fno-omit-frame-pointer
 SAN_CFLAGS = -O1 -g $(SAN) $(WARN) $(WERROR) -std=gnu11 -D_GNU_SOURCE \
 	     -Iinclude -Idaemon -Itests/fuzz $(PKG_CFLAGS) -pthread
