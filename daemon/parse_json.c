@@ -212,6 +212,11 @@ parser_json(struct lsbatch *b, struct logrec *r, const char *s, size_t len)
 	size_t		 klen;
 	int		 x, rc = 1;
 
+	/*
+	 * On ENOMEM jansson returns NULL (the event goes to the other formats);
+	 * but 2.14 asserts when its token buffer cannot grow mid-token, which
+	 * no caller can prevent (docs-security.md, failmalloc.c).
+	 */
 	if ((root = json_loadb(s, len, JSON_ALLOW_NUL, &err)) == NULL)
 		return 0;
 	if (!json_is_object(root)) {
