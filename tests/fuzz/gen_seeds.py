@@ -37,6 +37,9 @@ EVENTS = {
     # CVE-2024-4323: JSON type confusion
     'json_types': b'{"host":123,"app":["a",1],"message":{"a":1},"time":"x","level":null,"pid":true,"seq":"1"}',
     'json_numtime': b'{"ts":1e308,"msg":"big time","severity":-5}',
+    # found by fuzz_json: 20 epoch digits overflowed int64 (UBSan)
+    'json_ts_20digits': b'{"ts":"77777777777777777771"}',
+    'json_ts_wraps': b'{"time":"18446744075409551616","msg":"2^64 + 1700000000"}',
     'json_negtime': b'{"timestamp":-99999999999999,"message":1.5e-300}',
     'json_dupkeys': b'{"msg":"a","msg":"b","host":"x","host":{"y":[]}}',
     'json_nul': b'{"msg":"a\\u0000b","k\\u0000":"v"}',
