@@ -576,10 +576,12 @@ add_rule(struct config *cf, struct classifier *cl, const struct conf_sect *s)
 			    s->name);
 			bad = 1;
 		}
-	ru = &cl->rules[cl->nrules++];
+	/* Counted only once named: the next rule's strcmp reads every name. */
+	ru = &cl->rules[cl->nrules];
 	ru->mask = SIG_ALL;
 	if ((ru->name = strdup(s->name)) == NULL)
 		return -1;
+	cl->nrules++;
 	for (i = 0; i < s->nkv; i++)
 		if (add_key(cf, ru, s, i) != 0)
 			bad = 1;

@@ -37,6 +37,9 @@ diag_init(int v)
 	journal = getenv("JOURNAL_STREAM") != NULL;
 }
 
+static void	vlog(int, const char *, va_list)
+		    __attribute__((format(printf, 2, 0)));
+
 static void
 vlog(int prio, const char *fmt, va_list ap)
 {

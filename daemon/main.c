@@ -251,15 +251,20 @@ summary(struct daemon *d)
 	    queue_peak(d->q), queue_capacity(d->q));
 }
 
+/*
+ * Start everything, run the loop, stop.  2 on a start failure (port in use,
+ * unwritable store), after freeing what was built: LeakSanitizer runs the
+ * integration tests and a start failure is one of them.
+ */
 static int
 run(struct daemon *d, struct stageset *ss)
 {
 	struct writer	*w = NULL;
-	struct event	*sev[4];
+	struct event	*sev[4] = { NULL };
 	static const int sigs[4] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
 	void		(*cbs[4])(evutil_socket_t, short, void *) = {
 		stop_cb, stop_cb, reload_cb, reopen_cb };
-	int		 i;
+	int		 i, rc = 2;
 
 	signal(SIGPIPE, SIG_IGN);
 	d->queue_capacity = ss->cf->queue_capacity;
@@ -268,7 +273,7 @@ run(struct daemon *d, struct stageset *ss)
 	    (d->q = queue_new(ss->cf->queue_capacity,
 	    ss->cf->queue_max_bytes, NULL, NULL)) == NULL ||
 	    (d->l = listener_new(d->base, d->q)) == NULL)
-		return 2;
+		goto out;
 	queue_set_wake(d->q, listener_wake, d->l);
 	/*
 	 * Catch the signals before the port accepts: libevent holds a signal
@@ -281,26 +286,28 @@ run(struct daemon *d, struct stageset *ss)
 	}
 	if (listener_inherit(d->l) == -1 ||
 	    listener_configure(d->l, ss->cf) == -1)
-		return 2;
+		goto out;
 	if (listener_count(d->l) == 0) {
 		diag_err("%s: nothing to listen on (no tcp, udp or tls in "
 		    "[listen], no sockets from systemd)", d->config_path);
-		return 2;
+		goto out;
 	}
 	if ((w = writer_new(ss->cf)) == NULL || writer_open(w) == -1)
-		return 2;
+		goto out;
 	if (alerter_open(ss->al) == -1) {
 		diag_err("alerts %s: %s", ss->cf->alerts_path, strerror(errno));
-		return 2;
+		goto out;
 	}
 	if ((d->m = metrics_new(d->q, d->l)) == NULL ||
 	    (d->http = http_new(d->base, d->m)) == NULL)
-		return 2;
+		goto out;
 	metrics_configure(d->m, ss->cf);
 	if (http_configure(d->http, ss->cf) == -1)
-		return 2;
+		goto out;
 	if ((d->p = pipeline_start(d->q, ss, w)) == NULL)
-		return 2;
+		goto out;
+	ss = NULL;	/* the pipeline owns both now */
+	w = NULL;
 	metrics_set_pipeline(d->m, d->p);
 	if ((d->tick = event_new(d->base, -1, EV_PERSIST, tick_cb, d)) != NULL)
 		event_add(d->tick, &(struct timeval){ 1, 0 });
@@ -310,20 +317,28 @@ run(struct daemon *d, struct stageset *ss)
 	sd_notify(0, "READY=1");
 	event_base_dispatch(d->base);
 	http_free(d->http);
+	d->http = NULL;
 	queue_close(d->q);
 	pipeline_join(d->p);
 	summary(d);
+	rc = 0;
+out:
+	http_free(d->http);
 	for (i = 0; i < 4; i++)
-		event_free(sev[i]);
+		if (sev[i] != NULL)
+			event_free(sev[i]);
 	if (d->watchdog != NULL)
 		event_free(d->watchdog);
 	if (d->tick != NULL)
 		event_free(d->tick);
 	metrics_free(d->m);
+	writer_free(w);
+	stageset_free(ss);
 	listener_free(d->l);
 	queue_free(d->q);
-	event_base_free(d->base);
-	return 0;
+	if (d->base != NULL)
+		event_base_free(d->base);
+	return rc;
 }
 
 int

@@ -12,6 +12,7 @@
 
 #define US_PER_SEC	1000000LL
 #define NOMINUTE	INT64_MIN
+#define EPOCH_TEXT_MAX	1000000000000000LL	/* > any epoch ms up to 9999 */
 
 /* The local offset is looked up at most once per minute of receipt time. */
 static _Thread_local int64_t	 tz_minute = NOMINUTE;
@@ -219,12 +220,14 @@ parser_time_text(const char *s, size_t len, int64_t *us, uint8_t *prec)
 		*prec = fp;
 		return 0;
 	}
-	/* Epoch seconds or milliseconds, with an optional fraction. */
+	/* Epoch seconds or milliseconds, with an optional fraction.  Past
+	 * EPOCH_TEXT_MAX the value stays there (20 digits overflowed int64;
+	 * leading zeros are fine): parser_time_number refuses it. */
 	if (len == 0 || len > 20)
 		return -1;
-	/* 18 digits at most: far past year 9999 in ms, and no overflow. */
-	for (i = 0; i < len && i < 18 && isdig(s[i]); i++)
-		whole = whole * 10 + (s[i] - '0');
+	for (i = 0; i < len && isdig(s[i]); i++)
+		if ((whole = whole * 10 + (s[i] - '0')) > EPOCH_TEXT_MAX)
+			whole = EPOCH_TEXT_MAX;
 	if (i == 0)
 		return -1;
 	if (i < len) {

@@ -177,7 +177,8 @@ entry_cmp(const void *a, const void *b)
 void
 rotate_sort(struct rotate_entry *e, size_t n)
 {
-	qsort(e, n, sizeof(*e), entry_cmp);
+	if (n > 1)	/* qsort(NULL, 0, ...) is undefined (nonnull) */
+		qsort(e, n, sizeof(*e), entry_cmp);
 }
 
 int

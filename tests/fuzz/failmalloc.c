@@ -4,10 +4,11 @@
  * entry point was renamed fuzz_one: each input is run once to count the
  * allocations the daemon's code makes, then once more for every k in
  * 1..count with the k-th allocation failing.  ASan and LeakSanitizer
- * judge the error paths.  jansson's own allocations fail too only with
- * FM_JANSSON=1 (json_set_alloc_funcs): jansson 2.14 aborts on an assertion
- * in lex_unget_unsave when a strbuffer append fails mid-token, which is
- * its bug, not one our code can handle.
+ * judge the error paths.  jansson's allocations (json_set_alloc_funcs)
+ * fail in turn too, except its strbuffer's: jansson 2.14 aborts on an
+ * assertion in lex_unget_unsave when a strbuffer append fails mid-token,
+ * which is its bug, not one our code can handle.  FM_JANSSON=1 fails
+ * those as well (to see that bug), FM_JANSSON=0 none of jansson's.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -88,9 +89,21 @@ __wrap_strndup(const char *s, size_t n)
 	return fm_fail() ? NULL : __real_strndup(s, n);
 }
 
+static int	 json_all;	/* FM_JANSSON=1 */
+
+/*
+ * A power-of-two size of 16 or more is not failed unless FM_JANSSON=1:
+ * jansson's strbuffer grows in powers of two from 16, and its failure is
+ * the one jansson cannot take (see above).  The rest (values, keys,
+ * strings; not the hash tables, whose sizes are powers of two as well)
+ * still fail in turn, so parse_json's handling of a jansson ENOMEM is
+ * tested.
+ */
 static void *
 fm_json_malloc(size_t n)
 {
+	if (!json_all && n >= 16 && (n & (n - 1)) == 0)
+		return __real_malloc(n);
 	return __wrap_malloc(n);
 }
 
@@ -104,12 +117,15 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint64_t	 total, k;
+	const char	*e;
 
 	static int	 init;
 
 	if (!init) {
 		init = 1;
-		if (getenv("FM_JANSSON") != NULL)
+		e = getenv("FM_JANSSON");
+		json_all = e != NULL && strcmp(e, "1") == 0;
+		if (e == NULL || strcmp(e, "0") != 0)
 			json_set_alloc_funcs(fm_json_malloc, fm_json_free);
 	}
 	armed = 1;

@@ -6,7 +6,7 @@ octet-count overflow, CVE-2014-3634 PRI out of range, syslog-ng
 CVE-2022-38725 timestamp parsing, Fluent Bit CVE-2024-4323 JSON type
 confusion, path traversal in host/app, terminal escapes, format strings,
 NUL, lone surrogates, deep nesting).  The corpora are checked in; rerun
-this after adding a seed here.
+this after adding a seed here (`make fuzz-smoke` runs it with --check).
 """
 import os
 import sys
@@ -22,6 +22,8 @@ EVENTS = {
     'pri_empty': b'<>1 - - - - - -',
     'pri_open': b'<13',
     'pri_lead0': b'<0013>1 - h a - - - leading zeros',
+    'pri_999_3164': b'<999>Jan  1 00:00:00 h a: pri 999 in 3164',
+    'pri_191': b'<191>1 2024-01-01T00:00:00Z h a - - - local7.debug, the last valid',
     # CVE-2022-38725: truncated and odd timestamps
     'ts_cut_3164': b'<13>Jan  1 00:00:0',
     'ts_cut_month': b'<13>Ja',
@@ -35,6 +37,9 @@ EVENTS = {
     # CVE-2024-4323: JSON type confusion
     'json_types': b'{"host":123,"app":["a",1],"message":{"a":1},"time":"x","level":null,"pid":true,"seq":"1"}',
     'json_numtime': b'{"ts":1e308,"msg":"big time","severity":-5}',
+    # found by fuzz_json: 20 epoch digits overflowed int64 (UBSan)
+    'json_ts_20digits': b'{"ts":"77777777777777777771"}',
+    'json_ts_wraps': b'{"time":"18446744075409551616","msg":"2^64 + 1700000000"}',
     'json_negtime': b'{"timestamp":-99999999999999,"message":1.5e-300}',
     'json_dupkeys': b'{"msg":"a","msg":"b","host":"x","host":{"y":[]}}',
     'json_nul': b'{"msg":"a\\u0000b","k\\u0000":"v"}',
@@ -49,6 +54,10 @@ EVENTS = {
     'trav_3164': b'<14>Jan  1 00:00:00 ../../etc ../../x[1]: traversal',
     'trav_json': b'{"host":"../../../etc/passwd","app":"/dev/null/../x","msg":"t"}',
     'trav_logfmt': b'host=../../etc app=..%2f..%2fx msg="traversal"',
+    # Fluent Bit CVE-2025-12972: the tag (our app) as a path, JSON-escaped
+    'trav_json_tag': b'{"tag":"..\\/..\\/etc\\/cron.d","app":"..\\/..\\/x","host":"/etc/passwd","msg":"t"}',
+    'trav_dots': b'<14>1 2024-01-01T00:00:00Z .. . 1 - - dot names',
+    'trav_abs': b'<14>Jan  1 00:00:00 /etc/passwd /tmp/x[1]: absolute host and app',
     # terminal escapes (nginx CVE-2009-4487) and bidi
     'esc_osc': b'<13>Jan  1 00:00:00 h app: \x1b]0;pwned\x07\x1b[2J\x1b[31mred',
     'esc_bidi': '<13>Jan  1 00:00:00 h app: abc\u202egnp.exe\u2066x\u2069'.encode(),
@@ -58,6 +67,13 @@ EVENTS = {
     'fmt_logfmt': b'level=%n msg="%s%s%s" host=%x',
     # NUL bytes, invalid UTF-8, surrogates encoded in UTF-8
     'nul_3164': b'<13>Jan  1 00:00:00 h app: a\x00b\x00',
+    'nul_5424': b'<165>1 2024-01-01T00:00:00Z h\x00x a\x00 - - - m\x00sg\x00',
+    'nul_json_raw': b'{"msg":"a\x00b","host":"h\x00"}',
+    'nul_logfmt': b'msg="a\x00b" host=h\x00 level=err\x00',
+    'surrogate_logfmt': b'msg="\xed\xa0\x80" app=\xed\xbf\xbf',
+    'json_lone_pair': b'{"msg":"\\udc80\\ud800x\\udbff\\udfff ok \\ud83d\\ude00"}',
+    'all_bytes': bytes(range(256)),
+    'all_bytes_rev': bytes(range(255, -1, -1)),
     'surrogate_utf8': b'<13>Jan  1 00:00:00 h app: \xed\xa0\x80\xed\xbf\xbf',
     'bad_utf8': b'<13>Jan  1 00:00:00 h app: \xff\xfe\xc0\xaf\xe0\x80\x80\xf4\x90\x80\x80',
     # structured data edge cases
@@ -70,6 +86,11 @@ EVENTS = {
     'logfmt_basic': b'ts=2024-01-01T00:00:00Z level=error host=h app=a msg="quoted \\" s" seq=5 user=root',
     'logfmt_bad': b'a= =b "c"=d e="unterminated f==g',
     'plain': b'just some text with no format at all',
+    # events the fuzz_classifier rule set matches
+    'cls_auth': b'<36>Jan  1 00:00:00 h sshd[1]: Failed password for root',
+    'cls_web': b'{"host":"web01","msg":"x","user":"root"}',
+    'cls_level': b'level=crit user=root msg="kernel panic"',
+    'cls_sd': b'<165>1 - h a - - [meta sequenceId="17"] m',
     'empty_ish': b' ',
 }
 
@@ -85,6 +106,10 @@ FRAME = {
     'lf_long': b'x' * 5000 + b'\r\n' + b'y' * 30 + b'\n',
     'lf_crlf': b'<13>a\r\n<13>b\r\r\n\n\n<13>c',
     'lf_nul': b'<13>a\x00b\n\x00\n',
+    'octet_lead0': b'0000000005 <13>x\n3 <13>',
+    'octet_10digits': b'4294967295 <13>max uint32',
+    'octet_eof': b'50 <13>the peer leaves mid-frame',
+    'octet_nohdr': b'12345',
     'rfc5425': b'35 <165>1 2024-01-01T00:00:00Z h a - - - m35 <165>1 2024-01-01T00:00:00Z h a - - - n',
 }
 
@@ -118,28 +143,46 @@ suppress = 10m
     'nul': b'[listen]\ntcp = 127.0.0.1:1\x00\n[cl\x00ass x]\n',
     'regex_bomb': b'[class r]\nmessage = ' + b'(' * 300 + b'a' + b')*' * 300 + b'\n',
     'sections': b'[]\n[listen\n[class]\n[class a b c]\n= v\nk\n[alert]\n',
+    # the ENOMEM regression of classifier add_rule (fm_config): a rule
+    # after the one whose name could not be copied compares names
+    'dup_classes': b'[class a]\napp = x\n[class b]\napp = y\n[class a]\napp = z\n[class other]\nhost = h\n',
     'exec': b'[class c]\napp = x\n[alert e]\nclass = c\nexec = /bin/true %n\nexec_timeout = 1ms\ntype = absence\nfor = 1s\ngroup_by = host\n',
 }
 
-def write(target, name, data):
-    d = os.path.join(HERE, 'corpus', target)
-    os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, name), 'wb') as f:
-        f.write(data)
-
-def main():
-    for t in ('rfc5424', 'rfc3164', 'json', 'logfmt', 'classifier'):
+def seeds():
+    """{(target, name): bytes}: every seed file."""
+    out = {}
+    for t in ('rfc5424', 'rfc3164', 'json', 'logfmt', 'classifier',
+              'jsonenc', 'alertesc'):
         for k, v in EVENTS.items():
-            write(t, k, v)
-    for k, v in EVENTS.items():
-        write('jsonenc', k, v)
-        write('alertesc', k, v)
+            out[t, k] = v
     for k, v in FRAME.items():
         # header: 2 bytes of max (16 + n % 2048), 1 byte of cut count
-        write('frame', k, b'\x00\x40\x07' + v)
-        write('frame', k + '_max16', b'\x00\x00\x03' + v)
+        out['frame', k] = b'\x00\x40\x07' + v
+        out['frame', k + '_max16'] = b'\x00\x00\x03' + v
     for k, v in CONFIGS.items():
-        write('config', k, v)
+        out['config', k] = v
+    return out
+
+def main():
+    """Write the corpora; with --check, exit 1 if the checked-in ones
+    differ from what this file makes (a seed added by hand, or a seed
+    changed here and not regenerated)."""
+    want = seeds()
+    top = os.path.join(HERE, 'corpus')
+    if sys.argv[1:] == ['--check']:
+        have = {(t, n) for t in os.listdir(top)
+                for n in os.listdir(os.path.join(top, t))}
+        bad = sorted(have ^ set(want))
+        bad += sorted(k for k in set(want) & have
+                      if open(os.path.join(top, *k), 'rb').read() != want[k])
+        for t, n in bad:
+            print('gen_seeds: corpus/%s/%s differs from gen_seeds.py' % (t, n))
+        return 1 if bad else 0
+    for (t, n), v in want.items():
+        os.makedirs(os.path.join(top, t), exist_ok=True)
+        with open(os.path.join(top, t, n), 'wb') as f:
+            f.write(v)
     return 0
 
 if __name__ == '__main__':

@@ -1125,9 +1125,15 @@ t_helpers(void **state)
 	    &prec), 0);
 	assert_int_equal(us, ut(2026, 11, 23, 20, 14, 14) * 1000000 + 250000);
 	assert_int_equal(parser_time_text(S("-5"), &us, &prec), -1);
-	/* 20 digits overflowed int64 (UBSan, found by fuzz_json). */
-	assert_int_equal(parser_time_text(S("99999999999999999999"), &us,
+	/* 20 digits: 2^64 + 1700000000 once wrapped to a valid time (and
+	 * signed overflow is undefined: fuzz_json). */
+	assert_int_equal(parser_time_text(S("18446744075409551616"), &us,
 	    &prec), -1);
+	assert_int_equal(parser_time_text(S("77777777777777777771"), &us,
+	    &prec), -1);
+	assert_int_equal(parser_time_text(S("00000000001700000000"), &us,
+	    &prec), 0);
+	assert_int_equal(us, 1700000000LL * 1000000);
 	assert_int_equal(parser_wellknown(S("@timestamp")), PWK_TIME);
 	assert_int_equal(parser_wellknown(S("Host")), PWK_NONE);
 }
