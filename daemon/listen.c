@@ -317,16 +317,29 @@ wake_cb(evutil_socket_t fd, short what, void *arg)
 		listener_handoff(l);
 }
 
+/* Accept on every TCP/TLS socket, or on none (burst, EMFILE back-off). */
+static void
+accepting(struct listener *l, int on)
+{
+	size_t	 i;
+
+	for (i = 0; i < l->nsocks; i++) {
+		if (l->socks[i]->evl == NULL)
+			continue;
+		if (on)
+			evconnlistener_enable(l->socks[i]->evl);
+		else
+			evconnlistener_disable(l->socks[i]->evl);
+	}
+}
+
 static void
 retry_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct listener	*l = arg;
-	size_t		 i;
 
 	l->naccept = 0;
-	for (i = 0; i < l->nsocks; i++)
-		if (l->socks[i]->evl != NULL)
-			evconnlistener_enable(l->socks[i]->evl);
+	accepting(l, 1);
 }
 
 static void
@@ -334,7 +347,6 @@ accept_peer(struct listener *l, evutil_socket_t fd, struct sockaddr *sa,
     int tls)
 {
 	static const struct timeval now = { 0, 0 };
-	size_t		 i;
 
 	if (l->stopping) {
 		close(fd);
@@ -351,9 +363,7 @@ accept_peer(struct listener *l, evutil_socket_t fd, struct sockaddr *sa,
 	if (++l->naccept < ACCEPT_BURST)
 		return;
 	l->naccept = 0;
-	for (i = 0; i < l->nsocks; i++)
-		if (l->socks[i]->evl != NULL)
-			evconnlistener_disable(l->socks[i]->evl);
+	accepting(l, 0);
 	if (l->retry_ev == NULL)
 		l->retry_ev = evtimer_new(l->base, retry_cb, l);
 	if (l->retry_ev != NULL)
@@ -381,13 +391,10 @@ accept_error_cb(struct evconnlistener *evl, void *arg)
 	struct listener	*l = arg;
 	struct timeval	 tv = { 0, 100000 };
 	int		 err = EVUTIL_SOCKET_ERROR();
-	size_t		 i;
 
 	diag_rate(&l->rate_accept, "accept: %s; backing off",
 	    evutil_socket_error_to_string(err));
-	for (i = 0; i < l->nsocks; i++)
-		if (l->socks[i]->evl != NULL)
-			evconnlistener_disable(l->socks[i]->evl);
+	accepting(l, 0);
 	if (l->retry_ev == NULL)
 		l->retry_ev = evtimer_new(l->base, retry_cb, l);
 	if (l->retry_ev != NULL)
