@@ -61,7 +61,7 @@ run:
 unit: $(UNITS)
 	@set -e; for t in $(UNITS); do echo "== $$t"; ./$$t; done
 
-integration: logstreamd build/kafka-mock
+integration: logstreamd build/kafka-mock build/lsflood
 	@./tests/integration/run-all.sh
 
 # Everything: the -Werror build, unit tests, the integration suite, a
