@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""roundtrip.py send|check PORT DIR: the escaping contract, byte by byte.
+"""roundtrip.py send PORT | check PORT DIR text|json: the escaping
+contract, byte by byte.
 
 send: RFC 5424 events whose MSG holds every byte value 0x00..0xff alone,
 first, in the middle, last and doubled, every two-byte pair around the
@@ -14,10 +15,12 @@ check: events.log holds exactly one line per event sent; each line is
 JSON with no raw control byte, and its message, decoded with
 json.loads(...).encode("utf-8", "surrogateescape") (PEP 383: invalid
 UTF-8 is stored as \\udcXX), is the MSG sent, less only what the framing
-rules remove (a trailing LF and/or CR; the RFC 5424 BOM).  alerts.log has
-one line per event and holds no raw byte 0x00-0x1f but LF, no 0x7f, and
-no raw C1 or bidi control character (docs-security.md)."""
-import json, random, socket, sys, time
+rules remove (a trailing LF and/or CR; the RFC 5424 BOM).  alerts.log (text
+or JSON) holds no raw byte 0x00-0x1f but LF, no 0x7f and no raw C1 or bidi
+control character (docs-security.md), and its msgs, unescaped, are the
+stored messages: one alert line per event."""
+import json, random, re, socket, sys, time
+from collections import Counter
 
 HDR = b'<13>1 2024-01-01T00:00:00Z rthost rtapp - %s - '
 BOM = b'\xef\xbb\xbf'
@@ -105,7 +108,7 @@ def send(port):
     print(sum(len(events(t)) for t in ('octet', 'lf', 'udp')))
 
 
-def check(d):
+def check(d, fmt):
     want = {}
     for t in ('octet', 'lf', 'udp'):
         for mid, p in events(t):
@@ -141,21 +144,56 @@ def check(d):
         if (b < 0x20 and b != 0x0a) or b == 0x7f:
             sys.exit('raw byte 0x%02x in alerts.log at %d: %r' %
                      (b, n, alerts[max(0, n - 60):n + 20]))
-    text = alerts.decode('utf-8')	# invalid UTF-8 is \xNN there
+    text = alerts.decode('utf-8')	# invalid UTF-8 is \xNN or \udcXX there
     for ch in text:
         if 0x80 <= ord(ch) <= 0x9f or ord(ch) in BIDI:
             sys.exit('raw U+%04X in alerts.log' % ord(ch))
-    nalerts = text.count('\n')
-    if nalerts != len(want):
-        sys.exit('%d alert lines for %d events' % (nalerts, len(want)))
-    print('%d events: every message byte-exact (octet %d, lf %d, udp %d), '
-          '%d alert lines terminal-safe' % (
-              len(want), *(len(events(t)) for t in ('octet', 'lf', 'udp')),
-              nalerts))
+    # Faithful too: each alert's msg decodes to a stored message.
+    got = sorted(alert_msg(line, fmt) for line in text.split('\n')[:-1])
+    exp = sorted(expected(t, p) for t, p in want.values())
+    if got != exp:
+        lost = list((Counter(exp) - Counter(got)).elements())
+        odd = list((Counter(got) - Counter(exp)).elements())
+        sys.exit('%d alerts for %d events; %d messages with no alert msg, '
+                 'e.g. %r; %d alert msgs that are no message, e.g. %r' % (
+                     len(got), len(exp), len(lost), [m[:60] for m in lost[:3]],
+                     len(odd), [m[:60] for m in odd[:3]]))
+    print('%d events: every message byte-exact (octet %d, lf %d, udp %d); '
+          '%d %s alert lines, terminal-safe, each msg decoding to its '
+          'message' % (len(want), *(len(events(t)) for t in
+                                     ('octet', 'lf', 'udp')),
+                       len(got), fmt))
+
+
+def alert_msg(line, fmt):
+    r"""The msg of one alert line as bytes: JSON (PEP 383 like the store),
+    or text, where \\ \" \xNN \uNNNN are the only escapes."""
+    if fmt == 'json':
+        return json.loads(line)['msg'].encode('utf-8', 'surrogateescape')
+    m = re.search(r' msg="(.*)"$', line)
+    if m is None:
+        sys.exit('alert line without msg: %r' % line[:200])
+    out, s, i = bytearray(), m.group(1), 0
+    while i < len(s):
+        if s[i] != '\\':
+            out += s[i].encode('utf-8')
+            i += 1
+        elif s[i + 1] in '\\"':
+            out += s[i + 1].encode()
+            i += 2
+        elif s[i + 1] == 'x':
+            out.append(int(s[i + 2:i + 4], 16))
+            i += 4
+        elif s[i + 1] == 'u':
+            out += chr(int(s[i + 2:i + 6], 16)).encode('utf-8')
+            i += 6
+        else:
+            sys.exit('unknown escape in %r' % line[:200])
+    return bytes(out)
 
 
 if __name__ == '__main__':
     if sys.argv[1] == 'send':
         send(int(sys.argv[2]))
     else:
-        check(sys.argv[3])
+        check(sys.argv[3], sys.argv[4])
