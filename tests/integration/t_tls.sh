@@ -132,6 +132,35 @@ sleep 0.3
 [ "$(stored "here")" = 0 ] || fail "a refused client's event was stored"
 echo "     (2) no certificate, another CA's certificate, TLS 1.1: refused, counted by reason, nothing stored"
 
+# --- (2b) tls_client_auth = optional; a class on transport = tls ---
+# optional: a client without a certificate gets in, one with a certificate
+# the CA did not sign is still refused. The class matches TLS events only.
+sed -i 's/^tls_client_auth = require/tls_client_auth = optional/' "$T/test.conf"
+printf '[class over_tls]\ntransport = tls\n' >> "$T/test.conf"
+kill -HUP $DPID
+wait_log "reloaded" 1
+echo "optional anonymous in" | $TC 127.0.0.1 "$TPORT" --ca "$PKI/ca.crt" \
+    --send - || fail "optional: a client without a certificate was refused"
+echo "optional good cert in" | $TC 127.0.0.1 "$TPORT" $GOOD --send - ||
+	fail "optional: a client with a good certificate was refused"
+echo "optional rogue out" | $TC 127.0.0.1 "$TPORT" --ca "$PKI/ca.crt" \
+    --cert "$PKI/rogue.crt" --key "$PKI/rogue.key" --send - --refused \
+    >/dev/null || fail "optional: a client with another CA's certificate was accepted"
+echo "<13>Nov 23 20:14:14 h app: plain tcp beside" | nc -N 127.0.0.1 $PORT
+for i in $(seq 100); do [ "$(stored "plain tcp beside")" = 1 ] && break; sleep 0.05; done
+for m in "optional anonymous in" "optional good cert in"; do
+	[ "$(jq -r --arg m "$m" 'select(.message == $m) | "\(.transport) \(.class)"' \
+	    "$T/events.log")" = "tls over_tls" ] ||
+		fail "'$m': not stored once with transport tls, class over_tls"
+done
+[ "$(stored "optional rogue out")" = 0 ] || fail "optional: a rogue client's event was stored"
+[ "$(jq -r 'select(.message == "plain tcp beside") | .class // "none"' "$T/events.log")" != over_tls ] ||
+	fail "a TCP event matched transport = tls"
+sed -i 's/^tls_client_auth = optional/tls_client_auth = require/; /^\[class over_tls\]/,$d' "$T/test.conf"
+kill -HUP $DPID
+wait_log "reloaded" 2
+echo "     (2b) optional: no certificate in, good in, another CA's out; class on transport = tls matches TLS only"
+
 # --- (3) reload: new certificate for new peers, old peer keeps going ---
 old_fp=$($TC 127.0.0.1 "$TPORT" $GOOD --fingerprint) || fail "fingerprint"
 [ "$old_fp" = "$(fp "$PKI/server.crt")" ] || fail "served certificate is not server.crt"
@@ -143,7 +172,7 @@ mkcert server2 ca localhost "$SRV_EXT"
 cp "$PKI/server2.crt" "$PKI/server.crt"
 cp "$PKI/server2.key" "$PKI/server.key"
 kill -HUP $DPID
-wait_log "reloaded" 1
+wait_log "reloaded" 3
 new_fp=$($TC 127.0.0.1 "$TPORT" $GOOD --fingerprint) || fail "fingerprint after reload"
 [ "$new_fp" = "$(fp "$PKI/server2.crt")" ] && [ "$new_fp" != "$old_fp" ] ||
 	fail "after reload the server still sends the old certificate"
@@ -162,7 +191,7 @@ grep -q "test.conf:$keyline: tls_key .*server.key does not match tls_cert .*: ke
 cp "$PKI/server2.key" "$PKI/server.key"
 sed -i "/^tls_client_auth/a tls_min_version = 1.3" "$T/test.conf"
 kill -HUP $DPID
-wait_log "reloaded" 2
+wait_log "reloaded" 4
 echo "tls 1.2 after min 1.3" | $TC 127.0.0.1 "$TPORT" $GOOD --tls 1.2 \
     --send - --refused >/dev/null || fail "TLS 1.2 accepted with tls_min_version = 1.3"
 echo "tls 1.3 after min 1.3" | $TC 127.0.0.1 "$TPORT" $GOOD --tls 1.3 \
@@ -172,7 +201,8 @@ for i in $(seq 100); do [ "$(stored "tls 1.3 after")" = 1 ] && break; sleep 0.05
 [ "$(stored "tls 1.2 after")" = 0 ] || fail "TLS 1.2 event stored"
 stop_daemon
 [ "$(summary_value tls_version)" = 2 ] || fail "version refusals: $(summary_value tls_version), want 2"
-[ "$(summary_value tls)" = "$(wc -l < "$T/events.log")" ] || fail "tls received != stored"
+[ "$(summary_value tls)" = "$(jq -s 'map(select(.transport == "tls")) | length' "$T/events.log")" ] ||
+	fail "tls received != tls stored"
 echo "     (3) reload: new certificate served (sha256 ${old_fp:0:12}.. -> ${new_fp:0:12}..), old connection kept, a mismatched key kept it (line $keyline), min 1.3 refuses 1.2"
 
 # --- (4) rsyslog forwards 20,000 events over TLS (ossl, client cert) ---
@@ -275,4 +305,4 @@ check "s|^tls_key = .*|tls_key = pki/missing.key|" tls_key "missing.key: No such
 check "s|^tls_key = .*|tls_key = pki/client.key|" tls_key "does not match tls_cert .*key values mismatch"
 check "/^tls_ca/d" tls_client_auth "tls_client_auth = require needs tls_ca"
 "$BIN" -t -c "$T/test.conf" >/dev/null 2>&1 || fail "-t rejects the good config"
-pass "s_client + python (LF, octet, IPv6), refusals counted, SIGHUP cert swap, rsyslog ossl $N/$N, backpressure 200000/200000, limits, -t"
+pass "s_client + python (LF, octet, IPv6), refusals counted, client_auth optional, class on transport = tls, SIGHUP cert swap, rsyslog ossl $N/$N, backpressure 200000/200000, limits, -t"
