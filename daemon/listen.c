@@ -671,6 +671,9 @@ listener_inherit(struct listener *l)
 		if (getsockopt(s->fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1)
 			type = SOCK_STREAM;
 		s->udp = type == SOCK_DGRAM;
+		/* FileDescriptorName=tls: a TLS listener (tls_cert needed). */
+		s->tls = !s->udp && names != NULL && names[i] != NULL &&
+		    strcmp(names[i], "tls") == 0;
 		evutil_make_socket_nonblocking(s->fd);
 		evutil_make_socket_closeonexec(s->fd);
 		if (asprintf(&s->text, "systemd:%s", names[i]) == -1)
@@ -683,7 +686,7 @@ listener_inherit(struct listener *l)
 			return -1;
 		}
 		diag_info("listening on socket from systemd: %s %s",
-		    s->udp ? "udp" : "tcp", s->text);
+		    sock_proto(s), s->text);
 	}
 	free(names);
 	return 0;
@@ -717,22 +720,30 @@ int
 listener_configure(struct listener *l, const struct config *cf)
 {
 	struct tls	*tls = NULL;
-	size_t		 i, j, inherited = 0;
+	size_t		 i, j, inherited = 0, inherited_tls = 0;
 	int		 rc = 0;
 
-	/* The certificates first: a reload that cannot load them changes
-	 * nothing. */
-	if (cf->ntls > 0 && (tls = tls_new(cf)) == NULL)
-		return -1;
+	/*
+	 * Sockets from systemd replace the tcp and udp addresses of cf; its
+	 * tls addresses too when one of them is named "tls", else those
+	 * are opened here.
+	 */
 	for (i = 0; i < l->nsocks; i++) {
 		inherited += l->socks[i]->inherited;
+		inherited_tls += l->socks[i]->inherited && l->socks[i]->tls;
+	}
+	/* The certificates first: a reload that cannot load them changes
+	 * nothing. */
+	if ((cf->ntls > 0 || inherited_tls > 0) &&
+	    (tls = tls_new(cf)) == NULL)
+		return -1;
+	for (i = 0; i < l->nsocks; i++)
 		if (!l->socks[i]->inherited)
 			l->socks[i]->keep = 0;
-	}
-	if (inherited == 0 && (open_list(l, cf->tcp, cf->ntcp, 0, 0,
+	if ((inherited == 0 && (open_list(l, cf->tcp, cf->ntcp, 0, 0,
 	    cf->reuse_port) == -1 || open_list(l, cf->udp, cf->nudp, 1, 0,
-	    cf->reuse_port) == -1 || open_list(l, cf->tls, cf->ntls, 0, 1,
-	    cf->reuse_port) == -1))
+	    cf->reuse_port) == -1)) || (inherited_tls == 0 &&
+	    open_list(l, cf->tls, cf->ntls, 0, 1, cf->reuse_port) == -1))
 		rc = -1;
 	/* On failure drop what this round opened, else what cf no longer
 	 * lists; then start the new ones. */

@@ -129,10 +129,12 @@ ctx_build(const struct config *cf, char *err, size_t len, int *line)
 	const char	*key = cf->tls_key != NULL ? cf->tls_key : cf->tls_cert;
 	char		 why[256];
 
-	*line = cf->tls[0].line;
+	*line = cf->ntls > 0 ? cf->tls[0].line : 0;
 	if (cf->tls_cert == NULL) {
-		snprintf(err, len, "tls = %s: a TLS listener needs tls_cert "
-		    "(and tls_key)", cf->tls[0].text);
+		snprintf(err, len, "%s%s: a TLS listener needs tls_cert "
+		    "(and tls_key)", cf->ntls > 0 ? "tls = " : "",
+		    cf->ntls > 0 ? cf->tls[0].text :
+		    "socket from systemd named tls");
 		return NULL;
 	}
 	*line = config_line(cf, "listen", "tls_client_auth");
@@ -200,7 +202,8 @@ tls_check(struct config *cf)
 	char	 err[1024];
 	int	 line;
 
-	if (cf->ntls == 0)
+	/* tls_cert alone: for a socket from systemd named tls. */
+	if (cf->ntls == 0 && cf->tls_cert == NULL)
 		return 0;
 	if ((ctx = ctx_build(cf, err, sizeof(err), &line)) == NULL) {
 		config_error(cf, line, "%s", err);
@@ -221,11 +224,11 @@ tls_new(const struct config *cf)
 		diag_err("tls: %s", strerror(errno));
 		return NULL;
 	}
-	if (cf->ntls == 0 || (t->ctx = ctx_build(cf, err, sizeof(err),
-	    &line)) == NULL) {
-		if (cf->ntls == 0)
-			snprintf(err, sizeof(err), "no tls listener");
-		diag_err("%s:%d: %s", cf->file, line, err);
+	if ((t->ctx = ctx_build(cf, err, sizeof(err), &line)) == NULL) {
+		if (line > 0)
+			diag_err("%s:%d: %s", cf->file, line, err);
+		else
+			diag_err("%s: %s", cf->file, err);
 		free(t);
 		return NULL;
 	}

@@ -305,4 +305,40 @@ check "s|^tls_key = .*|tls_key = pki/missing.key|" tls_key "missing.key: No such
 check "s|^tls_key = .*|tls_key = pki/client.key|" tls_key "does not match tls_cert .*key values mismatch"
 check "/^tls_ca/d" tls_client_auth "tls_client_auth = require needs tls_ca"
 "$BIN" -t -c "$T/test.conf" >/dev/null 2>&1 || fail "-t rejects the good config"
-pass "s_client + python (LF, octet, IPv6), refusals counted, client_auth optional, class on transport = tls, SIGHUP cert swap, rsyslog ossl $N/$N, backpressure 200000/200000, limits, -t"
+# --- (8) socket activation: a socket named "tls" is a TLS listener ---
+# systemd-socket-activate (systemd's own tool) binds the sockets and hands
+# them over as a .socket unit with FileDescriptorName= would: the one named
+# tls serves TLS, the other plain TCP; the config's addresses are not used.
+APORT=$(free_port)
+ATPORT=$(free_port)
+sed -i "s/^idle_timeout = 1s$//; s/^max_connections = 2$//" "$T/test.conf"
+systemd-socket-activate -l 127.0.0.1:$APORT -l 127.0.0.1:$ATPORT \
+    --fdname=syslog:tls "$BIN" -c "$T/test.conf" >"$T/daemon.out" 2>"$T/daemon.err" &
+DPID=$!
+track $DPID
+for i in $(seq 100); do nc -z 127.0.0.1 $APORT 2>/dev/null && break; sleep 0.05; done
+echo "<13>Nov 23 20:14:14 h app: activated plain" | nc -N 127.0.0.1 $APORT
+echo "activated tls" | $TC 127.0.0.1 "$ATPORT" $GOOD --send - ||
+	fail "socket activation: TLS on the socket named tls refused"
+for i in $(seq 100); do [ "$(stored "activated")" = 2 ] && break; sleep 0.05; done
+[ "$(jq -r 'select(.message | startswith("activated")) | "\(.transport) \(.message)"' \
+    "$T/events.log" | sort | tr '\n' ,)" = "tcp activated plain,tls activated tls," ] ||
+	fail "socket activation: $(jq -c 'select(.message | startswith("activated")) | [.transport, .message]' "$T/events.log")"
+grep -q "listening on socket from systemd: tls systemd:tls" "$T/daemon.err" ||
+	fail "no word of the systemd socket named tls"
+nc -z 127.0.0.1 $TPORT 2>/dev/null && fail "the config's tls address was opened beside systemd's"
+stop_daemon
+# Without tls_cert the socket named tls cannot be served: exit 2, says why.
+sed -i "/^tls/d" "$T/test.conf"
+systemd-socket-activate -l 127.0.0.1:$APORT -l 127.0.0.1:$ATPORT \
+    --fdname=syslog:tls "$BIN" -c "$T/test.conf" >"$T/daemon.out" 2>"$T/daemon.err" &
+DPID=$!
+for i in $(seq 100); do nc -z 127.0.0.1 $APORT 2>/dev/null && break; sleep 0.05; done
+echo "<13>Nov 23 20:14:14 h app: wake" | nc -N 127.0.0.1 $APORT 2>/dev/null
+wait $DPID; rc=$?
+[ $rc = 2 ] || fail "socket named tls without tls_cert: exit $rc, want 2"
+grep -q "socket from systemd named tls: a TLS listener needs tls_cert" "$T/daemon.err" ||
+	fail "socket named tls without tls_cert: $(cat "$T/daemon.err")"
+echo "     (8) socket activation: the socket named tls serves TLS, the other TCP; without tls_cert: exit 2, says why"
+
+pass "s_client + python (LF, octet, IPv6), refusals counted, client_auth optional, class on transport = tls, SIGHUP cert swap, socket activation, rsyslog ossl $N/$N, backpressure 200000/200000, limits, -t"
