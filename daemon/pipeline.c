@@ -314,7 +314,9 @@ pipeline_start(struct queue *q, struct stageset *ss, struct writer *wr)
 	}
 	pthread_mutex_init(&p->mtx, NULL);
 	if (pthread_create(&p->thr, NULL, pipeline_main, p) != 0) {
+		outputs_free(p->out);	/* stops the threads it started */
 		streams_free(p->st);
+		pthread_mutex_destroy(&p->mtx);
 		free(p);
 		return NULL;
 	}
