@@ -6,9 +6,12 @@
 cd "$(dirname "$0")"
 failed=0
 skipped=""
+times=""
 for t in t_*.sh; do
+	start=$(date +%s)
 	timeout 300 bash "$t"
 	rc=$?
+	times="$times ${t%.sh}=$(( $(date +%s) - start ))s"
 	if [ $rc = 77 ]; then
 		skipped="$skipped $t"
 	elif [ $rc != 0 ]; then
@@ -16,6 +19,7 @@ for t in t_*.sh; do
 		failed=$((failed + 1))
 	fi
 done
+echo "integration: times:$times"
 [ -n "$skipped" ] && echo "integration: SKIPPED:$skipped"
 [ $failed = 0 ] && echo "integration: all passed" || echo "integration: $failed failed"
 exit $((failed > 0))
