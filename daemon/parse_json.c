@@ -530,7 +530,11 @@ map(struct jp *p, enum parser_wk wk, const struct jval *v)
 		x = set_text(p, v, 0, &r->message);
 		break;
 	case PWK_LOG:
-		/* Docker json-file: the message unless msg/message come. */
+		/*
+		 * Docker json-file: the first "log" is the message unless
+		 * msg/message come; a later one is a repeat of its field.
+		 */
+		p->seen |= SEEN(PWK_LOG);
 		if (v->kind != JK_STRING || put_string(p, v, &p->logval) == -1)
 			return 1;
 		r->message = p->logval;
@@ -538,7 +542,6 @@ map(struct jp *p, enum parser_wk wk, const struct jval *v)
 		if (r->message.len > 0 &&
 		    p->b->arena[r->message.off + r->message.len - 1] == '\n')
 			r->message.len--;
-		p->logf = (long)p->b->nfields;
 		return 1;		/* also a field, dropped at the end */
 	case PWK_PID:
 		x = set_text(p, v, 1, &r->pid);
@@ -654,8 +657,9 @@ add_field(struct jp *p, const struct lsslice *k, const struct jval *v)
 	struct lsfield	*f;
 	struct lsslice	 val;
 	uint8_t		 type;
+	int		 logf;
 
-	if (p->logpending) {
+	if ((logf = p->logpending)) {
 		val = p->logval;	/* one copy for message and field */
 		type = LSFT_STRING;
 		p->logpending = 0;
@@ -674,6 +678,8 @@ add_field(struct jp *p, const struct lsslice *k, const struct jval *v)
 	f->val = val;
 	f->type = type;
 	field_added(p);
+	if (logf)
+		p->logf = (long)(f - p->b->fields);
 	return 0;
 }
 
@@ -749,7 +755,8 @@ parser_json(struct lsbatch *b, struct logrec *r, const char *s, size_t len)
 	if (p.i != len)
 		return 0;
 	/* A "log" that stayed the message is not also a field. */
-	if (p.logf != -1 && !(p.seen & SEEN(PWK_MESSAGE))) {
+	if (p.logf != -1 && !(p.seen & SEEN(PWK_MESSAGE)) &&
+	    (uint32_t)p.logf < b->nfields) {
 		n = b->nfields - (uint32_t)p.logf - 1;
 		memmove(&b->fields[p.logf], &b->fields[p.logf + 1],
 		    n * sizeof(b->fields[0]));

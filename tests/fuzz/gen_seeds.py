@@ -40,6 +40,10 @@ EVENTS = {
     # found by fuzz_json: 20 epoch digits overflowed int64 (UBSan)
     'json_ts_20digits': b'{"ts":"77777777777777777771"}',
     'json_ts_wraps': b'{"time":"18446744075409551616","msg":"2^64 + 1700000000"}',
+    # found by fuzz_json: a third "log" became a new message and its field
+    # index ran past the fields (heap overflow in the final memmove)
+    'json_log_thrice': b'{"mg":"a","log":"a","gs":"a","log":"","log":"a","log":2}\t',
+    'json_log_late': b'{"log":2,"x":1,"log":"late"}',
     'json_negtime': b'{"timestamp":-99999999999999,"message":1.5e-300}',
     'json_dupkeys': b'{"msg":"a","msg":"b","host":"x","host":{"y":[]}}',
     'json_nul': b'{"msg":"a\\u0000b","k\\u0000":"v"}',

@@ -575,6 +575,27 @@ t_docker(void **state)
 	r = parse(b, S("{\"log\":\"x\",\"msg\":\"y\"}"));
 	eq(b, r->message, "y");
 	eqf(b, r, 0, LSFT_STRING, NULL, "log", "x");
+	/*
+	 * A repeated "log": the first is the message, the field keeps its
+	 * place and the last value.  (fuzz_json: a third "log" was taken for
+	 * a new message and the field index ran past the fields, so the
+	 * final memmove read ~120 GB.)
+	 */
+	r = parse(b, S("{\"mg\":\"a\",\"log\":\"a\",\"gs\":\"a\",\"log\":\"\","
+	    "\"log\":\"b\",\"log\":2}\t"));
+	eq(b, r->message, "a");
+	assert_int_equal(r->field_count, 3);
+	eqf(b, r, 0, LSFT_STRING, NULL, "mg", "a");
+	eqf(b, r, 1, LSFT_NUMBER, NULL, "log", "2");
+	eqf(b, r, 2, LSFT_STRING, NULL, "gs", "a");
+	/* A first "log" that is not a string is a field; a later one too. */
+	r = parse(b, S("{\"log\":2,\"x\":1,\"log\":\"late\"}"));
+	assert_int_equal(r->message.len, 0);
+	assert_int_equal(r->field_count, 2);
+	eqf(b, r, 0, LSFT_STRING, NULL, "log", "late");
+	/* Twice the same string: the message, and no field left over. */
+	r = parse(b, S("{\"log\":\"same\",\"log\":\"same\"}"));
+	eq(b, r->message, "same");
 }
 
 static void
