@@ -46,7 +46,7 @@ PY
 	start_daemon
 	# Paced, so that the round lasts a second on any machine: a fast
 	# daemon stores an unpaced 150,000 before the kill (CI saw 11 of 20).
-	"$FLOOD" -r 150000 127.0.0.1 $PORT "$T/round.$r" > /dev/null & NC=$!
+	"$FLOOD" -r 150000 127.0.0.1 $PORT "$T/round.$r" > /dev/null 2>&1 & NC=$!
 	track $NC
 	sleep $(printf '0.%02d' $((RANDOM % 81 + 5)))
 	echo "$r $(date +%s.%N)" >> "$T/kills"
@@ -109,7 +109,7 @@ for s in 0 300ms; do
 	rm -f "$T"/events*
 	SYNC=$s write_conf
 	start_daemon
-	strace -f -tt -y -e trace=write,pwrite64,fdatasync -p $DPID -o "$T/strace.$s" 2>/dev/null & ST=$!; track $ST
+	strace -f -tt -T -y -e trace=write,pwrite64,fdatasync -p $DPID -o "$T/strace.$s" 2>/dev/null & ST=$!; track $ST
 	sleep 0.5
 	for i in $(seq 15); do
 		python3 "$GEN" 2000 $i | nc -N 127.0.0.1 $PORT
@@ -131,18 +131,25 @@ for line in open(path):
     m = re.match(r"\d+\s+(\S+) write\(\d+<([^>]*)>, \"\{\\\"received", line)
     if m:
         fd = m.group(2); writes.append((t(m.group(1)), fd)); continue
-    m = re.match(r"\d+\s+(\S+) fdatasync\(\d+<([^>]*)>\)", line)
+    m = re.match(r"\d+\s+(\S+) fdatasync\(\d+<([^>]*)>\).*<([\d.]+)>$", line)
     if m:
-        syncs.append((t(m.group(1)), m.group(2)))
-syncs = [x for x, f in syncs if f == fd]
+        syncs.append((t(m.group(1)), m.group(2), float(m.group(3))))
+syncs = [(x, d) for x, f, d in syncs if f == fd]
 if not writes or not syncs:
     sys.exit("no writes or no fsyncs seen")
+# One fsync at a time: a write is due for an fsync `limit` after it, or,
+# if an fsync of earlier writes is running then, when that one returns
+# (how long the disk takes is the disk's; when to ask is the daemon's).
 worst = 0
 for w, _ in writes:
-    after = [x for x in syncs if x >= w]
+    after = [x for x, _ in syncs if x >= w]
     if not after:
         sys.exit("a write at %.3f never fsynced" % w)
-    worst = max(worst, after[0] - w)
+    due = w + limit
+    for x, d in syncs:
+        if x < due < x + d:
+            due = x + d
+    worst = max(worst, after[0] - due + limit)
 slack = 0.05 if limit == 0 else 0.15
 if worst > limit + slack:
     sys.exit("worst write-to-fsync %.3f s > %.3f" % (worst, limit + slack))
@@ -151,7 +158,7 @@ if limit == 0 and len(syncs) < len(writes):
 print("sync = %s: %d writes, %d fsyncs, worst write->fsync %.0f ms" % (s, len(writes), len(syncs), worst * 1000))
 PY
 done
-pass "fsync within sync (sync = 0: each write; 300ms: within 300 ms + scheduling slack)"
+pass "fsync within sync (sync = 0: each write; 300ms: within 300 ms + scheduling slack, or as soon as a running fsync returns)"
 
 # --- 4. symlink at the live path ---
 rm -f "$T"/events*
