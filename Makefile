@@ -162,11 +162,15 @@ fuzz: fuzz-build
 fuzz-smoke: fuzz-build
 	@./tests/fuzz/run.sh smoke $(FUZZ_SMOKE) $(FUZZ_ALL)
 
-# The integration tests whose inputs are hostile (or that start and stop
-# the daemon in every way: t_config), under ASan+UBSan with leak checks.
-ASAN_TESTS ?= t_ingest t_formats t_lossless t_alert_escape t_hostile t_tls \
-	      t_config t_roundtrip t_load
-integration-asan: logstreamd-asan
+# The integration suite under ASan+UBSan, every test but ASAN_SKIP
+# (`make integration-asan ASAN_SKIP=` runs them all).  Left out of make
+# check: t_durability for time only (20 SIGKILL rounds and two floods of
+# 1,000,000 events, about 220 s under ASan; it runs clean under ASan), and
+# t_systemd, which installs and runs the plain build under systemd.
+ASAN_SKIP ?= t_durability t_systemd
+ASAN_TESTS ?= $(filter-out $(ASAN_SKIP),$(patsubst \
+	      tests/integration/%.sh,%,$(wildcard tests/integration/t_*.sh)))
+integration-asan: logstreamd-asan build/kafka-mock build/lsflood
 	@./tests/integration/run-asan.sh $(ASAN_TESTS)
 
 bench:

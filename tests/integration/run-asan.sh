@@ -2,7 +2,8 @@
 # run-asan.sh TEST...: integration tests against ./logstreamd-asan (make
 # asan: ASan + UBSan, leaks checked at exit).  Each sanitizer report goes to
 # a log file (log_path); a test fails if it fails or if any report appears
-# while it runs.  Used by `make check` for the tests with hostile input.
+# while it runs.  `make integration-asan` (in `make check`) runs every test
+# but ASAN_SKIP through it.
 cd "$(dirname "$0")" || exit 1
 top=$(cd ../.. && pwd)
 [ -x "$top/logstreamd-asan" ] || { echo "run-asan: build logstreamd-asan first (make asan)"; exit 1; }
