@@ -214,14 +214,19 @@ format_day(int64_t days, char *p)
 
 /*
  * No strftime or gmtime: the date is integer math, done once a day per
- * thread (the last date is kept; events of a day share it), and the time
- * of day is three divisions.
+ * thread (the last dates are kept, four days apart at most: a line holds
+ * the received date and the event's, which are often not the same day),
+ * and the time of day is three divisions.
  */
+#define DAY_CACHE	4
 char *
 jsonenc_put_time(char *w, int64_t us, int prec)
 {
-	static __thread int64_t	 cday = INT64_MIN;
-	static __thread char	 cdate[11];
+	static __thread int64_t	 cdays[DAY_CACHE] = { INT64_MIN, INT64_MIN,
+				     INT64_MIN, INT64_MIN };
+	static __thread char	 cdates[DAY_CACHE][11];
+	int64_t			*cday;
+	char			*cdate;
 	int64_t			 sec = us / 1000000, frac = us % 1000000;
 	int64_t			 days;
 	char			*p = w + 11;
@@ -236,9 +241,11 @@ jsonenc_put_time(char *w, int64_t us, int prec)
 	if (sec % 86400 < 0)
 		days--;
 	sod = (unsigned)(sec - days * 86400);
-	if (days != cday) {
+	cday = &cdays[(uint64_t)days % DAY_CACHE];
+	cdate = cdates[(uint64_t)days % DAY_CACHE];
+	if (days != *cday) {
 		format_day(days, cdate);
-		cday = days;
+		*cday = days;
 	}
 	memcpy(w, cdate, 11);
 	*p++ = 'T';

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -283,7 +284,7 @@ json_bound(const struct lsbatch *b, const struct logrec *r)
 	size_t			 n;
 	uint32_t		 i;
 
-	n = 512 + JSONENC_STR_MAX((size_t)r->source.len + r->host.len +
+	n = 640 + JSONENC_STR_MAX((size_t)r->source.len + r->host.len +
 	    r->app.len + r->pid.len + r->msgid.len + r->message.len);
 	if (r->cls != NULL)
 		n += JSONENC_STR_MAX(strlen(r->cls));
@@ -314,6 +315,59 @@ put_name(char *w, const char *key, size_t klen, const char *v)
 
 #define PUT_SLICE(w, k, b, s)	put_slice((w), k, sizeof(k) - 1, (b), (s))
 #define PUT_NAME(w, k, v)	put_name((w), k, sizeof(k) - 1, (v))
+
+/*
+ * The members whose value is a name of an enum (transport, format,
+ * facility, severity), encoded once: `,"format":"rfc3164"` is a copy.
+ */
+struct frag {
+	uint8_t	 len;
+	char	 s[47];
+};
+static struct frag	 fr_transport[LRT__COUNT], fr_format[LRF__COUNT];
+static struct frag	 fr_facility[24], fr_severity[8];
+static pthread_once_t	 fr_once = PTHREAD_ONCE_INIT;
+
+static void
+frag_set(struct frag *f, const char *key, const char *name)
+{
+	char	*w;
+
+	if (name == NULL)
+		return;			/* len 0: the member is left out */
+	w = f->s + strlen(key);
+	memcpy(f->s, key, (size_t)(w - f->s));
+	w = jsonenc_put_str(w, name, strlen(name));
+	f->len = (uint8_t)(w - f->s);
+}
+
+static void
+frag_init(void)
+{
+	int	 i;
+
+	for (i = 0; i < LRT__COUNT; i++)
+		frag_set(&fr_transport[i], ",\"transport\":",
+		    lr_transport_name(i));
+	for (i = 0; i < LRF__COUNT; i++)
+		frag_set(&fr_format[i], ",\"format\":", lr_format_name(i));
+	for (i = 0; i < 24; i++)
+		frag_set(&fr_facility[i], ",\"facility\":",
+		    lr_facility_name(i));
+	for (i = 0; i < 8; i++)
+		frag_set(&fr_severity[i], ",\"severity\":",
+		    lr_severity_name(i));
+}
+
+/* The fragment of v in tab[n]; nothing for a value out of range. */
+static char *
+put_frag(char *w, const struct frag *tab, int n, int v)
+{
+	if (v < 0 || v >= n)
+		return w;
+	memcpy(w, tab[v].s, sizeof(tab[v].s));	/* within the bound */
+	return w + tab[v].len;
+}
 
 /* One field's value, by its type. */
 static char *
@@ -373,6 +427,7 @@ writer_encode_json(struct obuf *o, const struct lsbatch *b,
 {
 	char	*w;
 
+	pthread_once(&fr_once, frag_init);
 	if (obuf_reserve(o, json_bound(b, r)) == -1)
 		return;
 	w = o->p + o->len;
@@ -383,10 +438,10 @@ writer_encode_json(struct obuf *o, const struct lsbatch *b,
 		w = jsonenc_put_time(w, r->time_us, r->time_prec);
 	}
 	w = PUT_SLICE(w, ",\"source\":", b, r->source);
-	w = PUT_NAME(w, ",\"transport\":", lr_transport_name(r->transport));
-	w = PUT_NAME(w, ",\"format\":", lr_format_name(r->format));
-	w = PUT_NAME(w, ",\"facility\":", lr_facility_name(r->facility));
-	w = PUT_NAME(w, ",\"severity\":", lr_severity_name(r->severity));
+	w = put_frag(w, fr_transport, LRT__COUNT, r->transport);
+	w = put_frag(w, fr_format, LRF__COUNT, r->format);
+	w = put_frag(w, fr_facility, 24, r->facility);
+	w = put_frag(w, fr_severity, 8, r->severity);
 	w = PUT_SLICE(w, ",\"host\":", b, r->host);
 	w = PUT_SLICE(w, ",\"app\":", b, r->app);
 	w = PUT_SLICE(w, ",\"pid\":", b, r->pid);
