@@ -531,7 +531,7 @@ one(struct streams *t, struct lsbatch *b, uint32_t *i, int64_t now,
 {
 	struct logrec	*r = &b->recs[*i];
 	struct stream	*s = NULL;
-	uint64_t	 seq;
+	uint64_t	 seq, src = 0;
 	int		 has = streams_seq(b, r, &seq) == 0, mark = LRS_OK;
 	uint32_t	 missing = 0;
 
@@ -539,9 +539,10 @@ one(struct streams *t, struct lsbatch *b, uint32_t *i, int64_t now,
 	    (s = stream_get(t, b, r, now)) == NULL)
 		diag_rate(&t->nomem, "streams: out of memory, stream not "
 		    "tracked");
+	if (s != NULL)
+		src = src_hash(b, r);
 	if (s != NULL && has)
-		mark = seq_track(s, seq, src_hash(b, r), r->received_us,
-		    &missing);
+		mark = seq_track(s, seq, src, r->received_us, &missing);
 	if (mark == LRS_OK && t->c.max_delay_us > 0 &&
 	    r->time_us != LR_NOTIME &&
 	    r->received_us - r->time_us > t->c.max_delay_us)
@@ -550,7 +551,7 @@ one(struct streams *t, struct lsbatch *b, uint32_t *i, int64_t now,
 	r->missing = missing;
 	kinds[mark]++;
 	if (s != NULL) {
-		s->src = src_hash(b, r);
+		s->src = src;
 		s->last_us = r->received_us;
 		s->st.events++;
 		s->st.kinds[mark]++;
