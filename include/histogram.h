@@ -1,7 +1,8 @@
 /*
  * histogram.h: latency histograms with fixed Prometheus buckets (50 µs to
- * 10 s, log-spaced).  One thread adds (no lock, relaxed atomics); any other
- * thread may take a snapshot at any time.
+ * 10 s, log-spaced, and 0.5 to 1 ms apart from 1 to 5 ms so that a p99
+ * near a 5 ms goal is read to within a millisecond).  One thread adds (no
+ * lock, relaxed atomics); any other thread may take a snapshot at any time.
  */
 #ifndef HISTOGRAM_H
 #define HISTOGRAM_H
@@ -10,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HIST_NBUCKETS	18		/* 17 bounds, then +Inf */
+#define HIST_NBUCKETS	22		/* 21 bounds, then +Inf */
 
 struct histogram {
 	_Atomic uint64_t	 bucket[HIST_NBUCKETS];	/* not cumulative */

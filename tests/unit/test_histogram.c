@@ -21,8 +21,10 @@ test_buckets(void **state)
 	assert_int_equal(histogram_bucket(0), 0);
 	assert_int_equal(histogram_bucket(50000), 0);
 	assert_int_equal(histogram_bucket(50001), 1);
-	assert_int_equal(histogram_bucket(1000000000), 13);
-	assert_int_equal(histogram_bucket(10000000000ULL), 16);
+	assert_int_equal(histogram_bucket(3000000), 8);
+	assert_int_equal(histogram_bucket(3000001), 9);
+	assert_int_equal(histogram_bucket(1000000000), 17);
+	assert_int_equal(histogram_bucket(10000000000ULL), 20);
 	assert_int_equal(histogram_bucket(10000000001ULL), HIST_NBUCKETS - 1);
 	assert_int_equal(histogram_bucket(UINT64_MAX), HIST_NBUCKETS - 1);
 	assert_true(histogram_bound_ns(HIST_NBUCKETS - 1) == UINT64_MAX);
