@@ -122,31 +122,8 @@ seed_init(void)
 
 /* Groups. */
 
-static void
-lru_unlink(struct rule *ru, struct group *g)
-{
-	if (g->newer != NULL)
-		g->newer->older = g->older;
-	else
-		ru->newest = g->older;
-	if (g->older != NULL)
-		g->older->newer = g->newer;
-	else
-		ru->oldest = g->newer;
-	g->newer = g->older = NULL;
-}
-
-static void
-lru_push(struct rule *ru, struct group *g)
-{
-	g->older = ru->newest;
-	g->newer = NULL;
-	if (ru->newest != NULL)
-		ru->newest->newer = g;
-	else
-		ru->oldest = g;
-	ru->newest = g;
-}
+/* The rule's oldest group (least recently seen), or NULL. */
+#define OLDEST(ru)	TAILQ_LAST(&(ru)->lru, grouplru)
 
 static void
 group_remove(struct rule *ru, struct group *g)
@@ -157,7 +134,7 @@ group_remove(struct rule *ru, struct group *g)
 	    pp = &(*pp)->hnext)
 		;
 	*pp = g->hnext;
-	lru_unlink(ru, g);
+	TAILQ_REMOVE(&ru->lru, g, lru);
 	ru->ngroups--;
 	free(g->ring);
 	free(g);
@@ -201,7 +178,7 @@ group_link(struct rule *ru, struct group *g)
 
 	g->hnext = *pp;
 	*pp = g;
-	lru_push(ru, g);
+	TAILQ_INSERT_HEAD(&ru->lru, g, lru);
 	ru->ngroups++;
 }
 
@@ -222,8 +199,8 @@ group_get(struct rule *ru, uint8_t tag, const char *s, size_t len)
 		    g = g->hnext)
 			if (key_eq(g, h, tag, s, len))
 				return g;
-	if (ru->ngroups >= ru->max_groups && ru->oldest != NULL) {
-		group_remove(ru, ru->oldest);
+	if (ru->ngroups >= ru->max_groups && OLDEST(ru) != NULL) {
+		group_remove(ru, OLDEST(ru));
 		bump(&ru->evicted, 1);
 	}
 	if (ru->ngroups >= ru->nbuckets && table_grow(ru) == -1)
@@ -251,7 +228,7 @@ expire(struct rule *ru, int64_t now)
 
 	if (ru->type == AT_ABSENCE)
 		return;		/* alerter_tick frees what went silent */
-	for (i = 0; i < EXPIRE_STEP && (g = ru->oldest) != NULL; i++) {
+	for (i = 0; i < EXPIRE_STEP && (g = OLDEST(ru)) != NULL; i++) {
 		if (now - g->last_us <= ru->window_us + ru->lateness_us ||
 		    g->quiet_until > now)
 			return;
@@ -520,9 +497,9 @@ count_event(struct alerter *a, struct rule *ru, const struct lsbatch *b,
 		    "counted", ru->name);
 		return;
 	}
-	if (g != ru->newest) {
-		lru_unlink(ru, g);
-		lru_push(ru, g);
+	if (g != TAILQ_FIRST(&ru->lru)) {
+		TAILQ_REMOVE(&ru->lru, g, lru);
+		TAILQ_INSERT_HEAD(&ru->lru, g, lru);
 	}
 	g->last_us = t;
 	if (ru->type == AT_ABSENCE)
@@ -649,7 +626,7 @@ alerter_tick(struct alerter *a, int64_t now_us)
 		if (ru->type != AT_ABSENCE)
 			continue;
 		/* LRU order is last-seen order: the silent ones are oldest. */
-		while ((g = ru->oldest) != NULL &&
+		while ((g = OLDEST(ru)) != NULL &&
 		    now_us - g->last_us >= ru->window_us) {
 			bump(&ru->fired, 1);
 			emit_absence(a, ru, g, now_us);
@@ -753,8 +730,8 @@ adopt_rule(struct rule *nw, struct rule *old)
 	    (nw->gb == GB_FIELD && strcmp(nw->gbkey, old->gbkey) != 0) ||
 	    nw->type != old->type || nw->evtime != old->evtime)
 		return;		/* the groups would mean something else */
-	while ((g = old->oldest) != NULL) {
-		lru_unlink(old, g);
+	while ((g = OLDEST(old)) != NULL) {
+		TAILQ_REMOVE(&old->lru, g, lru);
 		old->ngroups--;
 		if (nw->ngroups >= nw->nbuckets && table_grow(nw) == -1) {
 			free(g->ring);
@@ -762,7 +739,7 @@ adopt_rule(struct rule *nw, struct rule *old)
 			continue;
 		}
 		if (nw->ngroups >= nw->max_groups) {
-			group_remove(nw, nw->oldest);
+			group_remove(nw, OLDEST(nw));
 			bump(&nw->evicted, 1);
 		}
 		if (nw->evtime && g->n > nw->threshold * EVTIME_SLOTS) {
@@ -845,6 +822,8 @@ alerter_new(struct config *cf, const struct classifier *cl)
 	    (a->rot = rotate_new(a->path, &a->pol)) == NULL)) ||
 	    (a->rules = calloc(n + 1, sizeof(*a->rules))) == NULL)
 		goto fail;
+	for (i = 0; i < n + 1; i++)
+		TAILQ_INIT(&a->rules[i].lru);
 	for (i = 0; i < cf->nsects; i++) {
 		if (strcmp(cf->sects[i].kind, "alert") != 0)
 			continue;
@@ -873,8 +852,8 @@ alerter_free(struct alerter *a)
 		return;
 	for (i = 0; i < a->nrules; i++) {
 		ru = &a->rules[i];
-		while (ru->oldest != NULL)
-			group_remove(ru, ru->oldest);
+		while (OLDEST(ru) != NULL)
+			group_remove(ru, OLDEST(ru));
 		free(ru->tab);
 		free(ru->name);
 		free(ru->cls);

@@ -6,6 +6,8 @@
 #ifndef ALERTER_INT_H
 #define ALERTER_INT_H
 
+#include <sys/queue.h>
+
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,8 +37,7 @@ enum groupby {
 
 struct group {
 	struct group	*hnext;		/* hash chain */
-	struct group	*newer;		/* LRU list, head is newest */
-	struct group	*older;
+	TAILQ_ENTRY(group) lru;		/* LRU list, head is newest */
 	uint64_t	 hash;		/* of the whole key */
 	int64_t		 last_us;	/* last event seen */
 	int64_t		 quiet_until;	/* suppressed before this */
@@ -70,8 +71,7 @@ struct rule {
 	struct group		**tab;
 	size_t			 nbuckets;	/* power of two */
 	size_t			 ngroups;
-	struct group		*newest;
-	struct group		*oldest;
+	TAILQ_HEAD(grouplru, group) lru;	/* newest first */
 	_Atomic uint64_t	 fired;
 	_Atomic uint64_t	 suppressed;
 	_Atomic uint64_t	 evicted;

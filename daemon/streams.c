@@ -5,6 +5,7 @@
  * tell a gap, a duplicate and an out-of-order event apart; it recognises
  * RFC 5424 wrap-around and sender restarts, and collapses repeated messages.
  */
+#include <sys/queue.h>
 #include <sys/random.h>
 
 #include <stdio.h>
@@ -25,8 +26,7 @@
 
 struct stream {
 	struct stream	*hnext;		/* hash chain */
-	struct stream	*newer;		/* LRU, head is newest */
-	struct stream	*older;
+	TAILQ_ENTRY(stream) lru;	/* LRU, head is newest */
 	struct stream	*rnext;		/* open repeat runs, oldest first */
 	struct stream	*rprev;
 	uint64_t	 hash;
@@ -54,8 +54,7 @@ struct streams {
 	struct stream		**tab;
 	size_t			 nbuckets;	/* power of two */
 	size_t			 n;
-	struct stream		*newest;
-	struct stream		*oldest;
+	TAILQ_HEAD(streamlru, stream) lru;	/* newest first */
 	struct stream		*runs;		/* open runs, oldest first */
 	struct stream		*runs_tail;
 	struct lsbatch		*side;
@@ -154,31 +153,8 @@ streams_seq(const struct lsbatch *b, const struct logrec *r, uint64_t *seq)
 
 /* The table. */
 
-static void
-lru_unlink(struct streams *t, struct stream *s)
-{
-	if (s->newer != NULL)
-		s->newer->older = s->older;
-	else
-		t->newest = s->older;
-	if (s->older != NULL)
-		s->older->newer = s->newer;
-	else
-		t->oldest = s->newer;
-	s->newer = s->older = NULL;
-}
-
-static void
-lru_push(struct streams *t, struct stream *s)
-{
-	s->older = t->newest;
-	s->newer = NULL;
-	if (t->newest != NULL)
-		t->newest->newer = s;
-	else
-		t->oldest = s;
-	t->newest = s;
-}
+/* The least recently seen stream, or NULL. */
+#define OLDEST(t)	TAILQ_LAST(&(t)->lru, streamlru)
 
 static void
 run_unlink(struct streams *t, struct stream *s)
@@ -240,7 +216,7 @@ stream_remove(struct streams *t, struct stream *s)
 	    pp = &(*pp)->hnext)
 		;
 	*pp = s->hnext;
-	lru_unlink(t, s);
+	TAILQ_REMOVE(&t->lru, s, lru);
 	run_unlink(t, s);
 	t->n--;
 	free(s);
@@ -251,7 +227,7 @@ stream_remove(struct streams *t, struct stream *s)
 static void
 evict_oldest(struct streams *t, int64_t now)
 {
-	struct stream	*s = t->oldest;
+	struct stream	*s = OLDEST(t);
 
 	if (s->rep_count > 0)
 		run_close(t, s, NULL, 0, now);
@@ -302,13 +278,13 @@ stream_get(struct streams *t, const struct lsbatch *b, const struct logrec *r,
 		    s = s->hnext)
 			if (s->hash == h && s->keylen == len &&
 			    memcmp(s->key, key, len) == 0) {
-				if (s != t->newest) {
-					lru_unlink(t, s);
-					lru_push(t, s);
+				if (s != TAILQ_FIRST(&t->lru)) {
+					TAILQ_REMOVE(&t->lru, s, lru);
+					TAILQ_INSERT_HEAD(&t->lru, s, lru);
 				}
 				return s;
 			}
-	while (t->n >= t->c.max_streams && t->oldest != NULL)
+	while (t->n >= t->c.max_streams && OLDEST(t) != NULL)
 		evict_oldest(t, now);
 	if (t->n >= t->nbuckets && table_grow(t) == -1)
 		return NULL;
@@ -323,7 +299,7 @@ stream_get(struct streams *t, const struct lsbatch *b, const struct logrec *r,
 	s->transport = r->transport;
 	s->hnext = t->tab[h & (t->nbuckets - 1)];
 	t->tab[h & (t->nbuckets - 1)] = s;
-	lru_push(t, s);
+	TAILQ_INSERT_HEAD(&t->lru, s, lru);
 	t->n++;
 	return s;
 }
@@ -597,7 +573,7 @@ void
 streams_configure(struct streams *t, const struct streams_conf *c)
 {
 	t->c = *c;
-	while (t->n > t->c.max_streams && t->oldest != NULL)
+	while (t->n > t->c.max_streams && OLDEST(t) != NULL)
 		evict_oldest(t, diag_now_us());
 	if (t->c.collapse_us == 0)
 		while (t->runs != NULL)
@@ -611,6 +587,7 @@ streams_new(const struct streams_conf *c)
 
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return NULL;
+	TAILQ_INIT(&t->lru);
 	t->c = *c;
 	if (getrandom(t->seed, sizeof(t->seed), GRND_NONBLOCK) !=
 	    sizeof(t->seed)) {
@@ -632,7 +609,8 @@ streams_foreach(const struct streams *t, size_t max,
 	struct stream	*s;
 	size_t		 i = 0;
 
-	for (s = t->newest; s != NULL && i < max; s = s->older, i++) {
+	for (s = TAILQ_FIRST(&t->lru); s != NULL && i < max;
+	    s = TAILQ_NEXT(s, lru), i++) {
 		s->st.key = s->key;
 		s->st.keylen = s->keylen;
 		s->st.last_us = s->last_us;
@@ -651,8 +629,8 @@ streams_free(struct streams *t)
 {
 	if (t == NULL)
 		return;
-	while (t->oldest != NULL)
-		stream_remove(t, t->oldest);
+	while (OLDEST(t) != NULL)
+		stream_remove(t, OLDEST(t));
 	free(t->tab);
 	lsbatch_free(t->side);
 	free(t);
