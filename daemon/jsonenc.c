@@ -82,6 +82,22 @@ utf8_len(const unsigned char *p, size_t n)
 	return 0;
 }
 
+/*
+ * Eight bytes at a time: nonzero when one of them is not copied as it is
+ * (below 0x20, '"', '\\', DEL, or 0x80 and up).  The tests are exact for
+ * "any byte": a borrow only spreads past a byte that matched.
+ */
+#define ONES		0x0101010101010101ULL
+#define HIGHS		0x8080808080808080ULL
+#define HASZERO(x)	(((x) - ONES) & ~(x) & HIGHS)
+static inline uint64_t
+swar_special(uint64_t x)
+{
+	return (((x - ONES * 0x20) & ~x) | HASZERO(x ^ (ONES * '"')) |
+	    HASZERO(x ^ (ONES * '\\')) | HASZERO(x ^ (ONES * 0x7f)) | x) &
+	    HIGHS;
+}
+
 /* See jsonenc.h: the bytes of s, escaped, at w; copied while scanned. */
 char *
 jsonenc_put_body(char *w, const char *s, size_t len)
@@ -89,8 +105,18 @@ jsonenc_put_body(char *w, const char *s, size_t len)
 	const unsigned char	*p = (const unsigned char *)s;
 	size_t			 i = 0, n;
 	unsigned char		 c;
+	uint64_t		 x;
 
 	while (i < len) {
+		if (i + 8 <= len) {
+			memcpy(&x, p + i, 8);
+			if (swar_special(x) == 0) {
+				memcpy(w, &x, 8);
+				w += 8;
+				i += 8;
+				continue;
+			}
+		}
 		if (cls[c = p[i]] == 0) {
 			*w++ = (char)c;
 			i++;

@@ -544,6 +544,44 @@ test_time_reference(void **state)
 	}
 }
 
+/*
+ * The encoder copies eight bytes at a time when none needs escaping: each
+ * byte value at each place of a 24-byte run of 'a' must come out as it
+ * does alone (one byte takes the byte-at-a-time path).
+ */
+static void
+test_word_scan(void **state)
+{
+	struct obuf	 one = { 0 }, o = { 0 };
+	char		 in[24], want[64];
+	size_t		 k, n;
+	int		 c;
+
+	for (c = 0; c < 256; c++) {
+		unsigned char	 b = (unsigned char)c;
+
+		one.len = 0;
+		assert_int_equal(jsonenc_body(&one, (char *)&b, 1), 0);
+		for (k = 0; k < sizeof(in); k++) {
+			memset(in, 'a', sizeof(in));
+			in[k] = (char)b;
+			n = 0;
+			memset(want, 'a', k);
+			n += k;
+			memcpy(want + n, one.p, one.len);
+			n += one.len;
+			memset(want + n, 'a', sizeof(in) - k - 1);
+			n += sizeof(in) - k - 1;
+			o.len = 0;
+			assert_int_equal(jsonenc_body(&o, in, sizeof(in)), 0);
+			assert_int_equal(o.len, n);
+			assert_memory_equal(o.p, want, n);
+		}
+	}
+	obuf_free(&one);
+	obuf_free(&o);
+}
+
 int
 main(void)
 {
@@ -561,6 +599,7 @@ main(void)
 		cmocka_unit_test(test_time),
 		cmocka_unit_test(test_time_cache),
 		cmocka_unit_test(test_time_reference),
+		cmocka_unit_test(test_word_scan),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
