@@ -51,7 +51,7 @@ peer_start() {
 # run PEER LABEL DATA CONNS [extra config]: one measured run; appends a row.
 run() {
 	local peer=$1 label=$2 data=$3 conns=$4 extra=${5:-}
-	local dir port n bytes t0 t1 c rss pids="" f
+	local dir port n bytes t0 t1 c rss pids="" f last still
 	dir=$(mktemp -d "$W/run.XXXX"); port=$(free_port)
 	n=$(wc -l < "$data"); bytes=$(wc -c < "$data")
 	[ "$conns" -le 16 ] && split -n l/"$conns" -d -a 4 "$data" "$dir/part."
@@ -64,10 +64,25 @@ run() {
 	else
 		"$top/build/lsflood" -c "$conns" 127.0.0.1 "$port" "$data" >/dev/null & pids="$pids $!"
 	fi
+	last=-1 still=0
 	while :; do
 		c=$(wc -l 2>/dev/null < "$dir/events.log" || echo 0)
 		[ "$c" -ge "$n" ] && break
 		kill -0 "$PID" 2>/dev/null || { echo "bench: $peer died" >&2; cat "$dir/out" >&2; return 1; }
+		# No progress for 20 s: say so and go on (a refused sender
+		# never sends the rest).
+		if [ "$c" = "$last" ]; then
+			still=$((still + 1))
+			if [ $still -ge 400 ]; then
+				echo "bench: $peer $label conns=$conns: stuck at $c of $n stored" >&2
+				tail -3 "$dir/out" >&2
+				kill "$PID" $pids 2>/dev/null; wait "$PID" $pids 2>/dev/null
+				ORACLE_FAILED=1
+				return 1
+			fi
+		else
+			last=$c still=0
+		fi
 		sleep 0.05
 	done
 	t1=$(date +%s.%N)
