@@ -165,7 +165,10 @@ udp_run() {
 		kd=$(mval $hp 'logstreamd_events_dropped_total{reason="kernel"}')
 		qd=$(mval $hp 'logstreamd_events_dropped_total{reason="queue_full"}')
 		st=$(mval $hp logstreamd_events_stored_total)
-		[ $((${rx:-0} + ${kd:-0} + ${qd:-0})) -ge "$sent" ] && [ "${st:-0}" -ge "${rx:-1}" ] && break
+		# received counts the datagrams the kernel dropped on arrival
+		# too: done when all arrived and each is stored or dropped.
+		[ "${rx:-0}" -ge "$sent" ] &&
+		    [ $((${st:-0} + ${kd:-0} + ${qd:-0})) -ge "${rx:-1}" ] && break
 		sleep 0.05
 	done
 	t1=$(date +%s.%N)
@@ -175,10 +178,11 @@ udp_run() {
 import sys
 sent, rx, kd, qd, st = (int(x or 0) for x in sys.argv[1:6])
 t = float(sys.argv[7]) - float(sys.argv[6])
-print("logstreamd UDP mixed: sent %d, received %d, dropped kernel %d + queue %d, stored %d: "
-      "%s; %.0f events/s received, peak RSS %d MB" % (sent, rx, kd, qd, st,
-      "every datagram accounted for" if rx + kd + qd == sent else "UNACCOUNTED %d" % (sent - rx - kd - qd),
-      rx / t, int(sys.argv[8]) // 1024))
+print("logstreamd UDP mixed: sent %d, received %d = stored %d + dropped kernel %d + queue %d: "
+      "%s; %.0f events/s received, %.0f stored, peak RSS %d MB" % (sent, rx, st, kd, qd,
+      "every datagram accounted for" if rx == sent and st + kd + qd == rx else
+      "UNACCOUNTED %d" % (sent - st - kd - qd),
+      rx / t, st / t, int(sys.argv[8]) // 1024))
 PY
 	rm -rf "$dir"
 }
