@@ -8,7 +8,6 @@
  * lands in its own window; type = absence fires, from alerter_tick, for a
  * group that has been silent `for` long.
  */
-#include <sys/random.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -25,6 +24,7 @@
 #include "classifier.h"
 #include "config.h"
 #include "diag.h"
+#include "hash.h"
 #include "logrec.h"
 #include "metrics.h"
 #include "rotate.h"
@@ -69,43 +69,13 @@ bump(_Atomic uint64_t *c, uint64_t n)
 	    memory_order_relaxed) + n, memory_order_relaxed);
 }
 
-#define ROTL(x, b)	(((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND do {							\
-	v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32);	\
-	v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;				\
-	v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;				\
-	v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32);	\
-} while (0)
-
-/* SipHash-1-3 of tag and s: group keys come from senders, so the table
- * must not be floodable into one chain. */
+/* The key of group key s under tag: the process seed, tag folded in. */
 static uint64_t
 key_hash(uint8_t tag, const char *s, size_t len)
 {
-	uint64_t	 v0, v1, v2, v3, m, k0 = seed[0] ^ tag, k1 = seed[1];
-	size_t		 i;
+	const uint64_t	 k[2] = { seed[0] ^ tag, seed[1] };
 
-	v0 = k0 ^ 0x736f6d6570736575ULL;
-	v1 = k1 ^ 0x646f72616e646f6dULL;
-	v2 = k0 ^ 0x6c7967656e657261ULL;
-	v3 = k1 ^ 0x7465646279746573ULL;
-	for (i = 0; i + 8 <= len; i += 8) {
-		memcpy(&m, s + i, 8);
-		v3 ^= m;
-		SIPROUND;
-		v0 ^= m;
-	}
-	m = (uint64_t)len << 56;
-	for (; i < len; i++)
-		m |= (uint64_t)(unsigned char)s[i] << (8 * (i % 8));
-	v3 ^= m;
-	SIPROUND;
-	v0 ^= m;
-	v2 ^= 0xff;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	return v0 ^ v1 ^ v2 ^ v3;
+	return hash_sip(k, s, len);
 }
 
 static void
@@ -113,10 +83,7 @@ seed_init(void)
 {
 	if (seeded)
 		return;
-	if (getrandom(seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed)) {
-		seed[0] = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ULL;
-		seed[1] = (uint64_t)getpid() ^ (uint64_t)(uintptr_t)&seed;
-	}
+	hash_seed(seed);
 	seeded = 1;
 }
 

@@ -4,7 +4,6 @@
  * a random seed so that a sender cannot pick addresses that all land in one
  * bucket.
  */
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 
@@ -13,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "srclimit.h"
 
 #define MIN_BUCKETS	64
@@ -92,11 +92,7 @@ srclimit_new(void)
 		return NULL;
 	}
 	t->nb = MIN_BUCKETS;
-	if (getrandom(t->seed, sizeof(t->seed), GRND_NONBLOCK) !=
-	    sizeof(t->seed)) {
-		t->seed[0] = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ULL;
-		t->seed[1] = (uint64_t)getpid() ^ (uint64_t)(uintptr_t)t;
-	}
+	hash_seed(t->seed);
 	return t;
 }
 

@@ -6,7 +6,6 @@
  * RFC 5424 wrap-around and sender restarts, and collapses repeated messages.
  */
 #include <sys/queue.h>
-#include <sys/random.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 
 #include "config.h"
 #include "diag.h"
+#include "hash.h"
 #include "logrec.h"
 #include "streams.h"
 
@@ -61,45 +61,6 @@ struct streams {
 	uint64_t		 seed[2];
 	struct diag_rate	 nomem;
 };
-
-#define ROTL(x, b)	(((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND do {							\
-	v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32);	\
-	v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;				\
-	v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;				\
-	v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32);	\
-} while (0)
-
-/* SipHash-1-3: stream keys and messages come from senders, so neither the
- * table nor the repeat check may be steerable into collisions. */
-static uint64_t
-sip(const uint64_t k[2], const char *s, size_t len)
-{
-	uint64_t	 v0, v1, v2, v3, m;
-	size_t		 i;
-
-	v0 = k[0] ^ 0x736f6d6570736575ULL;
-	v1 = k[1] ^ 0x646f72616e646f6dULL;
-	v2 = k[0] ^ 0x6c7967656e657261ULL;
-	v3 = k[1] ^ 0x7465646279746573ULL;
-	for (i = 0; i + 8 <= len; i += 8) {
-		memcpy(&m, s + i, 8);
-		v3 ^= m;
-		SIPROUND;
-		v0 ^= m;
-	}
-	m = (uint64_t)len << 56;
-	for (; i < len; i++)
-		m |= (uint64_t)(unsigned char)s[i] << (8 * (i % 8));
-	v3 ^= m;
-	SIPROUND;
-	v0 ^= m;
-	v2 ^= 0xff;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	return v0 ^ v1 ^ v2 ^ v3;
-}
 
 void
 streams_conf_from(const struct config *cf, struct streams_conf *sc)
@@ -271,7 +232,7 @@ stream_get(struct streams *t, const struct lsbatch *b, const struct logrec *r,
 	char		 key[KEY_MAX];
 	uint16_t	 lens[3];
 	size_t		 len = make_key(b, r, key, lens);
-	uint64_t	 h = sip(t->seed, key, len);
+	uint64_t	 h = hash_sip(t->seed, key, len);
 
 	if (t->nbuckets > 0)
 		for (s = t->tab[h & (t->nbuckets - 1)]; s != NULL;
@@ -468,7 +429,8 @@ collapse(struct streams *t, struct stream *s, struct lsbatch *b,
     uint32_t *i, int64_t now)
 {
 	struct logrec	*r = &b->recs[*i];
-	uint64_t	 h = sip(t->seed, LS_PTR(b, r->message), r->message.len);
+	uint64_t	 h = hash_sip(t->seed, LS_PTR(b, r->message),
+			     r->message.len);
 	int64_t		 rt = r->received_us;
 	uint32_t	 len = r->message.len;
 
@@ -589,11 +551,7 @@ streams_new(const struct streams_conf *c)
 		return NULL;
 	TAILQ_INIT(&t->lru);
 	t->c = *c;
-	if (getrandom(t->seed, sizeof(t->seed), GRND_NONBLOCK) !=
-	    sizeof(t->seed)) {
-		t->seed[0] = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ULL;
-		t->seed[1] = (uint64_t)getpid() ^ (uint64_t)(uintptr_t)t;
-	}
+	hash_seed(t->seed);	/* keys come from senders: SipHash */
 	if ((t->side = lsbatch_new(SIDE_MAX)) == NULL ||
 	    table_grow(t) == -1) {
 		streams_free(t);
