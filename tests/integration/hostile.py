@@ -12,6 +12,8 @@ check: every neighbour stored exactly once and intact, the line count
 exact, and the daemon's VmHWM printed."""
 import json, os, socket, sys, time
 
+from sendlib import octet, tcp
+
 TAG = "lsd-hostile-%d" % os.getppid()
 INPUTS = [
     b'4294967296 <13>octet count 2^32',
@@ -52,16 +54,6 @@ def neighbour(seq):
 OPENER = b'<14>1 2024-01-01T00:00:00Z nb app - - - opener'
 # An input that opens an LF stream with "LEN SP <" is octet counting too.
 LF_OVERCLAIM = {0, 2}
-
-def tcp(port, payload):
-    s = socket.create_connection(("127.0.0.1", port))
-    s.sendall(payload)
-    s.shutdown(socket.SHUT_WR)
-    s.recv(1)
-    s.close()
-
-def octet(b):
-    return str(len(b)).encode() + b' ' + b
 
 def send(port):
     seq, lines = 0, 0

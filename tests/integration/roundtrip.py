@@ -22,6 +22,8 @@ stored messages: one alert line per event."""
 import json, random, re, socket, sys, time
 from collections import Counter
 
+from sendlib import octet, tcp
+
 HDR = b'<13>1 2024-01-01T00:00:00Z rthost rtapp - %s - '
 BOM = b'\xef\xbb\xbf'
 # C1 and the bidi controls the alert file must escape (alert_format.c).
@@ -82,22 +84,14 @@ def events(transport):
     return out
 
 
-def tcp(port, data):
-    s = socket.create_connection(('127.0.0.1', port))
-    s.sendall(data)
-    s.shutdown(socket.SHUT_WR)
-    s.recv(1)
-    s.close()
-
-
 def send(port):
-    octet, lf = [], []
+    octets, lf = [], []
     for mid, p in events('octet'):
         ev = HDR % mid + p
-        octet.append(b'%d %s' % (len(ev), ev))
+        octets.append(octet(ev))
     for mid, p in events('lf'):
         lf.append(HDR % mid + p + b'\n')
-    tcp(port, b''.join(octet))
+    tcp(port, b''.join(octets))
     tcp(port, b''.join(lf))
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     for n, (mid, p) in enumerate(events('udp')):
