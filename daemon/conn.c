@@ -215,15 +215,21 @@ nomem:
 }
 
 /*
- * The input may hold an event of max_message and two reads more; set again
- * when a reload changes max_message, or a peer whose buffer sits at the old
- * mark is never read again while its frame waits for bytes past it.
+ * The input may hold an event of max_message and two reads more.  Set again
+ * when a reload changes max_message: at the old mark a peer is never read
+ * again while its frame waits for bytes past it.  What is buffered is
+ * framed at once under the new limit, since a lower mark stops reading
+ * without a callback to frame what is held.
  */
 void
 conn_limits(struct conn *c)
 {
+	struct listener	*l = c->l;
+
 	bufferevent_setwatermark(c->bev, EV_READ, 0,
-	    c->l->max_message + 2 * READ_CHUNK);
+	    l->max_message + 2 * READ_CHUNK);
+	if (!l->paused && !c->eof && c->hs_ev == NULL)
+		conn_drain(c);
 }
 
 void

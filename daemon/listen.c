@@ -885,8 +885,10 @@ listener_commit(struct listener *l, struct lsprep *p)
 	l->max_per_source = p->max_per_source;
 	if (l->max_message != p->max_message) {
 		l->max_message = p->max_message;
+		listener_clock(l);
 		TAILQ_FOREACH(c, &l->conns, entry)
 			conn_limits(c);
+		listener_handoff(l);
 	}
 	if (l->idle_ms != p->idle_ms) {
 		l->idle_ms = p->idle_ms;

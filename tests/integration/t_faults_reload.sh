@@ -102,7 +102,34 @@ PY
 	c2=$(grep '"C long2' "$T/events.log" | jq -r '.truncated')
 	[ "$(stored '"C after')" = 100 ] && [ "$c1" = "500015 null" ] && [ "$c2" = true ] ||
 		fail "(C) after raising max_message: long1 (len truncated) '$c1', want '500015 null'; long2 truncated '$c2', want true; $(stored '"C after') of 100 after them"
-	echo "     (C) max_message raised under an open connection: 500 KB whole, 1.2 MB cut and marked, 100 after stored"
+	# And lowered (1M -> 64k) while 600 KB of a line are held: cut and
+	# marked at once under the new limit, the peer read on.
+	python3 - "$PORT" "$T/go2" > "$T/c2.out" 2>&1 <<'PY' &
+import os, socket, sys, time
+port, go = int(sys.argv[1]), sys.argv[2]
+s = socket.create_connection(("127.0.0.1", port))
+s.sendall(b"C low1 seq=13 " + b"z" * 600000)
+for _ in range(400):
+    if os.path.exists(go):
+        break
+    time.sleep(0.05)
+s.sendall(b"z" * 1000 + b"\n")
+s.sendall(b"".join(b"C low after seq=%d\n" % (200 + i) for i in range(10)))
+s.close()
+PY
+	CPID=$!
+	track $CPID
+	sleep 0.3
+	sed -i "s/^max_message = .*/max_message = 64k/" "$T/test.conf"
+	reload
+	[ $VERDICT = ok ] || fail "(C) lowering max_message was refused"
+	touch "$T/go2"
+	wait $CPID || fail "(C) sender: $(cat "$T/c2.out")"
+	for i in $(seq 300); do [ "$(stored '"C low after')" = 10 ] && break; sleep 0.05; done
+	c3=$(grep '"C low1' "$T/events.log" | jq -r '"\(.message | length) \(.truncated)"')
+	[ "$(stored '"C low after')" = 10 ] && [ "$c3" = "65536 true" ] ||
+		fail "(C) after lowering max_message: low1 (len truncated) '$c3', want '65536 true'; $(stored '"C low after') of 10 after it"
+	echo "     (C) max_message raised under an open connection: 500 KB whole, 1.2 MB cut and marked, 100 after stored; lowered: cut and marked, 10 after stored"
 fi
 
 # --- (D) 40 reloads respelling the UDP address under a UDP sender ---
