@@ -191,8 +191,7 @@ conn_accept(struct listener *l, int fd, const struct sockaddr *sa, int tls)
 	c->src_gen = UINT64_MAX;
 	c->progress = listener_progress_clock(l);
 	bufferevent_setcb(c->bev, conn_read_cb, NULL, conn_event_cb, c);
-	bufferevent_setwatermark(c->bev, EV_READ, 0,
-	    l->max_message + 2 * READ_CHUNK);
+	conn_limits(c);
 	bufferevent_set_max_single_read(c->bev, READ_CHUNK);
 	/* A TLS handshake runs either way; reading waits for room. */
 	if (l->paused)
@@ -213,6 +212,24 @@ nomem:
 	close(fd);
 	srclimit_put(l->srcs, se);
 	diag_rate(&l->rate_accept, "accept %s: out of memory", addr);
+}
+
+/*
+ * The input may hold an event of max_message and two reads more.  Set again
+ * when a reload changes max_message: at the old mark a peer is never read
+ * again while its frame waits for bytes past it.  What is buffered is
+ * framed at once under the new limit, since a lower mark stops reading
+ * without a callback to frame what is held.
+ */
+void
+conn_limits(struct conn *c)
+{
+	struct listener	*l = c->l;
+
+	bufferevent_setwatermark(c->bev, EV_READ, 0,
+	    l->max_message + 2 * READ_CHUNK);
+	if (!l->paused && !c->eof && c->hs_ev == NULL)
+		conn_drain(c);
 }
 
 void

@@ -480,16 +480,19 @@ udp_take(struct udpstate *u, const struct sockaddr *sa, socklen_t salen,
 	}
 }
 
-static void
-udp_read_cb(evutil_socket_t fd, short what, void *arg)
+/*
+ * Read up to UDP_ROUNDS batches of datagrams; how many were read (a full
+ * UDP_ROUNDS * UDP_VLEN means more may be waiting).
+ */
+static int
+udp_read(struct udpstate *u, int fd)
 {
-	struct udpstate		*u = arg;
 	struct listener		*l = u->l;
 	struct mmsghdr		 msgs[UDP_VLEN];
 	struct iovec		 iov[UDP_VLEN];
 	struct sockaddr_storage	 addrs[UDP_VLEN];
 	char			 cbuf[UDP_VLEN][CMSG_SPACE(sizeof(uint32_t))];
-	int			 i, n, round;
+	int			 i, n, round, total = 0;
 
 	listener_clock(l);
 	for (round = 0; round < UDP_ROUNDS; round++) {
@@ -506,6 +509,7 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 		}
 		if ((n = recvmmsg(fd, msgs, UDP_VLEN, MSG_DONTWAIT, NULL)) <= 0)
 			break;
+		total += n;
 		for (i = 0; i < n; i++) {
 			udp_overflow(u->s, &msgs[i].msg_hdr);
 			udp_take(u, (struct sockaddr *)&addrs[i],
@@ -516,9 +520,19 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 			break;
 	}
 	listener_handoff(l);
+	return total;
 }
 
-/* Start serving an open socket: accept TCP, read UDP. */
+static void
+udp_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	udp_read(arg, fd);
+}
+
+/*
+ * Make an open socket ready to serve, but not serving yet: TCP accepts once
+ * sock_serve enables it, UDP is read once its event is added.
+ */
 static int
 sock_start(struct listener *l, struct lsock *s)
 {
@@ -526,8 +540,8 @@ sock_start(struct listener *l, struct lsock *s)
 
 	if (!s->udp) {
 		s->evl = evconnlistener_new(l->base, s->tls ? accept_tls_cb :
-		    accept_cb, l,
-		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, s->fd);
+		    accept_cb, l, LEV_OPT_CLOSE_ON_FREE |
+		    LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_DISABLED, 0, s->fd);
 		if (s->evl == NULL)
 			return -1;
 		evconnlistener_set_error_cb(s->evl, accept_error_cb);
@@ -545,9 +559,16 @@ sock_start(struct listener *l, struct lsock *s)
 	s->us->gen = UINT64_MAX;
 	s->ev = event_new(l->base, s->fd, EV_READ | EV_PERSIST, udp_read_cb,
 	    s->us);
-	if (s->ev == NULL || event_add(s->ev, NULL) == -1)
-		return -1;
-	return 0;
+	return s->ev == NULL ? -1 : 0;
+}
+
+/* Serve a socket sock_start made ready; 0 or -1 (errno). */
+static int
+sock_serve(struct lsock *s)
+{
+	if (s->evl != NULL)
+		return evconnlistener_enable(s->evl);
+	return event_add(s->ev, NULL);
 }
 
 static void
@@ -566,20 +587,93 @@ sock_free(struct lsock *s)
 	free(s);
 }
 
+/*
+ * Close a socket that served.  A UDP socket is read dry first: what the
+ * kernel holds for it was received, and closing would lose it uncounted.
+ * The cap only stops a sender that outruns the reads for ever (an 8 MB
+ * buffer holds far fewer datagrams).
+ */
+static void
+sock_close(struct listener *l, struct lsock *s)
+{
+	int	 i;
+
+	if (s->udp && s->us != NULL && s->fd != -1) {
+		if (s->ev != NULL)
+			event_del(s->ev);
+		for (i = 0; i < 1024; i++)
+			if (udp_read(s->us, s->fd) < UDP_ROUNDS * UDP_VLEN)
+				break;
+	}
+	sock_free(s);
+}
+
 static const char *
 sock_proto(const struct lsock *s)
 {
 	return s->udp ? "udp" : s->tls ? "tls" : "tcp";
 }
 
-/* Open and bind one configured address; NULL with the cause logged. */
-static struct lsock *
-sock_open(const char *text, int udp, int tls, int reuse_port)
+/* The address text names: the first getaddrinfo answer, as bound. */
+static int
+sock_resolve(const char *text, int udp, int tls, struct sockaddr_storage *ss,
+    socklen_t *sslen)
 {
 	struct addrinfo	 hints, *res = NULL;
-	struct lsock	*s;
 	char		 host[256], port[16];
-	int		 one = 1, e, what = udp ? SOCK_DGRAM : SOCK_STREAM;
+	int		 e;
+	const char	*proto = udp ? "udp" : tls ? "tls" : "tcp";
+
+	if (conf_split_addr(text, host, sizeof(host), port, sizeof(port)) ==
+	    -1) {
+		diag_err("listen %s %s: bad address", proto, text);
+		return -1;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = udp ? SOCK_DGRAM : SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((e = getaddrinfo(host, port, &hints, &res)) != 0) {
+		diag_err("listen %s %s: %s", proto, text, gai_strerror(e));
+		return -1;
+	}
+	memset(ss, 0, sizeof(*ss));
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*sslen = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+/* Same family, address and port (the rest of a sockaddr is not identity). */
+static int
+sockaddr_same(const struct sockaddr_storage *a,
+    const struct sockaddr_storage *b)
+{
+	const struct sockaddr_in	*a4 = (const void *)a;
+	const struct sockaddr_in	*b4 = (const void *)b;
+	const struct sockaddr_in6	*a6 = (const void *)a;
+	const struct sockaddr_in6	*b6 = (const void *)b;
+
+	if (a->ss_family != b->ss_family)
+		return 0;
+	if (a->ss_family == AF_INET)
+		return a4->sin_port == b4->sin_port &&
+		    a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	if (a->ss_family == AF_INET6)
+		return a6->sin6_port == b6->sin6_port &&
+		    a6->sin6_scope_id == b6->sin6_scope_id &&
+		    memcmp(&a6->sin6_addr, &b6->sin6_addr,
+		    sizeof(a6->sin6_addr)) == 0;
+	return 0;
+}
+
+/* Open and bind one resolved address; NULL with the cause logged. */
+static struct lsock *
+sock_open(const char *text, const struct sockaddr_storage *sa,
+    socklen_t salen, int udp, int tls, int reuse_port)
+{
+	struct lsock	*s;
+	int		 one = 1, what = udp ? SOCK_DGRAM : SOCK_STREAM;
 	const char	*proto = udp ? "udp" : tls ? "tls" : "tcp";
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
@@ -587,21 +681,11 @@ sock_open(const char *text, int udp, int tls, int reuse_port)
 	s->fd = -1;
 	s->udp = udp;
 	s->tls = tls;
-	s->text = strdup(text);
-	if (conf_split_addr(text, host, sizeof(host), port, sizeof(port)) ==
-	    -1) {
-		diag_err("listen %s %s: bad address", proto, text);
-		goto fail;
-	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = what;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	if ((e = getaddrinfo(host, port, &hints, &res)) != 0) {
-		diag_err("listen %s %s: %s", proto, text, gai_strerror(e));
-		goto fail;
-	}
-	if ((s->fd = socket(res->ai_family, what | SOCK_CLOEXEC |
+	s->sa = *sa;
+	s->salen = salen;
+	if ((s->text = strdup(text)) == NULL)
+		goto syserr;
+	if ((s->fd = socket(sa->ss_family, what | SOCK_CLOEXEC |
 	    SOCK_NONBLOCK, 0)) == -1)
 		goto syserr;
 	setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -610,21 +694,232 @@ sock_open(const char *text, int udp, int tls, int reuse_port)
 	if (reuse_port && setsockopt(s->fd, SOL_SOCKET, SO_REUSEPORT, &one,
 	    sizeof(one)) == -1)
 		goto syserr;
-	if (res->ai_family == AF_INET6)
+	if (sa->ss_family == AF_INET6)
 		setsockopt(s->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
 		    sizeof(one));
-	if (bind(s->fd, res->ai_addr, res->ai_addrlen) == -1 ||
+	if (bind(s->fd, (const struct sockaddr *)sa, salen) == -1 ||
 	    (!udp && listen(s->fd, 1024) == -1))
 		goto syserr;
-	freeaddrinfo(res);
 	return s;
 syserr:
 	diag_err("listen %s %s: %s", proto, text, strerror(errno));
-fail:
-	if (res != NULL)
-		freeaddrinfo(res);
 	sock_free(s);
 	return NULL;
+}
+
+/* The state a config asks of the listener, built aside by
+ * listener_prepare and put in force by listener_commit. */
+struct lsprep {
+	struct lsock		**socks;	/* all, in the new order */
+	size_t			 nsocks;
+	struct tls		*tls;
+	struct conf_cidr	*allow;
+	size_t			 nallow;
+	uint64_t		 max_message;
+	uint64_t		 max_connections;
+	uint64_t		 max_per_source;
+	int64_t			 idle_ms;
+};
+
+static int
+prep_add(struct lsprep *p, struct lsock *s)
+{
+	struct lsock	**v;
+
+	if ((v = reallocarray(p->socks, p->nsocks + 1, sizeof(*v))) == NULL)
+		return -1;
+	p->socks = v;
+	p->socks[p->nsocks++] = s;
+	return 0;
+}
+
+/* A socket of v[0..n) bound to sa, or NULL. */
+static struct lsock *
+sock_find(struct lsock **v, size_t n, const struct sockaddr_storage *sa,
+    int udp, int tls)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (v[i]->udp == udp && v[i]->tls == tls &&
+		    !v[i]->inherited && sockaddr_same(&v[i]->sa, sa))
+			return v[i];
+	return NULL;
+}
+
+/*
+ * Add what a[0..n) lists to p: a running socket bound to the same resolved
+ * address is kept (127.0.0.1:514 and localhost:514 are one socket), others
+ * are bound now, ready but not serving.
+ */
+static int
+prep_list(struct listener *l, struct lsprep *p, const struct conf_addr *a,
+    size_t n, int udp, int tls, int reuse_port)
+{
+	struct sockaddr_storage	 sa;
+	socklen_t		 salen;
+	struct lsock		*s;
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		if (sock_resolve(a[i].text, udp, tls, &sa, &salen) == -1)
+			return -1;
+		if (sock_find(p->socks, p->nsocks, &sa, udp, tls) != NULL)
+			continue;		/* listed twice */
+		if ((s = sock_find(l->socks, l->nsocks, &sa, udp, tls)) !=
+		    NULL) {
+			if (prep_add(p, s) == -1)
+				return -1;
+			continue;
+		}
+		if ((s = sock_open(a[i].text, &sa, salen, udp, tls,
+		    reuse_port)) == NULL)
+			return -1;
+		s->fresh = 1;
+		if (sock_start(l, s) == -1) {
+			diag_err("listen %s %s: %s", sock_proto(s), s->text,
+			    strerror(errno));
+			sock_free(s);
+			return -1;
+		}
+		if (prep_add(p, s) == -1) {
+			sock_free(s);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void
+listener_abort(struct lsprep *p)
+{
+	size_t	 i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->nsocks; i++)
+		if (p->socks[i]->fresh)
+			sock_free(p->socks[i]);
+	free(p->socks);
+	tls_free(p->tls);
+	free(p->allow);
+	free(p);
+}
+
+struct lsprep *
+listener_prepare(struct listener *l, const struct config *cf)
+{
+	struct lsprep	*p;
+	size_t		 i, inherited = 0, inherited_tls = 0;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		goto nomem;
+	/*
+	 * Sockets from systemd replace the tcp and udp addresses of cf; its
+	 * tls addresses too when one of them is named "tls", else those
+	 * are opened here.  They stay whatever cf says.
+	 */
+	for (i = 0; i < l->nsocks; i++) {
+		if (!l->socks[i]->inherited)
+			continue;
+		inherited++;
+		inherited_tls += l->socks[i]->tls;
+		if (prep_add(p, l->socks[i]) == -1)
+			goto nomem;
+	}
+	if ((cf->ntls > 0 || inherited_tls > 0) &&
+	    (p->tls = tls_new(cf)) == NULL)
+		goto fail;
+	if ((inherited == 0 && (prep_list(l, p, cf->tcp, cf->ntcp, 0, 0,
+	    cf->reuse_port) == -1 || prep_list(l, p, cf->udp, cf->nudp, 1, 0,
+	    cf->reuse_port) == -1)) || (inherited_tls == 0 &&
+	    prep_list(l, p, cf->tls, cf->ntls, 0, 1, cf->reuse_port) == -1))
+		goto fail;
+	if (cf->nallow > 0) {
+		if ((p->allow = calloc(cf->nallow, sizeof(*p->allow))) == NULL)
+			goto nomem;
+		memcpy(p->allow, cf->allow, cf->nallow * sizeof(*p->allow));
+		p->nallow = cf->nallow;
+	}
+	p->max_message = cf->max_message;
+	p->max_connections = cf->max_connections;
+	p->max_per_source = cf->max_per_source;
+	p->idle_ms = cf->idle_timeout_ms;
+	return p;
+nomem:
+	diag_err("listen: %s", strerror(errno));
+fail:
+	listener_abort(p);
+	return NULL;
+}
+
+int
+listener_prep_count(const struct lsprep *p)
+{
+	return (int)p->nsocks;
+}
+
+static int
+prep_has(const struct lsprep *p, const struct lsock *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < p->nsocks; i++)
+		if (p->socks[i] == s)
+			return 1;
+	return 0;
+}
+
+void
+listener_commit(struct listener *l, struct lsprep *p)
+{
+	struct conn	*c;
+	size_t		 i;
+
+	tls_free(l->tls);		/* its peers keep their reference */
+	l->tls = p->tls;
+	free(l->allow);
+	l->allow = p->allow;
+	l->nallow = p->nallow;
+	l->max_connections = p->max_connections;
+	l->max_per_source = p->max_per_source;
+	if (l->max_message != p->max_message) {
+		l->max_message = p->max_message;
+		listener_clock(l);
+		TAILQ_FOREACH(c, &l->conns, entry)
+			conn_limits(c);
+		listener_handoff(l);
+	}
+	if (l->idle_ms != p->idle_ms) {
+		l->idle_ms = p->idle_ms;
+		listener_clock(l);
+		conn_sweep_arm(l, 1);
+	}
+	/* The sockets last: what p drops first, then the new ones serve. */
+	for (i = 0; i < l->nsocks; i++) {
+		if (prep_has(p, l->socks[i]))
+			continue;
+		diag_info("no longer listening on %s %s",
+		    sock_proto(l->socks[i]), l->socks[i]->text);
+		sock_close(l, l->socks[i]);
+	}
+	free(l->socks);
+	l->socks = p->socks;
+	l->nsocks = p->nsocks;
+	for (i = 0; i < l->nsocks; i++) {
+		struct lsock *s = l->socks[i];
+
+		if (!s->fresh)
+			continue;
+		s->fresh = 0;
+		if (sock_serve(s) == -1)
+			diag_err("listen %s %s: cannot serve: %s",
+			    sock_proto(s), s->text, strerror(errno));
+		else
+			diag_info("listening on %s %s", sock_proto(s),
+			    s->text);
+	}
+	free(p);
 }
 
 static int
@@ -639,160 +934,68 @@ sock_add(struct listener *l, struct lsock *s)
 	return 0;
 }
 
-static struct lsock *
-sock_find(struct listener *l, const char *text, int udp, int tls)
-{
-	size_t	 i;
-
-	for (i = 0; i < l->nsocks; i++)
-		if (l->socks[i]->udp == udp && l->socks[i]->tls == tls &&
-		    !l->socks[i]->inherited &&
-		    strcmp(l->socks[i]->text, text) == 0)
-			return l->socks[i];
-	return NULL;
-}
-
+/* Sockets passed by systemd. */
 int
 listener_inherit(struct listener *l)
 {
 	char	**names = NULL;
-	int	 n, i, type;
+	int	 n, i, type, rc = 0;
 	socklen_t len = sizeof(type);
 	struct lsock *s;
 
 	if ((n = sd_listen_fds_with_names(1, &names)) <= 0)
 		return 0;
 	for (i = 0; i < n; i++) {
-		if ((s = calloc(1, sizeof(*s))) == NULL)
-			return -1;
+		if (rc == -1 || (s = calloc(1, sizeof(*s))) == NULL) {
+			rc = -1;
+			if (names != NULL)
+				free(names[i]);
+			continue;
+		}
 		s->fd = SD_LISTEN_FDS_START + i;
 		s->inherited = 1;
-		s->keep = 1;
 		if (getsockopt(s->fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1)
 			type = SOCK_STREAM;
 		s->udp = type == SOCK_DGRAM;
 		/* FileDescriptorName=tls: a TLS listener (tls_cert needed). */
 		s->tls = !s->udp && names != NULL && names[i] != NULL &&
 		    strcmp(names[i], "tls") == 0;
+		if (asprintf(&s->text, "systemd:%s", names != NULL &&
+		    names[i] != NULL ? names[i] : "unknown") == -1)
+			s->text = NULL;
+		if (names != NULL)
+			free(names[i]);
+		/*
+		 * Accept=yes in a .socket unit passes one accepted connection
+		 * to one instance per peer: each would open the same store
+		 * and ports.  Only listening sockets are served (as rsyslog
+		 * and syslog-ng take only listening/datagram sockets).
+		 */
+		if (!s->udp && sd_is_socket(s->fd, AF_UNSPEC, SOCK_STREAM,
+		    1) <= 0) {
+			diag_err("socket from systemd (%s, fd %d) is a "
+			    "connection, not a listening socket: Accept=yes "
+			    "in the .socket unit is not supported; set "
+			    "Accept=no", s->text ? s->text : "?", s->fd);
+			sock_free(s);
+			rc = -1;
+			continue;
+		}
 		evutil_make_socket_nonblocking(s->fd);
 		evutil_make_socket_closeonexec(s->fd);
-		if (asprintf(&s->text, "systemd:%s", names[i]) == -1)
-			s->text = NULL;
-		free(names[i]);
-		if (sock_start(l, s) == -1 || sock_add(l, s) == -1) {
+		if (sock_start(l, s) == -1 || sock_serve(s) == -1 ||
+		    sock_add(l, s) == -1) {
 			diag_err("socket from systemd (%s): cannot use it",
 			    s->text);
 			sock_free(s);
-			return -1;
+			rc = -1;
+			continue;
 		}
 		diag_info("listening on socket from systemd: %s %s",
 		    sock_proto(s), s->text);
 	}
 	free(names);
-	return 0;
-}
-
-/* Open what cf lists and is not open yet; keep=1 on every socket of cf. */
-static int
-open_list(struct listener *l, const struct conf_addr *a, size_t n, int udp,
-    int tls, int reuse_port)
-{
-	struct lsock	*s;
-	size_t		 i;
-
-	for (i = 0; i < n; i++) {
-		if ((s = sock_find(l, a[i].text, udp, tls)) != NULL) {
-			s->keep = 1;
-			continue;
-		}
-		if ((s = sock_open(a[i].text, udp, tls, reuse_port)) == NULL)
-			return -1;
-		s->keep = 2;	/* new in this round */
-		if (sock_add(l, s) == -1) {
-			sock_free(s);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-int
-listener_configure(struct listener *l, const struct config *cf)
-{
-	struct tls	*tls = NULL;
-	size_t		 i, j, inherited = 0, inherited_tls = 0;
-	int		 rc = 0;
-
-	/*
-	 * Sockets from systemd replace the tcp and udp addresses of cf; its
-	 * tls addresses too when one of them is named "tls", else those
-	 * are opened here.
-	 */
-	for (i = 0; i < l->nsocks; i++) {
-		inherited += l->socks[i]->inherited;
-		inherited_tls += l->socks[i]->inherited && l->socks[i]->tls;
-	}
-	/* The certificates first: a reload that cannot load them changes
-	 * nothing. */
-	if ((cf->ntls > 0 || inherited_tls > 0) &&
-	    (tls = tls_new(cf)) == NULL)
-		return -1;
-	for (i = 0; i < l->nsocks; i++)
-		if (!l->socks[i]->inherited)
-			l->socks[i]->keep = 0;
-	if ((inherited == 0 && (open_list(l, cf->tcp, cf->ntcp, 0, 0,
-	    cf->reuse_port) == -1 || open_list(l, cf->udp, cf->nudp, 1, 0,
-	    cf->reuse_port) == -1)) || (inherited_tls == 0 &&
-	    open_list(l, cf->tls, cf->ntls, 0, 1, cf->reuse_port) == -1))
-		rc = -1;
-	/* On failure drop what this round opened, else what cf no longer
-	 * lists; then start the new ones. */
-	for (i = j = 0; i < l->nsocks; i++) {
-		struct lsock *s = l->socks[i];
-
-		if ((rc == -1 && s->keep == 2) || (rc == 0 && s->keep == 0)) {
-			if (rc == 0)
-				diag_info("no longer listening on %s %s",
-				    sock_proto(s), s->text);
-			sock_free(s);
-			continue;
-		}
-		if (rc == 0 && s->keep == 2) {
-			if (sock_start(l, s) == -1) {
-				diag_err("listen %s: %s", s->text,
-				    strerror(errno));
-				rc = -1;
-			}
-			s->keep = 1;
-			diag_info("listening on %s %s", sock_proto(s),
-			    s->text);
-		}
-		l->socks[j++] = s;
-	}
-	l->nsocks = j;
-	if (rc == -1) {
-		tls_free(tls);
-		return -1;
-	}
-	tls_free(l->tls);		/* its peers keep their reference */
-	l->tls = tls;
-	l->max_message = cf->max_message;
-	l->max_connections = cf->max_connections;
-	l->max_per_source = cf->max_per_source;
-	if (l->idle_ms != cf->idle_timeout_ms) {
-		l->idle_ms = cf->idle_timeout_ms;
-		listener_clock(l);
-		conn_sweep_arm(l, 1);
-	}
-	free(l->allow);
-	l->allow = NULL;
-	l->nallow = 0;
-	if (cf->nallow > 0 && (l->allow = calloc(cf->nallow,
-	    sizeof(*l->allow))) != NULL) {
-		memcpy(l->allow, cf->allow, cf->nallow * sizeof(*l->allow));
-		l->nallow = cf->nallow;
-	}
-	return 0;
+	return rc;
 }
 
 void
@@ -823,7 +1026,7 @@ listener_shutdown(struct listener *l)
 	if (l->sweep_ev != NULL)
 		evtimer_del(l->sweep_ev);
 	for (i = 0; i < l->nsocks; i++)
-		sock_free(l->socks[i]);
+		sock_close(l, l->socks[i]);
 	l->nsocks = 0;
 	listener_clock(l);
 	/*

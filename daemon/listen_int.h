@@ -47,7 +47,9 @@ struct lsock {
 	int			 tls;		/* TCP with RFC 5425 on top */
 	int			 fd;
 	int			 inherited;
-	int			 keep;		/* seen in the current config */
+	int			 fresh;		/* bound, not yet serving */
+	struct sockaddr_storage	 sa;		/* as bound (not inherited) */
+	socklen_t		 salen;
 	struct evconnlistener	*evl;
 	struct event		*ev;
 	uint64_t		 ovfl;		/* SO_RXQ_OVFL seen so far */
@@ -115,6 +117,7 @@ int	 conn_drain(struct conn *);
 void	 conn_pause(struct conn *);
 void	 conn_resume(struct conn *);
 void	 conn_free(struct conn *);
+void	 conn_limits(struct conn *);
 void	 conn_sweep_arm(struct listener *, int again);
 
 #endif

@@ -128,12 +128,40 @@ stop_cb(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(d->base);
 }
 
+/*
+ * The listener state cf asks for, built aside; refused when it would listen
+ * on nothing (at start and on reload alike: an empty file caught mid-write
+ * must not close every port).  NULL after saying why.
+ */
+static struct lsprep *
+listen_prepare(struct daemon *d, const struct config *cf)
+{
+	struct lsprep	*lp;
+
+	if ((lp = listener_prepare(d->l, cf)) == NULL)
+		return NULL;
+	if (listener_prep_count(lp) == 0) {
+		diag_err("%s: nothing to listen on (no tcp, udp or tls in "
+		    "[listen], no sockets from systemd)", d->config_path);
+		listener_abort(lp);
+		return NULL;
+	}
+	return lp;
+}
+
+/*
+ * SIGHUP: all or nothing.  Everything that can fail is done aside first
+ * (the config read and checked as -t does, the new listeners bound but not
+ * serving, the alert file opened, the http endpoint bound); only then is
+ * the new state put in force, the listeners last.  A failure changes
+ * nothing that runs.
+ */
 static void
 reload_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon	*d = arg;
-	struct stageset	*ss;
-
+	struct stageset	*ss = NULL;
+	struct lsprep	*lp = NULL;
 	struct timespec	 ts;
 	const char	*why = NULL;
 
@@ -141,35 +169,37 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
 	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64,
 	    (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
 	if ((ss = load(d->config_path)) == NULL) {
-		diag_err("reload: %s has errors; keeping the running config",
-		    d->config_path);
 		why = "config has errors (see the journal)";
-		goto done;
+		goto fail;
 	}
 	if (ss->cf->queue_capacity != d->queue_capacity ||
 	    ss->cf->queue_max_bytes != d->queue_max_bytes)
 		diag_warn("reload: [queue] capacity and max_bytes change only "
 		    "on restart");
-	if (listener_configure(d->l, ss->cf) == -1) {
-		diag_err("reload: listeners could not be set up; keeping the "
-		    "running config");
-		why = "listeners could not be set up";
-		stageset_free(ss);
-		goto done;
+	if ((lp = listen_prepare(d, ss->cf)) == NULL) {
+		why = "listeners could not be set up (see the journal)";
+		goto fail;
 	}
 	if (alerter_open(ss->al) == -1) {
-		diag_err("reload: cannot open the alert file: %s; keeping the "
-		    "running config", strerror(errno));
+		diag_err("reload: alerts %s: %s", ss->cf->alerts_path,
+		    strerror(errno));
 		why = "cannot open the alert file";
-		stageset_free(ss);
-		goto done;
+		goto fail;
+	}
+	if (http_configure(d->http, ss->cf) == -1) {
+		why = "[http] listen could not be set up";
+		goto fail;
 	}
 	metrics_configure(d->m, ss->cf);
-	if (http_configure(d->http, ss->cf) == -1)
-		diag_err("reload: [http] listen not taken; the endpoint stays "
-		    "as it was");
 	pipeline_reload(d->p, ss);
+	listener_commit(d->l, lp);
 	diag_info("reloaded %s", d->config_path);
+	goto done;
+fail:
+	diag_err("reload: %s: %s; keeping the running config, unchanged",
+	    d->config_path, why);
+	listener_abort(lp);
+	stageset_free(ss);
 done:
 	d->reload_failed = why;
 	if (why != NULL)
@@ -260,6 +290,7 @@ static int
 run(struct daemon *d, struct stageset *ss)
 {
 	struct writer	*w = NULL;
+	struct lsprep	*lp;
 	struct event	*sev[4] = { NULL };
 	static const int sigs[4] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
 	void		(*cbs[4])(evutil_socket_t, short, void *) = {
@@ -285,13 +316,9 @@ run(struct daemon *d, struct stageset *ss)
 		evsignal_add(sev[i], NULL);
 	}
 	if (listener_inherit(d->l) == -1 ||
-	    listener_configure(d->l, ss->cf) == -1)
+	    (lp = listen_prepare(d, ss->cf)) == NULL)
 		goto out;
-	if (listener_count(d->l) == 0) {
-		diag_err("%s: nothing to listen on (no tcp, udp or tls in "
-		    "[listen], no sockets from systemd)", d->config_path);
-		goto out;
-	}
+	listener_commit(d->l, lp);
 	if ((w = writer_new(ss->cf)) == NULL || writer_open(w) == -1)
 		goto out;
 	if (alerter_open(ss->al) == -1) {

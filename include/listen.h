@@ -12,15 +12,30 @@
 struct config;
 struct event_base;
 struct listener;
+struct lsprep;
 struct queue;
 
 /* A listener on base feeding q; NULL on failure (logged).  Caller frees. */
 struct listener	*listener_new(struct event_base *, struct queue *);
-/* Bind every [listen] address of cf (or take over inherited sockets where
- * they match); on reload, keep sockets whose address stays and close the
- * rest.  0, or -1 with one line naming the address and cause (logged). */
-int		 listener_configure(struct listener *, const struct config *);
-/* Sockets passed by systemd (LISTEN_FDS); 0 or -1.  Call before configure. */
+/*
+ * What cf asks of the listener, built aside; nothing running changes.
+ * Every [listen] address is resolved; a socket already bound to the same
+ * address is kept, the others are bound (not yet serving); certificates,
+ * allow and limits are copied.  NULL with one line naming the address and
+ * cause (logged).  Give it to listener_commit or listener_abort.
+ */
+struct lsprep	*listener_prepare(struct listener *, const struct config *);
+/* Sockets the listener will have once p is committed. */
+int		 listener_prep_count(const struct lsprep *);
+/* Put p in force and free it: limits (open peers included), allow and
+ * certificates, then the sockets: those p no longer lists are closed (UDP
+ * read dry first), the new ones serve.  Cannot fail. */
+void		 listener_commit(struct listener *, struct lsprep *);
+/* Drop p, closing what it bound; NULL is a no-op. */
+void		 listener_abort(struct lsprep *);
+/* Sockets passed by systemd (LISTEN_FDS), serving at once; 0, or -1
+ * (logged) if one cannot be used: a connected socket (Accept=yes) too.
+ * Call before listener_prepare. */
 int		 listener_inherit(struct listener *);
 /* Number of listening sockets. */
 int		 listener_count(const struct listener *);
