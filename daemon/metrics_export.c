@@ -359,9 +359,9 @@ metrics_prometheus(struct metrics *m, struct evbuffer *o)
 	    "most.", queue_capacity(m->q));
 	gauge(o, "logstreamd_queue_peak", "Most events ever queued at once.",
 	    queue_peak(m->q));
-	gauge(o, "logstreamd_queue_bytes", "Bytes of event text queued now.",
-	    queue_bytes(m->q));
-	gauge(o, "logstreamd_queue_max_bytes", "Bytes of event text the queue "
+	gauge(o, "logstreamd_queue_bytes", "Memory of the queued events now "
+	    "(text, field and event records).", queue_bytes(m->q));
+	gauge(o, "logstreamd_queue_max_bytes", "Memory of events the queue "
 	    "holds at most.", queue_max_bytes(m->q));
 	prom_conns(o);
 	prom_outputs(o);
