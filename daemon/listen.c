@@ -197,7 +197,7 @@ listener_push(struct listener *l)
 int
 listener_room(struct listener *l)
 {
-	if (l->batch != NULL && l->batch->n < l->batch->max)
+	if (l->batch != NULL && !lsbatch_full(l->batch))
 		return 1;
 	while (listener_push(l) == -1) {
 		if (!l->stopping) {
@@ -258,7 +258,7 @@ listener_handoff(struct listener *l)
 	}
 	if (l->batch == NULL || l->batch->n == 0)
 		return;
-	if (queue_depth(l->q) == 0 || l->batch->n == l->batch->max) {
+	if (queue_depth(l->q) == 0 || lsbatch_full(l->batch)) {
 		if (listener_push(l) == 0)
 			return;
 	}

@@ -34,6 +34,13 @@ lsbatch_new(uint32_t max)
 	return b;
 }
 
+size_t
+lsbatch_capmem(const struct lsbatch *b)
+{
+	return sizeof(*b) + b->cap + (size_t)b->capfields *
+	    sizeof(*b->fields) + (size_t)b->max * sizeof(*b->recs);
+}
+
 void
 lsbatch_free(struct lsbatch *b)
 {
@@ -55,6 +62,7 @@ lsbatch_reset(struct lsbatch *b)
 	b->used = 0;
 	b->nfields = 0;
 	b->prepared = 0;
+	b->qbytes = 0;
 	b->next = NULL;
 	if (b->cap > ARENA_KEEP && (a = realloc(b->arena, ARENA_INITIAL))) {
 		b->arena = a;

@@ -23,6 +23,7 @@
 #include "metrics_int.h"
 #include "pipeline.h"
 #include "queue.h"
+#include "streams.h"
 
 #define PUBLISH_NS	100000000ULL	/* snapshot at most every 100 ms */
 
@@ -162,6 +163,72 @@ metrics_publish(const struct classifier *cl, const struct alerter *al,
 	}
 	metrics_pub.al_write_errors = alerter_write_errors(al);
 	metrics_pub.last_ns = now_ns;
+	pthread_mutex_unlock(&metrics_pub.mtx);
+}
+
+/* len bytes of s into d (cap bytes, NUL-terminated), cut at a character;
+ * bytes that are not UTF-8 become '?', so the JSON encoder takes it. */
+static void
+copy_utf8(char *d, size_t cap, const char *s, size_t len)
+{
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			 i = 0, o = 0, n, k;
+
+	while (i < len) {
+		n = u[i] < 0x80 ? 1 : (u[i] & 0xe0) == 0xc0 && u[i] >= 0xc2 ?
+		    2 : (u[i] & 0xf0) == 0xe0 ? 3 : (u[i] & 0xf8) == 0xf0 &&
+		    u[i] <= 0xf4 ? 4 : 0;
+		for (k = 1; n > 1 && k < n; k++)
+			if (i + k >= len || (u[i + k] & 0xc0) != 0x80)
+				n = 0;
+		if (o + (n ? n : 1) >= cap)
+			break;
+		if (n == 0) {
+			d[o++] = '?';
+			i++;
+			continue;
+		}
+		memcpy(d + o, s + i, n);
+		o += n;
+		i += n;
+	}
+	d[o] = '\0';
+}
+
+static void
+stream_pub_cb(const struct streams_stat *st, void *arg)
+{
+	struct pub_stream	*p = &metrics_pub.streams[metrics_pub.nstreams++];
+	const char		*k = st->key, *end = st->key + st->keylen, *z;
+	int			 i;
+
+	for (i = 0; i < 3; i++) {
+		z = k < end ? memchr(k, '\0', (size_t)(end - k)) : NULL;
+		if (z == NULL)
+			z = end;
+		copy_utf8(p->part[i], sizeof(p->part[i]), k, (size_t)(z - k));
+		k = z < end ? z + 1 : end;
+	}
+	p->events = st->events;
+	memcpy(p->kinds, st->kinds, sizeof(p->kinds));
+	p->missing = st->missing;
+	p->restarts = st->restarts;
+	p->last_seq = st->last_seq;
+	p->last_us = st->last_us;
+}
+
+void
+metrics_publish_streams(const struct streams *st, uint64_t now_ns)
+{
+	if (metrics_pub.streams_ns != 0 &&
+	    now_ns - metrics_pub.streams_ns < PUBLISH_NS)
+		return;
+	if (pthread_mutex_trylock(&metrics_pub.mtx) != 0)
+		return;			/* a reader has it: next time */
+	metrics_pub.nstreams = 0;
+	streams_foreach(st, METRICS_TOP_STREAMS, stream_pub_cb, NULL);
+	metrics_pub.streams_tracked = streams_count(st);
+	metrics_pub.streams_ns = now_ns;
 	pthread_mutex_unlock(&metrics_pub.mtx);
 }
 

@@ -359,9 +359,9 @@ metrics_prometheus(struct metrics *m, struct evbuffer *o)
 	    "most.", queue_capacity(m->q));
 	gauge(o, "logstreamd_queue_peak", "Most events ever queued at once.",
 	    queue_peak(m->q));
-	gauge(o, "logstreamd_queue_bytes", "Bytes of event text queued now.",
-	    queue_bytes(m->q));
-	gauge(o, "logstreamd_queue_max_bytes", "Bytes of event text the queue "
+	gauge(o, "logstreamd_queue_bytes", "Memory of the queued events now "
+	    "(text, field and event records).", queue_bytes(m->q));
+	gauge(o, "logstreamd_queue_max_bytes", "Memory of events the queue "
 	    "holds at most.", queue_max_bytes(m->q));
 	prom_conns(o);
 	prom_outputs(o);
@@ -478,6 +478,36 @@ jstages(void)
 	pthread_mutex_unlock(&metrics_pub.mtx);
 	return json_pack("{s:o, s:o, s:o}", "classes", cls, "alerts", al,
 	    "last_alert", last);
+}
+
+/* The most recently seen streams as the pipeline last published them. */
+static json_t *
+jstreams(void)
+{
+	const struct pub_stream	*p;
+	json_t			*arr = json_array(), *marks;
+	size_t			 i;
+	int			 k;
+
+	pthread_mutex_lock(&metrics_pub.mtx);
+	for (i = 0; arr != NULL && i < metrics_pub.nstreams; i++) {
+		p = &metrics_pub.streams[i];
+		marks = json_object();
+		for (k = 1; k < LRS__COUNT; k++)
+			json_object_set_new(marks, lr_stream_name(k),
+			    json_integer((json_int_t)p->kinds[k]));
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I, "
+		    "s:o, s:I, s:I, s:I, s:I}", "source", p->part[0], "host",
+		    p->part[1], "app", p->part[2], "events",
+		    (json_int_t)p->events, "marks", marks, "missing",
+		    (json_int_t)p->missing, "restarts", (json_int_t)p->restarts,
+		    "last_seq", (json_int_t)p->last_seq, "last_us",
+		    (json_int_t)p->last_us));
+	}
+	i = metrics_pub.streams_tracked;
+	pthread_mutex_unlock(&metrics_pub.mtx);
+	return json_pack("{s:I, s:o}", "tracked", (json_int_t)i, "recent",
+	    arr);
 }
 
 static int
@@ -626,5 +656,6 @@ metrics_stats(struct metrics *m)
 	    "health", "ok", ok, "reason", ok ? "" : why,
 	    "misc", jmisc(m));
 	json_object_set_new(o, "history", jhistory(m));
+	json_object_set_new(o, "streams", jstreams());
 	return o;
 }

@@ -18,6 +18,18 @@
 #define SRC_KEY		48
 #define SRC_SLOTS	(2 * METRICS_MAX_SOURCES)
 #define NAME_MAX_LEN	128
+#define STREAM_PART	256		/* addr, host, app: 255 bytes and NUL */
+
+/* One stream as last published (streams_stat, its key split in three). */
+struct pub_stream {
+	char		 part[3][STREAM_PART];
+	uint64_t	 events;
+	uint64_t	 kinds[LRS__COUNT];
+	uint64_t	 missing;
+	uint64_t	 restarts;
+	uint64_t	 last_seq;
+	int64_t		 last_us;
+};
 
 /* One class or alert as last published. */
 struct figure {
@@ -39,6 +51,10 @@ struct metrics_pub {
 	char		 last_alert[NAME_MAX_LEN];
 	int64_t		 last_alert_us;
 	uint64_t	 last_ns;
+	struct pub_stream streams[METRICS_TOP_STREAMS];
+	size_t		 nstreams;
+	size_t		 streams_tracked;
+	uint64_t	 streams_ns;	/* when last published */
 };
 
 /* Per-source table, event loop only. */

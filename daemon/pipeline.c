@@ -275,6 +275,7 @@ pipeline_main(void *arg)
 		b = queue_pop(p->q, timeout);
 		pipeline_between(p);
 		metrics_publish(p->ss->cl, p->ss->al, p->gen, diag_mono_ns());
+		metrics_publish_streams(p->st, diag_mono_ns());
 		if (b == NULL) {
 			if (queue_closed_empty(p->q))
 				break;

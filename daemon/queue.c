@@ -13,6 +13,11 @@
 #include "queue.h"
 
 #define POOL_MAX	64
+/* A batch is full at max_bytes / BATCH_SHARE of events (before parsing:
+ * the fields then add up to ~14 times the text of tiny pairs), and the
+ * pool keeps at most max_bytes / POOL_SHARE of spare batches. */
+#define BATCH_SHARE	16
+#define POOL_SHARE	4
 
 struct queue {
 	pthread_mutex_t	 mtx;
@@ -23,13 +28,15 @@ struct queue {
 	size_t		 peak;
 	size_t		 capacity;
 	size_t		 lowat;
-	size_t		 bytes;		/* arena bytes of the queued batches */
+	size_t		 bytes;		/* lsbatch_mem of the queued batches */
 	size_t		 max_bytes;
+	size_t		 batch_mem;	/* mem_max of a new batch */
 	int		 closed;
 	int		 want_room;	/* a push was refused */
 	int		 want_dry;	/* the pusher holds records */
 	struct lsbatch	*pool;
 	size_t		 npool;
+	size_t		 pool_bytes;	/* lsbatch_capmem of the pool */
 	queue_wake_cb	 wake;
 	void		*arg;
 };
@@ -46,6 +53,7 @@ queue_new(size_t capacity, size_t max_bytes, queue_wake_cb wake, void *arg)
 	q->capacity = capacity;
 	q->lowat = capacity / 2;
 	q->max_bytes = max_bytes;
+	q->batch_mem = max_bytes / BATCH_SHARE;
 	q->wake = wake;
 	q->arg = arg;
 	return q;
@@ -77,11 +85,13 @@ queue_free(struct queue *q)
 int
 queue_push(struct queue *q, struct lsbatch *b)
 {
+	size_t	 mem = lsbatch_mem(b);
+
 	pthread_mutex_lock(&q->mtx);
 	/* Past max_bytes only when something is queued: one batch of
 	 * long lines always passes, so nothing can wait forever. */
 	if (q->depth + b->n > q->capacity ||
-	    (q->head != NULL && q->bytes + b->used > q->max_bytes)) {
+	    (q->head != NULL && q->bytes + mem > q->max_bytes)) {
 		q->want_room = 1;
 		pthread_mutex_unlock(&q->mtx);
 		return -1;
@@ -93,7 +103,8 @@ queue_push(struct queue *q, struct lsbatch *b)
 		q->head = b;
 	q->tail = b;
 	q->depth += b->n;
-	q->bytes += b->used;
+	b->qbytes = mem;
+	q->bytes += mem;
 	if (q->depth > q->peak)
 		q->peak = q->depth;
 	q->want_dry = 0;
@@ -129,7 +140,7 @@ queue_pop(struct queue *q, int timeout_ms)
 		if ((q->head = b->next) == NULL)
 			q->tail = NULL;
 		q->depth -= b->n;
-		q->bytes -= b->used;
+		q->bytes -= b->qbytes;
 		b->next = NULL;
 	}
 	if (q->want_room && q->depth <= q->lowat &&
@@ -150,12 +161,17 @@ queue_pop(struct queue *q, int timeout_ms)
 void
 queue_recycle(struct queue *q, struct lsbatch *b)
 {
+	size_t	 mem;
+
 	lsbatch_reset(b);
+	mem = lsbatch_capmem(b);
 	pthread_mutex_lock(&q->mtx);
-	if (q->npool < POOL_MAX) {
+	if (q->npool < POOL_MAX &&
+	    q->pool_bytes + mem <= q->max_bytes / POOL_SHARE) {
 		b->next = q->pool;
 		q->pool = b;
 		q->npool++;
+		q->pool_bytes += mem;
 		b = NULL;
 	}
 	pthread_mutex_unlock(&q->mtx);
@@ -171,14 +187,16 @@ queue_get_batch(struct queue *q, uint32_t max)
 	if ((b = q->pool) != NULL) {
 		q->pool = b->next;
 		q->npool--;
+		q->pool_bytes -= lsbatch_capmem(b);
 	}
 	pthread_mutex_unlock(&q->mtx);
 	if (b != NULL && b->max != max) {
 		lsbatch_free(b);
 		b = NULL;
 	}
-	if (b == NULL)
-		b = lsbatch_new(max);
+	if (b == NULL && (b = lsbatch_new(max)) == NULL)
+		return NULL;
+	b->mem_max = q->batch_mem;
 	return b;
 }
 

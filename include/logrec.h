@@ -101,11 +101,35 @@ struct lsbatch {
 	uint32_t	 nfields;
 	uint32_t	 capfields;
 	int		 prepared;	/* the listener's stages ran */
+	size_t		 mem_max;	/* full past this many bytes (0: never) */
+	size_t		 qbytes;	/* what the queue counted at push */
 };
 
 /* Pointer to a slice's bytes; valid until the arena next grows. */
 #define LS_PTR(b, s)	((b)->arena + (s).off)
 
+/*
+ * The memory a batch's events take: arena text, field records and event
+ * records in use.  O(1); the queue bounds it ([queue] max_bytes).
+ */
+static inline size_t
+lsbatch_mem(const struct lsbatch *b)
+{
+	return b->used + (size_t)b->nfields * sizeof(struct lsfield) +
+	    (size_t)b->n * sizeof(struct logrec);
+}
+
+/* No room for another event: max records, or mem_max bytes (so one
+ * batch of long lines cannot outgrow the queue's bound before a push). */
+static inline int
+lsbatch_full(const struct lsbatch *b)
+{
+	return b->n >= b->max ||
+	    (b->mem_max > 0 && lsbatch_mem(b) >= b->mem_max);
+}
+
+/* The heap a batch holds, allocated but maybe unused (the pool's cost). */
+size_t		 lsbatch_capmem(const struct lsbatch *);
 /* A new empty batch for up to max records; NULL on ENOMEM.  Caller frees. */
 struct lsbatch	*lsbatch_new(uint32_t max);
 /* Free a batch and all it holds; NULL is a no-op. */

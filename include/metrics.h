@@ -18,6 +18,7 @@
 
 struct alerter;
 struct classifier;
+struct streams;
 struct config;
 struct evbuffer;
 struct listener;
@@ -26,6 +27,7 @@ struct queue;
 
 #define METRICS_TOP_SOURCES	20	/* sources listed in /stats */
 #define METRICS_MAX_SOURCES	256	/* sources tracked at once */
+#define METRICS_TOP_STREAMS	20	/* streams listed in /stats */
 
 /* Figures the pipeline thread adds to (its only writer); any thread reads. */
 struct metrics_pipe {
@@ -50,6 +52,10 @@ void		 metrics_retry(const char *stage, uint64_t now_ns);
  * (gen changes when they are swapped) at most every 100 ms; never blocks. */
 void		 metrics_publish(const struct classifier *,
 		    const struct alerter *, unsigned gen, uint64_t now_ns);
+/* Pipeline thread: copy the figures of the METRICS_TOP_STREAMS most
+ * recently seen streams of st, at most every 100 ms; never blocks. */
+void		 metrics_publish_streams(const struct streams *st,
+		    uint64_t now_ns);
 
 /* Event loop: one TCP read or UDP datagram of n events from src
  * ("addr:port"; the port is dropped), into a bounded per-source table. */

@@ -1,7 +1,8 @@
 /*
  * queue.h: the bounded FIFO between the listener and the stages.  It holds
- * batches and counts records and their bytes: a push that would pass the
- * capacity or max_bytes is refused
+ * batches and counts records and the memory they take (text, field records
+ * and event records: lsbatch_mem): a push that would pass the capacity or
+ * max_bytes is refused
  * (the listener then stops reading TCP and drops UDP).  One thread pushes,
  * one pops; the popper tells the pusher through a callback when there is
  * room again or when the queue ran dry while the pusher held records back.
@@ -23,8 +24,10 @@ enum queue_wake {
 
 typedef void	(*queue_wake_cb)(int why, void *arg);
 
-/* A queue for up to capacity records and max_bytes of their text (arena
- * bytes; a batch into an empty queue always fits); NULL on ENOMEM. */
+/* A queue for up to capacity records and max_bytes of their memory (a
+ * batch into an empty queue always fits; the batches it hands out are full
+ * at max_bytes / 16, and its pool of spare ones keeps at most max_bytes /
+ * 4); NULL on ENOMEM. */
 struct queue	*queue_new(size_t capacity, size_t max_bytes, queue_wake_cb,
 		    void *arg);
 /* Free the queue and any batches still in it; NULL is a no-op. */
@@ -37,7 +40,8 @@ int		 queue_push(struct queue *, struct lsbatch *);
 struct lsbatch	*queue_pop(struct queue *, int timeout_ms);
 /* Give a used batch back for reuse (the queue owns it again). */
 void		 queue_recycle(struct queue *, struct lsbatch *);
-/* A batch for the pusher to fill, from the pool or new; NULL on ENOMEM. */
+/* A batch for the pusher to fill (until lsbatch_full), from the pool or
+ * new; NULL on ENOMEM. */
 struct lsbatch	*queue_get_batch(struct queue *, uint32_t max);
 /* The pusher holds records back: wake it with QUEUE_DRY when empty. */
 void		 queue_hold(struct queue *);
@@ -51,7 +55,7 @@ void		 queue_set_wake(struct queue *, queue_wake_cb, void *);
 size_t		 queue_depth(struct queue *);
 size_t		 queue_peak(struct queue *);
 size_t		 queue_capacity(const struct queue *);
-/* Arena bytes queued now, and the bound. */
+/* Memory of the queued events now (lsbatch_mem), and the bound. */
 size_t		 queue_bytes(struct queue *);
 size_t		 queue_max_bytes(const struct queue *);
 

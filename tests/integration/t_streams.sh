@@ -5,10 +5,15 @@
 # each offending event carries exactly its mark ("missing" for a gap) and
 # no other event has one; a wrap-around (2147483647 -> 1) and a sender
 # restart (a new connection back at 1) mark nothing; an alert on
-# `stream = gap` fires once per gap.
+# `stream = gap` fires once per gap; /stats lists the streams with their
+# figures (events, marks by kind, missing, last seq), and at most 20.
 . "$(dirname "$0")/lib.sh"
 
-write_conf '
+HPORT=$(free_port)
+write_conf "
+[http]
+listen = 127.0.0.1:$HPORT
+
 [streams]
 max_delay = 30s
 
@@ -17,7 +22,7 @@ stream = gap
 
 [alert gaps]
 class = gap
-group_by = host'
+group_by = host"
 start_daemon
 H=$(hostname)
 
@@ -74,5 +79,24 @@ $want"
 # One alert line per gap (group_by host: none suppressed).
 wait_lines "$T/alerts.log" 4
 [ "$(grep -c ' ALERT gaps class=gap ' "$T/alerts.log")" = 4 ] || fail "gap alerts: $(cat "$T/alerts.log")"
+
+# /stats: the JSON stream j1/japp as the pipeline last published it.
+want='{"source":"127.0.0.1","host":"j1","app":"japp","events":7,"marks":{"gap":2,"duplicate":1,"out_of_order":1,"delayed":0},"missing":6,"restarts":0,"last_seq":11}'
+for i in $(seq 100); do
+	got=$(curl -s "http://127.0.0.1:$HPORT/stats" | jq -c '.streams.recent[] | select(.host == "j1") | del(.last_us)')
+	[ "$got" = "$want" ] && break
+	sleep 0.1
+done
+[ "$got" = "$want" ] || fail "/stats stream j1: $got, want $want"
+# 25 more streams: 20 listed (the newest first), all of them counted.
+for s in $(seq 1 25); do
+	printf '{"host":"many%d","app":"m","seq":1,"msg":"m"}\n' $s
+done | nc -N 127.0.0.1 "$PORT" || fail "nc"
+for i in $(seq 100); do
+	st=$(curl -s "http://127.0.0.1:$HPORT/stats" | jq -c '[.streams.tracked, (.streams.recent | length), .streams.recent[0].host]')
+	[ "$st" = '[30,20,"many25"]' ] && break
+	sleep 0.1
+done
+[ "$st" = '[30,20,"many25"]' ] || fail "/stats streams [tracked, listed, newest]: $st"
 stop_daemon
-pass "9 marks exactly (4 gaps with missing, 2 duplicates, 2 out_of_order, 1 delayed; logger, nc, JSON); wrap and restart unmarked; 4 gap alerts"
+pass "/stats per-stream figures (j1: 7 events, 2 gaps, 6 missing; 20 of 30 listed); 9 marks exactly (4 gaps with missing, 2 duplicates, 2 out_of_order, 1 delayed; logger, nc, JSON); wrap and restart unmarked; 4 gap alerts"

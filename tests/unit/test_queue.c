@@ -119,30 +119,32 @@ test_refuse_full(void **state)
 	queue_free(q);
 }
 
-/* max_bytes: long lines fill the queue before its count of events does. */
+/* max_bytes: long lines fill the queue before its count of events does;
+ * what counts is lsbatch_mem, the text and the records. */
+#define R	sizeof(struct logrec)
 static void
 test_refuse_bytes(void **state)
 {
 	struct wakes	 w = { 0 };
-	struct queue	*q = queue_new(1000, 10000, wake_cb, &w);
+	struct queue	*q = queue_new(1000, 10000 + 4 * R, wake_cb, &w);
 	struct lsbatch	*a = mkbatch(2, 0), *b = mkbatch(2, 10), *c, *big;
 	struct lsslice	 s;
 	static char	 line[6000];
 
 	assert_int_equal(lsbatch_append(a, line, 6000, &s), 0);
 	assert_int_equal(lsbatch_append(b, line, 5000, &s), 0);
-	assert_int_equal(queue_max_bytes(q), 10000);
+	assert_int_equal(queue_max_bytes(q), 10000 + 4 * R);
 	assert_int_equal(queue_push(q, a), 0);
-	assert_int_equal(queue_bytes(q), 6000);
-	assert_int_equal(queue_push(q, b), -1);	/* 6000 + 5000 > 10000 */
+	assert_int_equal(queue_bytes(q), 6000 + 2 * R);
+	assert_int_equal(queue_push(q, b), -1);	/* 11000 + 4R > 10000 + 4R */
 	assert_int_equal(queue_depth(q), 2);
 	/* No room wake while the bytes are above half the bound. */
 	c = mkbatch(1, 20);
 	assert_int_equal(lsbatch_append(c, line, 4000, &s), 0);
-	assert_int_equal(queue_push(q, c), 0);	/* 6000 + 4000 fits */
+	assert_int_equal(queue_push(q, c), 0);	/* 10000 + 3R fits */
 	assert_ptr_equal(queue_pop(q, 0), a);
-	assert_int_equal(queue_bytes(q), 4000);
-	assert_int_equal(w.room, 1);		/* 4000 <= 5000: room */
+	assert_int_equal(queue_bytes(q), 4000 + R);
+	assert_int_equal(w.room, 1);		/* 4000 + R <= 5000 + 2R: room */
 	assert_int_equal(queue_push(q, b), 0);
 	assert_ptr_equal(queue_pop(q, 0), c);
 	assert_ptr_equal(queue_pop(q, 0), b);
@@ -157,6 +159,78 @@ test_refuse_bytes(void **state)
 	lsbatch_free(b);
 	lsbatch_free(c);
 	lsbatch_free(big);
+	queue_free(q);
+}
+
+/* Field records count: tiny fields fill the queue, not their text. */
+static void
+test_refuse_fields(void **state)
+{
+	struct queue	*q = queue_new(1000, 1 << 20, NULL, NULL);
+	struct lsbatch	*a = mkbatch(1, 0), *b = mkbatch(1, 1);
+	struct lsslice	 s;
+	static char	 line[4 * 20000];
+	int		 i;
+
+	/* 80 KB of "a=1 " and its 20,000 field records: ~640 KB */
+	for (i = 0; i < 20000; i++) {
+		assert_non_null(lsbatch_add_field(a));
+		assert_non_null(lsbatch_add_field(b));
+	}
+	assert_int_equal(lsbatch_append(a, line, sizeof(line), &s), 0);
+	assert_int_equal(lsbatch_append(b, line, sizeof(line), &s), 0);
+	assert_int_equal(lsbatch_mem(a), sizeof(line) + R +
+	    20000 * sizeof(struct lsfield));
+	assert_int_equal(queue_push(q, a), 0);
+	assert_int_equal(queue_bytes(q), lsbatch_mem(a));
+	assert_int_equal(queue_push(q, b), -1);	/* the text alone fits */
+	assert_ptr_equal(queue_pop(q, 0), a);
+	assert_int_equal(queue_bytes(q), 0);
+	lsbatch_free(a);
+	lsbatch_free(b);
+	queue_free(q);
+}
+
+/* A batch from the queue is full at max_bytes / 16 of memory, before its
+ * record count; the pool keeps at most max_bytes / 4 of spare batches. */
+static void
+test_batch_bound(void **state)
+{
+	struct queue	*q = queue_new(1000, 1 << 20, NULL, NULL);
+	struct lsbatch	*b, *many[64];
+	struct lsslice	 s;
+	static char	 line[1000];
+	size_t		 i, pooled;
+
+	b = queue_get_batch(q, 512);
+	assert_non_null(b);
+	assert_int_equal(b->mem_max, (1 << 20) / 16);
+	for (i = 0; !lsbatch_full(b); i++) {
+		assert_non_null(lsbatch_add_rec(b));
+		assert_int_equal(lsbatch_append(b, line, sizeof(line), &s), 0);
+	}
+	assert_true(b->n < 512);
+	assert_true(lsbatch_mem(b) >= (1 << 20) / 16);
+	assert_true(lsbatch_mem(b) < (1 << 20) / 16 + sizeof(line) + R);
+	lsbatch_free(b);
+	queue_free(q);
+
+	/* Spare batches with a 256 KB arena: the pool keeps a few. */
+	q = queue_new(1000, 16 << 20, NULL, NULL);
+	for (i = 0; i < 64; i++) {
+		assert_non_null(many[i] = queue_get_batch(q, 512));
+		assert_int_equal(lsbatch_reserve(many[i], 200000), 0);
+	}
+	for (i = 0; i < 64; i++)
+		queue_recycle(q, many[i]);
+	for (i = 0, pooled = 0; i < 64; i++) {
+		assert_non_null(many[i] = queue_get_batch(q, 512));
+		pooled += many[i]->cap > 200000;
+	}
+	assert_true(pooled >= 1);
+	assert_true(pooled <= (16 << 20) / 4 / lsbatch_capmem(many[0]));
+	for (i = 0; i < 64; i++)
+		lsbatch_free(many[i]);
 	queue_free(q);
 }
 
@@ -549,6 +623,8 @@ main(void)
 		cmocka_unit_test(test_fifo),
 		cmocka_unit_test(test_refuse_full),
 		cmocka_unit_test(test_refuse_bytes),
+		cmocka_unit_test(test_refuse_fields),
+		cmocka_unit_test(test_batch_bound),
 		cmocka_unit_test(test_depth_bound),
 		cmocka_unit_test(test_room),
 		cmocka_unit_test(test_room_exactly_half),
