@@ -39,7 +39,7 @@ struct group {
 	struct group	*hnext;		/* hash chain */
 	TAILQ_ENTRY(group) lru;		/* LRU list, head is newest */
 	uint64_t	 hash;		/* of the whole key */
-	int64_t		 last_us;	/* last event seen (wall, for the line) */
+	int64_t		 last_us;	/* last event seen (wall, written) */
 	int64_t		 last_mono;	/* the same, monotonic us */
 	int64_t		 quiet_until;	/* suppressed before this (mono us) */
 	int64_t		 wm;		/* time = event: newest event time */
