@@ -61,7 +61,7 @@ run:
 unit: $(UNITS)
 	@set -e; for t in $(UNITS); do echo "== $$t"; ./$$t; done
 
-integration: logstreamd build/kafka-mock build/lsflood
+integration: logstreamd build/kafka-mock build/lsflood build/clockshift.so
 	@./tests/integration/run-all.sh
 
 # Everything: the -Werror build, unit tests, the integration suite, a
@@ -87,6 +87,10 @@ build/stagebench: tests/bench/stagebench.c $(LIBOBJS) | build
 
 build/lsflood: tests/tools/lsflood.c | build
 	$(CC) $(CFLAGS) $(WARN) $(WERROR) -o $@ $<
+
+# LD_PRELOAD shim that steps the wall clock (tests/integration/t_faults_time.sh).
+build/clockshift.so: tests/tools/clockshift.c | build
+	$(CC) $(CFLAGS) $(WARN) $(WERROR) -fPIC -shared -o $@ $< -ldl -pthread
 
 # Sanitizers: the daemon with ASan+UBSan (./logstreamd-asan) and one
 # libFuzzer harness per parser, the framer, the config reader, the
@@ -170,7 +174,7 @@ fuzz-smoke: fuzz-build
 ASAN_SKIP ?= t_durability t_systemd
 ASAN_TESTS ?= $(filter-out $(ASAN_SKIP),$(patsubst \
 	      tests/integration/%.sh,%,$(wildcard tests/integration/t_*.sh)))
-integration-asan: logstreamd-asan build/kafka-mock build/lsflood
+integration-asan: logstreamd-asan build/kafka-mock build/lsflood build/clockshift.so
 	@./tests/integration/run-asan.sh $(ASAN_TESTS)
 
 bench:

@@ -6,7 +6,10 @@
  * stays quiet for `suppress` (firings then are counted, not written).
  * time = event keeps the group's event times sorted instead, so a late burst
  * lands in its own window; type = absence fires, from alerter_tick, for a
- * group that has been silent `for` long.
+ * group that has been silent `for` long.  Receive windows, suppression,
+ * expiry and silence run on the monotonic clock (recv_mono_ns), so a step
+ * of the wall clock neither delays nor hastens them; wall time is only
+ * written.
  */
 #include <sys/stat.h>
 
@@ -185,7 +188,8 @@ group_get(struct rule *ru, uint8_t tag, const char *s, size_t len)
 /*
  * A group whose last event is older than the window and that is not
  * suppressed holds nothing that could still fire: free it (not an
- * eviction).  A few per event keep idle groups from piling up.
+ * eviction).  A few per event keep idle groups from piling up.  now is
+ * monotonic us.
  */
 static void
 expire(struct rule *ru, int64_t now)
@@ -196,7 +200,7 @@ expire(struct rule *ru, int64_t now)
 	if (ru->type == AT_ABSENCE)
 		return;		/* alerter_tick frees what went silent */
 	for (i = 0; i < EXPIRE_STEP && (g = OLDEST(ru)) != NULL; i++) {
-		if (now - g->last_us <= ru->window_us + ru->lateness_us ||
+		if (now - g->last_mono <= ru->window_us + ru->lateness_us ||
 		    g->quiet_until > now)
 			return;
 		group_remove(ru, g);
@@ -402,18 +406,30 @@ sorted_push(struct group *g, uint32_t threshold, int64_t t)
 }
 
 /*
- * time = event: t older than the group's newest event time less
- * allowed_lateness is too late (counted); times that can no longer share
- * a window with an acceptable event are let go.  Fires when `threshold`
- * sorted times span at most `window`; returns the first of them, or
- * LR_NOTIME.
+ * time = event: t is the event's time, recv its receipt (wall).  A time
+ * more than allowed_lateness after its receipt is a wrong clock, not an
+ * event from the future: it is counted (alert_future) and the event counts
+ * at its receipt, like one without a time, so one event dated 2099 cannot
+ * move the watermark past every real event.  Nor does the watermark stay
+ * ahead of receipt + allowed_lateness (the wall clock stepped back).  t
+ * older than the watermark less allowed_lateness is too late (counted);
+ * times that can no longer share a window with an acceptable event are let
+ * go.  Fires when `threshold` sorted times span at most `window`; returns
+ * the first of them, or LR_NOTIME.
  */
 static int64_t
-evtime_check(struct rule *ru, struct group *g, int64_t t)
+evtime_check(struct rule *ru, struct group *g, int64_t t, int64_t recv)
 {
 	uint32_t	 lo, i, k = ru->threshold, drop = 0;
 	int64_t		 first;
 
+	if (t > recv + ru->lateness_us) {
+		bump(&ru->future, 1);
+		COUNT_ADD(counters.alert_future, 1);
+		t = recv;
+	}
+	if (g->wm > recv + ru->lateness_us)
+		g->wm = recv + ru->lateness_us;
 	if (g->n > 0 && t < g->wm - ru->lateness_us) {
 		bump(&ru->late, 1);
 		COUNT_ADD(counters.alert_late, 1);
@@ -454,12 +470,13 @@ count_event(struct alerter *a, struct rule *ru, const struct lsbatch *b,
 	size_t		 len;
 	uint8_t		 tag;
 	int64_t		 t = r->received_us, first;
+	int64_t		 m = (int64_t)(r->recv_mono_ns / 1000);
 
-	expire(ru, t);
+	expire(ru, m);
 	tag = group_key(ru, b, r, &s, &len);
 	if ((g = group_get(ru, tag, s, len)) == NULL || (ru->type ==
 	    AT_THRESHOLD && !ru->evtime &&
-	    ring_push(g, ru->threshold, t) == -1)) {
+	    ring_push(g, ru->threshold, m) == -1)) {
 		diag_rate(&a->nomem, "alert %s: out of memory, event not "
 		    "counted", ru->name);
 		return;
@@ -469,25 +486,28 @@ count_event(struct alerter *a, struct rule *ru, const struct lsbatch *b,
 		TAILQ_INSERT_HEAD(&ru->lru, g, lru);
 	}
 	g->last_us = t;
+	g->last_mono = m;
 	if (ru->type == AT_ABSENCE)
 		return;
 	if (ru->evtime) {
 		first = evtime_check(ru, g, r->time_us != LR_NOTIME ?
-		    r->time_us : t);
+		    r->time_us : t, t);
 		if (first == LR_NOTIME)
 			return;
 	} else {
 		if (g->n < ru->threshold ||
-		    t - g->ring[g->head] > ru->window_us)
+		    m - g->ring[g->head] > ru->window_us)
 			return;
-		first = g->ring[g->head];
+		/* The first event's wall time, as this one's less the
+		 * monotonic time between them. */
+		first = t - (m - g->ring[g->head]);
 		g->n = g->head = 0;
 	}
-	if (t < g->quiet_until) {
+	if (m < g->quiet_until) {
 		bump(&ru->suppressed, 1);
 		return;
 	}
-	g->quiet_until = t + ru->suppress_us;
+	g->quiet_until = m + ru->suppress_us;
 	bump(&ru->fired, 1);
 	emit(a, ru, b, r, first, now_us);
 }
@@ -582,10 +602,11 @@ alerter_process(struct alerter *a, struct lsbatch *b, int64_t now_us)
 }
 
 void
-alerter_tick(struct alerter *a, int64_t now_us)
+alerter_tick(struct alerter *a, int64_t now_us, uint64_t now_mono_ns)
 {
 	struct rule	*ru;
 	struct group	*g;
+	int64_t		 m = (int64_t)(now_mono_ns / 1000);
 	size_t		 i;
 
 	for (i = 0; i < a->nrules; i++) {
@@ -594,7 +615,7 @@ alerter_tick(struct alerter *a, int64_t now_us)
 			continue;
 		/* LRU order is last-seen order: the silent ones are oldest. */
 		while ((g = OLDEST(ru)) != NULL &&
-		    now_us - g->last_us >= ru->window_us) {
+		    m - g->last_mono >= ru->window_us) {
 			bump(&ru->fired, 1);
 			emit_absence(a, ru, g, now_us);
 			group_remove(ru, g);
@@ -693,6 +714,7 @@ adopt_rule(struct rule *nw, struct rule *old)
 	bump(&nw->suppressed, atomic_load(&old->suppressed));
 	bump(&nw->evicted, atomic_load(&old->evicted));
 	bump(&nw->late, atomic_load(&old->late));
+	bump(&nw->future, atomic_load(&old->future));
 	if (strcmp(nw->cls, old->cls) != 0 || nw->gb != old->gb ||
 	    (nw->gb == GB_FIELD && strcmp(nw->gbkey, old->gbkey) != 0) ||
 	    nw->type != old->type || nw->evtime != old->evtime)

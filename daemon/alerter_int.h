@@ -39,11 +39,13 @@ struct group {
 	struct group	*hnext;		/* hash chain */
 	TAILQ_ENTRY(group) lru;		/* LRU list, head is newest */
 	uint64_t	 hash;		/* of the whole key */
-	int64_t		 last_us;	/* last event seen */
-	int64_t		 quiet_until;	/* suppressed before this */
+	int64_t		 last_us;	/* last event seen (wall, written) */
+	int64_t		 last_mono;	/* the same, monotonic us */
+	int64_t		 quiet_until;	/* suppressed before this (mono us) */
 	int64_t		 wm;		/* time = event: newest event time */
-	int64_t		*ring;		/* receive times, oldest at head;
-					 * time = event: sorted event times */
+	int64_t		*ring;		/* receive times (mono us), oldest at
+					 * head; time = event: sorted event
+					 * times */
 	uint32_t	 cap;
 	uint32_t	 n;
 	uint32_t	 head;
@@ -76,6 +78,7 @@ struct rule {
 	_Atomic uint64_t	 suppressed;
 	_Atomic uint64_t	 evicted;
 	_Atomic uint64_t	 late;		/* time = event: too late */
+	_Atomic uint64_t	 future;	/* time = event: too early */
 };
 
 /* A growable output buffer; oom set once an append failed. */

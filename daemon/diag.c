@@ -99,8 +99,9 @@ diag_rate(struct diag_rate *r, const char *fmt, ...)
 {
 	char		 buf[1536];
 	va_list		 ap;
-	int64_t		 now = diag_now_us() / 1000;
+	int64_t		 now = (int64_t)(diag_mono_ns() / 1000000);
 
+	/* Monotonic: a wall clock stepped back must not mute it. */
 	if (r->last_ms != 0 && now - r->last_ms < RATE_MS) {
 		r->suppressed++;
 		return;

@@ -710,14 +710,15 @@ diskbuf_next(struct diskbuf *db, struct dbrec *r, int timeout_ms)
 		}
 		if (waited || timeout_ms <= 0 || db->woken)
 			break;
-		clock_gettime(CLOCK_REALTIME, &ts);
+		clock_gettime(CLOCK_MONOTONIC, &ts);
 		ts.tv_sec += timeout_ms / 1000;
 		ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
 		if (ts.tv_nsec >= 1000000000) {
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000;
 		}
-		pthread_cond_timedwait(&db->cv, &db->mtx, &ts);
+		pthread_cond_clockwait(&db->cv, &db->mtx, CLOCK_MONOTONIC,
+		    &ts);
 		waited = 1;
 	}
 	db->woken = 0;

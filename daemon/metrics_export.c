@@ -128,6 +128,9 @@ static const struct simple {
 	{ "logstreamd_alert_late_events_total", "Events whose own time came "
 	    "after their alert window closed (beyond lateness).",
 	    &counters.alert_late },
+	{ "logstreamd_alert_future_events_total", "Events dated more than "
+	    "allowed_lateness after their receipt (time = event), counted at "
+	    "their receipt time.", &counters.alert_future },
 };
 
 struct lsctx {

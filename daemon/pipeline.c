@@ -252,7 +252,7 @@ pipeline_tick(struct pipeline *p, int last, int *closing)
 	struct lsbatch	*sb;
 	int64_t		 now = diag_now_us();
 
-	alerter_tick(p->ss->al, now);
+	alerter_tick(p->ss->al, now, diag_mono_ns());
 	if ((sb = streams_due(p->st, last ? INT64_MAX : now)) != NULL) {
 		pipeline_run(p, sb, AFTER_STREAMS, closing);
 		lsbatch_reset(sb);

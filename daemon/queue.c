@@ -120,7 +120,7 @@ queue_pop(struct queue *q, int timeout_ms)
 	struct timespec	 ts;
 	int		 why = 0;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	ts.tv_sec += timeout_ms / 1000;
 	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
 	if (ts.tv_nsec >= 1000000000) {
@@ -132,8 +132,8 @@ queue_pop(struct queue *q, int timeout_ms)
 	while (q->head == NULL && !q->closed && timeout_ms != 0) {
 		if (timeout_ms < 0)
 			pthread_cond_wait(&q->cond, &q->mtx);
-		else if (pthread_cond_timedwait(&q->cond, &q->mtx, &ts) ==
-		    ETIMEDOUT)
+		else if (pthread_cond_clockwait(&q->cond, &q->mtx,
+		    CLOCK_MONOTONIC, &ts) == ETIMEDOUT)
 			break;
 	}
 	if ((b = q->head) != NULL) {

@@ -35,12 +35,15 @@ int		 alerter_reopen(struct alerter *);
  * rules to nw (config reload).  old keeps nothing but stays valid to free. */
 void		 alerter_adopt(struct alerter *nw, struct alerter *old);
 /* Count the non-dropped records of b (classified) and write the alert
- * lines that fire with one write(); now_us stamps the lines. */
+ * lines that fire with one write(); now_us (wall) stamps the lines.  The
+ * windows of receive time run on each record's recv_mono_ns. */
 void		 alerter_process(struct alerter *, struct lsbatch *b,
 		    int64_t now_us);
 /* At least once a second, events or not: fire absence rules whose groups
- * went silent, reap (or kill at their timeout) exec outputs, flush. */
-void		 alerter_tick(struct alerter *, int64_t now_us);
+ * went silent (by now_mono_ns, CLOCK_MONOTONIC), reap (or kill at their
+ * timeout) exec outputs, flush; now_us (wall) stamps the lines. */
+void		 alerter_tick(struct alerter *, int64_t now_us,
+		    uint64_t now_mono_ns);
 /* Close the file and free everything; NULL is a no-op.  Exec programs
  * still running are left to finish on their own. */
 void		 alerter_free(struct alerter *);

@@ -58,6 +58,8 @@ struct counters {
 	_Atomic uint64_t alert_exec_skipped;	/* exec_max already running */
 	_Atomic uint64_t alert_journal_errors;	/* sd_journal_send failed */
 	_Atomic uint64_t alert_late;		/* time = event: too late */
+	_Atomic uint64_t alert_future;		/* time = event: dated past
+						 * receipt + lateness */
 };
 
 extern struct counters counters;

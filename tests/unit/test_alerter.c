@@ -123,6 +123,7 @@ rec(struct lsbatch *b, int64_t t, const char *host, const char *msg)
 
 	assert_non_null(r);
 	r->received_us = t;
+	r->recv_mono_ns = (uint64_t)t * 1000;	/* no clock step */
 	r->host = sl(b, host);
 	r->app = sl(b, "sshd");
 	r->source = sl(b, "10.0.0.1:40000");

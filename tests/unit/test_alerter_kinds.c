@@ -1,8 +1,10 @@
 /*
  * test_alerter_kinds.c: the newer [alert NAME] kinds and outputs on
  * in-memory batches: absence (fires once, `for` after a group stops, never
- * while it sends), threshold on event time with allowed_lateness, exec (a
- * real script gets the alert; a hung one is killed) and journal.
+ * while it sends), threshold on event time with allowed_lateness (and an
+ * event dated far ahead), the wall clock stepped under the timers (the
+ * records' monotonic time runs on), exec (a real script gets the alert; a
+ * hung one is killed) and journal.
  */
 #include <sys/stat.h>
 
@@ -94,6 +96,7 @@ rec(struct lsbatch *b, int64_t recv, int64_t evt, const char *host,
 
 	assert_non_null(r);
 	r->received_us = recv;
+	r->recv_mono_ns = (uint64_t)recv * 1000;	/* no clock step */
 	r->time_us = evt;
 	r->host = sl(b, host);
 	r->app = sl(b, "app");
@@ -129,6 +132,13 @@ rig_run(struct rig *g, int64_t now)
 	classifier_process(g->cl, g->b);
 	alerter_process(g->al, g->b, now);
 	lsbatch_reset(g->b);
+}
+
+/* A tick at wall time t with no clock step (monotonic = wall). */
+static void
+tick(struct rig *g, int64_t t)
+{
+	alerter_tick(g->al, t, (uint64_t)t * 1000);
 }
 
 static void
@@ -208,15 +218,15 @@ test_absence(void **state)
 		rec(g.b, T0 + i * SEC, LR_NOTIME, "web01", "heartbeat");
 		rec(g.b, T0 + i * SEC, LR_NOTIME, "web02", "heartbeat");
 		rig_run(&g, T0 + i * SEC);
-		alerter_tick(g.al, T0 + i * SEC);
+		tick(&g, T0 + i * SEC);
 	}
 	/* Not while it could still be sending: 3 s + 5 s is the edge. */
-	alerter_tick(g.al, T0 + 8 * SEC - 1);
+	tick(&g, T0 + 8 * SEC - 1);
 	assert_int_equal(lines(alerts), 0);
 	for (i = 4; i <= 20; i++) {
 		rec(g.b, T0 + i * SEC, LR_NOTIME, "web02", "heartbeat");
 		rig_run(&g, T0 + i * SEC);
-		alerter_tick(g.al, T0 + i * SEC);
+		tick(&g, T0 + i * SEC);
 	}
 	/* Once for web01, never for web02 which kept sending. */
 	assert_int_equal(lines(alerts), 1);
@@ -230,10 +240,10 @@ test_absence(void **state)
 	rec(g.b, T0 + 21 * SEC, LR_NOTIME, "web01", "heartbeat");
 	rig_run(&g, T0 + 21 * SEC);
 	/* web02 fell silent at 20 s: 25 s fires it; web01 not yet. */
-	alerter_tick(g.al, T0 + 25 * SEC);
+	tick(&g, T0 + 25 * SEC);
 	assert_int_equal(lines(alerts), 2);
-	alerter_tick(g.al, T0 + 26 * SEC);
-	alerter_tick(g.al, T0 + 27 * SEC);
+	tick(&g, T0 + 26 * SEC);
+	tick(&g, T0 + 27 * SEC);
 	assert_int_equal(lines(alerts), 3);
 	assert_int_equal(alerter_fired(g.al, 0), 3);
 	rig_down(&g);
@@ -325,6 +335,110 @@ test_event_time(void **state)
 	rig_down(&g);
 }
 
+/* One event dated 2099 must not move the watermark past every real event
+ * (it did: every later event was "too late" and the group never fired
+ * again).  It counts at its receipt, and alert_future counts it. */
+static void
+test_event_time_future(void **state)
+{
+	struct rig	 g;
+	char		*s;
+	int64_t		 now = T0 + 100 * SEC;
+	int64_t		 y2099 = 4070908800LL * SEC;	/* 2099-01-01 */
+	uint64_t	 fut = COUNT_GET(counters.alert_future);
+	uint64_t	 late = COUNT_GET(counters.alert_late);
+
+	rig_up(&g, "[class err]\nmessage = error\n[alert by_event]\n"
+	    "class = err\nthreshold = 3\nwindow = 10s\ntime = event\n"
+	    "allowed_lateness = 60s\ngroup_by = host\n");
+	rec(g.b, now, y2099, "web01", "error from the future");
+	rig_run(&g, now);
+	assert_int_equal(COUNT_GET(counters.alert_future), fut + 1);
+	/* Just inside allowed_lateness ahead: a real time, counted as is. */
+	rec(g.b, now + SEC, now + 61 * SEC, "web02", "error fast clock");
+	rig_run(&g, now + SEC);
+	assert_int_equal(COUNT_GET(counters.alert_future), fut + 1);
+	/* A burst at the right time, a minute later: not late, fires. */
+	rec(g.b, now + 60 * SEC, now + 60 * SEC, "web01", "error 1");
+	rec(g.b, now + 61 * SEC, now + 61 * SEC, "web01", "error 2");
+	rec(g.b, now + 62 * SEC, now + 62 * SEC, "web01", "error 3");
+	rig_run(&g, now + 62 * SEC);
+	assert_int_equal(COUNT_GET(counters.alert_late), late);
+	assert_int_equal(alerter_fired(g.al, 0), 1);
+	s = slurp(alerts);
+	assert_non_null(strstr(s, "ALERT by_event class=err host=web01 "
+	    "count=3 window=10s first=\"2026-11-23T20:16:54Z\" "
+	    "msg=\"error 3\""));
+	free(s);
+	rig_down(&g);
+}
+
+/* A record received at wall time wall and monotonic time mono (us). */
+static void
+rec_at(struct rig *g, int64_t wall, int64_t mono, const char *host,
+    const char *msg)
+{
+	struct logrec	*r = rec(g->b, wall, LR_NOTIME, host, msg);
+
+	r->recv_mono_ns = (uint64_t)mono * 1000;
+}
+
+/* The wall clock steps back an hour (then forward two) while the monotonic
+ * clock runs on: absence fires `for` after the last event by the monotonic
+ * clock, not an hour late (nor early after the forward step); a receive
+ * window and suppression span the step as the seconds that passed. */
+static void
+test_clock_step(void **state)
+{
+	struct rig	 g;
+	char		*s;
+	int64_t		 m0 = 5000 * SEC, back = T0 - 3600 * SEC;
+
+	rig_up(&g, absence_conf);
+	rec_at(&g, T0, m0, "web01", "heartbeat");
+	rig_run(&g, T0);
+	/* 4 s later by both clocks, but the wall clock went back an hour. */
+	alerter_tick(g.al, back + 4 * SEC, (uint64_t)(m0 + 4 * SEC) * 1000);
+	assert_int_equal(lines(alerts), 0);
+	alerter_tick(g.al, back + 5 * SEC, (uint64_t)(m0 + 5 * SEC) * 1000);
+	assert_int_equal(lines(alerts), 1);
+	s = slurp(alerts);
+	assert_non_null(strstr(s, "msg=\"host web01 silent since "
+	    "2026-11-23T20:14:14Z\""));
+	free(s);
+	/* Forward two hours: 1 s after its event web02 is not silent. */
+	rec_at(&g, back + 6 * SEC, m0 + 6 * SEC, "web02", "heartbeat");
+	rig_run(&g, back + 6 * SEC);
+	alerter_tick(g.al, T0 + 3600 * SEC, (uint64_t)(m0 + 7 * SEC) * 1000);
+	assert_int_equal(lines(alerts), 1);
+	rig_down(&g);
+
+	/* threshold = 3 in 10s, suppress = 1m (the default is 5m). */
+	rig_up(&g, "[class err]\nmessage = error\n[alert burst]\n"
+	    "class = err\nthreshold = 3\nwindow = 10s\nsuppress = 1m\n");
+	rec_at(&g, T0, m0, "web01", "error 1");
+	rec_at(&g, back + SEC, m0 + SEC, "web01", "error 2");
+	rec_at(&g, back + 2 * SEC, m0 + 2 * SEC, "web01", "error 3");
+	rig_run(&g, back + 2 * SEC);
+	assert_int_equal(alerter_fired(g.al, 0), 1);
+	s = slurp(alerts);
+	/* first: 2 s before the third event by the wall clock now. */
+	assert_non_null(strstr(s, "first=\"2026-11-23T19:14:14Z\""));
+	free(s);
+	/* Suppressed for 1m of monotonic time, not 1m + 1h. */
+	rec_at(&g, back + 3 * SEC, m0 + 3 * SEC, "web01", "error 4");
+	rec_at(&g, back + 4 * SEC, m0 + 4 * SEC, "web01", "error 5");
+	rec_at(&g, back + 5 * SEC, m0 + 5 * SEC, "web01", "error 6");
+	rig_run(&g, back + 5 * SEC);
+	assert_int_equal(alerter_suppressed(g.al, 0), 1);
+	rec_at(&g, back + 70 * SEC, m0 + 70 * SEC, "web01", "error 7");
+	rec_at(&g, back + 71 * SEC, m0 + 71 * SEC, "web01", "error 8");
+	rec_at(&g, back + 72 * SEC, m0 + 72 * SEC, "web01", "error 9");
+	rig_run(&g, back + 72 * SEC);
+	assert_int_equal(alerter_fired(g.al, 0), 2);
+	rig_down(&g);
+}
+
 /* Until path exists (or 5 s); 0 if it does. */
 static int
 wait_file(struct alerter *al, const char *path)
@@ -333,7 +447,7 @@ wait_file(struct alerter *al, const char *path)
 	int		 i;
 
 	for (i = 0; i < 500; i++) {
-		alerter_tick(al, diag_now_us());
+		alerter_tick(al, diag_now_us(), diag_mono_ns());
 		if (stat(path, &st) == 0 && st.st_size > 0)
 			return 0;
 		usleep(10000);
@@ -428,12 +542,12 @@ test_exec_timeout(void **state)
 	assert_int_equal(COUNT_GET(counters.alert_exec_skipped), sk + 2);
 	for (i = 0; i < 200 && COUNT_GET(counters.alert_exec_timeouts) <
 	    to + 4; i++) {
-		alerter_tick(g.al, diag_now_us());
+		alerter_tick(g.al, diag_now_us(), diag_mono_ns());
 		usleep(10000);
 	}
 	assert_int_equal(COUNT_GET(counters.alert_exec_timeouts), to + 4);
 	for (i = 0; i < 100 && kill(pid, 0) == 0; i++) {
-		alerter_tick(g.al, diag_now_us());
+		alerter_tick(g.al, diag_now_us(), diag_mono_ns());
 		usleep(10000);
 	}
 	assert_int_equal(kill(pid, 0), -1);	/* killed and reaped */
@@ -475,6 +589,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_absence, setup, teardown),
 		cmocka_unit_test(test_absence_config),
 		cmocka_unit_test_setup_teardown(test_event_time, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_event_time_future, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_clock_step, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_exec, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_timeout, setup,
