@@ -79,7 +79,7 @@ stage_parse(struct pipeline *p, struct lsbatch *b)
 static enum verdict
 stage_streams(struct pipeline *p, struct lsbatch *b)
 {
-	streams_process(p->st, b, diag_now_us());
+	streams_process(p->st, b, diag_mono_ns());
 	return V_NEXT;
 }
 
@@ -253,7 +253,8 @@ pipeline_tick(struct pipeline *p, int last, int *closing)
 	int64_t		 now = diag_now_us();
 
 	alerter_tick(p->ss->al, now, diag_mono_ns());
-	if ((sb = streams_due(p->st, last ? INT64_MAX : now)) != NULL) {
+	if ((sb = streams_due(p->st, last ? INT64_MAX : diag_mono_ns())) !=
+	    NULL) {
 		pipeline_run(p, sb, AFTER_STREAMS, closing);
 		lsbatch_reset(sb);
 	}

@@ -34,11 +34,12 @@ struct stream {
 	uint64_t	 last_seq;	/* highest seen */
 	uint64_t	 pos;		/* virtual position of last_seq */
 	uint64_t	 bits[NWORDS];	/* seen, by position % WINDOW */
-	int64_t		 last_us;
+	int64_t		 last_us;	/* wall, for /stats */
+	int64_t		 last_ns;	/* monotonic: the restart pause */
 	uint64_t	 rep_hash;	/* message of the run's stored event */
 	uint32_t	 rep_len;
 	uint32_t	 rep_count;	/* repeats dropped in the run */
-	int64_t		 rep_start_us;	/* 0: no run */
+	int64_t		 rep_start_ns;	/* monotonic; 0: no run */
 	struct streams_stat st;
 	uint8_t		 has_seq;
 	uint8_t		 transport;
@@ -334,7 +335,8 @@ seq_track(struct stream *s, uint64_t seq, uint64_t src, int64_t now,
 		return LRS_GAP;
 	}
 	k = last - seq;
-	fresh = src != s->src || now - s->last_us >= STREAMS_RESTART_PAUSE;
+	fresh = src != s->src ||
+	    now - s->last_ns >= STREAMS_RESTART_PAUSE * 1000;
 	if (k > 0 && fresh && (seq <= 1 || k >= STREAMS_WINDOW)) {
 		seq_reset(s, seq);
 		s->st.restarts++;
@@ -382,8 +384,8 @@ run_close(struct streams *t, struct stream *s, struct lsbatch *b,
 	}
 	if ((r = lsbatch_add_rec(b)) == NULL)
 		goto lost;
-	r->received_us = now;
-	r->recv_mono_ns = diag_mono_ns();
+	r->received_us = diag_now_us();
+	r->recv_mono_ns = now;
 	r->format = LRF_PLAIN;
 	r->transport = s->transport;
 	n = snprintf(msg, sizeof(msg), "last message repeated %u times",
@@ -418,7 +420,7 @@ lost:
 	    "%u repeats not written", s->rep_count);
 done:
 	s->rep_count = 0;
-	s->rep_start_us = 0;
+	s->rep_start_ns = 0;
 	run_unlink(t, s);
 	return in_b;
 }
@@ -431,11 +433,11 @@ collapse(struct streams *t, struct stream *s, struct lsbatch *b,
 	struct logrec	*r = &b->recs[*i];
 	uint64_t	 h = hash_sip(t->seed, LS_PTR(b, r->message),
 			     r->message.len);
-	int64_t		 rt = r->received_us;
+	int64_t		 rt = r->recv_mono_ns;
 	uint32_t	 len = r->message.len;
 
-	if (s->rep_start_us != 0 && h == s->rep_hash && len == s->rep_len &&
-	    rt - s->rep_start_us < t->c.collapse_us) {
+	if (s->rep_start_ns != 0 && h == s->rep_hash && len == s->rep_len &&
+	    rt - s->rep_start_ns < t->c.collapse_us * 1000) {
 		if (s->rep_count++ == 0)
 			run_append(t, s);
 		return 1;
@@ -444,7 +446,7 @@ collapse(struct streams *t, struct stream *s, struct lsbatch *b,
 		(*i)++;		/* the summary went in before r */
 	s->rep_hash = h;	/* r may have moved: no r from here */
 	s->rep_len = len;
-	s->rep_start_us = rt;
+	s->rep_start_ns = rt;
 	return 0;
 }
 
@@ -456,8 +458,8 @@ runs_expire(struct streams *t, struct lsbatch *b, int64_t now)
 	struct stream	*s;
 	uint32_t	 at = 0;
 
-	while ((s = t->runs) != NULL && now - s->rep_start_us >=
-	    t->c.collapse_us)
+	while ((s = t->runs) != NULL && now - s->rep_start_ns >=
+	    t->c.collapse_us * 1000)
 		at += (uint32_t)run_close(t, s, b, at, now);
 }
 
@@ -480,7 +482,7 @@ one(struct streams *t, struct lsbatch *b, uint32_t *i, int64_t now,
 	if (s != NULL)
 		src = src_hash(b, r);
 	if (s != NULL && has)
-		mark = seq_track(s, seq, src, r->received_us, &missing);
+		mark = seq_track(s, seq, src, r->recv_mono_ns, &missing);
 	if (mark == LRS_OK && t->c.max_delay_us > 0 &&
 	    r->time_us != LR_NOTIME &&
 	    r->received_us - r->time_us > t->c.max_delay_us)
@@ -491,6 +493,7 @@ one(struct streams *t, struct lsbatch *b, uint32_t *i, int64_t now,
 	if (s != NULL) {
 		s->src = src;
 		s->last_us = r->received_us;
+		s->last_ns = r->recv_mono_ns;
 		s->st.events++;
 		s->st.kinds[mark]++;
 		s->st.missing += missing;
@@ -507,27 +510,27 @@ one(struct streams *t, struct lsbatch *b, uint32_t *i, int64_t now,
 }
 
 void
-streams_process(struct streams *t, struct lsbatch *b, int64_t now_us)
+streams_process(struct streams *t, struct lsbatch *b, int64_t now_ns)
 {
 	uint64_t	 kinds[LRS__COUNT] = { 0 };
 	uint32_t	 i;
 	int		 k;
 
 	if (t->c.collapse_us > 0)
-		runs_expire(t, b, now_us);
+		runs_expire(t, b, now_ns);
 	for (i = 0; i < b->n; i++)
 		if (!(b->recs[i].flags & LR_DROP))
-			one(t, b, &i, now_us, kinds);
+			one(t, b, &i, now_ns, kinds);
 	for (k = 0; k < LRS__COUNT; k++)
 		if (kinds[k] > 0)
 			COUNT_ADD(counters.stream_kinds[k], kinds[k]);
 }
 
 struct lsbatch *
-streams_due(struct streams *t, int64_t now_us)
+streams_due(struct streams *t, int64_t now_ns)
 {
 	if (t->runs != NULL)
-		runs_expire(t, NULL, now_us);
+		runs_expire(t, NULL, now_ns);
 	return t->side->n > 0 ? t->side : NULL;
 }
 
@@ -536,10 +539,10 @@ streams_configure(struct streams *t, const struct streams_conf *c)
 {
 	t->c = *c;
 	while (t->n > t->c.max_streams && OLDEST(t) != NULL)
-		evict_oldest(t, diag_now_us());
+		evict_oldest(t, diag_mono_ns());
 	if (t->c.collapse_us == 0)
 		while (t->runs != NULL)
-			run_close(t, t->runs, NULL, 0, diag_now_us());
+			run_close(t, t->runs, NULL, 0, diag_mono_ns());
 }
 
 struct streams *

@@ -50,13 +50,16 @@ struct streams	*streams_new(const struct streams_conf *);
 void		 streams_configure(struct streams *, const struct streams_conf *);
 /* Mark (and drop, where set) the parsed records of b.  A repeat run that
  * ends here gets its summary record inserted before the event that ended
- * it (or, with b full, at the start of the next batch). */
+ * it (or, with b full, at the start of the next batch).  Every window and
+ * pause is timed on the monotonic clock (now_ns, the records'
+ * recv_mono_ns), so a step of the wall clock neither holds nor ends one. */
 void		 streams_process(struct streams *, struct lsbatch *b,
-		    int64_t now_us);
-/* Summary records due by now_us (repeat runs whose window ended, and any
- * that found their batch full) in a batch the table owns; NULL if none.
+		    int64_t now_ns);
+/* Summary records due by now_ns, monotonic (repeat runs whose window
+ * ended, and any that found their batch full) in a batch the table owns;
+ * NULL if none.
  * The caller runs it through the later stages, then lsbatch_reset()s it. */
-struct lsbatch	*streams_due(struct streams *, int64_t now_us);
+struct lsbatch	*streams_due(struct streams *, int64_t now_ns);
 /* Call cb for each tracked stream, newest first, at most max times; the
  * stat's key lives only during the call.  Pipeline thread only. */
 void		 streams_foreach(const struct streams *, size_t max,

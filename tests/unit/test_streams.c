@@ -20,6 +20,7 @@
 
 #define SEC	1000000LL
 #define T0	(1795464854LL * SEC)
+#define NS(us)	((us) * 1000)	/* the tests' monotonic clock = wall */
 
 static struct lsslice
 sl(struct lsbatch *b, const char *s)
@@ -42,6 +43,7 @@ ev(struct lsbatch *b, const char *src, const char *host, int64_t seq,
 
 	assert_non_null(r);
 	r->received_us = t;
+	r->recv_mono_ns = NS(t);
 	r->source = sl(b, src);
 	r->host = sl(b, host);
 	r->app = sl(b, "app");
@@ -80,7 +82,7 @@ run(struct streams *t, const char *src, const int64_t *seqs, size_t n,
 
 	for (i = 0; i < n; i++)
 		ev(b, src, "web01", seqs[i], t0 + (int64_t)i * 1000, NULL);
-	streams_process(t, b, t0);
+	streams_process(t, b, NS(t0));
 	for (i = 0; i < n; i++) {
 		out[i] = b->recs[i].stream;
 		if (miss != NULL)
@@ -229,7 +231,7 @@ test_streams_apart(void **state)
 	ev(b, "[::1]:4000", "web01", 1, T0, NULL);
 	ev(b, "10.0.0.1:4999", "web01", 2, T0, NULL);
 	ev(b, "[::1]:4001", "web01", 3, T0, NULL);
-	streams_process(t, b, T0);
+	streams_process(t, b, NS(T0));
 	assert_int_equal(b->recs[0].stream, LRS_OK);
 	assert_int_equal(b->recs[1].stream, LRS_OK);
 	assert_int_equal(b->recs[2].stream, LRS_OK);
@@ -258,7 +260,7 @@ test_delayed(void **state)
 	r->time_us = T0 - 3600 * SEC;
 	r = ev(b, "10.0.0.1:4000", "web01", 3, T0, NULL);
 	r->time_us = T0 - 3600 * SEC;
-	streams_process(t, b, T0);
+	streams_process(t, b, NS(T0));
 	assert_int_equal(b->recs[0].stream, LRS_DELAYED);
 	assert_int_equal(b->recs[1].stream, LRS_OK);
 	assert_int_equal(b->recs[2].stream, LRS_OK);
@@ -284,7 +286,7 @@ test_lru_cap(void **state)
 	ev(b, "10.0.0.1:4000", "c", 1, T0 + 3, NULL);	/* b goes */
 	ev(b, "10.0.0.1:4000", "a", 3, T0 + 4, NULL);	/* a kept: ok */
 	ev(b, "10.0.0.1:4000", "b", 7, T0 + 5, NULL);	/* new again */
-	streams_process(t, b, T0);
+	streams_process(t, b, NS(T0));
 	assert_int_equal(streams_count(t), 2);
 	assert_int_equal(COUNT_GET(counters.streams_evicted), ev0 + 2);
 	assert_int_equal(b->recs[4].stream, LRS_OK);
@@ -305,7 +307,7 @@ test_drop_duplicates(void **state)
 	ev(b, "10.0.0.1:4000", "web01", 2, T0, NULL);
 	ev(b, "10.0.0.1:4000", "web01", 2, T0, NULL);
 	ev(b, "10.0.0.1:4000", "web01", 1, T0, NULL);
-	streams_process(t, b, T0);
+	streams_process(t, b, NS(T0));
 	assert_int_equal(b->recs[1].flags & LR_DROP, 0);
 	assert_int_equal(b->recs[2].flags & LR_DROP, LR_DROP);
 	assert_int_equal(b->recs[3].flags & LR_DROP, LR_DROP);
@@ -348,7 +350,7 @@ test_collapse(void **state)
 	ev(b, "10.0.0.1:4000", "web02", -1, T0 + SEC, "disk full");
 	ev(b, "10.0.0.1:4000", "web01", -1, T0 + 2 * SEC, "disk full");
 	ev(b, "10.0.0.1:4000", "web01", -1, T0 + 3 * SEC, "disk ok");
-	streams_process(t, b, T0 + 3 * SEC);
+	streams_process(t, b, NS(T0 + 3 * SEC));
 	assert_int_equal(b->n, 6);
 	assert_int_equal(b->recs[0].flags & LR_DROP, 0);
 	assert_int_equal(b->recs[1].flags & LR_DROP, LR_DROP);
@@ -368,18 +370,18 @@ test_collapse(void **state)
 	 * end (10 s after the stored one) writes the summary. */
 	ev(b, "10.0.0.1:4000", "web01", -1, T0 + 4 * SEC, "disk ok");
 	ev(b, "10.0.0.1:4000", "web01", -1, T0 + 5 * SEC, "disk ok");
-	streams_process(t, b, T0 + 5 * SEC);
-	assert_null(streams_due(t, T0 + 12 * SEC));
-	assert_non_null(side = streams_due(t, T0 + 13 * SEC));
+	streams_process(t, b, NS(T0 + 5 * SEC));
+	assert_null(streams_due(t, NS(T0 + 12 * SEC)));
+	assert_non_null(side = streams_due(t, NS(T0 + 13 * SEC)));
 	assert_int_equal(side->n, 1);
 	assert_true(msg_is(side, &side->recs[0],
 	    "last message repeated 2 times"));
 	lsbatch_reset(side);
-	assert_null(streams_due(t, T0 + 100 * SEC));
+	assert_null(streams_due(t, NS(T0 + 100 * SEC)));
 	/* After the window the same text is stored again. */
 	lsbatch_reset(b);
 	ev(b, "10.0.0.1:4000", "web01", -1, T0 + 20 * SEC, "disk ok");
-	streams_process(t, b, T0 + 20 * SEC);
+	streams_process(t, b, NS(T0 + 20 * SEC));
 	assert_int_equal(b->recs[0].flags & LR_DROP, 0);
 	lsbatch_free(b);
 	streams_free(t);
@@ -395,11 +397,49 @@ test_collapse_full(void **state)
 	ev(b, "10.0.0.1:4000", "web01", -1, T0, "x");
 	ev(b, "10.0.0.1:4000", "web01", -1, T0 + 1, "x");
 	ev(b, "10.0.0.1:4000", "web01", -1, T0 + 2, "y");
-	streams_process(t, b, T0);
+	streams_process(t, b, NS(T0));
 	assert_int_equal(b->n, 3);
-	assert_non_null(side = streams_due(t, T0));
+	assert_non_null(side = streams_due(t, NS(T0)));
 	assert_true(msg_is(side, &side->recs[0],
 	    "last message repeated 1 times"));
+	lsbatch_free(b);
+	streams_free(t);
+}
+
+/*
+ * The wall clock steps back an hour between two repeats: the run's window
+ * still ends 10 s (monotonic) after it began, not an hour later; and a
+ * seq back to 1 from the same peer after 2 s of monotonic silence is a
+ * restart even though the wall clock says an hour less has passed.
+ */
+static void
+test_clock_step(void **state)
+{
+	struct streams	*t = mk(100, 0, 10 * SEC);
+	struct lsbatch	*b = lsbatch_new(8), *side;
+	int64_t		 back = T0 - 3600 * SEC, m0 = NS(T0);
+
+	ev(b, "10.0.0.1:4000", "web01", -1, T0, "x");
+	streams_process(t, b, m0);
+	lsbatch_reset(b);
+	ev(b, "10.0.0.1:4000", "web01", -1, back, "x")->recv_mono_ns =
+	    m0 + NS(SEC);
+	streams_process(t, b, m0 + NS(SEC));
+	assert_int_equal(b->recs[0].flags & LR_DROP, LR_DROP);
+	assert_null(streams_due(t, m0 + NS(9 * SEC)));
+	assert_non_null(side = streams_due(t, m0 + NS(11 * SEC)));
+	assert_true(msg_is(side, &side->recs[0],
+	    "last message repeated 1 times"));
+	lsbatch_reset(side);
+	lsbatch_reset(b);
+
+	ev(b, "10.0.0.2:4000", "web02", 500, T0, NULL);
+	streams_process(t, b, m0);
+	lsbatch_reset(b);
+	ev(b, "10.0.0.2:4000", "web02", 1, back, NULL)->recv_mono_ns =
+	    m0 + NS(2 * SEC);
+	streams_process(t, b, m0 + NS(2 * SEC));
+	assert_int_equal(b->recs[0].stream, LRS_OK);
 	lsbatch_free(b);
 	streams_free(t);
 }
@@ -504,6 +544,7 @@ main(void)
 		cmocka_unit_test(test_drop_duplicates),
 		cmocka_unit_test(test_collapse),
 		cmocka_unit_test(test_collapse_full),
+		cmocka_unit_test(test_clock_step),
 		cmocka_unit_test(test_seq_formats),
 		cmocka_unit_test(test_stats),
 	};
