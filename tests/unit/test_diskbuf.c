@@ -312,7 +312,7 @@ test_symlinks(void **state)
 	struct diskbuf_conf c = { .max_size = 1 << 20, .segment_size = 1 << 16,
 			    .sync_ms = -1 };
 	struct diskbuf	*db;
-	char		 tgt[300], path[300], bdir[300], ldir[300], b[16];
+	char		 tgt[300], path[400], bdir[300], ldir[300], b[16];
 	struct stat	 sb;
 	int		 fd;
 
