@@ -159,3 +159,110 @@ grep -q "$T/s/outbuf/r: .*symlink: refused" "$T/refused.err" ||
 	fail "the refusal does not name the directory: $(cat "$T/refused.err")"
 pass "2. symlinks at a buffer segment and directory refused (exit $RC), target untouched: $msg1"
 fi
+
+# plant DIR SECOND SUFFIX EXT: a rotated file named (and mtime'd) at SECOND.
+plant() {
+	local f
+	f="$1/events-$(date -u -d "@$2" +%Y%m%dT%H%M%SZ)$3.log"
+	echo '{"planted":1}' > "$f"
+	[ "$4" = .gz ] && gzip "$f"
+	touch -d "@$2" "$f$4"
+}
+
+# store_conf DIR EXTRA: the daemon's config with its store in DIR.
+store_conf() {
+	mkdir -p "$1"
+	write_conf "$2"
+	sed -i "s|^path = $T/events.log|path = $1/events.log|" "$T/test.conf"
+}
+
+# stored_check DIR N: after the daemon stopped, the rotated (name order)
+# and live files of DIR hold seq 0..N-1 once each, in the order sent, with
+# the planted files first; prints "rotated-by-us largest-file first-name".
+stored_check() {
+	python3 - "$1" "$2" <<'PY'
+import gzip, os, re, sys
+d, n = sys.argv[1], int(sys.argv[2])
+names = sorted(f for f in os.listdir(d)
+               if re.match(r"events-\d{8}T\d{6}Z(_\d{3})?\.log(\.gz)?$", f))
+seqs, ours, seen_ours, big, first = [], 0, False, 0, "-"
+for f in names + ["events.log"]:
+    p = os.path.join(d, f)
+    data = gzip.open(p).read() if f.endswith(".gz") else open(p, "rb").read()
+    got = [int(x) for x in re.findall(rb"seq=(\d+)", data)]
+    planted = b'"planted"' in data
+    if planted and seen_ours:
+        sys.exit("%s: a planted file sorts after a file rotated now" % f)
+    if got and f != "events.log":
+        if not seen_ours:
+            first = f
+        seen_ours, ours, big = True, ours + 1, max(big, len(data))
+    seqs += got
+if sorted(seqs) != list(range(n)):
+    missing = sorted(set(range(n)) - set(seqs))
+    sys.exit("stored %d seqs (%d distinct) of %d; %d missing, e.g. %s"
+             % (len(seqs), len(set(seqs)), n, len(missing), missing[:5]))
+if seqs != sorted(seqs):
+    sys.exit("name order is not the order written")
+print(ours, big, first)
+PY
+}
+
+# wait_stored DIR N: until DIR's files hold N seqs (bounded).
+wait_stored() {
+	local i
+	for i in $(seq 300); do
+		[ "$(seqs "$1"/events*.log* 2>/dev/null | wc -l)" -ge "$2" ] && return 0
+		sleep 0.1
+	done
+}
+
+# --- 3. future-named rotated files and retention ---
+if want 3; then
+store_conf "$T/r3" "
+[storage]
+rotate_size = 64k
+keep = 20
+compress = none"
+future=$(( $(date +%s) + 86400 ))
+for i in $(seq 0 19); do plant "$T/r3" $((future + i)) "" ""; done
+start_daemon
+lines 0 3000 > "$T/sent3"
+nc -N 127.0.0.1 "$PORT" < "$T/sent3" || fail "send 3"
+wait_stored "$T/r3" 3000
+# retention runs after each rotation: until it has cut back to keep
+for i in $(seq 100); do
+	[ "$(ls "$T/r3" | grep -cE '^events-.*Z(_[0-9]{3})?\.log')" -le 20 ] && break
+	sleep 0.1
+done
+stop_daemon
+out=$(stored_check "$T/r3" 3000 2>&1) ||
+	fail "3. with 20 rotated files named a day ahead, keep = 20: $out"
+set -- $out
+[ "$1" -ge 5 ] && [ "$1" -le 20 ] || fail "3. $1 rotations (want 5..20 for ~600 KB at 64k)"
+pass "3. 20 rotated files named a day ahead, keep = 20: all 3000 seqs kept across $1 new rotations; the planted files went first"
+fi
+
+# --- 4. a future name with the last same-second suffix; rotate_size ---
+if want 4; then
+store_conf "$T/r4" "
+[storage]
+rotate_size = 64k
+keep = 1000
+compress = none"
+future=$(( $(date +%s) + 3600 ))
+plant "$T/r4" $future "" ""
+plant "$T/r4" $future _999 .gz
+start_daemon
+lines 0 3000 > "$T/sent4"
+nc -N 127.0.0.1 "$PORT" < "$T/sent4" || fail "send 4"
+wait_stored "$T/r4" 3000
+stop_daemon
+out=$(stored_check "$T/r4" 3000 2>&1) ||
+	fail "4. names an hour ahead (last suffix _999 used): $out"
+set -- $out
+[ "$1" -ge 5 ] || fail "4. only $1 rotations at rotate_size = 64k"
+[ "$2" -le 65536 ] || fail "4. a rotated file of $2 bytes, over rotate_size"
+[ "$(stat -c %s "$T/r4/events.log")" -le 65536 ] || fail "4. the live file is over rotate_size"
+pass "4. names an hour ahead with _999 used: $1 rotations at 64k (largest $2 bytes), named after the planted ones ($(cd "$T/r4" && LC_ALL=C ls | head -2 | tr '\n' ' ')), in the order written from $3"
+fi
