@@ -3,7 +3,8 @@
 # 1. A flipped byte in the middle of a forward output's disk-buffer segment
 #    (target down, 10,000 events buffered, daemon stopped): after a restart
 #    with the target up, every event but the damaged one reaches the target
-#    and the skip is logged with the segment and its offset.
+#    and the skip is logged with the segment and its offset and counted
+#    (logstreamd_output_events_total{result="dropped"}).
 # 2. A symlink planted at a disk-buffer segment, and a symlinked buffer
 #    directory: refused at start with the path named; the target file is
 #    untouched and nothing is written into the linked directory.
@@ -53,7 +54,11 @@ PY
 
 # --- 1. a flipped byte in a disk-buffer segment ---
 RPORT=$(free_port)
+HPORT=$(free_port)
 write_conf "
+[http]
+listen = 127.0.0.1:$HPORT
+
 [storage]
 rotate_size = 0
 
@@ -109,6 +114,8 @@ for i in $(seq 300); do
 	sleep 0.1
 done
 sleep 0.3
+curl -sf "http://127.0.0.1:$HPORT/metrics" > "$T/m.txt" || fail "GET /metrics"
+dropped=$(awk '$1 == "logstreamd_output_events_total{output=\"r\",result=\"dropped\"}" { print $2 }' "$T/m.txt")
 stop_daemon
 seqs "$T/sent" > "$T/sent.set"
 frame_seqs "$T/recv" > "$T/recv.set"
@@ -119,7 +126,8 @@ missing=$(comm -23 "$T/sent.set" "$T/recv.set" | tr '\n' ' ')
 	fail "$got of 10000 delivered after one flipped byte (want all but the damaged record); missing: $(echo $missing | cut -c1-200)"
 grep -q "$(basename "$seg"): a damaged record at offset [0-9]*: skipped" "$T/daemon.err" ||
 	fail "the skip was not logged with the segment and offset"
-pass "1. one flipped byte in a buffer segment: $got of 10000 delivered, missing $missing; $(grep -o 'a damaged record at offset.*' "$T/daemon.err" | head -1)"
+[ "$dropped" = 1 ] || fail "the damaged record is not counted as dropped: '$dropped'"
+pass "1. one flipped byte in a buffer segment: $got of 10000 delivered, missing $missing, counted (result=dropped $dropped); $(grep -o 'a damaged record at offset.*' "$T/daemon.err" | head -1)"
 fi
 
 # --- 2. symlinks at the disk buffer ---
