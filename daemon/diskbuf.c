@@ -271,8 +271,8 @@ rec_resync(struct win *w, int fd, uint64_t seq, uint64_t from,
 	return (int64_t)limit;
 }
 
-/* Count and log damage [from, to) of segment seq once (a rewind reads it
- * again). */
+/* Count and log (rate-limited) damage [from, to) of segment seq once (a
+ * rewind reads it again). */
 static void
 note_damage(struct diskbuf *db, uint64_t seq, uint64_t from, uint64_t to,
     uint64_t limit)
@@ -286,8 +286,8 @@ note_damage(struct diskbuf *db, uint64_t seq, uint64_t from, uint64_t to,
 	db->st.corrupt++;
 	db->st.corrupt_bytes += to - from;
 	seg_name(seq, name, sizeof(name));
-	diag_warn("buffer %s/%s: a damaged record at offset %" PRIu64
-	    ": skipped %" PRIu64 " bytes to %s", db->dir, name, from,
+	diag_rate(&db->rate, "buffer %s/%s: a damaged record at offset %"
+	    PRIu64 ": skipped %" PRIu64 " bytes to %s", db->dir, name, from,
 	    to - from, to < limit ? "the next good record" : "the end");
 }
 
