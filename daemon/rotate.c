@@ -218,7 +218,6 @@ rotate_retain(struct rotate_entry *e, size_t n,
 {
 	uint64_t	 total = 0;
 	size_t		 i, count = 0;
-
 	time_t		 t;
 
 	for (i = n; i-- > 0;) {

@@ -35,7 +35,7 @@ struct writer {
 	int			 opened;	/* once: later opens mkdir nothing */
 	off_t			 size;		/* where the next write begins */
 	int64_t			 born_us;	/* the live file's birth (mono) */
-	int64_t			 rot_retry_us;	/* no rotation before this (mono) */
+	int64_t			 rot_retry_us;	/* no rotation before (mono) */
 	uint64_t		 unsynced;	/* writes not yet fsynced */
 	uint64_t		 oldest_mono;	/* receipt of the oldest of them */
 	struct obuf		 out;
