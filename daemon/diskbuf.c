@@ -431,7 +431,8 @@ seg_roll(struct diskbuf *db)
 	int		 fd;
 
 	seg_name(seq, name, sizeof(name));
-	if ((fd = db_openat(db, name, O_WRONLY | O_APPEND | O_CREAT | O_EXCL)) == -1)
+	if ((fd = db_openat(db, name, O_WRONLY | O_APPEND | O_CREAT |
+	    O_EXCL)) == -1)
 		return -1;
 	if (seg_push(db, seq, 0, 0, FMT_V2) == -1) {
 		close(fd);

@@ -51,8 +51,8 @@ void		 rotate_configure(struct rotate *, const struct rotate_policy *);
 int		 rotate_start(struct rotate *);
 /* Rename the live file (already synced by its writer) to its rotated
  * name, one that sorts after every rotated name there (rotate_next; taken
- * names are skipped), and wake the worker.  0, or -1 with errno (logged, rate-limited);
- * the live file is then untouched. */
+ * names are skipped), and wake the worker.  0, or -1 with errno (logged,
+ * rate-limited); the live file is then untouched. */
 int		 rotate_file(struct rotate *, int64_t now_us);
 /* Drop a reference; the last one stops the worker (a compression in
  * progress is abandoned; its temporary file removed).  NULL: no-op. */
