@@ -1,10 +1,13 @@
 /*
  * diskbuf.c: an output's disk buffer.  The pipeline thread appends framed
- * records ([len][crc32][payload]) to the newest segment with one write per
- * batch; the output's thread reads them back, sends them and acknowledges
- * what its peer confirmed.  Segments wholly behind the acknowledgement
- * cursor are deleted.  Recovery keeps every whole record and cuts a torn or
- * corrupt tail, so a crash costs at most what was being written.
+ * records ([len][magic][crc32][payload]) to the newest segment with one
+ * write per batch; the output's thread reads them back, sends them and
+ * acknowledges what its peer confirmed.  Segments wholly behind the
+ * acknowledgement cursor are deleted.  Recovery keeps every whole record and
+ * cuts a torn tail, so a crash costs at most what was being written; a
+ * damaged record in the middle is skipped (counted, logged) by scanning for
+ * the next record's magic, so one bad byte costs one record.  Every file is
+ * opened relative to the directory with O_NOFOLLOW.
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -30,11 +33,34 @@
 #define RBUF_MIN	(256 * 1024)
 #define ACK_MAGIC	"LSDBACK1"
 #define ACK_LEN		28		/* magic, seg, off, crc */
+#define SEG_NAME_MAX	32		/* NNNNNNNNNNNNNNNN.seg */
+
+/*
+ * Record formats.  V2 (written now): [u32 len][u32 magic][u32 crc][payload],
+ * crc over len, magic and payload; the magic lets a reader find the next
+ * record after damage.  V1 (before 0.x): [u32 len][u32 crc][payload], crc
+ * over len and payload; still read, without resynchronisation.  A segment's
+ * format is told by its first record: a v2 header never passes as a v1 one
+ * (its magic would be a v1 crc).
+ */
+enum { FMT_V1 = 1, FMT_V2 = 2 };
+#define V1_HDR		8
 
 struct seg {
 	uint64_t	 seq;
 	uint64_t	 size;		/* bytes written (committed) */
 	uint64_t	 nrec;
+	int		 fmt;
+};
+
+/* A window of one segment file in memory (reader, recovery). */
+struct win {
+	int		 fd;
+	uint64_t	 seq;		/* whose bytes p holds */
+	char		*p;
+	size_t		 cap;
+	uint64_t	 off;		/* file offset of p[0] */
+	size_t		 len;
 };
 
 struct diskbuf {
@@ -45,6 +71,7 @@ struct diskbuf {
 	struct seg		*segs;		/* oldest first; last: writing */
 	size_t			 nsegs;
 	size_t			 capsegs;
+	int			 dfd;		/* the directory */
 	int			 wfd;
 	int			 ackfd;
 	uint64_t		 total;		/* bytes of all segments */
@@ -55,11 +82,8 @@ struct diskbuf {
 	uint64_t		 rfd_seq;
 	struct dbpos		 rd;
 	uint64_t		 rd_nth;
-	char			*rbuf;
-	size_t			 rcap;
-	uint64_t		 rbuf_off;	/* file offset of rbuf[0] */
-	size_t			 rbuf_len;
-	uint64_t		 rbuf_seq;
+	struct win		 rw;
+	struct dbpos		 bad_seen;	/* damage counted up to here */
 	/* sync */
 	int			 unsynced;
 	int64_t			 last_sync_ms;
@@ -89,14 +113,20 @@ get32(const char *p)
 	return v;
 }
 
-/* crc32 over the length field and the payload. */
+/* crc32 over the first hl header bytes and the payload. */
 static uint32_t
-rec_crc(const char *lenp, const char *payload, uint32_t len)
+rec_crc(const char *h, size_t hl, const char *payload, uint32_t len)
 {
 	uLong	 c = crc32(0L, Z_NULL, 0);
 
-	c = crc32(c, (const Bytef *)lenp, 4);
+	c = crc32(c, (const Bytef *)h, (uInt)hl);
 	return (uint32_t)crc32(c, (const Bytef *)payload, len);
+}
+
+static size_t
+hdr_len(int fmt)
+{
+	return fmt == FMT_V1 ? V1_HDR : DISKBUF_HDR;
 }
 
 size_t
@@ -104,7 +134,7 @@ diskbuf_rec_begin(struct obuf *o)
 {
 	size_t	 start = o->len;
 
-	obuf_add(o, "\0\0\0\0\0\0\0\0", DISKBUF_HDR);
+	obuf_add(o, "\0\0\0\0\0\0\0\0\0\0\0\0", DISKBUF_HDR);
 	return start;
 }
 
@@ -116,26 +146,149 @@ diskbuf_rec_end(struct obuf *o, size_t start)
 	if (o->len < start + DISKBUF_HDR)
 		return;			/* ENOMEM on begin */
 	put32(o->p + start, len);
-	put32(o->p + start + 4, rec_crc(o->p + start, o->p + start +
+	put32(o->p + start + 4, DISKBUF_MAGIC);
+	put32(o->p + start + 8, rec_crc(o->p + start, 8, o->p + start +
 	    DISKBUF_HDR, len));
 }
 
 static void
-seg_path(const struct diskbuf *db, uint64_t seq, char *buf, size_t len)
+seg_name(uint64_t seq, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/%016" PRIu64 ".seg", db->dir, seq);
+	snprintf(buf, len, "%016" PRIu64 ".seg", seq);
+}
+
+/* Open name in the buffer's directory, never through a symlink; a refusal
+ * or failure is logged with the path. */
+static int
+db_openat(struct diskbuf *db, const char *name, int flags)
+{
+	int	 fd;
+
+	fd = openat(db->dfd, name, flags | O_NOFOLLOW | O_CLOEXEC, 0640);
+	if (fd == -1)
+		diag_rate(&db->rate, "buffer %s/%s: %s%s", db->dir, name,
+		    strerror(errno), errno == ELOOP ? " (a symlink: refused)" :
+		    "");
+	return fd;
 }
 
 static void
 sync_dir(const struct diskbuf *db)
 {
-	int	 fd;
+	if (db->c.sync_ms >= 0)
+		fsync(db->dfd);
+}
 
-	if (db->c.sync_ms < 0 ||
-	    (fd = open(db->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+/* Bytes [off, off + need) of segment seq (open as fd) in w; a pointer to
+ * them, valid until the next call, or NULL (short read, ENOMEM). */
+static const char *
+win_get(struct win *w, int fd, uint64_t seq, uint64_t off, size_t need,
+    uint64_t limit)
+{
+	size_t		 want;
+	ssize_t		 n;
+	char		*nb;
+
+	if (w->len > 0 && w->seq == seq && w->fd == fd && off >= w->off &&
+	    off + need <= w->off + w->len)
+		return w->p + (off - w->off);
+	want = need > RBUF_MIN ? need : RBUF_MIN;
+	if (want > limit - off)
+		want = (size_t)(limit - off);
+	if (want > w->cap) {
+		if ((nb = realloc(w->p, want)) == NULL)
+			return NULL;
+		w->p = nb;
+		w->cap = want;
+	}
+	w->len = 0;
+	n = pread(fd, w->p, want, (off_t)off);
+	if (n < (ssize_t)need)
+		return NULL;
+	w->fd = fd;
+	w->seq = seq;
+	w->off = off;
+	w->len = (size_t)n;
+	return w->p;
+}
+
+/*
+ * Is there a whole, good record at off of a segment of limit bytes?  1 with
+ * *len (its payload) set, 0 (no), -1 (I/O error).
+ */
+static int
+rec_at(struct win *w, int fd, uint64_t seq, int fmt, uint64_t off,
+    uint64_t limit, uint32_t *len)
+{
+	const char	*h;
+	size_t		 hl = hdr_len(fmt);
+
+	if (limit - off < hl)
+		return 0;
+	if ((h = win_get(w, fd, seq, off, hl, limit)) == NULL)
+		return -1;
+	*len = get32(h);
+	if (*len == 0 || *len > DISKBUF_MAXREC || limit - off - hl < *len ||
+	    (fmt == FMT_V2 && get32(h + 4) != DISKBUF_MAGIC))
+		return 0;
+	if ((h = win_get(w, fd, seq, off, hl + *len, limit)) == NULL)
+		return -1;
+	return rec_crc(h, hl - 4, h + hl, *len) == get32(h + hl - 4);
+}
+
+/*
+ * After damage at from: the offset of the next good v2 record, found by its
+ * magic, or limit when there is none; -1 on an I/O error.
+ */
+static int64_t
+rec_resync(struct win *w, int fd, uint64_t seq, uint64_t from,
+    uint64_t limit)
+{
+	const char	*h, *q;
+	uint64_t	 pos = from + 1, c;
+	uint32_t	 magic = DISKBUF_MAGIC, len;
+	size_t		 chunk;
+	int		 r;
+
+	while (limit - pos >= DISKBUF_HDR) {
+		chunk = limit - pos > RBUF_MIN ? RBUF_MIN : (size_t)(limit -
+		    pos);
+		if ((h = win_get(w, fd, seq, pos, chunk, limit)) == NULL)
+			return -1;
+		if ((q = memmem(h + 4, chunk - 4, &magic, 4)) == NULL) {
+			if (chunk == limit - pos)
+				break;
+			pos += chunk - 7;	/* a magic across the edge */
+			continue;
+		}
+		c = pos + (uint64_t)(q - 4 - h);
+		if ((r = rec_at(w, fd, seq, FMT_V2, c, limit, &len)) == -1)
+			return -1;
+		if (r == 1)
+			return (int64_t)c;
+		pos = c + 1;
+	}
+	return (int64_t)limit;
+}
+
+/* Count and log (rate-limited) damage [from, to) of segment seq once (a
+ * rewind reads it again). */
+static void
+note_damage(struct diskbuf *db, uint64_t seq, uint64_t from, uint64_t to,
+    uint64_t limit)
+{
+	char	 name[SEG_NAME_MAX];
+
+	if (seq < db->bad_seen.seg || (seq == db->bad_seen.seg &&
+	    to <= db->bad_seen.off))
 		return;
-	fsync(fd);
-	close(fd);
+	db->bad_seen = (struct dbpos){ seq, to };
+	db->st.corrupt++;
+	db->st.corrupt_bytes += to - from;
+	seg_name(seq, name, sizeof(name));
+	diag_rate(&db->rate, "buffer %s/%s: a damaged record at offset %"
+	    PRIu64 ": skipped %" PRIu64 " bytes to %s", db->dir, name, from,
+	    to - from, to < limit ? "the next good record" : "the end");
 }
 
 static void
@@ -170,7 +323,8 @@ ack_load(struct diskbuf *db)
 }
 
 static int
-seg_push(struct diskbuf *db, uint64_t seq, uint64_t size, uint64_t nrec)
+seg_push(struct diskbuf *db, uint64_t seq, uint64_t size, uint64_t nrec,
+    int fmt)
 {
 	struct seg	*v;
 	size_t		 cap;
@@ -182,59 +336,71 @@ seg_push(struct diskbuf *db, uint64_t seq, uint64_t size, uint64_t nrec)
 		db->segs = v;
 		db->capsegs = cap;
 	}
-	db->segs[db->nsegs++] = (struct seg){ seq, size, nrec };
+	db->segs[db->nsegs++] = (struct seg){ seq, size, nrec, fmt };
 	db->total += size;
 	return 0;
 }
 
 /*
- * Scan one segment: count whole records with a good crc and cut the file
- * after the last one.  On the ack segment, also count the records up to
- * the cursor (and move a cursor that points past the good part back).
+ * Scan one segment: count the good records, skip damaged ones in the
+ * middle (v2: to the next good record; counted, logged) and cut the file
+ * after the last good one (a torn tail).  On the ack segment, also count
+ * the records up to the cursor (and move a cursor that points past the
+ * good part back).
  */
 static int
-seg_recover(struct diskbuf *db, uint64_t seq)
+seg_recover(struct diskbuf *db, struct win *w, uint64_t seq)
 {
-	char		 path[4096], hdr[DISKBUF_HDR], *pl = NULL;
-	uint64_t	 off = 0, nrec = 0, acked = 0, ackoff = 0;
+	char		 name[SEG_NAME_MAX];
+	uint64_t	 off = 0, end = 0, nrec = 0, acked = 0, ackoff = 0, lim;
 	struct stat	 sb;
 	uint32_t	 len;
-	int		 fd, rc = -1;
+	int64_t		 nxt;
+	int		 fd, r, fmt, rc = -1;
 
-	seg_path(db, seq, path, sizeof(path));
-	if ((fd = open(path, O_RDWR | O_CLOEXEC)) == -1 || fstat(fd, &sb) ==
-	    -1) {
-		diag_err("buffer %s: %s", path, strerror(errno));
+	seg_name(seq, name, sizeof(name));
+	if ((fd = db_openat(db, name, O_RDWR)) == -1)
+		goto out;
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		diag_err("buffer %s/%s: not a regular file", db->dir, name);
 		goto out;
 	}
-	while ((uint64_t)sb.st_size - off >= DISKBUF_HDR &&
-	    pread(fd, hdr, DISKBUF_HDR, (off_t)off) == DISKBUF_HDR) {
-		len = get32(hdr);
-		if (len == 0 || len > DISKBUF_MAXREC ||
-		    (uint64_t)sb.st_size - off - DISKBUF_HDR < len)
-			break;
-		free(pl);
-		if ((pl = malloc(len)) == NULL ||
-		    pread(fd, pl, len, (off_t)(off + DISKBUF_HDR)) != len ||
-		    rec_crc(hdr, pl, len) != get32(hdr + 4))
-			break;
-		off += DISKBUF_HDR + len;
-		nrec++;
+	lim = (uint64_t)sb.st_size;
+	fmt = rec_at(w, fd, seq, FMT_V1, 0, lim, &len) == 1 ? FMT_V1 : FMT_V2;
+	while (off < lim) {
+		if ((r = rec_at(w, fd, seq, fmt, off, lim, &len)) == -1)
+			goto ioerr;
+		if (r == 1) {
+			off += hdr_len(fmt) + len;
+			end = off;
+			nrec++;
+		} else {
+			if (fmt == FMT_V1 || (nxt = rec_resync(w, fd, seq,
+			    off, lim)) == (int64_t)lim)
+				break;		/* a torn tail */
+			if (nxt == -1)
+				goto ioerr;
+			if (seq > db->ack.seg || off >= db->ack.off)
+				note_damage(db, seq, off, (uint64_t)nxt, lim);
+			off = (uint64_t)nxt;
+		}
 		if (seq == db->ack.seg && off <= db->ack.off) {
 			acked = nrec;
 			ackoff = off;
 		}
 	}
-	if (off < (uint64_t)sb.st_size) {
-		diag_warn("buffer %s: cut %" PRIu64 " bytes of a torn or "
-		    "corrupt tail after %" PRIu64 " whole records", path,
-		    (uint64_t)sb.st_size - off, nrec);
-		db->st.torn_bytes += (uint64_t)sb.st_size - off;
-		if (ftruncate(fd, (off_t)off) == -1) {
-			diag_err("buffer %s: truncate: %s", path,
+	if (end < lim) {
+		diag_warn("buffer %s/%s: cut %" PRIu64 " bytes of a torn or "
+		    "corrupt tail after %" PRIu64 " whole records", db->dir,
+		    name, lim - end, nrec);
+		db->st.torn_bytes += lim - end;
+		if (ftruncate(fd, (off_t)end) == -1) {
+			diag_err("buffer %s/%s: truncate: %s", db->dir, name,
 			    strerror(errno));
 			goto out;
 		}
+		if (ackoff > end)
+			ackoff = end;
 	}
 	/* The cursor goes to the record boundary at or before where it was
 	 * written (a cursor past the good part moves back). */
@@ -242,33 +408,35 @@ seg_recover(struct diskbuf *db, uint64_t seq)
 		db->ack_nth = acked;
 		db->ack.off = ackoff;
 	}
-	rc = seg_push(db, seq, off, nrec);
+	rc = seg_push(db, seq, end, nrec, fmt);
+	goto out;
+ioerr:
+	diag_err("buffer %s/%s: read: %s", db->dir, name, strerror(errno));
 out:
-	free(pl);
+	w->len = 0;
 	if (fd != -1)
 		close(fd);
 	return rc;
 }
 
-/* A new, empty segment to write to, after the last one. */
+/* A new, empty segment to write to, after the last one.  O_EXCL: nothing
+ * is there (recovery took every segment), and a planted file or symlink is
+ * refused, never truncated. */
 static int
 seg_roll(struct diskbuf *db)
 {
-	char		 path[4096];
+	char		 name[SEG_NAME_MAX];
 	uint64_t	 seq = db->nsegs ? db->segs[db->nsegs - 1].seq + 1 :
 			    (db->ack.seg ? db->ack.seg : 1);
 	int		 fd;
 
-	seg_path(db, seq, path, sizeof(path));
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0640);
-	if (fd == -1) {
-		diag_rate(&db->rate, "buffer %s: %s", path, strerror(errno));
+	seg_name(seq, name, sizeof(name));
+	if ((fd = db_openat(db, name, O_WRONLY | O_APPEND | O_CREAT |
+	    O_EXCL)) == -1)
 		return -1;
-	}
-	if (seg_push(db, seq, 0, 0) == -1) {
+	if (seg_push(db, seq, 0, 0, FMT_V2) == -1) {
 		close(fd);
-		unlink(path);
+		unlinkat(db->dfd, name, 0);
 		return -1;
 	}
 	if (db->wfd != -1) {
@@ -296,11 +464,11 @@ seg_unacked(const struct diskbuf *db, size_t i)
 static void
 seg_drop_first(struct diskbuf *db)
 {
-	char	 path[4096];
+	char	 name[SEG_NAME_MAX];
 
-	seg_path(db, db->segs[0].seq, path, sizeof(path));
-	if (unlink(path) == -1 && errno != ENOENT)
-		diag_rate(&db->rate, "buffer %s: unlink: %s", path,
+	seg_name(db->segs[0].seq, name, sizeof(name));
+	if (unlinkat(db->dfd, name, 0) == -1 && errno != ENOENT)
+		diag_rate(&db->rate, "buffer %s/%s: unlink: %s", db->dir, name,
 		    strerror(errno));
 	db->total -= db->segs[0].size;
 	db->nsegs--;
@@ -329,10 +497,15 @@ seg_list(struct diskbuf *db, size_t *n)
 	uint64_t	*v = NULL, *nv, seq;
 	size_t		 cap = 0;
 	char		 tail[8];
+	int		 fd;
 
 	*n = 0;
-	if ((d = opendir(db->dir)) == NULL)
+	if ((fd = dup(db->dfd)) == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
 		return NULL;
+	}
+	rewinddir(d);
 	while ((e = readdir(d)) != NULL) {
 		if (sscanf(e->d_name, "%16" SCNu64 "%7s", &seq, tail) != 2 ||
 		    strcmp(tail, ".seg") != 0 || strlen(e->d_name) != 20)
@@ -372,9 +545,10 @@ mkdirs(const char *path)
 static int
 recover(struct diskbuf *db)
 {
+	struct win	 w = { .fd = -1 };
 	uint64_t	*seqs;
 	size_t		 n, i;
-	char		 path[4096];
+	char		 name[SEG_NAME_MAX];
 	int		 rc = 0;
 
 	if (ack_load(db) == -1)
@@ -382,13 +556,14 @@ recover(struct diskbuf *db)
 	seqs = seg_list(db, &n);
 	for (i = 0; i < n && rc == 0; i++) {
 		if (seqs[i] < db->ack.seg) {
-			seg_path(db, seqs[i], path, sizeof(path));
-			unlink(path);
+			seg_name(seqs[i], name, sizeof(name));
+			unlinkat(db->dfd, name, 0);
 			continue;
 		}
-		rc = seg_recover(db, seqs[i]);
+		rc = seg_recover(db, &w, seqs[i]);
 	}
 	free(seqs);
+	free(w.p);
 	if (rc == -1)
 		return -1;
 	if (db->nsegs > 0 && db->ack.seg < db->segs[0].seq) {
@@ -400,25 +575,44 @@ recover(struct diskbuf *db)
 	return seg_roll(db);
 }
 
+/* The directory, made if missing; never through a symlink at its name. */
+static int
+open_dir(struct diskbuf *db)
+{
+	struct stat	 sb;
+
+	mkdirs(db->dir);
+	db->dfd = open(db->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (db->dfd == -1 && errno == ENOTDIR && lstat(db->dir, &sb) == 0 &&
+	    S_ISLNK(sb.st_mode))
+		errno = ELOOP;		/* O_NOFOLLOW|O_DIRECTORY on a link */
+	if (db->dfd == -1) {
+		diag_err("buffer %s: %s%s", db->dir, strerror(errno),
+		    errno == ELOOP ? " (a symlink: refused)" : "");
+		return -1;
+	}
+	return 0;
+}
+
 struct diskbuf *
 diskbuf_open(const struct diskbuf_conf *c)
 {
 	struct diskbuf	*db;
-	char		 path[4096];
 
 	if ((db = calloc(1, sizeof(*db))) == NULL)
 		return NULL;
 	db->c = *c;
-	db->wfd = db->ackfd = db->rfd = -1;
+	db->dfd = db->wfd = db->ackfd = db->rfd = -1;
+	db->rw.fd = -1;
 	pthread_mutex_init(&db->mtx, NULL);
 	pthread_cond_init(&db->cv, NULL);
-	if ((db->dir = strdup(c->dir)) == NULL)
+	if ((db->dir = strdup(c->dir)) == NULL || open_dir(db) == -1)
 		goto fail;
-	mkdirs(db->dir);
-	snprintf(path, sizeof(path), "%s/ack", db->dir);
-	if ((db->ackfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) ==
-	    -1) {
-		diag_err("buffer %s: %s", path, strerror(errno));
+	if ((db->ackfd = openat(db->dfd, "ack", O_RDWR | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC, 0640)) == -1) {
+		diag_err("buffer %s/ack: %s%s", db->dir, strerror(errno),
+		    errno == ELOOP ? " (a symlink: refused)" : "");
 		goto fail;
 	}
 	/* One owner: two instances (reuse_port) need a buffer each. */
@@ -465,10 +659,12 @@ diskbuf_free(struct diskbuf *db)
 		close(db->ackfd);
 	if (db->rfd != -1)
 		close(db->rfd);
+	if (db->dfd != -1)
+		close(db->dfd);
 	pthread_cond_destroy(&db->cv);
 	pthread_mutex_destroy(&db->mtx);
 	free(db->segs);
-	free(db->rbuf);
+	free(db->rw.p);
 	free(db->dir);
 	free(db);
 }
@@ -605,82 +801,59 @@ seg_find(const struct diskbuf *db, uint64_t seq)
 	return NULL;
 }
 
-/* Have bytes [off, off + need) of the read segment in rbuf; 0 or -1. */
+/* The read segment open in rfd; 0 or -1 (logged). */
 static int
-rbuf_fill(struct diskbuf *db, uint64_t off, size_t need, uint64_t limit)
+reader_open(struct diskbuf *db)
 {
-	char		 path[4096], *nb;
-	size_t		 want;
-	ssize_t		 n;
+	char	 name[SEG_NAME_MAX];
 
-	if (db->rbuf_seq == db->rd.seg && off >= db->rbuf_off &&
-	    off + need <= db->rbuf_off + db->rbuf_len)
+	if (db->rfd != -1 && db->rfd_seq == db->rd.seg)
 		return 0;
-	if (db->rfd == -1 || db->rfd_seq != db->rd.seg) {
-		if (db->rfd != -1)
-			close(db->rfd);
-		seg_path(db, db->rd.seg, path, sizeof(path));
-		if ((db->rfd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-			diag_rate(&db->rate, "buffer %s: %s", path,
-			    strerror(errno));
-			return -1;
-		}
-		db->rfd_seq = db->rd.seg;
-	}
-	want = need > RBUF_MIN ? need : RBUF_MIN;
-	if (want > limit - off)
-		want = (size_t)(limit - off);
-	if (want > db->rcap) {
-		if ((nb = realloc(db->rbuf, want)) == NULL)
-			return -1;
-		db->rbuf = nb;
-		db->rcap = want;
-	}
-	n = pread(db->rfd, db->rbuf, want, (off_t)off);
-	if (n < (ssize_t)need) {
-		diag_rate(&db->rate, "buffer %s: short read", db->dir);
+	if (db->rfd != -1)
+		close(db->rfd);
+	db->rw.len = 0;
+	seg_name(db->rd.seg, name, sizeof(name));
+	if ((db->rfd = db_openat(db, name, O_RDONLY)) == -1)
 		return -1;
-	}
-	db->rbuf_off = off;
-	db->rbuf_len = (size_t)n;
-	db->rbuf_seq = db->rd.seg;
+	db->rfd_seq = db->rd.seg;
 	return 0;
 }
 
-/* One record at the read cursor of a segment holding `limit` bytes. */
+/* One record at the read cursor of segment s: 1 (r filled), 0 (a damaged
+ * stretch skipped) or -1. */
 static int
-read_one(struct diskbuf *db, struct dbrec *r, uint64_t limit)
+read_one(struct diskbuf *db, struct dbrec *r, const struct seg *s)
 {
-	const char	*h;
+	uint64_t	 limit = s->size, from = db->rd.off;
 	uint32_t	 len;
+	int64_t		 nxt;
+	size_t		 hl = hdr_len(s->fmt);
+	int		 ok;
 
-	if (rbuf_fill(db, db->rd.off, DISKBUF_HDR, limit) == -1)
-		return -1;
-	h = db->rbuf + (db->rd.off - db->rbuf_off);
-	len = get32(h);
-	if (len == 0 || len > DISKBUF_MAXREC ||
-	    limit - db->rd.off - DISKBUF_HDR < len)
-		goto bad;
-	if (rbuf_fill(db, db->rd.off, DISKBUF_HDR + len, limit) == -1)
-		return -1;
-	h = db->rbuf + (db->rd.off - db->rbuf_off);
-	if (rec_crc(h, h + DISKBUF_HDR, len) != get32(h + 4))
-		goto bad;
-	r->p = h + DISKBUF_HDR;
-	r->len = len;
-	db->rd.off += DISKBUF_HDR + len;
-	r->end = db->rd;
-	r->nth = ++db->rd_nth;
-	return 1;
-bad:
-	/* Written by us and never cut: the disk changed it.  Skip the
-	 * rest of the segment (counted) rather than stall forever. */
-	diag_rate(&db->rate, "buffer %s: bad record in segment %" PRIu64
-	    "; skipping %" PRIu64 " bytes", db->dir, db->rd.seg,
-	    limit - db->rd.off);
-	db->st.torn_bytes += limit - db->rd.off;
-	db->rd.off = limit;
+	if (reader_open(db) == -1 || (ok = rec_at(&db->rw, db->rfd, s->seq,
+	    s->fmt, from, limit, &len)) == -1)
+		goto ioerr;
+	if (ok) {
+		r->p = db->rw.p + (from - db->rw.off) + hl;
+		r->len = len;
+		db->rd.off += hl + len;
+		r->end = db->rd;
+		r->nth = ++db->rd_nth;
+		return 1;
+	}
+	/* Written whole by us: the disk changed it.  Skip to the next good
+	 * record (v1 has no magic: the rest of the segment), counted. */
+	nxt = s->fmt == FMT_V2 ? rec_resync(&db->rw, db->rfd, s->seq, from,
+	    limit) : (int64_t)limit;
+	if (nxt == -1)
+		goto ioerr;
+	note_damage(db, s->seq, from, (uint64_t)nxt, limit);
+	db->rd.off = (uint64_t)nxt;
 	return 0;
+ioerr:
+	diag_rate(&db->rate, "buffer %s: segment %" PRIu64 ": short read",
+	    db->dir, s->seq);
+	return -1;
 }
 
 int
@@ -699,7 +872,7 @@ diskbuf_next(struct diskbuf *db, struct dbrec *r, int timeout_ms)
 		if ((s = seg_find(db, db->rd.seg)) == NULL)
 			break;
 		if (db->rd.off < s->size) {
-			if ((rc = read_one(db, r, s->size)) != 0)
+			if ((rc = read_one(db, r, s)) != 0)
 				break;
 			continue;
 		}
@@ -756,7 +929,7 @@ diskbuf_rewind(struct diskbuf *db)
 	pthread_mutex_lock(&db->mtx);
 	db->rd = db->ack;
 	db->rd_nth = db->ack_nth;
-	db->rbuf_len = 0;
+	db->rw.len = 0;
 	pthread_mutex_unlock(&db->mtx);
 }
 

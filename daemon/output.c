@@ -415,7 +415,7 @@ outputs_stats(struct output_stat *v, size_t max)
 		v[i].sent = COUNT_GET(o->sent);
 		v[i].failed = COUNT_GET(o->failed);
 		v[i].retried = COUNT_GET(o->retried);
-		v[i].dropped = COUNT_GET(o->too_large) + ds.dropped;
+		v[i].dropped = COUNT_GET(o->too_large) + ds.dropped + ds.corrupt;
 		v[i].blocked = COUNT_GET(o->blocked);
 		v[i].connects = COUNT_GET(o->connects);
 		v[i].buffered = ds.records;

@@ -1,6 +1,8 @@
 /*
  * rotate.c: rotation of a live file.  rotate_file() renames it, never
- * replacing anything, to base-YYYYMMDDTHHMMSSZ[_NNN]ext beside it; a worker
+ * replacing anything, to base-YYYYMMDDTHHMMSSZ[_NNN]ext beside it, a name
+ * that sorts after every rotated name already there (even one a clock that
+ * was ahead wrote), so name order is the order files were written; a worker
  * thread per live file then applies retention and gzips rotated files under
  * a hidden temporary name, fsyncs and renames, so any .gz is complete.
  */
@@ -41,8 +43,9 @@ struct rotate {
 	int			 work;		/* look at the directory */
 	_Atomic int		 stop;
 	struct rotate_policy	 pol;		/* under mtx */
-	time_t			 last_sec;	/* the last rotated name */
+	time_t			 last_sec;	/* the newest rotated name */
 	unsigned		 last_idx;
+	int			 seeded;	/* last_* read from the dir */
 	struct diag_rate	 rate;		/* rotation failures */
 	struct diag_rate	 wrate;		/* worker failures */
 };
@@ -181,6 +184,22 @@ rotate_sort(struct rotate_entry *e, size_t n)
 		qsort(e, n, sizeof(*e), entry_cmp);
 }
 
+void
+rotate_next(time_t now, time_t last_sec, unsigned last_idx, time_t *sec,
+    unsigned *idx)
+{
+	if (now > last_sec) {
+		*sec = now;
+		*idx = 0;
+	} else if (last_idx < ROTATE_IDX_MAX) {
+		*sec = last_sec;
+		*idx = last_idx + 1;
+	} else {
+		*sec = last_sec + 1;	/* suffixes used up: a second on */
+		*idx = 0;
+	}
+}
+
 int
 rotate_due(const struct rotate_policy *pol, uint64_t size, uint64_t add,
     int64_t born_us, int64_t now_us)
@@ -199,14 +218,19 @@ rotate_retain(struct rotate_entry *e, size_t n,
 {
 	uint64_t	 total = 0;
 	size_t		 i, count = 0;
+	time_t		 t;
 
 	for (i = n; i-- > 0;) {
 		if (e[i].del)
 			continue;
 		total += e[i].size;
+		/* A name pushed past a clock that was once ahead is not its
+		 * age: the mtime is, when it is earlier. */
+		t = e[i].mtime > 0 && e[i].mtime < e[i].sec ? e[i].mtime :
+		    e[i].sec;
 		if (n - i > pol->keep ||
-		    (pol->max_age_ms > 0 && now_us - (int64_t)e[i].sec *
-		    1000000 > pol->max_age_ms * 1000) ||
+		    (pol->max_age_ms > 0 && now_us - (int64_t)t * 1000000 >
+		    pol->max_age_ms * 1000) ||
 		    (pol->max_total > 0 && total > pol->max_total)) {
 			e[i].del = 1;
 			count++;
@@ -252,39 +276,71 @@ rename_noreplace(int dfd, const char *from, const char *to)
 	return unlinkat(dfd, from, 0);
 }
 
+/* Note a rotated name; last_* keeps the newest.  Under r->mtx. */
+static void
+note_name(struct rotate *r, time_t sec, unsigned idx)
+{
+	if (sec > r->last_sec || (sec == r->last_sec && idx > r->last_idx)) {
+		r->last_sec = sec;
+		r->last_idx = idx;
+	}
+}
+
+/* The newest rotated name in the directory (once, at the first rotation;
+ * the worker notes what it sees after that). */
+static void
+seed_last(struct rotate *r)
+{
+	struct rotate_entry	 e;
+	struct dirent		*de;
+	DIR			*d;
+
+	r->seeded = 1;
+	if ((d = opendir(r->dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		memset(&e, 0, sizeof(e));
+		if (rotate_parse(r->path, de->d_name, &e) == 0)
+			note_name(r, e.sec, e.idx);
+	}
+	closedir(d);
+}
+
 int
 rotate_file(struct rotate *r, int64_t now_us)
 {
 	char		 to[ROTATE_NAME_MAX], gz[ROTATE_NAME_MAX + 4];
 	struct stat	 st;
-	time_t		 sec = (time_t)(now_us / 1000000);
-	unsigned	 idx = 0;
+	time_t		 sec;
+	unsigned	 idx, tries;
 	int		 rc = -1;
 
 	pthread_mutex_lock(&r->mtx);
-	/* Names sort by time even if the clock steps back. */
-	if (sec <= r->last_sec) {
-		sec = r->last_sec;
-		idx = r->last_idx + 1;
-	}
-	for (errno = EEXIST; idx <= ROTATE_IDX_MAX; idx++) {
+	if (!r->seeded)
+		seed_last(r);
+	/* After every rotated name there is, even if the clock steps back
+	 * or once ran ahead: names sort in the order files were written. */
+	rotate_next((time_t)(now_us / 1000000), r->last_sec, r->last_idx,
+	    &sec, &idx);
+	errno = EEXIST;
+	for (tries = 0; tries < 4 * (ROTATE_IDX_MAX + 1); tries++) {
 		if (rotate_name(to, sizeof(to), r->path, sec, idx) == -1) {
 			errno = ENAMETOOLONG;
 			break;
 		}
 		snprintf(gz, sizeof(gz), "%s.gz", to);
 		if (lstat(gz, &st) == 0)
-			continue;
-		if (rename_noreplace(AT_FDCWD, r->path, to) == 0) {
+			errno = EEXIST;
+		else if (rename_noreplace(AT_FDCWD, r->path, to) == 0) {
 			rc = 0;
 			break;
 		}
 		if (errno != EEXIST)
 			break;
+		rotate_next(sec, sec, idx, &sec, &idx);	/* taken: the next */
 	}
 	if (rc == 0) {
-		r->last_sec = sec;
-		r->last_idx = idx;
+		note_name(r, sec, idx);
 		r->work = 1;
 		pthread_cond_signal(&r->cond);
 		COUNT_ADD(counters.rotations, 1);
@@ -430,6 +486,7 @@ scan(struct rotate *r, int dfd, struct rotate_entry **ep, size_t *np)
 		    !S_ISREG(st.st_mode))
 			continue;
 		e.size = (uint64_t)st.st_size;
+		e.mtime = st.st_mtime;
 		if ((nv = reallocarray(v, n + 1, sizeof(*v))) == NULL ||
 		    (e.name = strdup(de->d_name)) == NULL) {
 			v = nv != NULL ? nv : v;
@@ -481,6 +538,11 @@ maintain(struct rotate *r, const struct rotate_policy *pol)
 		if (scan(r, dfd, &e, &n) == -1)
 			break;
 		n = drop_doubles(dfd, e, n);
+		if (n > 0) {
+			pthread_mutex_lock(&r->mtx);
+			note_name(r, e[n - 1].sec, e[n - 1].idx);
+			pthread_mutex_unlock(&r->mtx);
+		}
 		rotate_retain(e, n, pol, diag_now_us());
 		for (i = 0; i < n; i++)
 			if (e[i].del && unlinkat(dfd, e[i].name, 0) == 0)

@@ -34,8 +34,8 @@ struct writer {
 	int			 fd;
 	int			 opened;	/* once: later opens mkdir nothing */
 	off_t			 size;		/* where the next write begins */
-	int64_t			 born_us;	/* the live file's birth */
-	int64_t			 rot_retry_us;	/* no rotation before this */
+	int64_t			 born_us;	/* the live file's birth (mono) */
+	int64_t			 rot_retry_us;	/* no rotation before (mono) */
 	uint64_t		 unsynced;	/* writes not yet fsynced */
 	uint64_t		 oldest_mono;	/* receipt of the oldest of them */
 	struct obuf		 out;
@@ -151,18 +151,27 @@ found:
 	}
 }
 
-/* When the file was made: its birth time where the filesystem keeps one;
- * an empty file is born now. */
+static int64_t
+mono_us(void)
+{
+	return (int64_t)(diag_mono_ns() / 1000);
+}
+
+/* When the file was made, on the monotonic clock (the interval trigger
+ * must not stop when the wall clock steps back): its age from its birth
+ * time where the filesystem keeps one, a birth "in the future" (a clock
+ * that was ahead) counting as now; an empty file is born now. */
 static int64_t
 born_of(int fd, off_t size)
 {
 	struct statx	 stx;
+	int64_t		 age = 0;
 
 	if (size > 0 && statx(fd, "", AT_EMPTY_PATH, STATX_BTIME, &stx) == 0 &&
 	    (stx.stx_mask & STATX_BTIME))
-		return (int64_t)stx.stx_btime.tv_sec * 1000000 +
-		    stx.stx_btime.tv_nsec / 1000;
-	return diag_now_us();
+		age = diag_now_us() - ((int64_t)stx.stx_btime.tv_sec * 1000000 +
+		    stx.stx_btime.tv_nsec / 1000);
+	return mono_us() - (age > 0 ? age : 0);
 }
 
 int
@@ -240,12 +249,14 @@ writer_reopen(struct writer *w)
  * new file cannot be opened, hold the events.
  */
 static int
-writer_rotate(struct writer *w, int64_t now)
+writer_rotate(struct writer *w)
 {
+	int64_t	 now = mono_us();
+
 	if (now < w->rot_retry_us)
 		return -1;
 	writer_sync(w);
-	if (rotate_file(w->rot, now) == -1) {
+	if (rotate_file(w->rot, diag_now_us()) == -1) {
 		w->rot_retry_us = now + ROT_RETRY_US;
 		return -1;
 	}
@@ -608,13 +619,13 @@ writer_process(struct writer *w, struct lsbatch *b)
 	check_live(w);
 	if (w->fd == -1 && writer_open(w) == -1)
 		return -1;
-	now = diag_now_us();
+	now = mono_us();
 	if (rotate_due(&w->pol, (uint64_t)w->size, 0, w->born_us, now) &&
-	    writer_rotate(w, now) == -1 && w->fd == -1)
+	    writer_rotate(w) == -1 && w->fd == -1)
 		return -1;
 	while (w->done < w->out.len) {
 		if ((len = chunk_len(w)) == 0) {
-			if (writer_rotate(w, now) == 0)
+			if (writer_rotate(w) == 0)
 				continue;
 			if (w->fd == -1)
 				return -1;
@@ -635,16 +646,14 @@ int
 writer_tick(struct writer *w, uint64_t now)
 {
 	uint64_t	 due;
-	int64_t		 wall;
 	int		 fd;
 
 	/* A quiet file still rotates on time. */
 	if (w->pol.interval_ms > 0 && w->fd != -1 && w->size > 0 &&
 	    w->pend == NULL) {
-		wall = diag_now_us();
 		if (rotate_due(&w->pol, (uint64_t)w->size, 0, w->born_us,
-		    wall))
-			writer_rotate(w, wall);
+		    mono_us()))
+			writer_rotate(w);
 	}
 	if (w->unsynced == 0)
 		return -1;

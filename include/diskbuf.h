@@ -1,9 +1,11 @@
 /*
  * diskbuf.h: a disk buffer for one output.  Append-only segment files
- * (NNNNNNNNNNNNNNNN.seg) of records framed as [u32 len][u32 crc][payload],
- * crc = zlib crc32 over len and payload; bounded total size; an
- * acknowledgement cursor persisted in the file "ack".  One thread appends
- * (the pipeline), one reads and acknowledges (the output's thread).
+ * (NNNNNNNNNNNNNNNN.seg) of records framed as
+ * [u32 len][u32 DISKBUF_MAGIC][u32 crc][payload], crc = zlib crc32 over
+ * len, magic and payload (segments of the older [len][crc][payload] form
+ * are still read); bounded total size; an acknowledgement cursor persisted
+ * in the file "ack".  One thread appends (the pipeline), one reads and
+ * acknowledges (the output's thread).
  */
 #ifndef DISKBUF_H
 #define DISKBUF_H
@@ -16,7 +18,8 @@
 struct obuf;
 struct diskbuf;
 
-#define DISKBUF_HDR	8		/* len + crc before each payload */
+#define DISKBUF_HDR	12		/* len, magic, crc before a payload */
+#define DISKBUF_MAGIC	0xd91be5a7u	/* finds a record after damage */
 #define DISKBUF_MAXREC	(64u << 20)	/* a longer record is corruption */
 
 struct diskbuf_conf {
@@ -50,14 +53,19 @@ struct diskbuf_stats {
 	uint64_t	 segments;
 	uint64_t	 recovered;	/* whole records found at open */
 	uint64_t	 torn_bytes;	/* cut off at open (torn tail, bad crc) */
+	uint64_t	 corrupt;	/* damaged stretches skipped (each
+					 * one record, or a few) */
+	uint64_t	 corrupt_bytes;	/* their bytes */
 	uint64_t	 dropped;	/* records dropped by drop_oldest */
 	uint64_t	 full;		/* writes refused: full (block) */
 	uint64_t	 syncs;
 };
 
 /* Open (create) the buffer in c->dir and recover it: every whole record
- * after the ack cursor is kept, a torn or corrupt tail is cut off.  NULL
- * with a logged reason.  Caller frees with diskbuf_free. */
+ * after the ack cursor is kept, a damaged one in the middle is skipped
+ * (counted in corrupt), a torn tail is cut off.  A symlink at the
+ * directory or at a file of it is refused.  NULL with a logged reason.
+ * Caller frees with diskbuf_free. */
 struct diskbuf	*diskbuf_open(const struct diskbuf_conf *);
 /* Sync, close and free; the files stay.  NULL is a no-op. */
 void		 diskbuf_free(struct diskbuf *);

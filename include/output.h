@@ -23,7 +23,7 @@ struct output_stat {
 	uint64_t	 sent;		/* acknowledged (delivered / flushed) */
 	uint64_t	 failed;	/* delivery reports with an error */
 	uint64_t	 retried;	/* sent again */
-	uint64_t	 dropped;	/* overflow = drop_oldest, or too large */
+	uint64_t	 dropped;	/* drop_oldest, too large, damaged */
 	uint64_t	 blocked;	/* batches held back: buffer full */
 	uint64_t	 connects;	/* connections made (forward) */
 	uint64_t	 buffered;	/* records in the buffer, unacknowledged */

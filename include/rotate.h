@@ -31,6 +31,7 @@ struct rotate_policy {
 struct rotate_entry {
 	char		*name;		/* file name, no directory */
 	time_t		 sec;		/* rotation time, from the name */
+	time_t		 mtime;		/* last written; 0: unknown */
 	unsigned	 idx;		/* same-second suffix, 0: none */
 	int		 gz;
 	uint64_t	 size;
@@ -49,8 +50,9 @@ void		 rotate_configure(struct rotate *, const struct rotate_policy *);
  * stale temporary files, leftovers to compress, retention.  0 or -1. */
 int		 rotate_start(struct rotate *);
 /* Rename the live file (already synced by its writer) to its rotated
- * name and wake the worker.  0, or -1 with errno (logged, rate-limited);
- * the live file is then untouched. */
+ * name, one that sorts after every rotated name there (rotate_next; taken
+ * names are skipped), and wake the worker.  0, or -1 with errno (logged,
+ * rate-limited); the live file is then untouched. */
 int		 rotate_file(struct rotate *, int64_t now_us);
 /* Drop a reference; the last one stops the worker (a compression in
  * progress is abandoned; its temporary file removed).  NULL: no-op. */
@@ -75,9 +77,17 @@ int		 rotate_name(char *, size_t, const char *path, time_t sec,
  * 0 with e's sec, idx and gz set (name not copied), or -1. */
 int		 rotate_parse(const char *path, const char *name,
 		    struct rotate_entry *e);
-/* Sort e oldest first. */
+/* The name after the newest one, last_sec with suffix last_idx, at wall
+ * time now: now when it is later, else the next suffix of last_sec, else
+ * (suffixes used up) last_sec + 1.  Never before last: a clock that steps
+ * back or once ran ahead does not make a name sort before older files. */
+void		 rotate_next(time_t now, time_t last_sec, unsigned last_idx,
+		    time_t *sec, unsigned *idx);
+/* Sort e oldest first (by name: the order they were rotated). */
 void		 rotate_sort(struct rotate_entry *e, size_t n);
-/* Mark (del) what pol says to delete of sorted e at now_us; the count. */
+/* Mark (del) what pol says to delete of sorted e at now_us; the count.
+ * keep and max_total keep the newest names; max_age goes by the name's
+ * time, or the mtime when that is earlier. */
 size_t		 rotate_retain(struct rotate_entry *e, size_t n,
 		    const struct rotate_policy *, int64_t now_us);
 

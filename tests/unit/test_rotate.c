@@ -2,7 +2,8 @@
  * test_rotate.c: the rotation module's decisions (size, interval), names
  * (sortable, same-second suffixes, parsing back), retention choice (keep,
  * max_age, max_total), and one pass over a temporary directory: rename,
- * gzip in the background, stale temporary files removed.
+ * gzip in the background, stale temporary files removed.  Names after a
+ * clock that was ahead (or steps back) still sort after every older file.
  */
 #include <sys/stat.h>
 
@@ -260,6 +261,71 @@ test_files(void **state)
 	assert_int_equal(system(tmp), 0);
 }
 
+/* The next name never sorts before the newest one. */
+static void
+test_next(void **state)
+{
+	time_t		 sec;
+	unsigned	 idx;
+
+	rotate_next(T0, T0 - 1, 7, &sec, &idx);		/* the usual case */
+	assert_true(sec == T0 && idx == 0);
+	rotate_next(T0, T0, 0, &sec, &idx);		/* same second */
+	assert_true(sec == T0 && idx == 1);
+	rotate_next(T0, T0 + 3600, 4, &sec, &idx);	/* clock stepped back */
+	assert_true(sec == T0 + 3600 && idx == 5);
+	rotate_next(T0, T0 + 3600, ROTATE_IDX_MAX, &sec, &idx);
+	assert_true(sec == T0 + 3601 && idx == 0);	/* suffixes used up */
+}
+
+/* max_age goes by the mtime when a name was pushed past a wrong clock. */
+static void
+test_retain_mtime(void **state)
+{
+	struct rotate_policy	 p = { .keep = 100,
+				    .max_age_ms = 3600 * 1000 };
+	struct rotate_entry	 e[2];
+
+	memset(e, 0, sizeof(e));
+	e[0].sec = T0 + 86400;		/* named in the future ... */
+	e[0].mtime = T0 - 7200;		/* ... written two hours ago */
+	e[1].sec = T0 + 86400;
+	e[1].idx = 1;
+	e[1].mtime = T0 - 60;
+	assert_int_equal(rotate_retain(e, 2, &p, US(T0)), 1);
+	assert_true(e[0].del && !e[1].del);
+}
+
+/* Real files named in the future (once, with the last suffix): the new
+ * rotations are named after them, in order. */
+static void
+test_future_names(void **state)
+{
+	char			 dir[] = "/tmp/test_rotate.XXXXXX", live[128];
+	char			 name[256], cmd[300];
+	struct rotate_policy	 p = { .keep = 100, .compress = COMPRESS_NONE };
+	struct rotate		*r;
+	int			 i;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(live, sizeof(live), "%s/events.log", dir);
+	rotate_name(name, sizeof(name), live, T0 + 3600, 0);
+	put(name, "{\"old\":1}\n");
+	rotate_name(name, sizeof(name), live, T0 + 86400, ROTATE_IDX_MAX);
+	strcat(name, ".gz");
+	put(name, "");
+	assert_non_null(r = rotate_new(live, &p));
+	for (i = 0; i < 3; i++) {
+		put(live, "{\"n\":1}\n");
+		assert_int_equal(rotate_file(r, US(T0)), 0);
+		rotate_name(name, sizeof(name), live, T0 + 86401, (unsigned)i);
+		assert_int_equal(access(name, F_OK), 0);
+	}
+	rotate_free(r);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int
 main(void)
 {
@@ -268,6 +334,9 @@ main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_retain),
 		cmocka_unit_test(test_files),
+		cmocka_unit_test(test_next),
+		cmocka_unit_test(test_retain_mtime),
+		cmocka_unit_test(test_future_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
