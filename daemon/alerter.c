@@ -529,7 +529,8 @@ file_check(struct alerter *a, int64_t now)
 		alert_file_open(a);
 	}
 	if (a->fd == -1 || a->rot == NULL || !rotate_due(&a->pol,
-	    (uint64_t)a->size, a->out.len, a->born_us, now))
+	    (uint64_t)a->size, a->out.len, a->born_us,
+	    (int64_t)(diag_mono_ns() / 1000)))
 		return;
 	if (rotate_file(a->rot, now) == -1)
 		return;		/* logged; write on to the live file */
@@ -634,7 +635,6 @@ static int
 alert_file_open(struct alerter *a)
 {
 	struct stat	 st;
-	struct statx	 stx;
 	int		 fd;
 
 	if (a->path == NULL) {
@@ -653,11 +653,7 @@ alert_file_open(struct alerter *a)
 		close(a->fd);
 	a->fd = fd;
 	a->size = st.st_size;
-	a->born_us = diag_now_us();
-	if (st.st_size > 0 && statx(fd, "", AT_EMPTY_PATH, STATX_BTIME,
-	    &stx) == 0 && (stx.stx_mask & STATX_BTIME))
-		a->born_us = (int64_t)stx.stx_btime.tv_sec * 1000000 +
-		    stx.stx_btime.tv_nsec / 1000;
+	a->born_us = rotate_born_mono(fd, st.st_size);
 	return 0;
 }
 

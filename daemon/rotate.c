@@ -200,6 +200,19 @@ rotate_next(time_t now, time_t last_sec, unsigned last_idx, time_t *sec,
 	}
 }
 
+int64_t
+rotate_born_mono(int fd, off_t size)
+{
+	struct statx	 stx;
+	int64_t		 age = 0, now = (int64_t)(diag_mono_ns() / 1000);
+
+	if (size > 0 && statx(fd, "", AT_EMPTY_PATH, STATX_BTIME, &stx) == 0 &&
+	    (stx.stx_mask & STATX_BTIME))
+		age = diag_now_us() - ((int64_t)stx.stx_btime.tv_sec * 1000000 +
+		    stx.stx_btime.tv_nsec / 1000);
+	return now - (age > 0 ? age : 0);
+}
+
 int
 rotate_due(const struct rotate_policy *pol, uint64_t size, uint64_t add,
     int64_t born_us, int64_t now_us)
@@ -569,9 +582,10 @@ worker_main(void *arg)
 	pthread_mutex_lock(&r->mtx);
 	while (!atomic_load(&r->stop)) {
 		if (!r->work) {
-			clock_gettime(CLOCK_REALTIME, &ts);
+			clock_gettime(CLOCK_MONOTONIC, &ts);
 			ts.tv_sec += IDLE_S;
-			pthread_cond_timedwait(&r->cond, &r->mtx, &ts);
+			pthread_cond_clockwait(&r->cond, &r->mtx,
+			    CLOCK_MONOTONIC, &ts);
 			if (atomic_load(&r->stop) ||
 			    (!r->work && r->pol.max_age_ms == 0))
 				continue;

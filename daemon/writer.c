@@ -157,23 +157,6 @@ mono_us(void)
 	return (int64_t)(diag_mono_ns() / 1000);
 }
 
-/* When the file was made, on the monotonic clock (the interval trigger
- * must not stop when the wall clock steps back): its age from its birth
- * time where the filesystem keeps one, a birth "in the future" (a clock
- * that was ahead) counting as now; an empty file is born now. */
-static int64_t
-born_of(int fd, off_t size)
-{
-	struct statx	 stx;
-	int64_t		 age = 0;
-
-	if (size > 0 && statx(fd, "", AT_EMPTY_PATH, STATX_BTIME, &stx) == 0 &&
-	    (stx.stx_mask & STATX_BTIME))
-		age = diag_now_us() - ((int64_t)stx.stx_btime.tv_sec * 1000000 +
-		    stx.stx_btime.tv_nsec / 1000);
-	return mono_us() - (age > 0 ? age : 0);
-}
-
 int
 writer_open(struct writer *w)
 {
@@ -205,7 +188,7 @@ writer_open(struct writer *w)
 	w->opened = 1;
 	w->size = st.st_size;
 	repair_tail(w);
-	w->born_us = born_of(fd, w->size);
+	w->born_us = rotate_born_mono(fd, w->size);
 	rotate_start(w->rot);
 	return 0;
 }

@@ -64,9 +64,17 @@ void		 rotate_policy_storage(const struct config *,
 void		 rotate_policy_alerts(const struct config *,
 		    struct rotate_policy *);
 
+/* When the live file fd (of size bytes) was made, in µs on the monotonic
+ * clock, so that the interval trigger never stops when the wall clock
+ * steps back: its age from its birth time where the filesystem keeps one,
+ * a birth "in the future" (a clock that was ahead) counting as now; an
+ * empty file is born now. */
+int64_t		 rotate_born_mono(int fd, off_t size);
+
 /* Pure helpers (unit-tested). */
 /* Whether a live file of size bytes, born at born_us, must rotate before
- * add more bytes go in: only a non-empty file rotates.  1 or 0. */
+ * add more bytes go in: only a non-empty file rotates.  born_us and now_us
+ * on the monotonic clock (rotate_born_mono).  1 or 0. */
 int		 rotate_due(const struct rotate_policy *, uint64_t size,
 		    uint64_t add, int64_t born_us, int64_t now_us);
 /* The rotated name of live file path at sec with suffix idx (0: none):
