@@ -309,7 +309,8 @@ prom_outputs(struct evbuffer *o)
 	n = n > 32 ? 32 : n;
 	family(o, "logstreamd_output_events_total", "counter", "Events of "
 	    "each [output]: accepted into its buffer, sent (acknowledged), "
-	    "failed and retried deliveries, dropped (overflow, too large).");
+	    "failed and retried deliveries, dropped (overflow, too large, "
+	    "given up at a stop).");
 	for (i = 0; i < n; i++)
 		for (r = 0; r < 5; r++)
 			out_sample(o, "logstreamd_output_events_total",
