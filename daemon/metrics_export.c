@@ -313,7 +313,7 @@ prom_outputs(struct evbuffer *o)
 	family(o, "logstreamd_output_events_total", "counter", "Events of "
 	    "each [output]: accepted into its buffer, sent (acknowledged), "
 	    "failed and retried deliveries, dropped (overflow, too large, "
-	    "damaged in the buffer).");
+	    "damaged in the buffer, given up at a stop).");
 	for (i = 0; i < n; i++)
 		for (r = 0; r < 5; r++)
 			out_sample(o, "logstreamd_output_events_total",

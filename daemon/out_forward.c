@@ -4,9 +4,12 @@
  * logstreamd, rsyslog (imtcp) or syslog-ng.  The output's thread reads its
  * disk buffer, writes, and reconnects with back-off.  A record leaves the
  * buffer once the peer's TCP stack acknowledged its bytes (SIOCOUTQ) and
- * either `resend` more bytes came after it or `resend_hold` passed: TCP
- * acknowledged is not stored by the peer, so after a broken connection
- * that tail is sent again (at least once; see docs-outputs.md).
+ * then `resend` more bytes: TCP acknowledged is not read by the peer (a
+ * hung peer's kernel takes bytes its program never reads, and waiting
+ * proves nothing, so resend_hold no longer lets a record go), so after
+ * a broken connection that tail is sent again (at least once; see
+ * docs-outputs.md).  At a stop, a peer that closes after our FIN has read
+ * everything: then the tail leaves the buffer too.
  */
 #include <pthread.h>
 #include <sys/ioctl.h>
@@ -39,7 +42,6 @@
 
 struct sent {
 	uint64_t	 stream_end;	/* byte of the connection after it */
-	uint64_t	 peer_ms;	/* when TCP acked it (0: not yet) */
 	struct dbpos	 end;
 	uint64_t	 nth;
 };
@@ -48,9 +50,9 @@ struct fwd {
 	char		 host[256];
 	char		 port[16];
 	uint64_t	 resend;
-	int64_t		 hold_ms;
 	int64_t		 backoff_max_ms;
 	int		 fd;
+	int		 fin;		/* shutdown(SHUT_WR) sent (at stop) */
 	uint64_t	 stream;	/* bytes written on this connection */
 	struct sent	*ring;
 	size_t		 head, npeer, n;	/* npeer: TCP-acked, from head */
@@ -62,6 +64,7 @@ static int
 fwd_key(struct output *o, struct config *cf, const struct conf_kv *kv)
 {
 	struct fwd	*f = o->impl;
+	int64_t		 hold;
 	int		 bad = 0;
 
 	if (f == NULL) {
@@ -69,7 +72,6 @@ fwd_key(struct output *o, struct config *cf, const struct conf_kv *kv)
 			return -1;
 		f->fd = -1;
 		f->resend = 1 << 20;
-		f->hold_ms = 1000;
 		f->backoff_max_ms = 10000;
 		o->impl = f;
 	}
@@ -80,8 +82,14 @@ fwd_key(struct output *o, struct config *cf, const struct conf_kv *kv)
 		    f->port, sizeof(f->port)) == -1 || f->port[0] == '\0';
 	else if (strcmp(kv->key, "resend") == 0)
 		bad = conf_parse_size(kv->val, &f->resend) == -1;
-	else if (strcmp(kv->key, "resend_hold") == 0)
-		bad = conf_parse_duration(kv->val, &f->hold_ms) == -1;
+	else if (strcmp(kv->key, "resend_hold") == 0) {
+		bad = conf_parse_duration(kv->val, &hold) == -1;
+		if (!bad)
+			diag_warn("%s:%d: [output %s]: resend_hold is no "
+			    "longer used (a hung peer reads nothing however "
+			    "long we wait); the tail kept is `resend` bytes",
+			    cf->file, kv->line, o->name);
+	}
 	else if (strcmp(kv->key, "reconnect_max") == 0)
 		bad = conf_parse_duration(kv->val, &f->backoff_max_ms) == -1 ||
 		    f->backoff_max_ms < BACKOFF_MIN_MS;
@@ -111,6 +119,10 @@ fwd_finish(struct output *o, struct config *cf, int line)
 		    "required for type = forward", o->name);
 		return -1;
 	}
+	/* The tail kept for a resend must leave the buffer room to fill,
+	 * or a full buffer (overflow = block) would wait on itself. */
+	if (f->resend > o->dbc.max_size / 4)
+		f->resend = o->dbc.max_size / 4;
 	return 0;
 }
 
@@ -232,11 +244,23 @@ fwd_close(struct output *o, struct fwd *f, const char *why)
 	atomic_store(&o->up, 0);
 }
 
+/* Wait up to CONNECT_MS for fd to be writable, less at a stop. */
+static int
+fwd_wait_out(struct output *o, int fd)
+{
+	struct pollfd	 pfd = { .fd = fd, .events = POLLOUT };
+	int		 ms, rc = 0;
+
+	for (ms = 0; ms < CONNECT_MS && rc == 0 && !atomic_load(&o->stop);
+	    ms += 100)
+		rc = poll(&pfd, 1, 100);
+	return rc;
+}
+
 static int
 fwd_connect(struct output *o, struct fwd *f)
 {
 	struct addrinfo	 hints, *res = NULL, *ai;
-	struct pollfd	 pfd;
 	socklen_t	 sl = sizeof(int);
 	int		 fd = -1, err = 0, one = 1;
 
@@ -255,8 +279,7 @@ fwd_connect(struct output *o, struct fwd *f)
 			continue;
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 			break;
-		pfd = (struct pollfd){ .fd = fd, .events = POLLOUT };
-		if (errno == EINPROGRESS && poll(&pfd, 1, CONNECT_MS) == 1 &&
+		if (errno == EINPROGRESS && fwd_wait_out(o, fd) == 1 &&
 		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &sl) == 0 &&
 		    err == 0)
 			break;
@@ -271,6 +294,7 @@ fwd_connect(struct output *o, struct fwd *f)
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	f->fd = fd;
+	f->fin = 0;
 	f->stream = 0;
 	f->head = f->npeer = f->n = 0;
 	diskbuf_rewind(o->db);
@@ -295,7 +319,7 @@ fwd_fill(struct output *o, struct fwd *f, int wait_ms)
 		    "%u ", r.len));
 		obuf_add(&f->out, r.p, r.len);
 		s = &f->ring[(f->head + f->n++) % RING_MAX];
-		*s = (struct sent){ f->stream + f->out.len, 0, r.end, r.nth };
+		*s = (struct sent){ f->stream + f->out.len, r.end, r.nth };
 	}
 }
 
@@ -348,12 +372,15 @@ fwd_alive(struct output *o, struct fwd *f)
 	return 0;
 }
 
-/* Acknowledge what the peer's TCP took and is past the resend window. */
+/* Acknowledge what the peer's TCP took and is past the resend window (all
+ * it took, when the peer has read everything).  Bytes, not time: a peer
+ * that hangs leaves what it took unread however long we wait.  A full
+ * ring lets its oldest go (at most RING_MAX records are kept). */
 static void
 fwd_ack(struct output *o, struct fwd *f, int all)
 {
 	struct sent	*s, *last = NULL;
-	uint64_t	 now = diag_mono_ns() / 1000000, peer, acked = 0;
+	uint64_t	 peer, acked = 0;
 	int		 q = 0;
 
 	if (ioctl(f->fd, SIOCOUTQ, &q) == -1)
@@ -363,13 +390,12 @@ fwd_ack(struct output *o, struct fwd *f, int all)
 		s = &f->ring[(f->head + f->npeer) % RING_MAX];
 		if (s->stream_end > peer)
 			break;
-		s->peer_ms = now;
 		f->npeer++;
 	}
 	while (f->npeer > 0) {
 		s = &f->ring[f->head];
 		if (!all && s->stream_end + f->resend > peer &&
-		    now - s->peer_ms < (uint64_t)f->hold_ms)
+		    f->n < RING_MAX - 1)
 			break;
 		last = s;
 		f->head = (f->head + 1) % RING_MAX;
@@ -383,7 +409,31 @@ fwd_ack(struct output *o, struct fwd *f, int all)
 	}
 }
 
-/* At stop: send on for a moment, then leave the rest to the next start. */
+/* Our FIN sent, does the peer close (its EOF) before until?  Then it read
+ * all we sent: the one acknowledgement a plain TCP stream has. */
+static int
+fwd_peer_read_all(struct fwd *f, uint64_t until)
+{
+	struct pollfd	 pfd = { .fd = f->fd, .events = POLLIN };
+	char		 junk[512];
+	ssize_t		 n;
+
+	if (!f->fin && shutdown(f->fd, SHUT_WR) == -1)
+		return 0;
+	f->fin = 1;
+	while (diag_mono_ns() / 1000000 < until) {
+		if (poll(&pfd, 1, 50) != 1)
+			continue;
+		if ((n = recv(f->fd, junk, sizeof(junk), MSG_DONTWAIT)) == 0)
+			return 1;
+		if (n == -1 && errno != EAGAIN && errno != EINTR)
+			return 0;
+	}
+	return 0;
+}
+
+/* At stop: send on for a moment, then leave the rest to the next start
+ * (what the peer may not have read, too). */
 static int
 fwd_done(struct output *o, struct fwd *f, uint64_t *stop_at)
 {
@@ -394,9 +444,9 @@ fwd_done(struct output *o, struct fwd *f, uint64_t *stop_at)
 	if (*stop_at == 0)
 		*stop_at = now + OUT_STOP_GRACE_MS;
 	if (f->fd != -1 && f->out.len == 0 && f->n == f->npeer) {
-		fwd_ack(o, f, 1);	/* all the peer's TCP took */
-		if (f->n == 0)
-			return 1;
+		if (f->n > 0 && fwd_peer_read_all(f, *stop_at))
+			fwd_ack(o, f, 1);
+		return 1;
 	}
 	return now >= *stop_at || f->fd == -1;
 }

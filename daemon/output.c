@@ -316,58 +316,93 @@ output_encode(struct output *o, const struct lsbatch *b)
 		}
 		diskbuf_rec_end(&o->enc, st);
 	}
-	o->pend = b;
-	o->pend_nrec = b->n;
-	o->pend_first = b->n > 0 ? b->recs[0].received_us : 0;
 	o->done = 0;
+	o->taken = 0;
 	o->pend_full = 0;
 }
 
+/* The framed records in enc from byte from to byte to. */
+static uint64_t
+output_nrec(const struct output *o, size_t from, size_t to)
+{
+	const char	*p;
+	uint64_t	 n = 0;
+	uint32_t	 len;
+
+	for (p = o->enc.p + from; p < o->enc.p + to; n++) {
+		memcpy(&len, p, 4);
+		p += DISKBUF_HDR + len;
+	}
+	return n;
+}
+
+/* Append what of the encoded batch the buffer does not have yet; -1 while
+ * it is full (overflow = block). */
 static int
-output_process(struct output *o, struct lsbatch *b)
+output_process(struct output *o, const struct lsbatch *b, int again)
 {
 	ssize_t		 n;
-	size_t		 before = o->done;
-	const char	*p;
+	size_t		 before;
 
-	if (o->pend != b || o->pend_nrec != b->n || o->pend_first !=
-	    (b->n > 0 ? b->recs[0].received_us : 0))
+	if (!again)
 		output_encode(o, b);
+	if (o->taken)
+		return 0;
+	before = o->done;
 	while (o->done < o->enc.len) {
 		if ((n = diskbuf_write(o->db, o->enc.p + o->done,
 		    o->enc.len - o->done)) <= 0)
 			break;
 		o->done += (size_t)n;
 	}
-	for (p = o->enc.p + before; p < o->enc.p + o->done;) {
-		uint32_t len;
-
-		memcpy(&len, p, 4);
-		p += DISKBUF_HDR + len;
-		COUNT_ADD(o->accepted, 1);
-	}
+	COUNT_ADD(o->accepted, output_nrec(o, before, o->done));
 	if (o->done < o->enc.len) {
 		if (!o->pend_full)
 			COUNT_ADD(o->blocked, 1);
 		o->pend_full = 1;
 		return -1;
 	}
-	o->pend = NULL;
+	o->taken = 1;
 	return 0;
 }
 
 int
-outputs_process(struct outputs *os, struct lsbatch *b)
+outputs_process(struct outputs *os, struct lsbatch *b, int again)
 {
 	size_t	 i;
 	int	 rc = 0;
 
 	if (os == NULL)
 		return 0;
+	/* Per output: one that took all of b is not handed it again while
+	 * another one holds it (that was a copy a retry, at every peer). */
 	for (i = 0; i < os->n; i++)
-		if (output_process(os->v[i], b) == -1)
+		if (output_process(os->v[i], b, again) == -1)
 			rc = -1;
 	return rc;
+}
+
+uint64_t
+outputs_give_up(struct outputs *os)
+{
+	struct output	*o;
+	uint64_t	 n, all = 0;
+	size_t		 i;
+
+	for (i = 0; os != NULL && i < os->n; i++) {
+		o = os->v[i];
+		if (o->taken)
+			continue;
+		n = output_nrec(o, o->done, o->enc.len);
+		COUNT_ADD(o->given_up, n);
+		diag_err("stopping: output %s still full; %llu events not "
+		    "given to it (counted as its dropped)", o->name,
+		    (unsigned long long)n);
+		o->done = o->enc.len;
+		o->taken = 1;
+		all += n;
+	}
+	return all;
 }
 
 void
@@ -415,7 +450,8 @@ outputs_stats(struct output_stat *v, size_t max)
 		v[i].sent = COUNT_GET(o->sent);
 		v[i].failed = COUNT_GET(o->failed);
 		v[i].retried = COUNT_GET(o->retried);
-		v[i].dropped = COUNT_GET(o->too_large) + ds.dropped + ds.corrupt;
+		v[i].dropped = COUNT_GET(o->too_large) +
+		    COUNT_GET(o->given_up) + ds.dropped + ds.corrupt;
 		v[i].blocked = COUNT_GET(o->blocked);
 		v[i].connects = COUNT_GET(o->connects);
 		v[i].buffered = ds.records;

@@ -11,6 +11,7 @@
 
 #include "diskbuf.h"
 #include "jsonenc.h"
+#include "output.h"
 
 struct config;
 struct conf_kv;
@@ -18,7 +19,7 @@ struct logrec;
 struct lsbatch;
 struct output;
 
-#define OUT_STOP_GRACE_MS	2000	/* sending on at stop, at most */
+#define OUT_STOP_GRACE_MS	OUTPUT_STOP_MS	/* sending on at stop */
 
 struct out_ops {
 	const char	*type;
@@ -50,10 +51,8 @@ struct output {
 	_Atomic int		 stop;
 	/* the batch being appended (pipeline thread) */
 	struct obuf		 enc;
-	const struct lsbatch	*pend;
-	uint32_t		 pend_nrec;
-	int64_t			 pend_first;
-	size_t			 done;
+	size_t			 done;		/* bytes of enc in the buffer */
+	int			 taken;		/* all of enc is in */
 	int			 pend_full;	/* counted as blocked once */
 	/* figures */
 	_Atomic uint64_t	 accepted;
@@ -61,6 +60,7 @@ struct output {
 	_Atomic uint64_t	 failed;
 	_Atomic uint64_t	 retried;
 	_Atomic uint64_t	 too_large;
+	_Atomic uint64_t	 given_up;	/* held at a stop, not taken */
 	_Atomic uint64_t	 blocked;
 	_Atomic uint64_t	 connects;
 	_Atomic int		 up;

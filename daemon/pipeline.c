@@ -26,7 +26,15 @@
 #define POP_MAX_MS	200		/* look at reload/reopen this often */
 #define RETRY_MIN_MS	10
 #define RETRY_MAX_MS	1000
-#define GIVE_UP_MS	10000		/* when stopping and storage is dead */
+#define NAP_STEP_MS	50		/* a back-off notices a stop this soon */
+/*
+ * A stop ends within GIVE_UP_MS even while storage or a blocking output
+ * stays dead: a stage still failing STAGES_GIVE_UP_MS after the queue was
+ * closed gives up (what it could not take is counted), which leaves the
+ * outputs their OUTPUT_STOP_MS and a second for the last sync.
+ */
+#define GIVE_UP_MS		10000
+#define STAGES_GIVE_UP_MS	(GIVE_UP_MS - OUTPUT_STOP_MS - 1000)
 
 enum verdict {
 	V_NEXT,			/* on to the next stage */
@@ -45,6 +53,11 @@ struct pipeline {
 	int			 reopen;
 	unsigned		 gen;		/* stagesets swapped in */
 	_Atomic unsigned long	 inflight;
+	/* stage thread only */
+	int			 running;	/* a batch is in flight */
+	struct stageset		*retired;	/* swapped out under it */
+	int			 again;		/* the stage runs b again */
+	uint64_t		 stop_ns;	/* stop seen (mono); 0: not */
 };
 
 /* Which thread runs a stage: on two cores the listener thread reads,
@@ -58,6 +71,10 @@ struct stage {
 	const char		*name;
 	enum stage_thread	 thread;
 	enum verdict		 (*process)(struct pipeline *, struct lsbatch *);
+	/* At a stop, still RETRY after STAGES_GIVE_UP_MS: count what the
+	 * stage could not take; 1 to run the next stages on b, 0 if b is
+	 * done with. */
+	int			 (*give_up)(struct pipeline *, struct lsbatch *);
 };
 
 static enum verdict
@@ -103,7 +120,15 @@ stage_alert(struct pipeline *p, struct lsbatch *b)
 static enum verdict
 stage_output(struct pipeline *p, struct lsbatch *b)
 {
-	return outputs_process(p->out, b) == -1 ? V_RETRY : V_NEXT;
+	return outputs_process(p->out, b, p->again) == -1 ? V_RETRY : V_NEXT;
+}
+
+/* A blocking output still full at a stop: storage still gets b. */
+static int
+give_up_output(struct pipeline *p, struct lsbatch *b)
+{
+	outputs_give_up(p->out);
+	return 1;
 }
 
 static enum verdict
@@ -115,14 +140,31 @@ stage_write(struct pipeline *p, struct lsbatch *b)
 	return V_NEXT;
 }
 
+/* Storage still failing at a stop: b's events are lost, and counted. */
+static int
+give_up_write(struct pipeline *p, struct lsbatch *b)
+{
+	uint32_t	 j, lost = 0;
+
+	for (j = 0; j < b->n; j++)	/* not those dropped before */
+		lost += !(b->recs[j].flags & LR_DROP);
+	diag_err("stopping: writer still failing %d s after the stop; %u "
+	    "events lost (dropped, reason storage)", STAGES_GIVE_UP_MS / 1000,
+	    lost);
+	COUNT_ADD(counters.dropped[DROP_STORAGE], lost);
+	return 0;
+}
+
 /* The order of the stages, written once. */
 static const struct stage stages[] = {
 	{ .name = "parser",	.process = stage_parse, .thread = ON_LISTENER },
 	{ .name = "streams",	.process = stage_streams },
 	{ .name = "classifier",	.process = stage_classify },
 	{ .name = "alerter",	.process = stage_alert },
-	{ .name = "outputs",	.process = stage_output },
-	{ .name = "writer",	.process = stage_write },
+	{ .name = "outputs",	.process = stage_output,
+	  .give_up = give_up_output },
+	{ .name = "writer",	.process = stage_write,
+	  .give_up = give_up_write },
 };
 
 #define NSTAGES	(sizeof(stages) / sizeof(stages[0]))
@@ -194,7 +236,13 @@ pipeline_between(struct pipeline *p)
 		alerter_adopt(next->al, p->ss->al);
 		if (writer_configure(p->wr, next->cf) == -1)
 			diag_err("reload: storage settings not taken");
-		stageset_free(p->ss);
+		/* The records of a batch in flight point into the old set
+		 * (their class names): it lives until that batch is done. */
+		if (p->running) {
+			p->ss->retired = p->retired;
+			p->retired = p->ss;
+		} else
+			stageset_free(p->ss);
 		p->ss = next;
 		p->gen++;
 	}
@@ -206,34 +254,64 @@ pipeline_between(struct pipeline *p)
 	}
 }
 
-/* Run b through the stages from the first'th; a stage that says RETRY is
- * tried again. */
-static void
-pipeline_run(struct pipeline *p, struct lsbatch *b, size_t first,
-    int *closing)
+/* Has a stop begun?  Noted once, when the queue is first seen closed. */
+static int
+pipeline_stopping(struct pipeline *p)
 {
+	if (p->stop_ns == 0 && queue_closed(p->q))
+		p->stop_ns = diag_mono_ns() | 1;
+	return p->stop_ns != 0;
+}
+
+/* Ms before a failing stage gives up: -1 while not stopping. */
+static int64_t
+pipeline_left_ms(struct pipeline *p)
+{
+	int64_t	 left;
+
+	if (!pipeline_stopping(p))
+		return -1;
+	left = STAGES_GIVE_UP_MS - (int64_t)((diag_mono_ns() - p->stop_ns) /
+	    1000000);
+	return left > 0 ? left : 0;
+}
+
+/* Back off for ms, less when a stop begins meanwhile. */
+static void
+pipeline_nap(struct pipeline *p, int64_t ms)
+{
+	int	 was = p->stop_ns != 0;
+
+	for (; ms > 0; ms -= NAP_STEP_MS) {
+		usleep((ms < NAP_STEP_MS ? ms : NAP_STEP_MS) * 1000);
+		if (!was && pipeline_stopping(p))
+			return;
+	}
+}
+
+/* Run b through the stages from the first'th; a stage that says RETRY is
+ * tried again (p->again set), until it works or, at a stop, gives up. */
+static void
+pipeline_run(struct pipeline *p, struct lsbatch *b, size_t first)
+{
+	struct stageset	*ss;
 	size_t		 i;
-	uint32_t	 j, lost;
-	int		 wait = RETRY_MIN_MS, waited = 0;
+	int64_t		 wait = RETRY_MIN_MS, left;
 
 	atomic_store(&p->inflight, b->n);
+	p->running = 1;
 	for (i = first; i < NSTAGES; i++) {
 		if (stages[i].thread != ON_STAGE_THREAD)
 			continue;
-		while (stages[i].process(p, b) == V_RETRY) {
+		for (p->again = 0; stages[i].process(p, b) == V_RETRY;
+		    p->again = 1) {
 			metrics_retry(stages[i].name, diag_mono_ns());
-			if (*closing && waited >= GIVE_UP_MS) {
-				lost = 0;	/* not those dropped before */
-				for (j = 0; j < b->n; j++)
-					lost += !(b->recs[j].flags & LR_DROP);
-				diag_err("stopping: %s still failing after "
-				    "%d s; %u events lost", stages[i].name,
-				    GIVE_UP_MS / 1000, lost);
-				COUNT_ADD(counters.dropped[DROP_STORAGE], lost);
+			if ((left = pipeline_left_ms(p)) == 0) {
+				if (stages[i].give_up(p, b))
+					break;
 				goto done;
 			}
-			usleep(wait * 1000);
-			waited += wait;
+			pipeline_nap(p, left > 0 && left < wait ? left : wait);
 			wait = wait * 2 > RETRY_MAX_MS ? RETRY_MAX_MS :
 			    wait * 2;
 			pipeline_between(p);
@@ -241,13 +319,18 @@ pipeline_run(struct pipeline *p, struct lsbatch *b, size_t first,
 	}
 done:
 	metrics_retry(NULL, 0);
+	p->running = 0;
+	while ((ss = p->retired) != NULL) {
+		p->retired = ss->retired;
+		stageset_free(ss);
+	}
 	atomic_store(&p->inflight, 0);
 }
 
 /* At least once a second, batch or not: absence alerts, alert programs
  * to reap, repeat summaries whose window ended (all of them when last). */
 static void
-pipeline_tick(struct pipeline *p, int last, int *closing)
+pipeline_tick(struct pipeline *p, int last)
 {
 	struct lsbatch	*sb;
 	int64_t		 now = diag_now_us();
@@ -255,7 +338,7 @@ pipeline_tick(struct pipeline *p, int last, int *closing)
 	alerter_tick(p->ss->al, now, diag_mono_ns());
 	if ((sb = streams_due(p->st, last ? INT64_MAX : diag_mono_ns())) !=
 	    NULL) {
-		pipeline_run(p, sb, AFTER_STREAMS, closing);
+		pipeline_run(p, sb, AFTER_STREAMS);
 		lsbatch_reset(sb);
 	}
 }
@@ -265,7 +348,7 @@ pipeline_main(void *arg)
 {
 	struct pipeline	*p = arg;
 	struct lsbatch	*b;
-	int		 timeout, closing = 0;
+	int		 timeout;
 
 	/* Named for top -H, perf and /proc/PID/task. */
 	pthread_setname_np(pthread_self(), "ls-stages");
@@ -280,16 +363,14 @@ pipeline_main(void *arg)
 		if (b == NULL) {
 			if (queue_closed_empty(p->q))
 				break;
-			pipeline_tick(p, 0, &closing);
+			pipeline_tick(p, 0);
 			continue;
 		}
-		closing = queue_closed_empty(p->q) || closing;
-		pipeline_run(p, b, 0, &closing);
+		pipeline_run(p, b, 0);
 		queue_recycle(p->q, b);
-		pipeline_tick(p, 0, &closing);
+		pipeline_tick(p, 0);
 	}
-	closing = 1;
-	pipeline_tick(p, 1, &closing);
+	pipeline_tick(p, 1);
 	writer_sync(p->wr);
 	return NULL;
 }

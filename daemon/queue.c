@@ -286,3 +286,14 @@ queue_max_bytes(const struct queue *q)
 {
 	return q->max_bytes;
 }
+
+int
+queue_closed(struct queue *q)
+{
+	int	 r;
+
+	pthread_mutex_lock(&q->mtx);
+	r = q->closed;
+	pthread_mutex_unlock(&q->mtx);
+	return r;
+}

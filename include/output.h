@@ -11,6 +11,9 @@
 
 #include <stdint.h>
 
+/* outputs_free lets each output send on for at most about this long. */
+#define OUTPUT_STOP_MS	2000
+
 struct config;
 struct lsbatch;
 struct outputs;
@@ -23,7 +26,8 @@ struct output_stat {
 	uint64_t	 sent;		/* acknowledged (delivered / flushed) */
 	uint64_t	 failed;	/* delivery reports with an error */
 	uint64_t	 retried;	/* sent again */
-	uint64_t	 dropped;	/* drop_oldest, too large, damaged */
+	uint64_t	 dropped;	/* drop_oldest, too large, damaged, given
+					 * up at a stop (outputs_give_up) */
 	uint64_t	 blocked;	/* batches held back: buffer full */
 	uint64_t	 connects;	/* connections made (forward) */
 	uint64_t	 buffered;	/* records in the buffer, unacknowledged */
@@ -40,8 +44,15 @@ struct outputs	*outputs_new(struct config *cf);
 int		 outputs_start(struct outputs *);
 /* Hand every output the records of b it wants (encoded once, into its
  * disk buffer).  0, or -1 when an output with overflow = block is full:
- * call again with the same b later (what is in already is not added twice). */
-int		 outputs_process(struct outputs *, struct lsbatch *);
+ * call again later with the same b and again = 1; then only the outputs
+ * that did not take all of b yet go on with it (what is in already is not
+ * added twice).  again = 0 starts a new batch. */
+int		 outputs_process(struct outputs *, struct lsbatch *, int again);
+/* At a stop that cannot wait any longer: the outputs still holding b (the
+ * last outputs_process returned -1) let go of what of it they have not
+ * taken; counted per output as dropped and logged.  Returns how many
+ * records that was. */
+uint64_t	 outputs_give_up(struct outputs *);
 /* Stop the threads (each sends what it can for a moment, the rest stays
  * in its disk buffer for the next start) and free; NULL is a no-op. */
 void		 outputs_free(struct outputs *);

@@ -20,6 +20,8 @@ struct stageset {
 	struct classifier	*cl;
 	struct alerter		*al;
 	struct outputs		*out;	/* [output X]; started once, at start */
+	struct stageset		*retired; /* pipeline.c: swapped out while a
+					 * batch still points into it */
 };
 
 struct lsbatch;

@@ -49,6 +49,8 @@ void		 queue_hold(struct queue *);
 void		 queue_close(struct queue *);
 /* Closed, and nothing left to pop. */
 int		 queue_closed_empty(struct queue *);
+/* Closed (a stop began), whatever is still queued. */
+int		 queue_closed(struct queue *);
 /* Set the wake callback (when its argument exists only after the queue). */
 void		 queue_set_wake(struct queue *, queue_wake_cb, void *);
 /* Records queued now, and the most ever queued at once. */
