@@ -200,6 +200,16 @@ config_print_errors(const struct config *cf)
 		    cf->errors[i]);
 }
 
+uint64_t
+config_hash(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char	*s = p;
+
+	while (n-- > 0)
+		h = (h ^ *s++) * 0x100000001b3ULL;
+	return h;
+}
+
 char *
 config_path(const struct config *cf, const char *p)
 {
@@ -675,6 +685,7 @@ reader_line(char *str, int num, void *stream)
 		free(line);
 		return NULL;
 	}
+	rd->cf->hash = config_hash(rd->cf->hash, line, len);
 	rd->lineno++;
 	str[0] = '\0';
 	p = line + strspn(line, " \t\r\n");
@@ -840,6 +851,7 @@ config_load(const char *path)
 	if ((cf = calloc(1, sizeof(*cf))) == NULL)
 		return NULL;
 	cf->file = strdup(path);
+	cf->hash = CONFIG_HASH_INIT;
 	memset(&rd, 0, sizeof(rd));
 	rd.cf = cf;
 	if (cf->file == NULL || (rd.fp = fopen(path, "r")) == NULL ||

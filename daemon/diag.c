@@ -18,6 +18,10 @@ struct counters	 counters;
 static int	 verbose;
 static int	 journal;
 
+/* Error lines this thread logs while a capture is on (see diag_capture). */
+static __thread char	*cap_buf;
+static __thread size_t	 cap_len, cap_off;
+
 static const char *const drop_names[] = {
 	"queue_full", "kernel", "acl", "storage", "duplicate", "repeat"
 };
@@ -46,10 +50,35 @@ vlog(int prio, const char *fmt, va_list ap)
 	char	 buf[2048];
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (prio <= 3)
+		diag_captured(buf);
 	if (journal)
 		fprintf(stderr, "<%d>%s\n", prio, buf);
 	else
 		fprintf(stderr, "logstreamd: %s\n", buf);
+}
+
+void
+diag_capture(char *buf, size_t len)
+{
+	cap_buf = len > 0 ? buf : NULL;
+	cap_len = len;
+	cap_off = 0;
+	if (cap_buf != NULL)
+		cap_buf[0] = '\0';
+}
+
+void
+diag_captured(const char *line)
+{
+	int	 n;
+
+	if (cap_buf == NULL || cap_off + 1 >= cap_len)
+		return;
+	n = snprintf(cap_buf + cap_off, cap_len - cap_off, "%s\n", line);
+	if (n > 0)
+		cap_off += (size_t)n < cap_len - cap_off ? (size_t)n :
+		    cap_len - cap_off - 1;
 }
 
 void

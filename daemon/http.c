@@ -175,11 +175,17 @@ route_metrics(struct http *h, struct evhttp_request *req)
 static void
 route_health(struct http *h, struct evhttp_request *req)
 {
-	char	 why[512];
+	char	 why[512], note[600];
 
-	if (metrics_health(h->m, why, sizeof(why)) == 0)
-		reply_text(req, 200, "OK", "ok");
-	else
+	/* Degraded is 200: the daemon works, on the config it runs; a 503
+	 * would have a supervisor restart it onto the broken file. */
+	if (metrics_health(h->m, why, sizeof(why)) == 0) {
+		if (metrics_degraded(h->m, why, sizeof(why))) {
+			snprintf(note, sizeof(note), "degraded: %s", why);
+			reply_text(req, 200, "OK", note);
+		} else
+			reply_text(req, 200, "OK", "ok");
+	} else
 		reply_text(req, 503, "Service Unavailable", why);
 }
 

@@ -19,6 +19,7 @@
 
 #include "alerter.h"
 #include "config.h"
+#include "control.h"
 #include "diag.h"
 #include "http.h"
 #include "listen.h"
@@ -32,6 +33,7 @@
 #define LOGSTREAMD_VERSION "0.0.0"
 #endif
 #define DEFAULT_CONFIG	"/etc/logstreamd/logstreamd.conf"
+#define RELOAD_WAIT_S	30	/* logstreamd reload: how long to wait */
 
 struct daemon {
 	const char		*config_path;
@@ -44,6 +46,7 @@ struct daemon {
 	struct event		*watchdog;
 	struct metrics		*m;
 	struct http		*http;
+	struct control		*ctl;		/* pid and state files */
 	struct event		*tick;		/* 1 s: metrics, STATUS= */
 	const char		*reload_failed;	/* kept in STATUS= till ok */
 	const char		*hang_file;	/* test knob, see watchdog_cb */
@@ -87,13 +90,21 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: logstreamd [-c FILE] [-t] [-v] [-V] [-h]\n"
+	    "       logstreamd reload [-c FILE] [-w SECONDS]\n"
 	    "  -c, --config FILE   config file (default: %s)\n"
 	    "  -t, --test          check the config, print what is wrong "
 	    "with file:line, exit 0 or 1\n"
 	    "  -v, --verbose       more of the daemon's own diagnostics on "
 	    "stderr\n"
 	    "  -V, --version       print the version and exit\n"
-	    "  -h, --help          this help\n", DEFAULT_CONFIG);
+	    "  -h, --help          this help\n"
+	    "  reload              reload the daemon running FILE (and no "
+	    "other); wait for\n"
+	    "                      its answer: exit 0 it took, 1 refused "
+	    "(why on stderr),\n"
+	    "                      2 no such daemon or no answer\n"
+	    "  -w, --wait SECONDS  how long reload waits (default: %d)\n",
+	    DEFAULT_CONFIG, RELOAD_WAIT_S);
 }
 
 /* Read and check a config and build its stages; NULL after printing why. */
@@ -102,6 +113,7 @@ load(const char *path)
 {
 	struct config	*cf;
 	struct stageset	*ss;
+	size_t		 i;
 
 	if ((cf = config_load(path)) == NULL) {
 		diag_err("%s: out of memory", path);
@@ -110,6 +122,8 @@ load(const char *path)
 	tls_check(cf);			/* loads the certificates: -t too */
 	if ((ss = stageset_new(cf)) == NULL) {
 		config_print_errors(cf);
+		for (i = 0; i < cf->nerrors; i++)
+			diag_captured(cf->errors[i]);	/* for reload's state */
 		config_free(cf);
 		return NULL;
 	}
@@ -162,12 +176,12 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
 	struct daemon	*d = arg;
 	struct stageset	*ss = NULL;
 	struct lsprep	*lp = NULL;
-	struct timespec	 ts;
 	const char	*why = NULL;
+	uint64_t	 started = diag_mono_ns() / 1000, hash = 0;
+	static char	 errs[4096];
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64,
-	    (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64, started);
+	diag_capture(errs, sizeof(errs));
 	if ((ss = load(d->config_path)) == NULL) {
 		why = "config has errors (see the journal)";
 		goto fail;
@@ -191,17 +205,22 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
 		goto fail;
 	}
 	metrics_configure(d->m, ss->cf);
+	hash = ss->cf->hash;
 	pipeline_reload(d->p, ss);
 	listener_commit(d->l, lp);
 	diag_info("reloaded %s", d->config_path);
 	goto done;
 fail:
+	diag_capture(NULL, 0);		/* the reason is said apart */
 	diag_err("reload: %s: %s; keeping the running config, unchanged",
 	    d->config_path, why);
 	listener_abort(lp);
 	stageset_free(ss);
 done:
+	diag_capture(NULL, 0);
 	d->reload_failed = why;
+	control_reloaded(d->ctl, started, why, why ? errs : NULL, hash);
+	metrics_reloaded(d->m, why, diag_now_us());
 	if (why != NULL)
 		sd_notifyf(0, "READY=1\nSTATUS=reload failed: %s; running on "
 		    "the previous config", why);
@@ -216,6 +235,8 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	struct daemon	*d = arg;
 	char		 line[256];
 
+	metrics_config_changed(d->m, control_config(d->ctl),
+	    control_file_changed(d->ctl));
 	metrics_tick(d->m, diag_mono_ns());
 	metrics_status_line(d->m, line, sizeof(line));
 	if (d->reload_failed != NULL)
@@ -315,6 +336,9 @@ run(struct daemon *d, struct stageset *ss)
 		sev[i] = evsignal_new(d->base, sigs[i], cbs[i], d);
 		evsignal_add(sev[i], NULL);
 	}
+	/* reload may signal us from here on: the handlers are in place */
+	if ((d->ctl = control_new(d->config_path, ss->cf->hash)) == NULL)
+		goto out;
 	if (listener_inherit(d->l) == -1 ||
 	    (lp = listen_prepare(d, ss->cf)) == NULL)
 		goto out;
@@ -325,6 +349,10 @@ run(struct daemon *d, struct stageset *ss)
 		diag_err("alerts %s: %s", ss->cf->alerts_path, strerror(errno));
 		goto out;
 	}
+	diag_info("storage %s (%s)", ss->cf->store_path,
+	    ss->cf->store_format == STORE_RAW ? "raw" : "json");
+	diag_info("alerts %s", ss->cf->alerts_path != NULL &&
+	    *ss->cf->alerts_path != '\0' ? ss->cf->alerts_path : "off");
 	if ((d->m = metrics_new(d->q, d->l)) == NULL ||
 	    (d->http = http_new(d->base, d->m)) == NULL)
 		goto out;
@@ -359,6 +387,7 @@ out:
 	if (d->tick != NULL)
 		event_free(d->tick);
 	metrics_free(d->m);
+	control_free(d->ctl);
 	writer_free(w);
 	stageset_free(ss);
 	listener_free(d->l);
@@ -377,15 +406,18 @@ main(int argc, char *argv[])
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "wait", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct daemon	 d;
 	struct stageset	*ss;
-	int		 ch, test = 0, verbose = 0;
+	uint64_t	 n;
+	int		 ch, test = 0, verbose = 0, wait_s = RELOAD_WAIT_S;
 
 	memset(&d, 0, sizeof(d));
 	d.config_path = DEFAULT_CONFIG;
-	while ((ch = getopt_long(argc, argv, "c:tvVh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:tvVhw:", longopts, NULL)) !=
+	    -1) {
 		switch (ch) {
 		case 'c':
 			d.config_path = optarg;
@@ -402,11 +434,23 @@ main(int argc, char *argv[])
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'w':
+			if (conf_parse_uint(optarg, &n) == -1 || n < 1 ||
+			    n > 3600) {
+				fprintf(stderr, "logstreamd: -w %s: not 1 to "
+				    "3600 seconds\n", optarg);
+				return 1;
+			}
+			wait_s = (int)n;
+			break;
 		default:
 			usage(stderr);
 			return 1;
 		}
 	}
+	if (optind == argc - 1 && strcmp(argv[optind], "reload") == 0 &&
+	    !test)
+		return control_reload(d.config_path, wait_s);
 	if (optind != argc) {
 		usage(stderr);
 		return 1;

@@ -332,6 +332,7 @@ metrics_new(struct queue *q, struct listener *l)
 	m->window_s = 60;
 	m->stuck_ns = 10000000000ULL;
 	m->start_ns = diag_mono_ns();
+	m->loaded_us = diag_now_us();
 	return m;
 }
 
@@ -540,6 +541,40 @@ metrics_health(struct metrics *m, char *why, size_t len)
 	slo_check(m, 0, m->slo_store_ns, why, len, &off);
 	slo_check(m, 1, m->slo_alert_ns, why, len, &off);
 	return off == 0 ? 0 : -1;
+}
+
+void
+metrics_reloaded(struct metrics *m, const char *why, int64_t now_us)
+{
+	m->reload_failed = why != NULL;
+	m->reloads[why != NULL]++;
+	m->reload_us = now_us;
+	if (why == NULL)
+		m->loaded_us = now_us;
+	snprintf(m->reload_why, sizeof(m->reload_why), "%s", why ? why : "");
+}
+
+void
+metrics_config_changed(struct metrics *m, const char *path, int changed)
+{
+	m->config = path;
+	m->config_changed = changed;
+}
+
+int
+metrics_degraded(struct metrics *m, char *why, size_t len)
+{
+	why[0] = '\0';
+	if (!m->config_changed)
+		return 0;
+	if (m->reload_failed)
+		snprintf(why, len, "config %s changed on disk since it was "
+		    "loaded; the last reload failed: %s", m->config,
+		    m->reload_why);
+	else
+		snprintf(why, len, "config %s changed on disk since it was "
+		    "loaded; not reloaded yet", m->config);
+	return 1;
 }
 
 /* Rates over the last n seconds of samples. */

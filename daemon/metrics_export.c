@@ -348,6 +348,29 @@ prom_outputs(struct evbuffer *o)
 		    (uint64_t)st[i].up);
 }
 
+/* The running config: reloads, and whether the file on disk is it. */
+static void
+prom_config(struct metrics *m, struct evbuffer *o)
+{
+	const char	*n = "logstreamd_config_reloads_total";
+
+	family(o, n, "counter", "Reloads (SIGHUP, logstreamd reload) by "
+	    "result: ok (took) or failed (refused, the running config kept).");
+	sample1(o, n, "result", "ok", m->reloads[0]);
+	sample1(o, n, "result", "failed", m->reloads[1]);
+	gauge(o, "logstreamd_config_last_reload_successful", "0 when the "
+	    "last reload was refused, else 1.", !m->reload_failed);
+	gauge(o, "logstreamd_config_last_reload_timestamp_seconds", "Unix "
+	    "time of the last reload, taken or refused; 0: none yet.",
+	    (uint64_t)(m->reload_us / 1000000));
+	gauge(o, "logstreamd_config_last_reload_success_timestamp_seconds",
+	    "Unix time the running config was loaded (start or reload).",
+	    (uint64_t)(m->loaded_us / 1000000));
+	gauge(o, "logstreamd_config_file_changed", "1 when the config file "
+	    "on disk is not the bytes the running config was read from.",
+	    m->config_changed);
+}
+
 void
 metrics_prometheus(struct metrics *m, struct evbuffer *o)
 {
@@ -385,6 +408,7 @@ metrics_prometheus(struct metrics *m, struct evbuffer *o)
 	    &metrics_pipe.alert);
 	gauge(o, "logstreamd_healthy", "1 when /health answers 200, else 0.",
 	    metrics_health(m, why, sizeof(why)) == 0);
+	prom_config(m, o);
 	metrics_process(&rss, &fds);
 	gauge(o, "process_resident_memory_bytes", "Resident memory size in "
 	    "bytes.", rss);
@@ -598,6 +622,22 @@ jmisc(struct metrics *m)
 	    "rotations", (json_int_t)COUNT_GET(counters.rotations));
 }
 
+/* The running config and its last reload. */
+static json_t *
+jconfig(struct metrics *m)
+{
+	return json_pack("{s:s, s:b, s:I, s:{s:I, s:I}, s:{s:s, s:I, s:s}}",
+	    "file", m->config ? m->config : "",
+	    "changed_on_disk", m->config_changed,
+	    "loaded_at", (json_int_t)(m->loaded_us / 1000000),
+	    "reloads", "ok", (json_int_t)m->reloads[0], "failed",
+	    (json_int_t)m->reloads[1],
+	    "last_reload", "result", m->reload_us == 0 ? "none" :
+	    m->reload_failed ? "failed" : "ok",
+	    "at", (json_int_t)(m->reload_us / 1000000),
+	    "reason", m->reload_why);
+}
+
 /* Per second, oldest first, for the page's charts to start full. */
 static json_t *
 jhistory(struct metrics *m)
@@ -643,11 +683,14 @@ metrics_stats(struct metrics *m)
 	struct lsctx	 c = { .arr = json_array() };
 	char		 why[512];
 	int		 ok = metrics_health(m, why, sizeof(why)) == 0;
+	int		 degraded = 0;
 	json_t		*o;
 
 	listener_foreach(m->l, listener_json_cb, &c);
+	if (ok && metrics_degraded(m, why, sizeof(why)))
+		degraded = 1;
 	o = json_pack("{s:I, s:o, s:{s:f, s:f, s:f}, s:{s:o, s:o}, s:o, "
-	    "s:o, s:o, s:{s:b, s:s}, s:o}",
+	    "s:o, s:o, s:{s:b, s:b, s:s}, s:o}",
 	    "uptime_s", (json_int_t)((diag_mono_ns() - m->start_ns) /
 	    1000000000ULL),
 	    "events", jevents(m),
@@ -657,9 +700,11 @@ metrics_stats(struct metrics *m)
 	    "stages", jstages(),
 	    "sources", jsources(),
 	    "listeners", c.arr,
-	    "health", "ok", ok, "reason", ok ? "" : why,
+	    "health", "ok", ok, "degraded", degraded, "reason",
+	    ok && !degraded ? "" : why,
 	    "misc", jmisc(m));
 	json_object_set_new(o, "history", jhistory(m));
 	json_object_set_new(o, "streams", jstreams());
+	json_object_set_new(o, "config", jconfig(m));
 	return o;
 }

@@ -99,6 +99,14 @@ struct metrics {
 	uint64_t	 last_err_ns;	/* write errors last grew */
 	uint64_t	 errs;
 	uint64_t	 start_ns;
+	/* the config and its reloads */
+	const char	*config;	/* absolute path; main's, outlives m */
+	int		 config_changed;	/* on disk != running */
+	uint64_t	 reloads[2];	/* that took, that were refused */
+	int		 reload_failed;	/* the last one */
+	int64_t		 reload_us;	/* wall clock of the last; 0: none */
+	int64_t		 loaded_us;	/* of the running config */
+	char		 reload_why[256];
 };
 
 extern struct metrics_pub	 metrics_pub;

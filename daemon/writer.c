@@ -106,20 +106,37 @@ writer_configure(struct writer *w, const struct config *cf)
 	return 0;
 }
 
-static void
-mkdirs(const char *path)
+/*
+ * The store's directory, made when missing only if its parent exists: a
+ * mistyped path fails at start instead of growing a tree of directories,
+ * and one that is made is said so.  -1 (errno ENOENT) if it cannot be.
+ */
+static int
+store_dir(struct writer *w)
 {
-	char	*d, *s;
+	struct stat	 st;
+	char		*d, *s;
+	int		 rc = 0;
 
-	if ((d = strdup(path)) == NULL)
-		return;
-	for (s = d + 1; (s = strchr(s, '/')) != NULL; s++) {
-		*s = '\0';
-		if (mkdir(d, 0750) == -1 && errno != EEXIST)
-			break;
-		*s = '/';
+	if ((d = strdup(w->path)) == NULL)
+		return -1;
+	if ((s = strrchr(d, '/')) == NULL || s == d ||
+	    (*s = '\0', stat(d, &st) == 0) || errno != ENOENT)
+		goto done;
+	if (mkdir(d, 0750) == 0)
+		diag_warn("storage: made the directory %s (it did not exist; "
+		    "its parent does)", d);
+	else if (errno == ENOENT) {
+		diag_rate(&w->rate, "storage %s: the directory %s does not "
+		    "exist, nor its parent: not made (check [storage] path)",
+		    w->path, d);
+		rc = -1;
 	}
+done:
 	free(d);
+	if (rc == -1)
+		errno = ENOENT;
+	return rc;
 }
 
 /* A crash may leave a last line without its LF: cut it off, say so. */
@@ -163,10 +180,12 @@ writer_open(struct writer *w)
 	struct stat	 st;
 	int		 fd;
 
-	/* Only the first open makes directories: one removed later (or an
+	/* Only the first open makes the directory: one removed later (or an
 	 * unmounted filesystem) holds events until it is back. */
-	if (!w->opened)
-		mkdirs(w->path);
+	if (!w->opened && store_dir(w) == -1) {
+		COUNT_ADD(counters.write_errors, 1);
+		return -1;
+	}
 	/* O_RDWR: repair_tail reads the end back (pread on O_WRONLY fails,
 	 * so a torn tail used to go unrepaired). */
 	fd = open(w->path, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW |

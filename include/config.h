@@ -116,6 +116,7 @@ struct config {
 	size_t		 nsects;
 
 	int		*key_lines;		/* see config_line */
+	uint64_t	 hash;			/* config_hash of the bytes read */
 
 	/* errors found while reading or validating */
 	char		**errors;
@@ -137,6 +138,10 @@ void		 config_print_errors(const struct config *);
 /* The line where a key of a fixed section was set; 0 if left default. */
 int		 config_line(const struct config *, const char *section,
 		    const char *key);
+/* FNV-1a 64 of n bytes, continuing from h (CONFIG_HASH_INIT to begin):
+ * the config's hash is over the bytes it was read from. */
+#define CONFIG_HASH_INIT	0xcbf29ce484222325ULL
+uint64_t	 config_hash(uint64_t h, const void *, size_t n);
 /* A path made absolute against the config's directory; caller frees. */
 char		*config_path(const struct config *, const char *);
 

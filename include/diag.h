@@ -86,6 +86,11 @@ void		 diag_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 /* A warning at most once every 10 s for this rate state. */
 void		 diag_rate(struct diag_rate *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
+/* From now on, this thread's error lines are also kept in buf, one a line,
+ * cut at len (the caller's, till diag_capture(NULL, 0) stops it). */
+void		 diag_capture(char *buf, size_t len);
+/* Keep line as diag_err would, for errors printed another way. */
+void		 diag_captured(const char *line);
 /* Wall clock µs and monotonic ns. */
 int64_t		 diag_now_us(void);
 uint64_t	 diag_mono_ns(void);

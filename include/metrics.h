@@ -78,6 +78,16 @@ void		 metrics_prometheus(struct metrics *, struct evbuffer *out);
 json_t		*metrics_stats(struct metrics *);
 /* 0 if healthy; -1 with the reasons (one line) in why. */
 int		 metrics_health(struct metrics *, char *why, size_t len);
+/* 1 if healthy but not as configured (the config file on disk is not the
+ * running one), with why; else 0. */
+int		 metrics_degraded(struct metrics *, char *why, size_t len);
+/* Event loop: a reload ended at now_us (wall clock); why NULL: it took. */
+void		 metrics_reloaded(struct metrics *, const char *why,
+		    int64_t now_us);
+/* Event loop: whether the config file (path, which must outlive m) on
+ * disk differs from the running config. */
+void		 metrics_config_changed(struct metrics *, const char *path,
+		    int changed);
 /* The one-line summary for sd_notify STATUS=, into buf. */
 void		 metrics_status_line(struct metrics *, char *buf, size_t len);
 

@@ -9,6 +9,8 @@ GEN=$TOP/tests/gen.py
 T=$(mktemp -d "${TMPDIR:-/tmp}/logstreamd-test.XXXXXX")
 PIDS=""
 NAME=$(basename "$0" .sh)
+# the daemon's pid and reload-state files (logstreamd reload) stay in $T
+export RUNTIME_DIRECTORY=$T/run
 
 cleanup() {
 	local p

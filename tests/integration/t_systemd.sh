@@ -3,8 +3,10 @@
 # 1 in a private namespace: tests/tools/systemd-ns).  `make install`; start
 # is active only once READY (the port accepts the moment `systemctl start`
 # returns); events sent with logger land in /var/log/logstreamd; reload with
-# a changed config takes effect, with a broken one the old stays and
-# `systemctl status` says why; stop drains and exits 0.  Socket activation:
+# a changed config takes effect (`systemctl reload` exits 0), with a broken
+# one the old stays, `systemctl reload` exits non-zero (ExecReload is
+# `logstreamd reload`, which waits for the daemon's verdict) and the journal
+# and `systemctl status` say why; stop drains and exits 0.  Socket activation:
 # the first event starts the service and nothing sent before READY is lost,
 # TCP and UDP.  Watchdog: a stuck event loop is killed and restarted, and
 # what was stored stays.  Both units pass systemd-analyze verify, and the
@@ -66,14 +68,16 @@ wait_lines $STORE/events.log 2
 
 # reload: a changed config takes effect ...
 printf '[class reloaded]\nmessage = after reload\n' >> $CONF
-ns systemctl reload logstreamd
+ns systemctl reload logstreamd || fail "systemctl reload of a good config exited $?"
 for i in $(seq 50); do ns systemctl show -p StatusText --value logstreamd | grep -q '^reloaded' && break; sleep 0.1; done
 echo "after reload seq=3" | nc -N 127.0.0.1 $PORT
 wait_lines $STORE/events.log 3
 [ "$(tail -1 $STORE/events.log | jq -r .class)" = reloaded ] || fail "reload not in force"
 # ... a broken one keeps the old, and status says why.
 echo "bogus_key = 1" >> $CONF
-ns systemctl reload logstreamd
+ns systemctl reload logstreamd 2>"$T/reload.err" && fail "systemctl reload of a broken config exited 0"
+ns journalctl --since "$SINCE" -u logstreamd --no-pager > "$T/jall"
+grep -q "reload of $CONF refused" "$T/jall" || fail "journal lacks the reload command's verdict: $(tail -5 "$T/jall")"
 for i in $(seq 50); do ns systemctl status logstreamd --no-pager | grep -q "reload failed" && break; sleep 0.1; done
 ns systemctl status logstreamd --no-pager | grep -q "reload failed" || fail "status does not say the reload failed"
 ns journalctl --since "$SINCE" -u logstreamd -p err --no-pager > "$T/jerr"; grep -q "unknown key .bogus_key." "$T/jerr" || fail "journal -p err lacks the cause: $(tail -5 "$T/jerr")"
@@ -124,4 +128,4 @@ wait_lines $STORE/events.log 20200 60
 python3 "$(dirname "$0")/seqcheck.py" --all $STORE/events.log "$T/act.log" "$T/udp.log" || fail "lost events around socket activation"
 ns journalctl --since "$SINCE" -u logstreamd --no-pager | grep -q "socket from systemd" || fail "did not use the systemd sockets"
 ns systemctl stop logstreamd.socket logstreamd
-pass "install, notify, reload ok/broken, watchdog restart, stop exit 0, socket activation 20,200 events, exposure $exposure"
+pass "install, notify, reload ok/broken (systemctl reload exit 0/non-zero), watchdog restart, stop exit 0, socket activation 20,200 events, exposure $exposure"
