@@ -21,13 +21,24 @@ LIBOBJS	 = $(filter-out build/main.o,$(OBJS))
 UNITS	 = $(patsubst tests/unit/%.c,build/%,$(wildcard tests/unit/test_*.c))
 
 # Debian packages for building and for the tests (real senders and tools).
+# Every tool a test, tests/tools/systemd-ns or a test helper calls, by its
+# package: nc netcat-openbsd; logger bsdutils; prlimit setpriv nsenter
+# unshare setsid mountpoint util-linux; losetup mount umount mount;
+# mkfs.ext4 e2fsprogs; ps pgrep procps; systemctl journalctl
+# systemd-analyze systemd-socket-activate /lib/systemd/systemd systemd;
+# rsyslogd rsyslog (+ its ossl driver rsyslog-openssl); jq; curl; kcat;
+# openssl; strace; python3 (stdlib only: json, socket, ssl, gzip, ...);
+# timeout split comm sha256sum install mkfifo stat df truncate coreutils;
+# zcat gzip; ischroot debianutils; hostname; awk mawk; man man-db.  The
+# ones a minimal Debian root already has are listed too: deps.sh asks
+# dpkg, so they cost nothing, and the list stays the whole truth.
 DEB_BUILD = build-essential pkg-config libevent-dev libjansson-dev \
 	    libsystemd-dev libcmocka-dev libinih-dev libpcre2-dev zlib1g-dev \
 	    librdkafka-dev libssl-dev \
 	    clang libclang-rt-14-dev
-DEB_TEST  = netcat-openbsd bsdutils util-linux rsyslog jq curl python3 \
-	    procps e2fsprogs psmisc systemd man-db strace kcat openssl \
-	    rsyslog-openssl
+DEB_TEST  = netcat-openbsd bsdutils util-linux mount rsyslog jq curl \
+	    python3 procps e2fsprogs psmisc systemd man-db strace kcat \
+	    openssl rsyslog-openssl coreutils gzip debianutils hostname mawk
 VERSION	 = $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 all: logstreamd
