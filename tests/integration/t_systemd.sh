@@ -84,14 +84,14 @@ wait_lines $STORE/events.log 2
 # reload: a changed config takes effect ...
 printf '[class reloaded]\nmessage = after reload\n' >> $CONF
 ns systemctl reload logstreamd
-for i in $(seq 50); do ns systemctl show -p StatusText --value logstreamd | grep -q '^reloaded' && break; sleep 0.1; done
+for i in $(seq 300); do ns systemctl show -p StatusText --value logstreamd | grep -q '^reloaded' && break; sleep 0.1; done
 echo "after reload seq=3" | nc -N 127.0.0.1 $PORT
 wait_lines $STORE/events.log 3
 [ "$(tail -1 $STORE/events.log | jq -r .class)" = reloaded ] || fail "reload not in force"
 # ... a broken one keeps the old, and status says why.
 echo "bogus_key = 1" >> $CONF
 ns systemctl reload logstreamd
-for i in $(seq 50); do ns systemctl status logstreamd --no-pager | grep -q "reload failed" && break; sleep 0.1; done
+for i in $(seq 300); do ns systemctl status logstreamd --no-pager | grep -q "reload failed" && break; sleep 0.1; done
 ns systemctl status logstreamd --no-pager | grep -q "reload failed" || fail "status does not say the reload failed"
 ns journalctl --since "$SINCE" -u logstreamd -p err --no-pager > "$T/jerr"; grep -q "unknown key .bogus_key." "$T/jerr" || fail "journal -p err lacks the cause: $(tail -5 "$T/jerr")"
 echo "after bad reload seq=4" | nc -N 127.0.0.1 $PORT
@@ -102,13 +102,13 @@ sed -i '/^bogus_key/d' $CONF
 # watchdog: a stuck loop is killed and restarted; stored events stay.
 before=$(ns systemctl show -p NRestarts --value logstreamd)
 ns touch /run/logstreamd-hang
-for i in $(seq 200); do
+for i in $(seq 600); do
 	[ "$(ns systemctl show -p NRestarts --value logstreamd)" -gt "$before" ] && break; sleep 0.1
 done
 ns rm -f /run/logstreamd-hang
 [ "$(ns systemctl show -p NRestarts --value logstreamd)" -gt "$before" ] || fail "watchdog did not restart it"
 ns journalctl --since "$SINCE" -u logstreamd --no-pager | grep -qi "watchdog timeout" || fail "no watchdog timeout in the journal"
-for i in $(seq 100); do [ "$(ns systemctl show -p ActiveState --value logstreamd)" = active ] && break; sleep 0.1; done
+for i in $(seq 300); do [ "$(ns systemctl show -p ActiveState --value logstreamd)" = active ] && break; sleep 0.1; done
 [ "$(wc -l < $STORE/events.log)" -ge 4 ] || fail "stored events lost over the restart"
 echo "after restart seq=5" | nc -N 127.0.0.1 $PORT
 wait_lines $STORE/events.log 5
