@@ -23,7 +23,7 @@ UNITS	 = $(patsubst tests/unit/%.c,build/%,$(wildcard tests/unit/test_*.c))
 # Debian packages for building and for the tests (real senders and tools).
 # Every tool a test, tests/tools/systemd-ns or a test helper calls, by its
 # package: nc netcat-openbsd; logger bsdutils; prlimit setpriv nsenter
-# unshare setsid mountpoint util-linux; losetup mount umount mount;
+# unshare setsid mountpoint flock util-linux; losetup mount umount mount;
 # mkfs.ext4 e2fsprogs; ps pgrep procps; systemctl journalctl
 # systemd-analyze systemd-socket-activate /lib/systemd/systemd systemd;
 # rsyslogd rsyslog (+ its ossl driver rsyslog-openssl); jq; curl; kcat;

@@ -36,6 +36,14 @@ if ! mountpoint -q /sys/fs/cgroup; then
 	echo "SKIP t_systemd: no cgroup hierarchy mounted at /sys/fs/cgroup (a chroot?): systemd cannot boot here"
 	exit 77
 fi
+# It installs into / and removes what it installed: two runs at once (two
+# worktrees, two suites on one machine) would pull the store and the units
+# from under each other.  One at a time, across checkouts (flock).
+exec 9>/run/logstreamd-t_systemd.lock
+if ! flock -w 240 9; then
+	echo "SKIP t_systemd: another t_systemd has held /run/logstreamd-t_systemd.lock for 240 s (runs install into /: one at a time)"
+	exit 77
+fi
 NS="$TOP/tests/tools/systemd-ns"
 export SYSTEMD_NS_PIDFILE=$T/ns.pid
 ns() { "$NS" exec "$@"; }
@@ -109,7 +117,8 @@ ns rm -f /run/logstreamd-hang
 [ "$(ns systemctl show -p NRestarts --value logstreamd)" -gt "$before" ] || fail "watchdog did not restart it"
 ns journalctl --since "$SINCE" -u logstreamd --no-pager | grep -qi "watchdog timeout" || fail "no watchdog timeout in the journal"
 for i in $(seq 300); do [ "$(ns systemctl show -p ActiveState --value logstreamd)" = active ] && break; sleep 0.1; done
-[ "$(wc -l < $STORE/events.log)" -ge 4 ] || fail "stored events lost over the restart"
+[ "$(wc -l < $STORE/events.log)" -ge 4 ] ||
+	fail "stored events lost over the restart: $(ls -la $STORE/ 2>&1; cat $STORE/events.log 2>&1 | cut -c1-120; ns journalctl --since "$SINCE" -u logstreamd --no-pager | tail -15)"
 echo "after restart seq=5" | nc -N 127.0.0.1 $PORT
 wait_lines $STORE/events.log 5
 python3 "$(dirname "$0")/seqcheck.py" --all $STORE/events.log <(printf 'seq=%d\n' 1 2 3 4 5) || fail "events lost or repeated"
