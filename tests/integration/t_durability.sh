@@ -135,9 +135,12 @@ for s in 0 300ms; do
 	wait_lines "$T/events.log" 30000
 	# Until the trace shows an fsync of the store after its last write
 	# (the periodic one comes by itself; poll, do not guess how soon).
+	# An fsync counts once strace has seen it return (a trace cut while it
+	# runs would show a started fsync without its end).
 	for i in $(seq 300); do
 		awk '/ write\(.*events\.log>, "\{\\"received/ { w = NR }
-		    /fdatasync\(.*events\.log>/ { f = NR }
+		    /fdatasync\(.*events\.log>\) += / { f = NR }
+		    /<\.\.\. fdatasync resumed>/ { f = NR }
 		    END { exit !(w && f > w) }' "$T/strace.$s" && break
 		sleep 0.05
 	done
@@ -175,7 +178,10 @@ for line in open(path):
     if m and m.group(1) in open_:
         c = open_.pop(m.group(1))
         c[1] = c[0] + float(m.group(3))
-calls = [c for c in calls if c[4] == store and c[1] is not None]
+# A write must have returned to count; an fsync still running when the
+# trace ended has started, which is what the order below is about.
+calls = [c for c in calls if c[4] == store and
+         (c[1] is not None or c[3] == "fdatasync")]
 writes = [c for c in calls if c[3] == "write"]
 syncs = [c for c in calls if c[3] == "fdatasync"]
 if not writes or not syncs:
@@ -187,7 +193,7 @@ for w in writes:
     if not after:
         sys.exit("a write at %.3f was never fsynced" % w[0])
     worst = max(worst, after[0][0] - w[1])
-longest = max(x[1] - x[0] for x in syncs)
+longest = max([x[1] - x[0] for x in syncs if x[1] is not None] or [0])
 if limit == 0:
     # In the writing thread: write(s), then fsync, before its next write.
     wt = writes[-1][2]
