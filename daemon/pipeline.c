@@ -193,8 +193,10 @@ stageset_new(struct config *cf)
 	if ((ss = calloc(1, sizeof(*ss))) == NULL)
 		return NULL;
 	ss->cf = cf;
-	if ((ss->cl = classifier_new(cf)) != NULL)
-		ss->al = alerter_new(cf, ss->cl);
+	/* The alerts are checked even when a class is bad: against the
+	 * class names as written. */
+	ss->cl = classifier_new(cf);
+	ss->al = alerter_new(cf, ss->cl);
 	ss->out = outputs_new(cf);
 	if (ss->cl == NULL || ss->al == NULL || cf->nerrors > 0) {
 		ss->cf = NULL;		/* the caller still owns cf */
