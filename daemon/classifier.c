@@ -10,6 +10,7 @@
  * [class NAME] are read through one key table (confmap.h).
  */
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,6 +96,7 @@ struct rule {
 	char		*app;		/* exact app, for the index */
 	size_t		 applen;
 	size_t		 ncaps;		/* named groups of all its regexes */
+	int		 store;		/* store = yes (default) */
 };
 
 /* App index: exact app value to the rules (ascending ids) requiring it. */
@@ -431,6 +433,12 @@ classifier_lookup(const struct classifier *cl, const char *name)
 }
 
 int
+classifier_stores(const struct classifier *cl, size_t id)
+{
+	return id >= cl->nrules || cl->rules[id].store;
+}
+
+int
 classifier_capture(const struct classifier *cl, size_t id, const char *name)
 {
 	const struct rule	*ru;
@@ -693,6 +701,8 @@ static const struct conf_map class_map[] = {
 	    "tcp, udp or tls", 0, set_enum },
 	{ "stream", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL,
 	    "ok, gap, duplicate, out_of_order or delayed", 0, set_enum },
+	{ "store", CM_BOOL, offsetof(struct rule, store), "yes", 0, 0, NULL,
+	    "yes or no", 0, NULL },
 };
 
 static int
@@ -728,6 +738,7 @@ add_rule(struct config *cf, struct classifier *cl, const struct conf_sect *s)
 	if ((ru->name = strdup(s->name)) == NULL)
 		return -1;
 	cl->nrules++;
+	ru->store = 1;
 	if (conf_map_apply(cf, s, class_map, CM_N(class_map), ru, NULL, 0,
 	    NULL) != 0)
 		bad = 1;
@@ -931,6 +942,7 @@ classifier_new(struct config *cf)
 	    (cl->rules[0].name = strdup("other")) == NULL)
 		goto fail;
 	cl->rules[0].mask = SIG_ALL;
+	cl->rules[0].store = 1;
 	cl->nrules = 1;
 	if (n - 1 > CLASSIFIER_MAX) {
 		config_error(cf, 0, "%zu classes: at most %d", n - 1,

@@ -115,6 +115,11 @@ static const struct simple {
 	    &counters.streams_wraps },
 	{ "logstreamd_repeat_summaries_lost_total", "Repeat summaries with "
 	    "no room to be written.", &counters.repeats_lost },
+	{ "logstreamd_limit_summaries_total", "Rate limit summary records "
+	    "made (one per key and second with drops).",
+	    &counters.limit_summaries },
+	{ "logstreamd_limit_summaries_lost_total", "Rate limit summaries "
+	    "with no room to be written.", &counters.limit_summaries_lost },
 	{ "logstreamd_alert_exec_started_total", "Alert programs started.",
 	    &counters.alert_exec_started },
 	{ "logstreamd_alert_exec_failed_total", "Alert programs that could "
@@ -184,8 +189,9 @@ prom_events(struct metrics *m, struct evbuffer *o)
 		sample1(o, "logstreamd_events_dropped_total", "reason",
 		    diag_drop_name(i), COUNT_GET(counters.dropped[i]));
 	counter(o, "logstreamd_events_generated_total", "Events the daemon "
-	    "made itself (repeat summaries).",
-	    COUNT_GET(counters.repeats_summaries));
+	    "made itself (repeat and rate limit summaries).",
+	    COUNT_GET(counters.repeats_summaries) +
+	    COUNT_GET(counters.limit_summaries));
 	family(o, "logstreamd_events_inflight", "gauge", "Events received "
 	    "and not yet stored or dropped, by where they are; received + "
 	    "generated = stored + dropped + the sum of these.");
@@ -450,7 +456,8 @@ jevents(struct metrics *m)
 	stored = COUNT_GET(counters.stored);
 	rxt = metrics_total_received();
 	drt = metrics_total_dropped();
-	made = COUNT_GET(counters.repeats_summaries);
+	made = COUNT_GET(counters.repeats_summaries) +
+	    COUNT_GET(counters.limit_summaries);
 	return json_pack("{s:o, s:I, s:I, s:I, s:o, s:I, s:o, s:I, s:b}",
 	    "received", jnames(tn, rx, LRT__COUNT),
 	    "received_total", (json_int_t)rxt,

@@ -43,6 +43,10 @@ int			 classifier_lookup(const struct classifier *,
  * 0 no (but it has others), -1 the class extracts no fields. */
 int			 classifier_capture(const struct classifier *,
 			    size_t id, const char *name);
+/* 0 if class id has store = no (its events are dropped after the
+ * alerter, reason "rule"), else 1. */
+int			 classifier_stores(const struct classifier *,
+			    size_t id);
 /* Events given class id so far (safe to read from another thread). */
 uint64_t		 classifier_hits(const struct classifier *, size_t id);
 
