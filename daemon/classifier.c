@@ -331,28 +331,6 @@ classify(const struct classifier *cl, struct ev *ev)
 	}
 }
 
-/* r's fields moved to the end of b's, so that more can follow them. */
-static int
-fields_to_end(struct lsbatch *b, struct logrec *r)
-{
-	struct lsfield	*f;
-	uint32_t	 i, first = b->nfields;
-
-	if (r->field_count == 0 || r->field_first + r->field_count ==
-	    b->nfields) {
-		if (r->field_count == 0)
-			r->field_first = b->nfields;
-		return 0;
-	}
-	for (i = 0; i < r->field_count; i++) {
-		if ((f = lsbatch_add_field(b)) == NULL)
-			return -1;
-		*f = b->fields[r->field_first + i];
-	}
-	r->field_first = first;
-	return 0;
-}
-
 /*
  * The captures of r's rule as string fields; a field the parser found
  * keeps its value, and so does the first capture of a name.  The values
@@ -369,14 +347,13 @@ add_captures(struct lsbatch *b, struct logrec *r, const struct ev *ev)
 		if (classifier_field(b, r, ev->caps[i].cn->name,
 		    ev->caps[i].cn->len) != NULL)
 			continue;
-		if (fields_to_end(b, r) == -1 || lsbatch_append(b,
-		    ev->caps[i].cn->name, ev->caps[i].cn->len, &key) == -1 ||
-		    (f = lsbatch_add_field(b)) == NULL)
+		if (lsbatch_append(b, ev->caps[i].cn->name,
+		    ev->caps[i].cn->len, &key) == -1 ||
+		    (f = lsbatch_add_rec_field(b, r)) == NULL)
 			return;	/* ENOMEM: the event keeps what it had */
 		f->key = key;
 		f->val = ev->caps[i].val;
 		f->type = LSFT_STRING;
-		r->field_count++;
 	}
 }
 

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "diag.h"
 #include "limiter.h"
+#include "lookup.h"
 #include "logrec.h"
 #include "metrics.h"
 #include "output.h"
@@ -110,6 +111,15 @@ stage_classify(struct pipeline *p, struct lsbatch *b)
 	return V_NEXT;
 }
 
+/* [lookup] fields: after the classifier (a capture may be the key), before
+ * the alerter (an alert may count by a looked-up field). */
+static enum verdict
+stage_lookup(struct pipeline *p, struct lsbatch *b)
+{
+	lookups_process(p->ss->lk, b);
+	return V_NEXT;
+}
+
 static enum verdict
 stage_alert(struct pipeline *p, struct lsbatch *b)
 {
@@ -172,6 +182,7 @@ static const struct stage stages[] = {
 	{ .name = "parser",	.process = stage_parse, .thread = ON_LISTENER },
 	{ .name = "streams",	.process = stage_streams },
 	{ .name = "classifier",	.process = stage_classify },
+	{ .name = "lookup",	.process = stage_lookup },
 	{ .name = "alerter",	.process = stage_alert },
 	{ .name = "rules",	.process = stage_rules },
 	{ .name = "outputs",	.process = stage_output,
@@ -182,7 +193,7 @@ static const struct stage stages[] = {
 
 #define NSTAGES	(sizeof(stages) / sizeof(stages[0]))
 #define AFTER_STREAMS	2	/* records the streams stage makes start here */
-#define AFTER_RULES	5	/* and the [limit] summaries here */
+#define AFTER_RULES	6	/* and the [limit] summaries here */
 
 void
 pipeline_prepare(struct lsbatch *b)
@@ -212,9 +223,10 @@ stageset_new(struct config *cf)
 	ss->cl = classifier_new(cf);
 	ss->al = alerter_new(cf, ss->cl);
 	ss->lim = limiter_new(cf, ss->cl);
+	ss->lk = lookups_new(cf);
 	ss->out = outputs_new(cf);
 	if (ss->cl == NULL || ss->al == NULL || ss->lim == NULL ||
-	    cf->nerrors > 0) {
+	    ss->lk == NULL || cf->nerrors > 0) {
 		ss->cf = NULL;		/* the caller still owns cf */
 		stageset_free(ss);
 		return NULL;
@@ -229,6 +241,7 @@ stageset_free(struct stageset *ss)
 		return;
 	outputs_free(ss->out);
 	limiter_free(ss->lim);
+	lookups_free(ss->lk);
 	alerter_free(ss->al);
 	classifier_free(ss->cl);
 	config_free(ss->cf);
@@ -357,6 +370,7 @@ pipeline_tick(struct pipeline *p, int last)
 	int64_t		 now = diag_now_us();
 
 	alerter_tick(p->ss->al, now, diag_mono_ns());
+	lookups_tick(p->ss->lk, diag_mono_ns());
 	limiter_summaries(p->ss->lim, p->lside, now, last);
 	if (p->lside->n > 0) {
 		pipeline_run(p, p->lside, AFTER_RULES);
