@@ -56,7 +56,9 @@ static int
 map_value(struct config *cf, const struct conf_map *m, void *obj,
     const char *v)
 {
-	void		*dst = (char *)obj + m->off;
+	/* no pointer past obj is formed for CM_NOVALUE */
+	void		*dst = m->off != CM_NOVALUE ? (char *)obj + m->off :
+			    NULL;
 	uint64_t	 u;
 	int64_t		 ms;
 	size_t		 i;

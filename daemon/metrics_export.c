@@ -222,6 +222,53 @@ prom_events(struct metrics *m, struct evbuffer *o)
 		    lr_stream_name(i), COUNT_GET(counters.stream_kinds[i]));
 }
 
+/* The figures of the [lookup] and [limit] sections, by name. */
+static void
+prom_rules(struct evbuffer *o)
+{
+	static const struct {
+		const char	*name;
+		int		 lim;		/* of metrics_pub.lim */
+		int		 k;		/* counter; -1: the gauge */
+		const char	*help;
+	} rows[] = {
+		{ "logstreamd_lookup_hits_total", 0, 0, "Events whose key "
+		    "is a row of the lookup table." },
+		{ "logstreamd_lookup_misses_total", 0, 1, "Events whose key "
+		    "is no row (or that have no key)." },
+		{ "logstreamd_lookup_reloads_total", 0, 2, "Tables read again "
+		    "after their file changed." },
+		{ "logstreamd_lookup_errors_total", 0, 3, "Reads refused (the "
+		    "old table kept)." },
+		{ "logstreamd_lookup_rows", 0, -1, "Rows of the table in use." },
+		{ "logstreamd_limit_passed_total", 1, 0, "Events a rate limit "
+		    "let by." },
+		{ "logstreamd_limit_dropped_total", 1, 1, "Events over a rate "
+		    "limit, dropped (and summarized)." },
+		{ "logstreamd_limit_keys_evicted_total", 1, 2, "Keys forgotten "
+		    "at max_keys (least recently seen)." },
+		{ "logstreamd_limit_keys", 1, -1, "Keys a rate limit tracks "
+		    "now." },
+	};
+	const struct pub_rule	*t;
+	size_t			 i, j, n;
+
+	pthread_mutex_lock(&metrics_pub.mtx);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		t = rows[i].lim ? metrics_pub.lim : metrics_pub.lk;
+		n = rows[i].lim ? metrics_pub.nlim : metrics_pub.nlk;
+		if (n == 0)
+			continue;
+		family(o, rows[i].name, rows[i].k < 0 ? "gauge" : "counter",
+		    rows[i].help);
+		for (j = 0; j < n; j++)
+			sample1(o, rows[i].name, rows[i].lim ? "limit" :
+			    "lookup", t[j].name, rows[i].k < 0 ? t[j].gauge :
+			    t[j].base[rows[i].k] + t[j].v[rows[i].k]);
+	}
+	pthread_mutex_unlock(&metrics_pub.mtx);
+}
+
 static void
 prom_stages(struct evbuffer *o)
 {
@@ -386,6 +433,7 @@ metrics_prometheus(struct metrics *m, struct evbuffer *o)
 
 	prom_events(m, o);
 	prom_stages(o);
+	prom_rules(o);
 	gauge(o, "logstreamd_queue_depth", "Events in the queue now.",
 	    queue_depth(m->q));
 	gauge(o, "logstreamd_queue_capacity", "Events the queue holds at "

@@ -268,8 +268,11 @@ pipeline_between(struct pipeline *p)
 		alerter_adopt(next->al, p->ss->al);
 		if (writer_configure(p->wr, next->cf) == -1)
 			diag_err("reload: storage settings not taken");
-		/* The old limits' owed summaries: made now, run at the tick. */
+		/* The old limits' owed summaries: made now, run at the tick;
+		 * its figures as they end, for the counters to go on. */
 		limiter_summaries(p->ss->lim, p->lside, diag_now_us(), 1);
+		metrics_publish_rules(p->ss->lk, p->ss->lim, p->gen,
+		    diag_mono_ns(), 1);
 		/* The records of a batch in flight point into the old set
 		 * (their class names): it lives until that batch is done. */
 		if (p->running) {
@@ -400,6 +403,8 @@ pipeline_main(void *arg)
 		pipeline_between(p);
 		metrics_publish(p->ss->cl, p->ss->al, p->gen, diag_mono_ns());
 		metrics_publish_streams(p->st, diag_mono_ns());
+		metrics_publish_rules(p->ss->lk, p->ss->lim, p->gen,
+		    diag_mono_ns(), 0);
 		if (b == NULL) {
 			if (queue_closed_empty(p->q))
 				break;

@@ -4,12 +4,17 @@
 # adds fields to sshd events.  Under a steady stream of events: the table
 # is swapped by replacing the file, a broken file (a bad row) is reported
 # with file:line and the old table stays, and SIGHUP reads it again; no
-# event is lost or doubled throughout (each seq stored once).
+# event is lost or doubled throughout (each seq stored once).  /metrics:
+# hits, misses, reloads, errors and rows per lookup, across the reload.
 . "$(dirname "$0")/lib.sh"
 
 printf 'host,site,owner\nweb01,Paris,alice\nweb02,"Berlin, DE",bob\n' > "$T/hosts.csv"
 printf '\xef\xbb\xbfip,threat\r\n203.0.113.9,scanner\r\n' > "$T/bad_ips.csv"
+HPORT=$(free_port)
 write_conf "
+[http]
+listen = 127.0.0.1:$HPORT
+
 [class ssh]
 app = sshd
 message = \"Failed password for (?<user>\\S+) from (?<ip>\\S+)\"
@@ -75,6 +80,18 @@ touch "$T/stop"
 wait $SENDER || fail "sender failed"
 SENT=$(cat "$T/sent")
 wait_lines "$T/events.log" $((SENT + 1))
+# Per lookup figures, carried over the SIGHUP reload (published within a
+# few hundred ms of the last batch).
+metric() { sed -n "s/^logstreamd_lookup_$1{lookup=\"$2\"} \([0-9]*\)\$/\1/p" "$T/m.txt"; }
+for i in $(seq 100); do
+	curl -sf "http://127.0.0.1:$HPORT/metrics" > "$T/m.txt" || fail "GET /metrics"
+	[ "$(metric hits_total bad_ips)" = 1 ] && break
+	sleep 0.05
+done
+[ "$(metric hits_total bad_ips)" = 1 ] || fail "bad_ips hits: $(grep lookup_ "$T/m.txt")"
+[ "$(metric reloads_total hosts)" -ge 1 ] && [ "$(metric errors_total hosts)" -ge 1 ] && [ "$(metric rows hosts)" = 2 ] ||
+	fail "hosts reloads/errors/rows: $(grep lookup_ "$T/m.txt")"
+[ "$(( $(metric hits_total hosts) + $(metric misses_total hosts) ))" = $((SENT + 1)) ] || fail "hosts hits + misses != $((SENT + 1)): $(grep lookup_ "$T/m.txt")"
 stop_daemon
 
 [ "$(jq -r 'select(.fields.seq != null) | .fields.seq' "$T/events.log" | sort -n | uniq | wc -l)" = "$SENT" ] ||

@@ -6,7 +6,7 @@
 # (reason rate_limit) and each second with drops leaves one summary record
 # ("rate limit noisy: N events from flood1 dropped", fields dropped/limit).
 # Stored events + the summaries' dropped + rule drops == sent, exactly;
-# /metrics and the stop summary agree.  A quiet host is not held back.
+# /metrics (per limit too: passed, dropped, keys) and the stop summary agree.  A quiet host is not held back.
 . "$(dirname "$0")/lib.sh"
 
 HPORT=$(free_port)
@@ -63,6 +63,15 @@ nsum=$(jq -s 'map(select(.fields.limit == "noisy")) | length' "$T/events.log")
 [ "$(metric 'logstreamd_events_dropped_total{reason="rule"}')" = 100 ] || fail "rule drops: $(grep rule "$T/m.txt")"
 [ "$(metric logstreamd_events_stored_total)" = "$(wc -l < "$T/events.log")" ] || fail "stored metric"
 [ "$(metric logstreamd_limit_summaries_total)" = "$nsum" ] || fail "summaries metric"
+# Per limit (published by the stage thread within a few hundred ms).
+for i in $(seq 100); do
+	curl -sf "http://127.0.0.1:$HPORT/metrics" > "$T/m.txt" || fail "GET /metrics"
+	[ "$(metric 'logstreamd_limit_dropped_total{limit="noisy"}')" = "$summed" ] && break
+	sleep 0.05
+done
+[ "$(metric 'logstreamd_limit_dropped_total{limit="noisy"}')" = "$summed" ] || fail "per-limit dropped: $(grep limit_ "$T/m.txt")"
+[ "$(metric 'logstreamd_limit_passed_total{limit="noisy"}')" = $((20200 - summed)) ] || fail "per-limit passed: $(grep limit_ "$T/m.txt")"
+[ "$(metric 'logstreamd_limit_keys{limit="noisy"}')" = 2 ] || fail "keys tracked: $(grep limit_keys "$T/m.txt")"
 [ "$summed" -ge 10000 ] || fail "only $summed dropped by a 1000/s limit"
 # One summary per key and second, each a well-formed record.
 [ "$(jq -r 'select(.fields.limit) | .time' "$T/events.log" | sort | uniq -d | wc -l)" = 0 ] ||
