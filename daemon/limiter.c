@@ -33,6 +33,7 @@ struct bucket {
 	uint64_t		 last_ns;	/* refilled up to here */
 	int64_t			 sec;		/* second of the drops owed */
 	uint64_t		 owed;		/* drops in that second */
+	uint8_t			 transport;	/* of the last one dropped */
 	uint32_t		 keylen;
 	char			 key[];
 };
@@ -280,6 +281,7 @@ summary(struct limit *l, struct bucket *k, struct lsbatch *side)
 	r->recv_mono_ns = diag_mono_ns();
 	r->time_us = k->sec * 1000000;
 	r->format = LRF_PLAIN;
+	r->transport = k->transport;
 	n = snprintf(msg, sizeof(msg), "rate limit %s: %llu events from "
 	    "%.*s dropped", l->name, (unsigned long long)k->owed,
 	    (int)k->keylen, k->key);
@@ -446,6 +448,7 @@ limit_event(struct limiter *lm, struct limit *l, struct lsbatch *b,
 		summary_lost(lm, l, k);
 	k->sec = sec;
 	k->owed++;
+	k->transport = r->transport;
 	COUNT_ADD(l->dropped, 1);
 	return 0;
 }
