@@ -108,83 +108,68 @@ tab_put(struct lktable *t, const char *s, size_t n, uint32_t *off)
 	return 0;
 }
 
-/*
- * One record's cells into t (a new row; the header is row 0).  Returns
- * the number of cells, 0 at the end of the file, -1 on an error (in err).
- */
+/* One cell into c->cell; *term is what ended it (',', '\n' or EOF), *any
+ * set once a byte was read.  0, or -1 with the error in err. */
 static int
-csv_record(struct csv *c, struct lktable *t, char *err, size_t errlen)
+csv_cell(struct csv *c, int *term, int *any, char *err, size_t errlen)
 {
-	uint32_t	 offs[MAX_COLS], lens[MAX_COLS], *np;
-	int		 ch, n = 0, quoted, after, blank = 1;
-	size_t		 i;
+	int	 ch, quoted = 0, after = 0;
 
-	c->recline = c->line;
-	for (;;) {
-		c->clen = 0;
-		quoted = after = 0;
-		if (c->cell != NULL)
-			c->cell[0] = '\0';
-		while ((ch = getc(c->fp)) != EOF) {
-			blank = 0;
-			if (quoted) {
-				if (ch == '"') {
-					if ((ch = getc(c->fp)) != '"') {
-						quoted = 0;
-						after = 1;
-						if (ch == EOF)
-							break;
-						ungetc(ch, c->fp);
-						continue;
-					}
-				} else if (ch == '\n')
-					c->line++;
-				if (cell_put(c, ch) == -1)
-					goto nomem;
-				continue;
-			}
-			if (ch == ',' || ch == '\n')
-				break;
-			if (ch == '\r') {
-				if ((ch = getc(c->fp)) == '\n')
+	c->clen = 0;
+	while ((ch = getc(c->fp)) != EOF) {
+		*any = 1;
+		if (quoted) {
+			if (ch == '"' && (ch = getc(c->fp)) != '"') {
+				quoted = 0;
+				after = 1;
+				if (ch == EOF)
 					break;
-				if (ch != EOF)
-					ungetc(ch, c->fp);
-				ch = '\r';
-			}
-			if (after) {
-				snprintf(err, errlen, "text after a closing "
-				    "quote");
-				return -1;
-			}
-			if (ch == '"' && c->clen == 0) {
-				quoted = 1;
+				ungetc(ch, c->fp);
 				continue;
 			}
+			if (ch == '\n')
+				c->line++;
 			if (cell_put(c, ch) == -1)
 				goto nomem;
+			continue;
 		}
-		if (quoted) {
-			snprintf(err, errlen, "a quoted value is not closed");
-			return -1;
-		}
-		if (ch == EOF && blank)
-			return 0;
-		if (n == MAX_COLS) {
-			snprintf(err, errlen, "more than %d columns", MAX_COLS);
-			return -1;
-		}
-		if (tab_put(t, c->clen ? c->cell : "", c->clen, &offs[n]) ==
-		    -1)
-			goto nomem;
-		lens[n++] = (uint32_t)c->clen;
-		if (ch != ',')
+		if (ch == ',' || ch == '\n')
 			break;
+		if (ch == '\r') {		/* CRLF ends a line too */
+			if ((ch = getc(c->fp)) == '\n')
+				break;
+			if (ch != EOF)
+				ungetc(ch, c->fp);
+			ch = '\r';
+		}
+		if (after) {
+			snprintf(err, errlen, "text after a closing quote");
+			return -1;
+		}
+		if (ch == '"' && c->clen == 0)
+			quoted = 1;
+		else if (cell_put(c, ch) == -1)
+			goto nomem;
 	}
-	if (ch == '\n' || ch == '\r')
-		c->line++;
-	if (n == 1 && lens[0] == 0)
-		return csv_record(c, t, err, errlen);	/* a blank line */
+	if (quoted) {
+		snprintf(err, errlen, "a quoted value is not closed");
+		return -1;
+	}
+	*term = ch;
+	return 0;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+/* A row of n cells (their offsets and lengths) into t; 0 or -1. */
+static int
+row_add(struct lktable *t, const uint32_t *offs, const uint32_t *lens,
+    int n, char *err, size_t errlen)
+{
+	uint32_t	*np;
+	size_t		 i;
+
 	if (t->cols == 0)
 		t->cols = (size_t)n;
 	else if ((size_t)n != t->cols) {
@@ -207,10 +192,51 @@ csv_record(struct csv *c, struct lktable *t, char *err, size_t errlen)
 	memcpy(t->cells + t->rows * t->cols, offs, n * sizeof(*offs));
 	memcpy(t->lens + t->rows * t->cols, lens, n * sizeof(*lens));
 	t->rows++;
-	return n;
+	return 0;
 nomem:
 	snprintf(err, errlen, "out of memory");
 	return -1;
+}
+
+/*
+ * The next record into t (the header is row 0), blank lines skipped.
+ * Returns its number of cells, 0 at the end of the file, -1 on an error
+ * (in err; c->recline is the line where the record began).
+ */
+static int
+csv_record(struct csv *c, struct lktable *t, char *err, size_t errlen)
+{
+	uint32_t	 offs[MAX_COLS], lens[MAX_COLS];
+	int		 term, any, n;
+
+	for (;;) {
+		c->recline = c->line;
+		any = n = 0;
+		do {
+			if (csv_cell(c, &term, &any, err, errlen) == -1)
+				return -1;
+			if (n == MAX_COLS) {
+				snprintf(err, errlen, "more than %d columns",
+				    MAX_COLS);
+				return -1;
+			}
+			if (tab_put(t, c->clen ? c->cell : "", c->clen,
+			    &offs[n]) == -1) {
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			lens[n++] = (uint32_t)c->clen;
+		} while (term == ',');
+		if (term == '\n')
+			c->line++;
+		if (!any)
+			return 0;		/* the end of the file */
+		if (n > 1 || lens[0] > 0)
+			break;
+		if (term == EOF)		/* a blank last line */
+			return 0;
+	}
+	return row_add(t, offs, lens, n, err, errlen) == -1 ? -1 : n;
 }
 
 static size_t

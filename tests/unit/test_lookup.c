@@ -120,12 +120,44 @@ test_refused(void **state)
 	assert_non_null(strstr(err, "cannot read"));
 }
 
+/* Blank lines are skipped in a loop: many of them are no deep recursion. */
+static void
+test_blank_lines(void **state)
+{
+	struct lktable	*t;
+	char		*text, err[256];
+	size_t		 n = 500000, len;
+	int		 line;
+
+	(void)state;
+	assert_non_null(text = malloc(n + 16));
+	memcpy(text, "k,v\n", 4);
+	memset(text + 4, '\n', n);
+	memcpy(text + 4 + n, "a,1\n", 4);
+	len = n + 8;
+	t = read_text(text, len, 10, err, &line);
+	if (t == NULL)
+		fail_msg("%d: %s", line, err);
+	assert_int_equal(lktable_rows(t), 1);
+	expect(t, "a", 1, "1");
+	lktable_free(t);
+	free(text);
+	unlink(path);
+	/* and the line of a bad row after them is right */
+	text = strdup("k,v\n\n\n\r\nx\n");
+	assert_null(read_text(text, strlen(text), 10, err, &line));
+	assert_int_equal(line, 5);
+	free(text);
+	unlink(path);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_read),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_blank_lines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
