@@ -578,14 +578,15 @@ jstreams(void)
 		marks = json_object();
 		for (k = 1; k < LRS__COUNT; k++)
 			json_object_set_new(marks, lr_stream_name(k),
-			    json_integer((json_int_t)p->kinds[k]));
+			    json_integer((json_int_t)p->st.kinds[k]));
 		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I, "
 		    "s:o, s:I, s:I, s:I, s:I}", "source", p->part[0], "host",
 		    p->part[1], "app", p->part[2], "events",
-		    (json_int_t)p->events, "marks", marks, "missing",
-		    (json_int_t)p->missing, "restarts", (json_int_t)p->restarts,
-		    "last_seq", (json_int_t)p->last_seq, "last_us",
-		    (json_int_t)p->last_us));
+		    (json_int_t)p->st.events, "marks", marks, "missing",
+		    (json_int_t)p->st.missing, "restarts",
+		    (json_int_t)p->st.restarts, "last_seq",
+		    (json_int_t)p->st.last_seq, "last_us",
+		    (json_int_t)p->st.last_us));
 	}
 	i = metrics_pub.streams_tracked;
 	pthread_mutex_unlock(&metrics_pub.mtx);

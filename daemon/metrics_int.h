@@ -11,6 +11,7 @@
 
 #include "histogram.h"
 #include "metrics.h"
+#include "streams.h"
 
 #define RING		601		/* 1 s samples: the longest window */
 #define RECENT_S	10		/* "now" in /stats: the last 10 s */
@@ -20,15 +21,11 @@
 #define NAME_MAX_LEN	128
 #define STREAM_PART	256		/* addr, host, app: 255 bytes and NUL */
 
-/* One stream as last published (streams_stat, its key split in three). */
+/* One stream as last published: its figures (st, whose key is NULL here)
+ * and its key split in three. */
 struct pub_stream {
-	char		 part[3][STREAM_PART];
-	uint64_t	 events;
-	uint64_t	 kinds[LRS__COUNT];
-	uint64_t	 missing;
-	uint64_t	 restarts;
-	uint64_t	 last_seq;
-	int64_t		 last_us;
+	char			 part[3][STREAM_PART];
+	struct streams_stat	 st;
 };
 
 /* One class or alert as last published. */
