@@ -46,6 +46,7 @@ struct limit {
 	uint64_t		 burst;
 	uint64_t		 max_keys;
 	uint8_t			*cls;		/* classes it holds; NULL: all */
+	struct limiter		*owner;		/* while loading: its classes */
 	struct bucket		**tab;
 	size_t			 nbuckets;	/* power of two */
 	size_t			 nkeys;
@@ -122,7 +123,7 @@ set_class(struct config *cf, void *obj, const struct conf_sect *s,
     const struct conf_kv *kv)
 {
 	struct limit	*l = obj;
-	struct limiter	*lm = *(struct limiter **)(l + 1);
+	struct limiter	*lm = l->owner;
 	char		*copy, *tok, *save;
 	int		 id, rc = 0;
 
@@ -168,22 +169,16 @@ static const struct conf_map limit_map[] = {
 static int
 limit_conf(struct config *cf, struct limiter *lm, const struct conf_sect *s)
 {
-	struct {
-		struct limit	 l;
-		struct limiter	*lm;	/* for set_class: right after l */
-	} c;
-	struct limit	*l = &lm->lim[lm->nlim];
+	struct limit	*l = &lm->lim[lm->nlim++];	/* freed with the rest,
+							 * whatever happens */
 	int		 rc;
 
-	memset(&c, 0, sizeof(c));
-	c.lm = lm;
-	if ((rc = conf_map_defaults(cf, limit_map, CM_N(limit_map), &c.l)) ==
-	    0)
-		rc = conf_map_apply(cf, s, limit_map, CM_N(limit_map), &c.l,
-		    NULL, 0, NULL);
-	*l = c.l;
 	TAILQ_INIT(&l->lru);
-	lm->nlim++;		/* freed with the rest, whatever happens */
+	l->owner = lm;
+	if ((rc = conf_map_defaults(cf, limit_map, CM_N(limit_map), l)) == 0)
+		rc = conf_map_apply(cf, s, limit_map, CM_N(limit_map), l,
+		    NULL, 0, NULL);
+	l->owner = NULL;
 	if ((l->name = strdup(s->name)) == NULL || rc == -2)
 		return -2;
 	if (l->rate == 0 && rc == 0) {

@@ -376,21 +376,34 @@ lktable_col(const struct lktable *t, size_t c)
 	return c < t->cols ? t->buf + t->cells[c] : NULL;
 }
 
+/* The row of key (1.., the header is 0), or 0 if none. */
+static size_t
+row_of(const struct lktable *t, const char *key, size_t keylen)
+{
+	size_t	 at;
+	int	 found;
+
+	at = index_find(t, key, keylen, &found);
+	return found ? t->index[at] - 1 : 0;
+}
+
+/* Cell c of row r and its length. */
+static const char *
+cell(const struct lktable *t, size_t r, size_t c, size_t *len)
+{
+	*len = t->lens[r * t->cols + c];
+	return t->buf + t->cells[r * t->cols + c];
+}
+
 const char *
 lktable_get(const struct lktable *t, const char *key, size_t keylen,
     size_t c, size_t *len)
 {
-	size_t	 at, r;
-	int	 found;
+	size_t	 r;
 
-	if (c >= t->cols)
+	if (c >= t->cols || (r = row_of(t, key, keylen)) == 0)
 		return NULL;
-	at = index_find(t, key, keylen, &found);
-	if (!found)
-		return NULL;
-	r = t->index[at] - 1;
-	*len = t->lens[r * t->cols + c];
-	return t->buf + t->cells[r * t->cols + c];
+	return cell(t, r, c, len);
 }
 
 /* The config. */
@@ -548,10 +561,10 @@ key_of(const struct lookup *l, const struct lsbatch *b,
 	return f != NULL && f->type != LSFT_JSON ? f->val : none;
 }
 
-/* The row's columns as fields of r; those r has keep their value. */
+/* Row row's columns as fields of r; those r has keep their value. */
 static void
 add_row(const struct lookup *l, struct lsbatch *b, struct logrec *r,
-    struct lsslice k)
+    size_t row)
 {
 	const struct lktable	*t = l->t;
 	struct lsfield		*f;
@@ -561,9 +574,8 @@ add_row(const struct lookup *l, struct lsbatch *b, struct logrec *r,
 
 	for (c = 1; c < t->cols; c++) {
 		name = lktable_col(t, c);
-		/* k's bytes may move as the arena grows: look up again */
-		if ((v = lktable_get(t, LS_PTR(b, k), k.len, c, &vlen)) ==
-		    NULL || vlen == 0 || *name == '\0' ||
+		v = cell(t, row, c, &vlen);
+		if (vlen == 0 || *name == '\0' ||
 		    classifier_field(b, r, name, strlen(name)) != NULL)
 			continue;
 		if (lsbatch_append(b, name, strlen(name), &ks) == -1 ||
@@ -583,7 +595,7 @@ lookups_process(struct lookups *ls, struct lsbatch *b)
 	struct logrec	*r;
 	struct lsslice	 k;
 	uint64_t	 hits, misses;
-	size_t		 i, vlen;
+	size_t		 i, row;
 	uint32_t	 j;
 
 	for (i = 0; i < ls->n; i++) {
@@ -594,13 +606,13 @@ lookups_process(struct lookups *ls, struct lsbatch *b)
 			if (r->flags & LR_DROP)
 				continue;
 			k = key_of(l, b, r);
-			if (k.len == 0 || lktable_get(l->t, LS_PTR(b, k),
-			    k.len, 0, &vlen) == NULL) {
+			if (k.len == 0 || (row = row_of(l->t, LS_PTR(b, k),
+			    k.len)) == 0) {
 				misses++;
 				continue;
 			}
 			hits++;
-			add_row(l, b, r, k);
+			add_row(l, b, r, row);
 		}
 		COUNT_ADD(l->hits, hits);
 		COUNT_ADD(l->misses, misses);
