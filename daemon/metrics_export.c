@@ -115,6 +115,11 @@ static const struct simple {
 	    &counters.streams_wraps },
 	{ "logstreamd_repeat_summaries_lost_total", "Repeat summaries with "
 	    "no room to be written.", &counters.repeats_lost },
+	{ "logstreamd_limit_summaries_total", "Rate limit summary records "
+	    "made (one per key and second with drops).",
+	    &counters.limit_summaries },
+	{ "logstreamd_limit_summaries_lost_total", "Rate limit summaries "
+	    "with no room to be written.", &counters.limit_summaries_lost },
 	{ "logstreamd_alert_exec_started_total", "Alert programs started.",
 	    &counters.alert_exec_started },
 	{ "logstreamd_alert_exec_failed_total", "Alert programs that could "
@@ -184,8 +189,9 @@ prom_events(struct metrics *m, struct evbuffer *o)
 		sample1(o, "logstreamd_events_dropped_total", "reason",
 		    diag_drop_name(i), COUNT_GET(counters.dropped[i]));
 	counter(o, "logstreamd_events_generated_total", "Events the daemon "
-	    "made itself (repeat summaries).",
-	    COUNT_GET(counters.repeats_summaries));
+	    "made itself (repeat and rate limit summaries).",
+	    COUNT_GET(counters.repeats_summaries) +
+	    COUNT_GET(counters.limit_summaries));
 	family(o, "logstreamd_events_inflight", "gauge", "Events received "
 	    "and not yet stored or dropped, by where they are; received + "
 	    "generated = stored + dropped + the sum of these.");
@@ -214,6 +220,53 @@ prom_events(struct metrics *m, struct evbuffer *o)
 	for (i = 1; i < LRS__COUNT; i++)
 		sample1(o, "logstreamd_stream_events_total", "kind",
 		    lr_stream_name(i), COUNT_GET(counters.stream_kinds[i]));
+}
+
+/* The figures of the [lookup] and [limit] sections, by name. */
+static void
+prom_rules(struct evbuffer *o)
+{
+	static const struct {
+		const char	*name;
+		int		 lim;		/* of metrics_pub.lim */
+		int		 k;		/* counter; -1: the gauge */
+		const char	*help;
+	} rows[] = {
+		{ "logstreamd_lookup_hits_total", 0, 0, "Events whose key "
+		    "is a row of the lookup table." },
+		{ "logstreamd_lookup_misses_total", 0, 1, "Events whose key "
+		    "is no row (or that have no key)." },
+		{ "logstreamd_lookup_reloads_total", 0, 2, "Tables read again "
+		    "after their file changed." },
+		{ "logstreamd_lookup_errors_total", 0, 3, "Reads refused (the "
+		    "old table kept)." },
+		{ "logstreamd_lookup_rows", 0, -1, "Rows of the table in use." },
+		{ "logstreamd_limit_passed_total", 1, 0, "Events a rate limit "
+		    "let by." },
+		{ "logstreamd_limit_dropped_total", 1, 1, "Events over a rate "
+		    "limit, dropped (and summarized)." },
+		{ "logstreamd_limit_keys_evicted_total", 1, 2, "Keys forgotten "
+		    "at max_keys (least recently seen)." },
+		{ "logstreamd_limit_keys", 1, -1, "Keys a rate limit tracks "
+		    "now." },
+	};
+	const struct pub_rule	*t;
+	size_t			 i, j, n;
+
+	pthread_mutex_lock(&metrics_pub.mtx);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		t = rows[i].lim ? metrics_pub.lim : metrics_pub.lk;
+		n = rows[i].lim ? metrics_pub.nlim : metrics_pub.nlk;
+		if (n == 0)
+			continue;
+		family(o, rows[i].name, rows[i].k < 0 ? "gauge" : "counter",
+		    rows[i].help);
+		for (j = 0; j < n; j++)
+			sample1(o, rows[i].name, rows[i].lim ? "limit" :
+			    "lookup", t[j].name, rows[i].k < 0 ? t[j].gauge :
+			    t[j].base[rows[i].k] + t[j].v[rows[i].k]);
+	}
+	pthread_mutex_unlock(&metrics_pub.mtx);
 }
 
 static void
@@ -380,6 +433,7 @@ metrics_prometheus(struct metrics *m, struct evbuffer *o)
 
 	prom_events(m, o);
 	prom_stages(o);
+	prom_rules(o);
 	gauge(o, "logstreamd_queue_depth", "Events in the queue now.",
 	    queue_depth(m->q));
 	gauge(o, "logstreamd_queue_capacity", "Events the queue holds at "
@@ -450,7 +504,8 @@ jevents(struct metrics *m)
 	stored = COUNT_GET(counters.stored);
 	rxt = metrics_total_received();
 	drt = metrics_total_dropped();
-	made = COUNT_GET(counters.repeats_summaries);
+	made = COUNT_GET(counters.repeats_summaries) +
+	    COUNT_GET(counters.limit_summaries);
 	return json_pack("{s:o, s:I, s:I, s:I, s:o, s:I, s:o, s:I, s:b}",
 	    "received", jnames(tn, rx, LRT__COUNT),
 	    "received_total", (json_int_t)rxt,

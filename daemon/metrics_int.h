@@ -35,6 +35,17 @@ struct figure {
 	uint64_t	 v[3];		/* hits | fired, suppressed, evicted */
 };
 
+/* The figures of one [lookup] or [limit]: counters (base: before the
+ * reloads that kept the name) and one gauge. */
+#define METRICS_MAX_RULES	64
+#define RULE_COUNTERS		4
+struct pub_rule {
+	char		 name[NAME_MAX_LEN];
+	uint64_t	 base[RULE_COUNTERS];
+	uint64_t	 v[RULE_COUNTERS];
+	uint64_t	 gauge;
+};
+
 /* What the pipeline thread publishes; guarded by mtx. */
 struct metrics_pub {
 	pthread_mutex_t	 mtx;
@@ -52,6 +63,15 @@ struct metrics_pub {
 	size_t		 nstreams;
 	size_t		 streams_tracked;
 	uint64_t	 streams_ns;	/* when last published */
+	struct pub_rule	 lk[METRICS_MAX_RULES];	/* lookups: hits, misses,
+						 * reloads, errors; rows */
+	size_t		 nlk;
+	struct pub_rule	 lim[METRICS_MAX_RULES]; /* limits: passed, dropped,
+						 * evicted; keys */
+	size_t		 nlim;
+	unsigned	 rules_gen;
+	int		 rules_valid;
+	uint64_t	 rules_ns;
 };
 
 /* Per-source table, event loop only. */
