@@ -29,7 +29,8 @@ UNITS	 = $(patsubst tests/unit/%.c,build/%,$(wildcard tests/unit/test_*.c))
 # rsyslogd rsyslog (+ its ossl driver rsyslog-openssl); jq; curl; kcat;
 # openssl; strace; python3 (stdlib only: json, socket, ssl, gzip, ...);
 # timeout split comm sha256sum install mkfifo stat df truncate coreutils;
-# zcat gzip; ischroot debianutils; hostname; awk mawk; man man-db.  The
+# zcat gzip; ischroot debianutils; hostname; awk mawk; man man-db; nm
+# binutils; the LD_PRELOAD shim build/clockshift.so build-essential.  The
 # ones a minimal Debian root already has are listed too: deps.sh asks
 # dpkg, so they cost nothing, and the list stays the whole truth.
 DEB_BUILD = build-essential pkg-config libevent-dev libjansson-dev \
@@ -38,7 +39,8 @@ DEB_BUILD = build-essential pkg-config libevent-dev libjansson-dev \
 	    clang libclang-rt-14-dev
 DEB_TEST  = netcat-openbsd bsdutils util-linux mount rsyslog jq curl \
 	    python3 procps e2fsprogs psmisc systemd man-db strace kcat \
-	    openssl rsyslog-openssl coreutils gzip debianutils hostname mawk
+	    openssl rsyslog-openssl coreutils gzip debianutils hostname mawk \
+	    binutils
 VERSION	 = $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 all: logstreamd
