@@ -371,7 +371,9 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 
 /*
  * Close the peers that completed no event for idle_timeout: "idle" if they
- * hold nothing, "slow" if they hold part of an event.  Not while the queue
+ * hold nothing, "slow" if they hold part of an event, a TLS handshake not
+ * done as its deadline (the two timers end together; whichever runs first,
+ * it is counted as a handshake timeout).  Not while the queue
  * is full: then nobody is read, and the progress clock stands still.
  */
 static void
@@ -388,6 +390,10 @@ conn_sweep_cb(evutil_socket_t fd, short what, void *arg)
 	now = listener_progress_clock(l);
 	while (!l->paused && (c = TAILQ_FIRST(&l->lru)) != NULL &&
 	    now - c->progress >= idle) {
+		if (c->hs_ev != NULL) {	/* TLS: its handshake deadline */
+			conn_handshake_timeout_cb(-1, EV_TIMEOUT, c);
+			continue;
+		}
 		held = evbuffer_get_length(bufferevent_get_input(c->bev));
 		if (held > 0) {
 			COUNT_ADD(counters.slow_closed, 1);
