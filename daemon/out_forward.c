@@ -124,6 +124,10 @@ static const struct conf_map fwd_map[] = {
 	    INT64_MAX, NULL, "a duration of at least 100ms", 0, NULL },
 	{ "tls", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL, NULL, 0, set_tls },
 };
+/* For --keys (confkeys.c). */
+const struct conf_table conf_output_forward_keys = {
+	"output/forward", fwd_map, CM_N(fwd_map)
+};
 
 static int
 fwd_finish(struct output *o, struct config *cf, int line)
