@@ -96,9 +96,10 @@ static const struct conf_map storage_keys[] = {
 	{ "rotate_size", CM_SIZE, O(rotate_size), "64M", 0, UINT64_MAX, NULL,
 	    "rotate when the live file reaches this; 0: never", 0, NULL },
 	{ "rotate_interval", CM_MS, O(rotate_interval_ms), "1d", 0,
-	    3650 * DAY_MS, NULL, "rotate this often; 0: never", 0, NULL },
+	    3650 * DAY_MS, NULL, "rotate when the live file is this old; "
+	    "0: never", 0, NULL },
 	{ "keep", CM_UINT, O(keep), "14", 0, 100000, NULL,
-	    "rotated files kept; 0: no limit", 0, NULL },
+	    "rotated files kept; 0: none kept", 0, NULL },
 	{ "compress", CM_ENUM, O(compress), "gzip", 0, 0, compressions,
 	    "compression of rotated files", 0, NULL },
 	{ "sync", CM_MS, O(sync_ms), "1s", 0, DAY_MS, NULL,
@@ -119,9 +120,10 @@ static const struct conf_map alerts_keys[] = {
 	    NULL, "rotate when the live file reaches this; 0: never", 0,
 	    NULL },
 	{ "rotate_interval", CM_MS, O(alerts_rotate_interval_ms), "1d", 0,
-	    3650 * DAY_MS, NULL, "rotate this often; 0: never", 0, NULL },
+	    3650 * DAY_MS, NULL, "rotate when the live file is this old; "
+	    "0: never", 0, NULL },
 	{ "keep", CM_UINT, O(alerts_keep), "30", 0, 100000, NULL,
-	    "rotated files kept; 0: no limit", 0, NULL },
+	    "rotated files kept; 0: none kept", 0, NULL },
 	{ "compress", CM_ENUM, O(alerts_compress), "gzip", 0, 0, compressions,
 	    "compression of rotated files", 0, NULL },
 	{ "max_age", CM_MS, O(alerts_max_age_ms), "0", 0, 36500 * DAY_MS,
@@ -136,7 +138,8 @@ static const struct conf_map alerts_keys[] = {
 
 static const struct conf_map streams_keys[] = {
 	{ "max_delay", CM_MS, O(max_delay_ms), "30s", 0, 3650 * DAY_MS, NULL,
-	    "an event older than this on arrival is delayed", 0, NULL },
+	    "mark an event delayed whose time is older on arrival; 0: off", 0,
+	    NULL },
 	{ "max_streams", CM_UINT, O(max_streams), "10000", 1, 1000000, NULL,
 	    "sequence streams tracked", 0, NULL },
 	{ "drop_duplicates", CM_BOOL, O(drop_duplicates), "no", 0, 0, NULL,
