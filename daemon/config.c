@@ -2,8 +2,9 @@
  * config.c: reads SPEC's INI config.  libinih parses the structure; our line
  * reader in front of it applies SPEC's comment and quoting rules, keeps exact
  * line numbers and hands long values aside (Debian's inih cuts lines at 200
- * bytes).  Fixed sections are filled through one table of keys; named
- * sections are kept in order for the modules that own them.
+ * bytes).  Fixed sections are filled through their key tables (confmap.h
+ * rows, below) as the keys are read; named sections are kept in order for
+ * the modules that own them, which read them through their own tables.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -179,9 +180,6 @@ const struct conf_table conf_fixed[] = {
 };
 const size_t conf_nfixed = CM_N(conf_fixed);
 
-#define NKEYS	(CM_N(listen_keys) + CM_N(queue_keys) + CM_N(storage_keys) + \
-		    CM_N(alerts_keys) + CM_N(streams_keys) + CM_N(http_keys) + \
-		    CM_N(slo_keys))
 #define VAL_MARK	'\x01'
 
 static const char *const named_kinds[] = { "class", "alert", "output",
@@ -198,7 +196,8 @@ struct reader {
 	char		**vals;		/* values handed aside */
 	int		*vlines;
 	size_t		 nvals;
-	int		 set[NKEYS];	/* line where each key was set */
+	int		*set;		/* line where each fixed key was set:
+					 * cf->key_lines, in conf_fixed order */
 };
 
 /* The error recorded when formatting one failed for want of memory. */
@@ -816,7 +815,7 @@ config_load(const char *path)
 {
 	struct config	*cf;
 	struct reader	 rd;
-	size_t		 i;
+	size_t		 i, nkeys = 0;
 
 	if ((cf = calloc(1, sizeof(*cf))) == NULL)
 		return NULL;
@@ -832,6 +831,12 @@ config_load(const char *path)
 		return cf;
 	}
 	for (i = 0; i < conf_nfixed; i++)
+		nkeys += conf_fixed[i].n;
+	if ((rd.set = cf->key_lines = calloc(nkeys, sizeof(int))) == NULL) {
+		config_error(cf, 0, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < conf_nfixed; i++)
 		if (conf_map_defaults(cf, conf_fixed[i].map, conf_fixed[i].n,
 		    cf) == -2) {
 			/* a bad default is a bug the unit tests catch */
@@ -842,8 +847,6 @@ config_load(const char *path)
 	if (ferror(rd.fp))
 		config_error(cf, rd.lineno, "read error: %s", strerror(errno));
 out:
-	if ((cf->key_lines = calloc(NKEYS, sizeof(int))) != NULL)
-		memcpy(cf->key_lines, rd.set, sizeof(rd.set));
 	fclose(rd.fp);
 	for (i = 0; i < rd.nvals; i++)
 		free(rd.vals[i]);

@@ -85,7 +85,9 @@ const char	*conf_sect_get(const struct conf_sect *, const char *key);
  * One value of a fixed section through its row into obj (struct config),
  * reported as "KEY = VALUE: out of range (MIN to MAX)", ": expected ...",
  * ": empty path" (CM_PATH with min 1 is required to be non-empty) with
- * file:line; 0, or -1 (reported).
+ * file:line; 0, or -1 (reported).  The row's set function sees a NULL
+ * section, as for a default.  A new fixed section is a table in config.c
+ * and a line of conf_fixed[]; nothing else counts its rows.
  */
 int		 conf_map_set(struct config *, const struct conf_map *,
 		    void *obj, const char *key, const char *val, int line);
