@@ -154,6 +154,10 @@ static const struct conf_map alert_map[] = {
 	{ "journal", CM_BOOL, R(journal), "no", 0, 0, NULL, "yes or no", 0,
 	    NULL },
 };
+/* For --keys (confkeys.c). */
+const struct conf_table conf_alert_keys = {
+	"alert", alert_map, CM_N(alert_map)
+};
 
 /* Keys that make no sense for the rule's type; -1 if any (reported). */
 static int

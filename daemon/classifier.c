@@ -681,6 +681,10 @@ static const struct conf_map class_map[] = {
 	{ "store", CM_BOOL, offsetof(struct rule, store), "yes", 0, 0, NULL,
 	    "yes or no", 0, NULL },
 };
+/* For --keys (confkeys.c). */
+const struct conf_table conf_class_keys = {
+	"class", class_map, CM_N(class_map)
+};
 
 static int
 cond_cmp(const void *a, const void *b)

@@ -2,8 +2,9 @@
  * config.c: reads SPEC's INI config.  libinih parses the structure; our line
  * reader in front of it applies SPEC's comment and quoting rules, keeps exact
  * line numbers and hands long values aside (Debian's inih cuts lines at 200
- * bytes).  Fixed sections are filled through one table of keys; named
- * sections are kept in order for the modules that own them.
+ * bytes).  Fixed sections are filled through their key tables (confmap.h
+ * rows, below) as the keys are read; named sections are kept in order for
+ * the modules that own them, which read them through their own tables.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -24,29 +25,7 @@
 #include <ini.h>
 
 #include "config.h"
-
-enum ctype {
-	CT_ADDRS,		/* repeatable list of host:port */
-	CT_CIDRS,		/* comma list of CIDR, repeatable */
-	CT_SIZE,
-	CT_UINT,
-	CT_DURATION,
-	CT_PATH,
-	CT_STRING,
-	CT_ENUM,
-	CT_BOOL			/* yes/no, true/false, on/off, 1/0 */
-};
-
-struct ckey {
-	const char		*section;
-	const char		*key;
-	enum ctype		 type;
-	size_t			 off;
-	const char		*def;
-	uint64_t		 min;
-	uint64_t		 max;
-	const char *const	*names;		/* CT_ENUM: value = index */
-};
+#include "confmap.h"
 
 static const char *const store_formats[] = { "json", "raw", NULL };
 static const char *const alert_formats[] = { "text", "json", NULL };
@@ -55,92 +34,152 @@ static const char *const tls_auths[] = { "none", "optional", "require",
     NULL };
 static const char *const tls_versions[] = { "1.2", "1.3", NULL };
 
+static int	set_addr(struct config *, void *, const struct conf_sect *,
+		    const struct conf_kv *);
+static int	set_cidr(struct config *, void *, const struct conf_sect *,
+		    const struct conf_kv *);
+
 #define O(f)	offsetof(struct config, f)
 #define DAY_MS	(86400000ULL)
+#define ADDRS	"HOST:PORT or [IPv6]:PORT, repeatable"
 
-/* Every key of the fixed sections: one row each. */
-static const struct ckey keys[] = {
-	{ "listen", "tcp", CT_ADDRS, O(tcp), NULL, 0, 0, NULL },
-	{ "listen", "udp", CT_ADDRS, O(udp), NULL, 0, 0, NULL },
-	{ "listen", "max_message", CT_SIZE, O(max_message), "64k", 16,
-	    16 << 20, NULL },
-	{ "listen", "max_connections", CT_UINT, O(max_connections), "1024",
-	    1, 1000000, NULL },
-	{ "listen", "max_per_source", CT_UINT, O(max_per_source), "256", 0,
-	    1000000, NULL },
-	{ "listen", "idle_timeout", CT_DURATION, O(idle_timeout_ms), "5m", 0,
-	    365 * DAY_MS, NULL },
-	{ "listen", "allow", CT_CIDRS, O(allow), NULL, 0, 0, NULL },
-	{ "listen", "reuse_port", CT_BOOL, O(reuse_port), "no", 0, 0, NULL },
-	{ "listen", "tls", CT_ADDRS, O(tls), NULL, 0, 0, NULL },
-	{ "listen", "tls_cert", CT_PATH, O(tls_cert), NULL, 0, 0, NULL },
-	{ "listen", "tls_key", CT_PATH, O(tls_key), NULL, 0, 0, NULL },
-	{ "listen", "tls_ca", CT_PATH, O(tls_ca), NULL, 0, 0, NULL },
-	{ "listen", "tls_client_auth", CT_ENUM, O(tls_client_auth), "none", 0,
-	    0, tls_auths },
-	{ "listen", "tls_min_version", CT_ENUM, O(tls_min_version), "1.2", 0,
-	    0, tls_versions },
-	{ "queue", "capacity", CT_UINT, O(queue_capacity), "65536", 16,
-	    1 << 24, NULL },
-	{ "queue", "max_bytes", CT_SIZE, O(queue_max_bytes), "32M", 1 << 20,
-	    (uint64_t)1 << 40, NULL },
-	{ "storage", "path", CT_PATH, O(store_path),
-	    "/var/log/logstreamd/events.log", 0, 0, NULL },
-	{ "storage", "format", CT_ENUM, O(store_format), "json", 0, 0,
-	    store_formats },
-	{ "storage", "rotate_size", CT_SIZE, O(rotate_size), "64M", 0,
-	    UINT64_MAX, NULL },
-	{ "storage", "rotate_interval", CT_DURATION, O(rotate_interval_ms),
-	    "1d", 0, 3650 * DAY_MS, NULL },
-	{ "storage", "keep", CT_UINT, O(keep), "14", 0, 100000, NULL },
-	{ "storage", "compress", CT_ENUM, O(compress), "gzip", 0, 0,
-	    compressions },
-	{ "storage", "sync", CT_DURATION, O(sync_ms), "1s", 0, DAY_MS, NULL },
-	{ "storage", "max_age", CT_DURATION, O(max_age_ms), "0", 0,
-	    36500 * DAY_MS, NULL },
-	{ "storage", "max_total", CT_SIZE, O(max_total), "0", 0, UINT64_MAX,
-	    NULL },
-	{ "alerts", "path", CT_PATH, O(alerts_path),
-	    "/var/log/logstreamd/alerts.log", 0, 0, NULL },
-	{ "alerts", "format", CT_ENUM, O(alerts_format), "text", 0, 0,
-	    alert_formats },
-	{ "alerts", "rotate_size", CT_SIZE, O(alerts_rotate_size), "16M", 0,
-	    UINT64_MAX, NULL },
-	{ "alerts", "rotate_interval", CT_DURATION,
-	    O(alerts_rotate_interval_ms), "1d", 0, 3650 * DAY_MS, NULL },
-	{ "alerts", "keep", CT_UINT, O(alerts_keep), "30", 0, 100000, NULL },
-	{ "alerts", "compress", CT_ENUM, O(alerts_compress), "gzip", 0, 0,
-	    compressions },
-	{ "alerts", "max_age", CT_DURATION, O(alerts_max_age_ms), "0", 0,
-	    36500 * DAY_MS, NULL },
-	{ "alerts", "max_total", CT_SIZE, O(alerts_max_total), "0", 0,
-	    UINT64_MAX, NULL },
-	{ "alerts", "exec_max", CT_UINT, O(alerts_exec_max), "4", 1, 256,
-	    NULL },
-	{ "streams", "max_delay", CT_DURATION, O(max_delay_ms), "30s", 0,
-	    3650 * DAY_MS, NULL },
-	{ "streams", "max_streams", CT_UINT, O(max_streams), "10000", 1,
-	    1000000, NULL },
-	{ "streams", "drop_duplicates", CT_BOOL, O(drop_duplicates), "no", 0,
+/*
+ * Every key of the fixed sections: one row each, in the format of the
+ * named sections' tables (include/confmap.h).  A CM_PATH with min 1 must
+ * not be empty; lists are CM_CUSTOM and CM_REPEAT.
+ */
+static const struct conf_map listen_keys[] = {
+	{ "tcp", CM_CUSTOM, O(tcp), NULL, 0, 0, NULL, ADDRS, CM_REPEAT,
+	    set_addr },
+	{ "udp", CM_CUSTOM, O(udp), NULL, 0, 0, NULL, ADDRS, CM_REPEAT,
+	    set_addr },
+	{ "max_message", CM_SIZE, O(max_message), "64k", 16, 16 << 20, NULL,
+	    "largest event in bytes", 0, NULL },
+	{ "max_connections", CM_UINT, O(max_connections), "1024", 1, 1000000,
+	    NULL, "TCP and TLS connections at once", 0, NULL },
+	{ "max_per_source", CM_UINT, O(max_per_source), "256", 0, 1000000,
+	    NULL, "connections of one IPv4 address or IPv6 /64; 0: no limit",
 	    0, NULL },
-	{ "streams", "collapse_repeats", CT_DURATION, O(collapse_repeats_ms),
-	    "0", 0, DAY_MS, NULL },
-	{ "http", "listen", CT_STRING, O(http_listen), "", 0, 0, NULL },
-	{ "http", "max_clients", CT_UINT, O(http_max_clients), "64", 1,
-	    1000, NULL },
-	{ "http", "timeout", CT_DURATION, O(http_timeout_ms), "10s", 100,
-	    3600000, NULL },
-	{ "slo", "store_p99", CT_DURATION, O(slo_store_p99_ms), "0", 0,
-	    DAY_MS, NULL },
-	{ "slo", "alert_p99", CT_DURATION, O(slo_alert_p99_ms), "0", 0,
-	    DAY_MS, NULL },
-	{ "slo", "window", CT_DURATION, O(slo_window_ms), "1m", 1000,
-	    600000, NULL },
-	{ "slo", "stuck_after", CT_DURATION, O(slo_stuck_ms), "10s", 1000,
-	    DAY_MS, NULL },
+	{ "idle_timeout", CM_MS, O(idle_timeout_ms), "5m", 0, 365 * DAY_MS,
+	    NULL, "close a peer that completes no event this long; 0: never",
+	    0, NULL },
+	{ "allow", CM_CUSTOM, O(allow), NULL, 0, 0, NULL,
+	    "CIDR list of peers let in, repeatable", CM_REPEAT, set_cidr },
+	{ "reuse_port", CM_BOOL, O(reuse_port), "no", 0, 0, NULL,
+	    "SO_REUSEPORT on the listeners", 0, NULL },
+	{ "tls", CM_CUSTOM, O(tls), NULL, 0, 0, NULL, ADDRS, CM_REPEAT,
+	    set_addr },
+	{ "tls_cert", CM_PATH, O(tls_cert), NULL, 1, 0, NULL,
+	    "PEM certificate chain", 0, NULL },
+	{ "tls_key", CM_PATH, O(tls_key), NULL, 1, 0, NULL,
+	    "PEM key; the certificate file if unset", 0, NULL },
+	{ "tls_ca", CM_PATH, O(tls_ca), NULL, 1, 0, NULL,
+	    "PEM CA bundle for client certificates", 0, NULL },
+	{ "tls_client_auth", CM_ENUM, O(tls_client_auth), "none", 0, 0,
+	    tls_auths, "client certificates: optional and require need tls_ca",
+	    0, NULL },
+	{ "tls_min_version", CM_ENUM, O(tls_min_version), "1.2", 0, 0,
+	    tls_versions, "oldest TLS version taken", 0, NULL },
 };
 
-#define NKEYS		(sizeof(keys) / sizeof(keys[0]))
+static const struct conf_map queue_keys[] = {
+	{ "capacity", CM_UINT, O(queue_capacity), "65536", 16, 1 << 24, NULL,
+	    "events the queue holds", 0, NULL },
+	{ "max_bytes", CM_SIZE, O(queue_max_bytes), "32M", 1 << 20,
+	    (uint64_t)1 << 40, NULL, "memory of the queued events", 0, NULL },
+};
+
+static const struct conf_map storage_keys[] = {
+	{ "path", CM_PATH, O(store_path), "/var/log/logstreamd/events.log", 1,
+	    0, NULL, "the live file", 0, NULL },
+	{ "format", CM_ENUM, O(store_format), "json", 0, 0, store_formats,
+	    "line format of the stored events", 0, NULL },
+	{ "rotate_size", CM_SIZE, O(rotate_size), "64M", 0, UINT64_MAX, NULL,
+	    "rotate when the live file reaches this; 0: never", 0, NULL },
+	{ "rotate_interval", CM_MS, O(rotate_interval_ms), "1d", 0,
+	    3650 * DAY_MS, NULL, "rotate when the live file is this old; "
+	    "0: never", 0, NULL },
+	{ "keep", CM_UINT, O(keep), "14", 0, 100000, NULL,
+	    "rotated files kept; 0: none kept", 0, NULL },
+	{ "compress", CM_ENUM, O(compress), "gzip", 0, 0, compressions,
+	    "compression of rotated files", 0, NULL },
+	{ "sync", CM_MS, O(sync_ms), "1s", 0, DAY_MS, NULL,
+	    "an event is fsync'ed at most this long after receipt", 0, NULL },
+	{ "max_age", CM_MS, O(max_age_ms), "0", 0, 36500 * DAY_MS, NULL,
+	    "delete rotated files older than this; 0: no limit", 0, NULL },
+	{ "max_total", CM_SIZE, O(max_total), "0", 0, UINT64_MAX, NULL,
+	    "delete the oldest rotated files past this total; 0: no limit", 0,
+	    NULL },
+};
+
+static const struct conf_map alerts_keys[] = {
+	{ "path", CM_PATH, O(alerts_path), "/var/log/logstreamd/alerts.log",
+	    1, 0, NULL, "the live alert file", 0, NULL },
+	{ "format", CM_ENUM, O(alerts_format), "text", 0, 0, alert_formats,
+	    "line format of the alerts", 0, NULL },
+	{ "rotate_size", CM_SIZE, O(alerts_rotate_size), "16M", 0, UINT64_MAX,
+	    NULL, "rotate when the live file reaches this; 0: never", 0,
+	    NULL },
+	{ "rotate_interval", CM_MS, O(alerts_rotate_interval_ms), "1d", 0,
+	    3650 * DAY_MS, NULL, "rotate when the live file is this old; "
+	    "0: never", 0, NULL },
+	{ "keep", CM_UINT, O(alerts_keep), "30", 0, 100000, NULL,
+	    "rotated files kept; 0: none kept", 0, NULL },
+	{ "compress", CM_ENUM, O(alerts_compress), "gzip", 0, 0, compressions,
+	    "compression of rotated files", 0, NULL },
+	{ "max_age", CM_MS, O(alerts_max_age_ms), "0", 0, 36500 * DAY_MS,
+	    NULL, "delete rotated files older than this; 0: no limit", 0,
+	    NULL },
+	{ "max_total", CM_SIZE, O(alerts_max_total), "0", 0, UINT64_MAX, NULL,
+	    "delete the oldest rotated files past this total; 0: no limit", 0,
+	    NULL },
+	{ "exec_max", CM_UINT, O(alerts_exec_max), "4", 1, 256, NULL,
+	    "alert commands running at once", 0, NULL },
+};
+
+static const struct conf_map streams_keys[] = {
+	{ "max_delay", CM_MS, O(max_delay_ms), "30s", 0, 3650 * DAY_MS, NULL,
+	    "mark an event delayed whose time is older on arrival; 0: off", 0,
+	    NULL },
+	{ "max_streams", CM_UINT, O(max_streams), "10000", 1, 1000000, NULL,
+	    "sequence streams tracked", 0, NULL },
+	{ "drop_duplicates", CM_BOOL, O(drop_duplicates), "no", 0, 0, NULL,
+	    "drop events whose seq was seen", 0, NULL },
+	{ "collapse_repeats", CM_MS, O(collapse_repeats_ms), "0", 0, DAY_MS,
+	    NULL, "fold repeats of one message within this; 0: off", 0, NULL },
+};
+
+static const struct conf_map http_keys[] = {
+	{ "listen", CM_STRING, O(http_listen), "", 0, 0, NULL,
+	    "HOST:PORT of /metrics and /health; empty: off", 0, NULL },
+	{ "max_clients", CM_UINT, O(http_max_clients), "64", 1, 1000, NULL,
+	    "HTTP connections at once", 0, NULL },
+	{ "timeout", CM_MS, O(http_timeout_ms), "10s", 100, 3600000, NULL,
+	    "an HTTP request must complete within this", 0, NULL },
+};
+
+static const struct conf_map slo_keys[] = {
+	{ "store_p99", CM_MS, O(slo_store_p99_ms), "0", 0, DAY_MS, NULL,
+	    "p99 receipt-to-stored latency objective; 0: none", 0, NULL },
+	{ "alert_p99", CM_MS, O(slo_alert_p99_ms), "0", 0, DAY_MS, NULL,
+	    "p99 receipt-to-alert latency objective; 0: none", 0, NULL },
+	{ "window", CM_MS, O(slo_window_ms), "1m", 1000, 600000, NULL,
+	    "window the p99 is taken over", 0, NULL },
+	{ "stuck_after", CM_MS, O(slo_stuck_ms), "10s", 1000, DAY_MS, NULL,
+	    "a stage with work and no progress this long is stuck", 0, NULL },
+};
+
+const struct conf_table conf_fixed[] = {
+	{ "listen", listen_keys, CM_N(listen_keys) },
+	{ "queue", queue_keys, CM_N(queue_keys) },
+	{ "storage", storage_keys, CM_N(storage_keys) },
+	{ "alerts", alerts_keys, CM_N(alerts_keys) },
+	{ "streams", streams_keys, CM_N(streams_keys) },
+	{ "http", http_keys, CM_N(http_keys) },
+	{ "slo", slo_keys, CM_N(slo_keys) },
+};
+const size_t conf_nfixed = CM_N(conf_fixed);
+
 #define VAL_MARK	'\x01'
 
 static const char *const named_kinds[] = { "class", "alert", "output",
@@ -157,7 +196,8 @@ struct reader {
 	char		**vals;		/* values handed aside */
 	int		*vlines;
 	size_t		 nvals;
-	int		 set[NKEYS];	/* line where each key was set */
+	int		*set;		/* line where each fixed key was set:
+					 * cf->key_lines, in conf_fixed order */
 };
 
 /* The error recorded when formatting one failed for want of memory. */
@@ -360,28 +400,34 @@ conf_split_addr(const char *text, char *host, size_t hlen, char *port,
 	return 0;
 }
 
+/* A HOST:PORT of a repeatable list (tcp, udp, tls) onto its list. */
 static int
-add_addr(struct config *cf, const struct ckey *k, const char *v, int line)
+set_addr(struct config *cf, void *obj, const struct conf_sect *s,
+    const struct conf_kv *kv)
 {
-	struct conf_addr	**list = (void *)((char *)cf + k->off);
+	const struct conf_map	*k = conf_map_find(listen_keys,
+				    CM_N(listen_keys), kv->key);
+	struct conf_addr	**list = (void *)((char *)obj + k->off);
 	/* the count follows the list pointer in struct config */
-	size_t			*n = (size_t *)((char *)cf + k->off +
+	size_t			*n = (size_t *)((char *)obj + k->off +
 				    sizeof(struct conf_addr *));
 	struct conf_addr	*a;
+	const char		*v = kv->val;
 	char			 host[256], port[16];
 
+	(void)s;
 	if (*v == '\0')
 		return 0;	/* "tcp =" adds nothing */
 	if (conf_split_addr(v, host, sizeof(host), port, sizeof(port)) == -1) {
-		config_error(cf, line, "%s: bad address '%s' (expected "
+		config_error(cf, kv->line, "%s: bad address '%s' (expected "
 		    "HOST:PORT or [IPv6]:PORT)", k->key, v);
-		return -1;
+		return CM_REPORTED;
 	}
 	if ((a = reallocarray(*list, *n + 1, sizeof(*a))) == NULL)
-		return -1;
+		return CM_REPORTED;
 	*list = a;
 	a[*n].text = strdup(v);
-	a[*n].line = line;
+	a[*n].line = kv->line;
 	(*n)++;
 	return 0;
 }
@@ -434,118 +480,41 @@ add_cidr(struct config *cf, const char *v, int line)
 	return rc;
 }
 
-static const char *
-type_hint(enum ctype t)
-{
-	switch (t) {
-	case CT_SIZE:
-		return "a size such as 64k, 16M or 1G";
-	case CT_UINT:
-		return "a whole number";
-	case CT_DURATION:
-		return "a duration such as 500ms, 30s, 5m, 1h or 1d";
-	case CT_BOOL:
-		return "yes or no";
-	default:
-		return "a valid value";
-	}
-}
-
-/* Parse one value of a fixed section into cf; 0 or -1 (reported). */
 static int
-set_key(struct config *cf, const struct ckey *k, const char *v, int line)
+set_cidr(struct config *cf, void *obj, const struct conf_sect *s,
+    const struct conf_kv *kv)
 {
-	void		*dst = (char *)cf + k->off;
-	uint64_t	 u;
-	int64_t		 d;
-	size_t		 i;
-	char		*s, names[128];
-
-	switch (k->type) {
-	case CT_ADDRS:
-		return add_addr(cf, k, v, line);
-	case CT_CIDRS:
-		return add_cidr(cf, v, line);
-	case CT_SIZE:
-	case CT_UINT:
-		if ((k->type == CT_SIZE ? conf_parse_size(v, &u) :
-		    conf_parse_uint(v, &u)) == -1)
-			goto bad;
-		if (u < k->min || u > k->max) {
-			config_error(cf, line, "%s = %s: out of range "
-			    "(%" PRIu64 " to %" PRIu64 ")", k->key, v, k->min,
-			    k->max);
-			return -1;
-		}
-		*(uint64_t *)dst = u;
-		return 0;
-	case CT_DURATION:
-		if (conf_parse_duration(v, &d) == -1)
-			goto bad;
-		if ((uint64_t)d < k->min || (uint64_t)d > k->max) {
-			config_error(cf, line, "%s = %s: out of range",
-			    k->key, v);
-			return -1;
-		}
-		*(int64_t *)dst = d;
-		return 0;
-	case CT_PATH:
-		if (*v == '\0') {
-			config_error(cf, line, "%s: empty path", k->key);
-			return -1;
-		}
-		/* FALLTHROUGH */
-	case CT_STRING:
-		s = k->type == CT_PATH ? config_path(cf, v) : strdup(v);
-		if (s == NULL) {
-			config_error(cf, line, "%s: out of memory", k->key);
-			return -1;
-		}
-		free(*(char **)dst);
-		*(char **)dst = s;
-		return 0;
-	case CT_ENUM:
-		for (i = 0; k->names[i] != NULL; i++)
-			if (strcmp(k->names[i], v) == 0) {
-				*(int *)dst = (int)i;
-				return 0;
-			}
-		for (i = 0, names[0] = '\0'; k->names[i] != NULL; i++)
-			snprintf(names + strlen(names), sizeof(names) -
-			    strlen(names), "%s%s", i ? ", " : "", k->names[i]);
-		config_error(cf, line, "%s = %s: expected one of %s", k->key,
-		    v, names);
-		return -1;
-	case CT_BOOL:
-		if (conf_parse_bool(v, (int *)dst) == -1)
-			goto bad;
-		return 0;
-	}
-bad:
-	config_error(cf, line, "%s = %s: expected %s", k->key, v,
-	    type_hint(k->type));
-	return -1;
+	(void)obj;
+	(void)s;
+	return add_cidr(cf, kv->val, kv->line) == -1 ? CM_REPORTED : 0;
 }
 
-static const struct ckey *
-find_key(const char *section, const char *key)
+/* The row of [section] key, and its index over all fixed rows; NULL. */
+static const struct conf_map *
+find_key(const char *section, const char *key, size_t *idx)
 {
-	size_t	 i;
+	const struct conf_map	*m;
+	size_t			 t, base = 0;
 
-	for (i = 0; i < NKEYS; i++)
-		if (strcmp(keys[i].section, section) == 0 &&
-		    strcmp(keys[i].key, key) == 0)
-			return &keys[i];
+	for (t = 0; t < conf_nfixed; base += conf_fixed[t].n, t++) {
+		if (strcmp(conf_fixed[t].section, section) != 0)
+			continue;
+		if ((m = conf_map_find(conf_fixed[t].map, conf_fixed[t].n,
+		    key)) == NULL)
+			return NULL;
+		*idx = base + (size_t)(m - conf_fixed[t].map);
+		return m;
+	}
 	return NULL;
 }
 
 static int
 fixed_section(const char *name)
 {
-	size_t	 i;
+	size_t	 t;
 
-	for (i = 0; i < NKEYS; i++)
-		if (strcmp(keys[i].section, name) == 0)
+	for (t = 0; t < conf_nfixed; t++)
+		if (strcmp(conf_fixed[t].section, name) == 0)
 			return 1;
 	return 0;
 }
@@ -786,8 +755,8 @@ reader_key(void *user, const char *section, const char *name,
 {
 	struct reader		*rd = user;
 	struct config		*cf = rd->cf;
-	const struct ckey	*k;
-	size_t			 idx;
+	const struct conf_map	*k;
+	size_t			 idx, ki;
 	int			 line;
 
 	if (value[0] != VAL_MARK)
@@ -805,18 +774,18 @@ reader_key(void *user, const char *section, const char *name,
 		return 1;
 	if (!rd->fixed)
 		return add_kv(cf, name, value, line);
-	if ((k = find_key(rd->section, name)) == NULL) {
+	if ((k = find_key(rd->section, name, &ki)) == NULL) {
 		config_error(cf, line, "unknown key '%s' in [%s]", name,
 		    rd->section);
 		return 1;
 	}
-	if (k->type != CT_ADDRS && k->type != CT_CIDRS && rd->set[k - keys]) {
+	if (!(k->flags & CM_REPEAT) && rd->set[ki]) {
 		config_error(cf, line, "'%s' already set at line %d", name,
-		    rd->set[k - keys]);
+		    rd->set[ki]);
 		return 1;
 	}
-	rd->set[k - keys] = line;
-	set_key(cf, k, value, line);
+	rd->set[ki] = line;
+	conf_map_set(cf, k, cf, name, value, line);
 	return 1;
 }
 
@@ -846,7 +815,7 @@ config_load(const char *path)
 {
 	struct config	*cf;
 	struct reader	 rd;
-	size_t		 i;
+	size_t		 i, nkeys = 0;
 
 	if ((cf = calloc(1, sizeof(*cf))) == NULL)
 		return NULL;
@@ -861,17 +830,23 @@ config_load(const char *path)
 			fclose(rd.fp);
 		return cf;
 	}
-	for (i = 0; i < NKEYS; i++)
-		if (keys[i].def != NULL && set_key(cf, &keys[i], keys[i].def,
-		    0) == -1)
-			goto out;	/* ENOMEM: reported (a bad default is a
-					 * bug the unit tests catch) */
+	for (i = 0; i < conf_nfixed; i++)
+		nkeys += conf_fixed[i].n;
+	if ((rd.set = cf->key_lines = calloc(nkeys, sizeof(int))) == NULL) {
+		config_error(cf, 0, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < conf_nfixed; i++)
+		if (conf_map_defaults(cf, conf_fixed[i].map, conf_fixed[i].n,
+		    cf) == -2) {
+			/* a bad default is a bug the unit tests catch */
+			config_error(cf, 0, "out of memory");
+			goto out;
+		}
 	ini_parse_stream(reader_line, &rd, reader_key, &rd);
 	if (ferror(rd.fp))
 		config_error(cf, rd.lineno, "read error: %s", strerror(errno));
 out:
-	if ((cf->key_lines = calloc(NKEYS, sizeof(int))) != NULL)
-		memcpy(cf->key_lines, rd.set, sizeof(rd.set));
 	fclose(rd.fp);
 	for (i = 0; i < rd.nvals; i++)
 		free(rd.vals[i]);
@@ -883,11 +858,11 @@ out:
 int
 config_line(const struct config *cf, const char *section, const char *key)
 {
-	const struct ckey	*k = find_key(section, key);
+	size_t	 ki;
 
-	if (k == NULL || cf->key_lines == NULL)
+	if (find_key(section, key, &ki) == NULL || cf->key_lines == NULL)
 		return 0;
-	return cf->key_lines[k - keys];
+	return cf->key_lines[ki];
 }
 
 void

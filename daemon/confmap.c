@@ -1,10 +1,13 @@
 /*
- * confmap.c: applies a key table (include/confmap.h) to a named section.
- * Values are parsed by the same parsers as the fixed sections (config.c);
- * each mistake is one "file:line: [kind name] ..." error and reading goes
+ * confmap.c: applies a key table (include/confmap.h) to a section: a named
+ * section's keys at once (conf_map_apply), a fixed section's one at a time
+ * as config.c reads them (conf_map_set).  Values are parsed by config.c's
+ * parsers; each mistake is one "file:line: ..." error and reading goes
  * on, so -t and a reload name them all at once.
  */
+#include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -204,4 +207,81 @@ conf_map_apply(struct config *cf, const struct conf_sect *s,
 			bad = 1;
 	}
 	return bad ? -1 : 0;
+}
+
+static const char *
+type_hint(enum conf_mtype t)
+{
+	switch (t) {
+	case CM_SIZE:
+		return "a size such as 64k, 16M or 1G";
+	case CM_UINT:
+		return "a whole number";
+	case CM_MS:
+	case CM_US:
+		return "a duration such as 500ms, 30s, 5m, 1h or 1d";
+	case CM_BOOL:
+		return "yes or no";
+	default:
+		return "a valid value";
+	}
+}
+
+int
+conf_map_set(struct config *cf, const struct conf_map *m, void *obj,
+    const char *key, const char *v, int line)
+{
+	struct conf_kv	 kv;
+	uint64_t	 u;
+	int64_t		 d;
+	size_t		 i;
+	int		 rc;
+	char		 names[128];
+
+	kv.key = (char *)key;
+	kv.val = (char *)v;
+	kv.line = line;
+	if ((rc = map_value(cf, m, obj, v)) == 0 && m->set != NULL)
+		rc = m->set(cf, obj, NULL, &kv);
+	if (rc == 0)
+		return 0;
+	if (rc == CM_REPORTED)
+		return -1;
+	if (rc == -2) {
+		config_error(cf, line, "%s: out of memory", key);
+		return -1;
+	}
+	switch (m->type) {
+	case CM_UINT:
+	case CM_SIZE:
+		if ((m->type == CM_SIZE ? conf_parse_size(v, &u) :
+		    conf_parse_uint(v, &u)) == -1)
+			break;
+		config_error(cf, line, "%s = %s: out of range (%" PRIu64
+		    " to %" PRIu64 ")", key, v, m->min, m->max);
+		return -1;
+	case CM_MS:
+	case CM_US:
+		if (conf_parse_duration(v, &d) == -1)
+			break;
+		config_error(cf, line, "%s = %s: out of range", key, v);
+		return -1;
+	case CM_PATH:
+	case CM_STRING:
+		config_error(cf, line, "%s: empty %s", key,
+		    m->type == CM_PATH ? "path" : "value");
+		return -1;
+	case CM_ENUM:
+		for (i = 0, names[0] = '\0'; m->names[i] != NULL; i++)
+			snprintf(names + strlen(names), sizeof(names) -
+			    strlen(names), "%s%s", i ? ", " : "", m->names[i]);
+		config_error(cf, line, "%s = %s: expected one of %s", key, v,
+		    names);
+		return -1;
+	default:
+		break;
+	}
+	config_error(cf, line, "%s = %s: expected %s", key, v,
+	    type_hint(m->type));
+	return -1;
 }

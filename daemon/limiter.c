@@ -164,6 +164,10 @@ static const struct conf_map limit_map[] = {
 	{ "max_keys", CM_UINT, L(max_keys), "10000", 1, MAX_KEYS, NULL,
 	    "1..1000000", 0, NULL },
 };
+/* For --keys (confkeys.c). */
+const struct conf_table conf_limit_keys = {
+	"limit", limit_map, CM_N(limit_map)
+};
 
 /* One [limit NAME] into lm->lim[lm->nlim]; 0, -1 reported, -2 ENOMEM. */
 static int

@@ -439,6 +439,10 @@ static const struct conf_map lookup_map[] = {
 	{ "max_rows", CM_UINT, LO(max_rows), "1000000", 1, MAX_ROWS, NULL,
 	    "1..10000000", 0, NULL },
 };
+/* For --keys (confkeys.c). */
+const struct conf_table conf_lookup_keys = {
+	"lookup", lookup_map, CM_N(lookup_map)
+};
 
 /* Read l's file; 0, or -1 with the error reported to cf (or logged). */
 static int

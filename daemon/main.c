@@ -19,6 +19,7 @@
 
 #include "alerter.h"
 #include "config.h"
+#include "confmap.h"
 #include "control.h"
 #include "diag.h"
 #include "http.h"
@@ -89,7 +90,7 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: logstreamd [-c FILE] [-t] [-v] [-V] [-h]\n"
+	    "usage: logstreamd [-c FILE] [-t] [-v] [-V] [-h] [--keys]\n"
 	    "       logstreamd reload [-c FILE] [-w SECONDS]\n"
 	    "  -c, --config FILE   config file (default: %s)\n"
 	    "  -t, --test          check the config, print what is wrong "
@@ -98,6 +99,8 @@ usage(FILE *fp)
 	    "stderr\n"
 	    "  -V, --version       print the version and exit\n"
 	    "  -h, --help          this help\n"
+	    "  --keys              list every config key, one a line:\n"
+	    "                      SECTION KEY TYPE DEFAULT BOUNDS HELP\n"
 	    "  reload              reload the daemon running FILE (and no "
 	    "other); wait for\n"
 	    "                      its answer: exit 0 it took, 1 refused "
@@ -407,6 +410,7 @@ main(int argc, char *argv[])
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "wait", required_argument, NULL, 'w' },
+		{ "keys", no_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct daemon	 d;
@@ -434,6 +438,9 @@ main(int argc, char *argv[])
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'K':
+			conf_keys_print(stdout);
+			return fflush(stdout) == 0 ? 0 : 1;
 		case 'w':
 			if (conf_parse_uint(optarg, &n) == -1 || n < 1 ||
 			    n > 3600) {

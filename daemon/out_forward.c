@@ -122,7 +122,12 @@ static const struct conf_map fwd_map[] = {
 	    "a duration (no longer used)", 0, set_resend_hold },
 	{ "reconnect_max", CM_MS, F(backoff_max_ms), NULL, BACKOFF_MIN_MS,
 	    INT64_MAX, NULL, "a duration of at least 100ms", 0, NULL },
-	{ "tls", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL, NULL, 0, set_tls },
+	{ "tls", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL,
+	    "not supported by this version", 0, set_tls },
+};
+/* For --keys (confkeys.c). */
+const struct conf_table conf_output_forward_keys = {
+	"output/forward", fwd_map, CM_N(fwd_map)
 };
 
 static int

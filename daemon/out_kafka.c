@@ -166,6 +166,10 @@ static const struct conf_map kafka_map[] = {
 	{ "kafka.", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL,
 	    "a librdkafka setting", CM_PREFIX, set_opt },
 };
+/* For --keys (confkeys.c). */
+const struct conf_table conf_output_kafka_keys = {
+	"output/kafka", kafka_map, CM_N(kafka_map)
+};
 
 static void *
 kafka_impl(struct output *o)

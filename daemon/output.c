@@ -159,6 +159,10 @@ static const struct conf_map output_map[] = {
 	{ "overflow", CM_ENUM, OO(dbc.drop_oldest), "block", 0, 0, overflows,
 	    "block or drop_oldest", 0, NULL },
 };
+/* For --keys (confkeys.c). */
+const struct conf_table conf_output_keys = {
+	"output", output_map, CM_N(output_map)
+};
 
 /* The default buffer: outbuf/NAME beside the storage file. */
 static char *

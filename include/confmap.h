@@ -1,16 +1,19 @@
 /*
- * confmap.h: the key table of a named section ([class X], [alert X],
- * [output X], [lookup X], [limit X]), one row per key with its type,
- * bounds, default and help, the way Fluent Bit's config_map describes a
- * plugin's keys.  One reader applies a table to a section: unknown keys,
- * keys set twice and bad values are each reported with file:line, and
- * reading goes on so that -t shows every mistake in one run.
+ * confmap.h: the key table of every section, fixed ([listen], [storage],
+ * ...: read into struct config by config.c) and named ([class X],
+ * [alert X], [output X], [lookup X], [limit X]: read by their modules),
+ * one row per key with its type, bounds, default and help, the way Fluent
+ * Bit's config_map describes a plugin's keys.  One engine parses a value
+ * by its row: unknown keys, keys set twice and bad values are each
+ * reported with file:line, and reading goes on so that -t shows every
+ * mistake in one run.  `logstreamd --keys` lists every row.
  */
 #ifndef CONFMAP_H
 #define CONFMAP_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct config;
 struct conf_kv;
@@ -77,6 +80,34 @@ const struct conf_sect *conf_sect_find(const struct config *,
 int		 conf_sect_line(const struct conf_sect *, const char *key);
 /* The value of key in s; NULL if not set. */
 const char	*conf_sect_get(const struct conf_sect *, const char *key);
+
+/*
+ * One value of a fixed section through its row into obj (struct config),
+ * reported as "KEY = VALUE: out of range (MIN to MAX)", ": expected ...",
+ * ": empty path" (CM_PATH with min 1 is required to be non-empty) with
+ * file:line; 0, or -1 (reported).  The row's set function sees a NULL
+ * section, as for a default.  A new fixed section is a table in config.c
+ * and a line of conf_fixed[]; nothing else counts its rows.
+ */
+int		 conf_map_set(struct config *, const struct conf_map *,
+		    void *obj, const char *key, const char *val, int line);
+
+/* A section's table, for the fixed sections' reader and for --keys. */
+struct conf_table {
+	const char		*section;	/* "listen", "output kafka" */
+	const struct conf_map	*map;
+	size_t			 n;
+};
+/* The fixed sections (config.c), and every table (confkeys.c). */
+extern const struct conf_table	 conf_fixed[];
+extern const size_t		 conf_nfixed;
+/* The named kinds' tables, in their modules; output/TYPE: a type's own. */
+extern const struct conf_table	 conf_class_keys, conf_alert_keys,
+				 conf_output_keys, conf_output_kafka_keys,
+				 conf_output_forward_keys, conf_lookup_keys,
+				 conf_limit_keys;
+/* Print every row: "SECTION KEY TYPE DEFAULT BOUNDS HELP", one a line. */
+void		 conf_keys_print(FILE *);
 
 #define CM_N(t)		(sizeof(t) / sizeof((t)[0]))
 

@@ -1,5 +1,6 @@
 /*
- * test_confmap.c: the key table of named sections (confmap.h): defaults
+ * test_confmap.c: the key tables (confmap.h), here those of named
+ * sections, and every table of the daemon (test_all_tables): defaults
  * through the same parse as a key, every type with its bounds, prefix and
  * repeatable rows, set functions (their own errors, ENOMEM), and every
  * mistake of a section reported with its line in one pass.
@@ -211,6 +212,91 @@ test_two_tables(void **state)
 	unlink(path);
 }
 
+/* A default of a row is a value the row takes. */
+static int
+default_ok(const struct conf_map *m)
+{
+	uint64_t	 u;
+	int64_t		 ms;
+	size_t		 i;
+	int		 b;
+
+	switch (m->type) {
+	case CM_UINT:
+	case CM_SIZE:
+		return (m->type == CM_SIZE ? conf_parse_size(m->def, &u) :
+		    conf_parse_uint(m->def, &u)) == 0 && u >= m->min &&
+		    u <= m->max;
+	case CM_MS:
+	case CM_US:
+		return conf_parse_duration(m->def, &ms) == 0 &&
+		    (uint64_t)ms >= m->min && (uint64_t)ms <= m->max;
+	case CM_BOOL:
+		return conf_parse_bool(m->def, &b) == 0;
+	case CM_ENUM:
+		for (i = 0; m->names[i] != NULL; i++)
+			if (strcmp(m->names[i], m->def) == 0)
+				return 1;
+		return 0;
+	case CM_PATH:
+	case CM_STRING:
+		return m->min == 0 || m->def[0] != '\0';
+	case CM_CUSTOM:
+		break;
+	}
+	return 1;
+}
+
+/*
+ * Every table --keys lists, fixed sections and named: keys unique in a
+ * table, each row with help, each default taken by its own row; --keys
+ * prints one line a row, the first five fields without blanks.
+ */
+static void
+test_all_tables(void **state)
+{
+	const struct conf_table *const named[] = {
+		&conf_class_keys, &conf_lookup_keys, &conf_limit_keys,
+		&conf_alert_keys, &conf_output_keys, &conf_output_kafka_keys,
+		&conf_output_forward_keys
+	};
+	const struct conf_table	*t;
+	char			*buf = NULL, *line, *save = NULL, *p;
+	size_t			 i, j, k, rows = 0, lines = 0, len = 0;
+	FILE			*fp;
+
+	(void)state;
+	for (i = 0; i < conf_nfixed + CM_N(named); i++) {
+		t = i < conf_nfixed ? &conf_fixed[i] : named[i - conf_nfixed];
+		for (j = 0; j < t->n; j++, rows++) {
+			if (t->map[j].help == NULL || t->map[j].help[0] == '\0')
+				fail_msg("[%s] %s: no help", t->section,
+				    t->map[j].key);
+			if (t->map[j].def != NULL && !default_ok(&t->map[j]))
+				fail_msg("[%s] %s: bad default '%s'",
+				    t->section, t->map[j].key, t->map[j].def);
+			for (k = 0; k < j; k++)
+				if (strcmp(t->map[j].key, t->map[k].key) == 0)
+					fail_msg("[%s] %s: two rows",
+					    t->section, t->map[j].key);
+		}
+	}
+	assert_non_null(fp = open_memstream(&buf, &len));
+	conf_keys_print(fp);
+	assert_int_equal(fclose(fp), 0);
+	for (line = strtok_r(buf, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save), lines++) {
+		for (p = line, k = 0; k < 5; k++) {
+			if (*p == '\0' || *p == ' ')
+				fail_msg("short line: %s", line);
+			p += strcspn(p, " ");
+			p += *p == ' ';
+		}
+	}
+	assert_int_equal(lines, rows);
+	free(buf);
+}
+
 int
 main(void)
 {
@@ -218,6 +304,7 @@ main(void)
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_two_tables),
+		cmocka_unit_test(test_all_tables),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
