@@ -18,26 +18,20 @@
 #include "config.h"
 #include "diag.h"
 #include "jsonenc.h"
+#include "livefile.h"
 #include "logrec.h"
 #include "rotate.h"
 #include "syncer.h"
 #include "writer.h"
-
-#define ROT_RETRY_US	1000000		/* after a failed rotation */
 
 struct writer {
 	char			*path;
 	int			 format;
 	int64_t			 sync_ms;
 	struct rotate_policy	 pol;
-	struct rotate		*rot;
-	int			 fd;
+	struct livefile		*lf;
 	int			 opened;	/* once: later opens mkdir nothing */
-	off_t			 size;		/* where the next write begins */
-	int64_t			 born_us;	/* the live file's birth (mono) */
-	int64_t			 rot_retry_us;	/* no rotation before (mono) */
-	uint64_t		 unsynced;	/* writes not yet fsynced */
-	uint64_t		 oldest_mono;	/* receipt of the oldest of them */
+	uint64_t		 oldest_mono;	/* receipt of the oldest unsynced */
 	struct obuf		 out;
 	/* The batch in out, while it is not all written (see resuming). */
 	const struct lsbatch	*pend;
@@ -58,7 +52,6 @@ writer_new(const struct config *cf)
 
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return NULL;
-	w->fd = -1;
 	if (writer_configure(w, cf) == -1) {
 		writer_free(w);
 		return NULL;
@@ -79,30 +72,30 @@ int
 writer_configure(struct writer *w, const struct config *cf)
 {
 	int		 moved = w->path == NULL || strcmp(w->path, cf->store_path);
-	struct rotate	*rot = NULL;
+	int		 was_open = w->lf != NULL && livefile_fd(w->lf) != -1;
+	struct livefile	*lf;
 	char		*p;
 
 	rotate_policy_storage(cf, &w->pol);
+	w->format = cf->store_format;
+	w->sync_ms = cf->sync_ms;
 	if (!moved) {
-		rotate_configure(w->rot, &w->pol);
-		w->format = cf->store_format;
-		w->sync_ms = cf->sync_ms;
+		livefile_configure(w->lf, &w->pol);
 		return 0;
 	}
 	if ((p = strdup(cf->store_path)) == NULL ||
-	    (rot = rotate_new(p, &w->pol)) == NULL) {
+	    (lf = livefile_new(p, "storage", &w->pol, LF_REPAIR)) == NULL) {
 		free(p);
 		return -1;
 	}
+	writer_sync(w);
+	livefile_free(w->lf);
 	free(w->path);
-	rotate_free(w->rot);
 	w->path = p;
-	w->rot = rot;
-	w->format = cf->store_format;
-	w->sync_ms = cf->sync_ms;
+	w->lf = lf;
 	w->opened = 0;
-	if (w->fd != -1)
-		return writer_reopen(w);
+	if (was_open)
+		return writer_open(w);
 	return 0;
 }
 
@@ -139,35 +132,6 @@ done:
 	return rc;
 }
 
-/* A crash may leave a last line without its LF: cut it off, say so. */
-static void
-repair_tail(struct writer *w)
-{
-	char	 buf[4096];
-	off_t	 end = w->size, pos;
-	ssize_t	 n, i;
-
-	if (end == 0 || pread(w->fd, buf, 1, end - 1) != 1 || buf[0] == '\n')
-		return;
-	for (pos = end; pos > 0;) {
-		n = pos < (off_t)sizeof(buf) ? pos : (off_t)sizeof(buf);
-		pos -= n;
-		if (pread(w->fd, buf, n, pos) != n)
-			return;
-		for (i = n - 1; i >= 0; i--)
-			if (buf[i] == '\n') {
-				pos += i + 1;
-				goto found;
-			}
-	}
-found:
-	if (ftruncate(w->fd, pos) == 0) {
-		diag_warn("%s: removed a torn last line (%lld bytes) left by "
-		    "an earlier crash", w->path, (long long)(end - pos));
-		w->size = pos;
-	}
-}
-
 static int64_t
 mono_us(void)
 {
@@ -177,38 +141,13 @@ mono_us(void)
 int
 writer_open(struct writer *w)
 {
-	struct stat	 st;
-	int		 fd;
-
 	/* Only the first open makes the directory: one removed later (or an
 	 * unmounted filesystem) holds events until it is back. */
-	if (!w->opened && store_dir(w) == -1) {
+	if ((!w->opened && store_dir(w) == -1) || livefile_open(w->lf) == -1) {
 		COUNT_ADD(counters.write_errors, 1);
 		return -1;
 	}
-	/* O_RDWR: repair_tail reads the end back (pread on O_WRONLY fails,
-	 * so a torn tail used to go unrepaired). */
-	fd = open(w->path, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW |
-	    O_CLOEXEC, 0640);
-	if (fd == -1) {
-		COUNT_ADD(counters.write_errors, 1);
-		diag_rate(&w->rate, "storage %s: %s%s; holding events until "
-		    "it works again", w->path, strerror(errno),
-		    errno == ELOOP ? " (a symlink: refused)" : "");
-		return -1;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		diag_rate(&w->rate, "storage %s: not a regular file", w->path);
-		close(fd);
-		errno = EINVAL;
-		return -1;
-	}
-	w->fd = fd;
 	w->opened = 1;
-	w->size = st.st_size;
-	repair_tail(w);
-	w->born_us = rotate_born_mono(fd, w->size);
-	rotate_start(w->rot);
 	return 0;
 }
 
@@ -217,71 +156,27 @@ writer_sync(struct writer *w)
 {
 	if (w->sy != NULL)
 		syncer_wait(w->sy);	/* keep the order: no sync overtakes */
-	if (w->unsynced == 0 || w->fd == -1)
-		return 0;
-	if (fdatasync(w->fd) == -1) {
-		diag_rate(&w->rate, "storage %s: fsync: %s", w->path,
-		    strerror(errno));
-		return -1;
-	}
-	COUNT_ADD(counters.syncs, 1);
-	w->unsynced = 0;
-	return 0;
+	return w->lf != NULL ? livefile_sync(w->lf) : 0;
 }
 
 int
 writer_reopen(struct writer *w)
 {
-	int	 old = w->fd;
-
 	writer_sync(w);
-	w->fd = -1;
-	if (writer_open(w) == -1) {
-		w->fd = old;	/* keep writing where we were */
-		return -1;
-	}
-	if (old != -1)
-		close(old);
-	return 0;
+	return writer_open(w);	/* the old file is kept if this fails */
 }
 
 /*
- * Rotate the live file and open a new one.  -1 with fd still open: the
- * rename failed (logged), write on to the live file; -1 with fd -1: the
- * new file cannot be opened, hold the events.
+ * Rotate the live file and open a new one.  -1 with the file still open:
+ * the rename failed (logged), write on to the live file; -1 with it
+ * closed: the new file cannot be opened, hold the events.
  */
 static int
 writer_rotate(struct writer *w)
 {
-	int64_t	 now = mono_us();
-
-	if (now < w->rot_retry_us)
-		return -1;
-	writer_sync(w);
-	if (rotate_file(w->rot, diag_now_us()) == -1) {
-		w->rot_retry_us = now + ROT_RETRY_US;
-		return -1;
-	}
-	close(w->fd);
-	w->fd = -1;
-	w->unsynced = 0;
-	return writer_open(w);
-}
-
-/* The live file was unlinked (its directory removed?): writing on to it
- * would lose events, so let go of it.  One fstat per batch. */
-static void
-check_live(struct writer *w)
-{
-	struct stat	 st;
-
-	if (w->fd == -1 || fstat(w->fd, &st) == -1 || st.st_nlink > 0)
-		return;
-	diag_warn("storage %s: the live file was removed; opening it anew",
-	    w->path);
-	close(w->fd);
-	w->fd = -1;
-	w->unsynced = 0;
+	if (w->sy != NULL)
+		syncer_wait(w->sy);
+	return livefile_rotate(w->lf);
 }
 
 /*
@@ -503,26 +398,6 @@ encode_raw(struct obuf *o, const struct lsbatch *b, const struct logrec *r)
 	obuf_add(o, "\n", 1);
 }
 
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	size_t	 off = 0;
-	ssize_t	 n;
-
-	while (off < len) {
-		n = write(fd, p + off, len - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				errno = EIO;
-			return -1;
-		}
-		off += n;
-	}
-	return 0;
-}
-
 /*
  * How much of the rest of out goes into the live file now: all of it, or
  * the whole lines that keep the file within rotate_size; 0 means rotate
@@ -533,14 +408,15 @@ chunk_len(const struct writer *w)
 {
 	const char	*p = w->out.p + w->done, *nl;
 	size_t		 rest = w->out.len - w->done, room;
-	uint64_t	 lim = w->pol.size;
+	uint64_t	 lim = w->pol.size, size;
 
-	if (lim == 0 || (uint64_t)w->size + rest <= lim)
+	size = (uint64_t)livefile_size(w->lf);
+	if (lim == 0 || size + rest <= lim)
 		return rest;
-	room = (uint64_t)w->size < lim ? lim - (uint64_t)w->size : 0;
+	room = size < lim ? lim - size : 0;
 	if (room > 0 && (nl = memrchr(p, '\n', room)) != NULL)
 		return (size_t)(nl - p) + 1;
-	if (w->size > 0)
+	if (size > 0)
 		return 0;
 	nl = memchr(p, '\n', rest);
 	return nl != NULL ? (size_t)(nl - p) + 1 : rest;
@@ -549,20 +425,15 @@ chunk_len(const struct writer *w)
 static int
 write_chunk(struct writer *w, size_t len)
 {
-	if (write_all(w->fd, w->out.p + w->done, len) == -1) {
+	int	 was = livefile_dirty(w->lf);
+
+	if (livefile_write(w->lf, w->out.p + w->done, len) == -1) {
 		COUNT_ADD(counters.write_errors, 1);
-		diag_rate(&w->rate, "storage %s: write: %s; holding events "
-		    "until it works again", w->path, strerror(errno));
-		if (ftruncate(w->fd, w->size) == -1)
-			diag_rate(&w->rate, "storage %s: cannot cut back a "
-			    "partial write: %s", w->path, strerror(errno));
 		return -1;
 	}
-	w->size += (off_t)len;
 	w->done += len;
-	if (w->unsynced == 0 || w->pend_oldest < w->oldest_mono)
+	if (!was || w->pend_oldest < w->oldest_mono)
 		w->oldest_mono = w->pend_oldest;
-	w->unsynced++;
 	return 0;
 }
 
@@ -607,7 +478,6 @@ encode(struct writer *w, const struct lsbatch *b)
 int
 writer_process(struct writer *w, struct lsbatch *b)
 {
-	int64_t		 now;
 	size_t		 len;
 
 	if (w->stall != NULL && access(w->stall, F_OK) == 0) {
@@ -618,18 +488,17 @@ writer_process(struct writer *w, struct lsbatch *b)
 		encode(w, b);
 	if (w->pend_events == 0)
 		goto done;
-	check_live(w);
-	if (w->fd == -1 && writer_open(w) == -1)
+	livefile_check(w->lf);
+	if (livefile_fd(w->lf) == -1 && writer_open(w) == -1)
 		return -1;
-	now = mono_us();
-	if (rotate_due(&w->pol, (uint64_t)w->size, 0, w->born_us, now) &&
-	    writer_rotate(w) == -1 && w->fd == -1)
+	if (livefile_due(w->lf, 0, mono_us()) && writer_rotate(w) == -1 &&
+	    livefile_fd(w->lf) == -1)
 		return -1;
 	while (w->done < w->out.len) {
 		if ((len = chunk_len(w)) == 0) {
 			if (writer_rotate(w) == 0)
 				continue;
-			if (w->fd == -1)
+			if (livefile_fd(w->lf) == -1)
 				return -1;
 			len = w->out.len - w->done;	/* cannot rotate */
 		}
@@ -651,29 +520,25 @@ writer_tick(struct writer *w, uint64_t now)
 	int		 fd;
 
 	/* A quiet file still rotates on time. */
-	if (w->pol.interval_ms > 0 && w->fd != -1 && w->size > 0 &&
-	    w->pend == NULL) {
-		if (rotate_due(&w->pol, (uint64_t)w->size, 0, w->born_us,
-		    mono_us()))
-			writer_rotate(w);
-	}
-	if (w->unsynced == 0)
+	if (w->pol.interval_ms > 0 && w->pend == NULL &&
+	    livefile_due(w->lf, 0, mono_us()))
+		writer_rotate(w);
+	if (!livefile_dirty(w->lf))
 		return -1;
 	due = w->oldest_mono + (uint64_t)w->sync_ms * 1000000;
-	if (now >= due) {
-		/* Hand a dup to the syncer thread; the stage thread goes on. */
-		if ((fd = fcntl(w->fd, F_DUPFD_CLOEXEC, 0)) == -1) {
-			writer_sync(w);
-			return w->unsynced ? 100 : -1;
-		}
-		if (syncer_request(w->sy, fd) == -1) {
-			close(fd);
-			return 1;	/* the last sync still runs */
-		}
-		w->unsynced = 0;
-		return -1;
+	if (now < due)
+		return (int)((due - now) / 1000000) + 1;
+	/* Hand a dup to the syncer thread; the stage thread goes on. */
+	if ((fd = livefile_sync_fd(w->lf)) == -1) {
+		writer_sync(w);
+		return livefile_dirty(w->lf) ? 100 : -1;
 	}
-	return (int)((due - now) / 1000000) + 1;
+	if (syncer_request(w->sy, fd) == -1) {
+		close(fd);
+		return 1;	/* the last sync still runs */
+	}
+	livefile_synced(w->lf);
+	return -1;
 }
 
 void
@@ -683,9 +548,7 @@ writer_free(struct writer *w)
 		return;
 	writer_sync(w);
 	syncer_free(w->sy);
-	if (w->fd != -1)
-		close(w->fd);
-	rotate_free(w->rot);
+	livefile_free(w->lf);
 	obuf_free(&w->out);
 	free(w->path);
 	free(w);
