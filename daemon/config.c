@@ -24,6 +24,7 @@
 #include <ini.h>
 
 #include "config.h"
+#include "storepath.h"
 
 enum ctype {
 	CT_ADDRS,		/* repeatable list of host:port */
@@ -100,6 +101,8 @@ static const struct ckey keys[] = {
 	    36500 * DAY_MS, NULL },
 	{ "storage", "max_total", CT_SIZE, O(max_total), "0", 0, UINT64_MAX,
 	    NULL },
+	{ "storage", "max_open_files", CT_UINT, O(max_open_files), "256", 1,
+	    65536, NULL },
 	{ "alerts", "path", CT_PATH, O(alerts_path),
 	    "/var/log/logstreamd/alerts.log", 0, 0, NULL },
 	{ "alerts", "format", CT_ENUM, O(alerts_format), "text", 0, 0,
@@ -841,6 +844,20 @@ set_dir(struct config *cf, const char *path)
 	return 0;
 }
 
+/* A templated [storage] path names only placeholders it knows. */
+static void
+check_templates(struct config *cf)
+{
+	char	 err[256];
+
+	if (cf->store_path != NULL &&
+	    storepath_check(cf->store_path, err, sizeof(err)) == -1)
+		config_error(cf, config_line(cf, "storage", "path"), "%s", err);
+	if (storepath_templated(cf->alerts_path))
+		config_error(cf, config_line(cf, "alerts", "path"),
+		    "[alerts] path: placeholders are not supported here yet");
+}
+
 struct config *
 config_load(const char *path)
 {
@@ -872,6 +889,7 @@ config_load(const char *path)
 out:
 	if ((cf->key_lines = calloc(NKEYS, sizeof(int))) != NULL)
 		memcpy(cf->key_lines, rd.set, sizeof(rd.set));
+	check_templates(cf);
 	fclose(rd.fp);
 	for (i = 0; i < rd.nvals; i++)
 		free(rd.vals[i]);

@@ -18,6 +18,7 @@
 #include "diag.h"
 #include "logrec.h"
 #include "output.h"
+#include "storepath.h"
 #include "output_int.h"
 
 #define MAX_OUTPUTS	32
@@ -147,7 +148,8 @@ common_key(struct output *o, struct config *cf, const struct conf_kv *kv)
 	return bad ? -1 : 0;
 }
 
-/* The default buffer: outbuf/NAME beside the storage file. */
+/* The default buffer: outbuf/NAME beside the storage file (in the
+ * storage directory of a templated path). */
 static char *
 default_bufdir(const struct config *cf, const char *name)
 {
@@ -155,6 +157,8 @@ default_bufdir(const struct config *cf, const char *name)
 	char		*s;
 	int		 n;
 
+	if (storepath_templated(cf->store_path))
+		sl = cf->store_path + storepath_root_len(cf->store_path);
 	if (sl == NULL)
 		n = asprintf(&s, "outbuf/%s", name);
 	else

@@ -2,9 +2,10 @@
  * rotate.c: rotation of a live file.  rotate_file() renames it, never
  * replacing anything, to base-YYYYMMDDTHHMMSSZ[_NNN]ext beside it, a name
  * that sorts after every rotated name already there (even one a clock that
- * was ahead wrote), so name order is the order files were written; a worker
- * thread per live file then applies retention and gzips rotated files under
- * a hidden temporary name, fsyncs and renames, so any .gz is complete.
+ * was ahead wrote), so name order is the order files were written; one
+ * worker thread for every live file (a templated store has many) then
+ * applies retention and gzips rotated files under a hidden temporary name,
+ * fsyncs and renames, so any .gz is complete.
  */
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -33,15 +34,13 @@
 
 struct rotate {
 	struct rotate		*next;		/* registry */
-	int			 refs;
+	struct rotate		*qnext;		/* the worker's queue */
+	int			 refs;		/* owners; under reg_mtx */
+	int			 queued;	/* under reg_mtx */
+	int			 busy;		/* the worker is on it */
 	char			*path;
 	char			*dir;
 	pthread_mutex_t		 mtx;
-	pthread_cond_t		 cond;
-	pthread_t		 thr;
-	int			 running;
-	int			 work;		/* look at the directory */
-	_Atomic int		 stop;
 	struct rotate_policy	 pol;		/* under mtx */
 	time_t			 last_sec;	/* the newest rotated name */
 	unsigned		 last_idx;
@@ -50,8 +49,21 @@ struct rotate {
 	struct diag_rate	 wrate;		/* worker failures */
 };
 
+/*
+ * The registry of instances (one per live path) and the one worker: an
+ * instance with work is queued; one whose owners are gone lives until its
+ * queued work is done (a file closed to make room for another is still
+ * compressed).  When the last owner of any instance goes (the daemon
+ * stops), the worker stops, abandoning a compression in progress.
+ */
 static pthread_mutex_t	 reg_mtx = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t	 pool_cond = PTHREAD_COND_INITIALIZER;
 static struct rotate	*reg;
+static struct rotate	*q_head, **q_tail = &q_head;
+static uint64_t		 owners;
+static pthread_t	 pool_thr;
+static int		 pool_running;
+static _Atomic int	 pool_stop;
 
 /* Names. */
 
@@ -241,13 +253,14 @@ rotate_retain(struct rotate_entry *e, size_t n,
 		 * age: the mtime is, when it is earlier. */
 		t = e[i].mtime > 0 && e[i].mtime < e[i].sec ? e[i].mtime :
 		    e[i].sec;
-		if (n - i > pol->keep ||
-		    (pol->max_age_ms > 0 && now_us - (int64_t)t * 1000000 >
-		    pol->max_age_ms * 1000) ||
-		    (pol->max_total > 0 && total > pol->max_total)) {
-			e[i].del = 1;
-			count++;
-		}
+		if (n - i > pol->keep)
+			e[i].del = ROTATE_DEL_KEEP;
+		else if (pol->max_age_ms > 0 && now_us - (int64_t)t * 1000000 >
+		    pol->max_age_ms * 1000)
+			e[i].del = ROTATE_DEL_AGE;
+		else if (pol->max_total > 0 && total > pol->max_total)
+			e[i].del = ROTATE_DEL_TOTAL;
+		count += e[i].del != 0;
 	}
 	return count;
 }
@@ -354,8 +367,6 @@ rotate_file(struct rotate *r, int64_t now_us)
 	}
 	if (rc == 0) {
 		note_name(r, sec, idx);
-		r->work = 1;
-		pthread_cond_signal(&r->cond);
 		COUNT_ADD(counters.rotations, 1);
 		diag_debug("rotated %s to %s", r->path, to);
 	} else {
@@ -364,6 +375,8 @@ rotate_file(struct rotate *r, int64_t now_us)
 		    "file", r->path, strerror(errno));
 	}
 	pthread_mutex_unlock(&r->mtx);
+	if (rc == 0)
+		rotate_start(r);
 	return rc;
 }
 
@@ -398,7 +411,7 @@ compress_one(struct rotate *r, int dfd, const char *name)
 		goto fail_tmp;
 	}
 	while ((n = read(in, buf, CHUNK)) > 0) {
-		if (atomic_load(&r->stop)) {
+		if (atomic_load(&pool_stop)) {
 			errno = ECANCELED;
 			goto fail_tmp;
 		}
@@ -533,6 +546,27 @@ drop_doubles(int dfd, struct rotate_entry *e, size_t n)
 	return k;
 }
 
+/* Retention never deletes in silence: each deletion is counted and
+ * logged (at most a line per 10 s, with how many more). */
+static void
+note_deleted(struct rotate *r, const struct rotate_entry *e,
+    const struct rotate_policy *pol)
+{
+	static struct diag_rate	 rate;	/* the worker's alone */
+	char			 why[64];
+
+	COUNT_ADD(counters.retention_deleted, 1);
+	if (e->del == ROTATE_DEL_KEEP)
+		snprintf(why, sizeof(why), "keep = %llu",
+		    (unsigned long long)pol->keep);
+	else if (e->del == ROTATE_DEL_AGE)
+		snprintf(why, sizeof(why), "older than max_age");
+	else
+		snprintf(why, sizeof(why), "past max_total");
+	diag_rate(&rate, "retention: deleted %s/%s (%llu bytes; %s)", r->dir,
+	    e->name, (unsigned long long)e->size, why);
+}
+
 /* Retention, then compression, until nothing is left to do. */
 static void
 maintain(struct rotate *r, const struct rotate_policy *pol)
@@ -559,44 +593,100 @@ maintain(struct rotate *r, const struct rotate_policy *pol)
 		rotate_retain(e, n, pol, diag_now_us());
 		for (i = 0; i < n; i++)
 			if (e[i].del && unlinkat(dfd, e[i].name, 0) == 0)
-				COUNT_ADD(counters.retention_deleted, 1);
-		for (i = 0; i < n && !atomic_load(&r->stop); i++)
+				note_deleted(r, &e[i], pol);
+		for (i = 0; i < n && !atomic_load(&pool_stop); i++)
 			if (pol->compress == COMPRESS_GZIP && !e[i].del &&
 			    !e[i].gz && compress_one(r, dfd, e[i].name) == 0)
 				again = 1;
 		free_entries(e, n);
-	} while (again && !atomic_load(&r->stop));
+	} while (again && !atomic_load(&pool_stop));
 	close(dfd);
+}
+
+/* Unlink r from the registry and free it.  Under reg_mtx. */
+static void
+inst_free(struct rotate *r)
+{
+	struct rotate	**pp;
+
+	for (pp = &reg; *pp != r; pp = &(*pp)->next)
+		;
+	*pp = r->next;
+	pthread_mutex_destroy(&r->mtx);
+	free(r->path);
+	free(r->dir);
+	free(r);
+}
+
+/* Queue r for the worker.  Under reg_mtx. */
+static void
+enqueue(struct rotate *r)
+{
+	if (r->queued)
+		return;
+	r->queued = 1;
+	r->qnext = NULL;
+	*q_tail = r;
+	q_tail = &r->qnext;
+	pthread_cond_signal(&pool_cond);
+}
+
+static struct rotate *
+dequeue(void)
+{
+	struct rotate	*r;
+
+	if ((r = q_head) == NULL)
+		return NULL;
+	if ((q_head = r->qnext) == NULL)
+		q_tail = &q_head;
+	r->queued = 0;
+	return r;
+}
+
+/* Idle for a while: what keeps max_age looks at its directory again. */
+static void
+queue_aged(void)
+{
+	struct rotate	*r;
+
+	for (r = reg; r != NULL; r = r->next)
+		if (r->refs > 0 && r->pol.max_age_ms > 0)
+			enqueue(r);
 }
 
 static void *
 worker_main(void *arg)
 {
-	struct rotate		*r = arg;
+	struct rotate		*r;
 	struct rotate_policy	 pol;
 	struct timespec		 ts;
 
 	pthread_setname_np(pthread_self(), "ls-rotate");
 	/* Compression yields the CPU to ingest. */
 	setpriority(PRIO_PROCESS, (id_t)gettid(), WORKER_NICE);
-	pthread_mutex_lock(&r->mtx);
-	while (!atomic_load(&r->stop)) {
-		if (!r->work) {
+	pthread_mutex_lock(&reg_mtx);
+	while (!atomic_load(&pool_stop)) {
+		if ((r = dequeue()) == NULL) {
 			clock_gettime(CLOCK_MONOTONIC, &ts);
 			ts.tv_sec += IDLE_S;
-			pthread_cond_clockwait(&r->cond, &r->mtx,
-			    CLOCK_MONOTONIC, &ts);
-			if (atomic_load(&r->stop) ||
-			    (!r->work && r->pol.max_age_ms == 0))
-				continue;
+			if (pthread_cond_clockwait(&pool_cond, &reg_mtx,
+			    CLOCK_MONOTONIC, &ts) == ETIMEDOUT)
+				queue_aged();
+			continue;
 		}
-		r->work = 0;
+		r->busy = 1;
+		pthread_mutex_unlock(&reg_mtx);
+		pthread_mutex_lock(&r->mtx);
 		pol = r->pol;
 		pthread_mutex_unlock(&r->mtx);
 		maintain(r, &pol);
-		pthread_mutex_lock(&r->mtx);
+		pthread_mutex_lock(&reg_mtx);
+		r->busy = 0;
+		if (r->refs == 0 && !r->queued)
+			inst_free(r);
 	}
-	pthread_mutex_unlock(&r->mtx);
+	pthread_mutex_unlock(&reg_mtx);
 	return NULL;
 }
 
@@ -612,7 +702,10 @@ rotate_new(const char *path, const struct rotate_policy *pol)
 	for (r = reg; r != NULL; r = r->next)
 		if (strcmp(r->path, path) == 0) {
 			r->refs++;
-			rotate_configure(r, pol);
+			owners++;
+			pthread_mutex_lock(&r->mtx);
+			r->pol = *pol;
+			pthread_mutex_unlock(&r->mtx);
 			goto done;
 		}
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
@@ -625,8 +718,8 @@ rotate_new(const char *path, const struct rotate_policy *pol)
 	else
 		*slash = '\0';
 	pthread_mutex_init(&r->mtx, NULL);
-	pthread_cond_init(&r->cond, NULL);
 	r->refs = 1;
+	owners++;
 	r->pol = *pol;
 	r->next = reg;
 	reg = r;
@@ -648,9 +741,8 @@ rotate_configure(struct rotate *r, const struct rotate_policy *pol)
 {
 	pthread_mutex_lock(&r->mtx);
 	r->pol = *pol;
-	r->work = 1;
-	pthread_cond_signal(&r->cond);
 	pthread_mutex_unlock(&r->mtx);
+	rotate_start(r);
 }
 
 int
@@ -658,46 +750,51 @@ rotate_start(struct rotate *r)
 {
 	int	 rc = 0, e;
 
-	pthread_mutex_lock(&r->mtx);
-	r->work = 1;
-	if (!r->running) {
-		if ((e = pthread_create(&r->thr, NULL, worker_main, r)) != 0) {
+	pthread_mutex_lock(&reg_mtx);
+	enqueue(r);
+	if (!pool_running) {
+		atomic_store(&pool_stop, 0);
+		if ((e = pthread_create(&pool_thr, NULL, worker_main,
+		    NULL)) != 0) {
 			diag_err("rotation %s: cannot start a thread: %s",
 			    r->path, strerror(e));
 			rc = -1;
 		} else
-			r->running = 1;
+			pool_running = 1;
 	}
-	pthread_cond_signal(&r->cond);
-	pthread_mutex_unlock(&r->mtx);
+	pthread_mutex_unlock(&reg_mtx);
 	return rc;
 }
 
 void
 rotate_free(struct rotate *r)
 {
-	struct rotate	**pp;
+	struct rotate	*o, *next;
 
 	if (r == NULL)
 		return;
 	pthread_mutex_lock(&reg_mtx);
-	if (--r->refs > 0) {
+	r->refs--;
+	owners--;
+	if (r->refs == 0 && !r->queued && !r->busy)
+		inst_free(r);
+	if (owners > 0 || !pool_running) {
 		pthread_mutex_unlock(&reg_mtx);
 		return;
 	}
-	for (pp = &reg; *pp != r; pp = &(*pp)->next)
-		;
-	*pp = r->next;
+	/* The last owner: stop the worker, drop what waits. */
+	atomic_store(&pool_stop, 1);
+	pthread_cond_broadcast(&pool_cond);
 	pthread_mutex_unlock(&reg_mtx);
-	pthread_mutex_lock(&r->mtx);
-	atomic_store(&r->stop, 1);
-	pthread_cond_signal(&r->cond);
-	pthread_mutex_unlock(&r->mtx);
-	if (r->running)
-		pthread_join(r->thr, NULL);
-	pthread_cond_destroy(&r->cond);
-	pthread_mutex_destroy(&r->mtx);
-	free(r->path);
-	free(r->dir);
-	free(r);
+	pthread_join(pool_thr, NULL);
+	pthread_mutex_lock(&reg_mtx);
+	pool_running = 0;
+	while (dequeue() != NULL)
+		;
+	for (o = reg; o != NULL; o = next) {
+		next = o->next;
+		if (o->refs == 0)
+			inst_free(o);
+	}
+	pthread_mutex_unlock(&reg_mtx);
 }

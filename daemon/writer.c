@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,28 +22,31 @@
 #include "livefile.h"
 #include "logrec.h"
 #include "rotate.h"
+#include "store.h"
 #include "syncer.h"
 #include "writer.h"
+
+#define SYNC_FDS_MAX	1024		/* dups handed to the syncer at once */
 
 struct writer {
 	char			*path;
 	int			 format;
 	int64_t			 sync_ms;
+	size_t			 max_open;
 	struct rotate_policy	 pol;
-	struct livefile		*lf;
-	int			 opened;	/* once: later opens mkdir nothing */
+	struct store		*st;
+	int			 dirty;		/* written, not yet synced */
 	uint64_t		 oldest_mono;	/* receipt of the oldest unsynced */
-	struct obuf		 out;
-	/* The batch in out, while it is not all written (see resuming). */
+	/* The batch in the files' buffers, while not all written. */
 	const struct lsbatch	*pend;
 	uint32_t		 pend_nrec;
 	int64_t			 pend_first;
 	uint32_t		 pend_events;
-	uint64_t		 pend_oldest;
-	size_t			 done;		/* bytes of out in the file */
 	struct diag_rate	 rate;
 	const char		*stall;		/* test knob, see writer_process */
 	struct syncer		*sy;		/* the periodic fsync, off-thread */
+	uint64_t		 busy_ns;	/* busiest last published */
+	int			 fds[SYNC_FDS_MAX];
 };
 
 struct writer *
@@ -72,64 +76,34 @@ int
 writer_configure(struct writer *w, const struct config *cf)
 {
 	int		 moved = w->path == NULL || strcmp(w->path, cf->store_path);
-	int		 was_open = w->lf != NULL && livefile_fd(w->lf) != -1;
-	struct livefile	*lf;
+	int		 was_open = w->st != NULL;
+	struct store	*st;
 	char		*p;
 
 	rotate_policy_storage(cf, &w->pol);
 	w->format = cf->store_format;
 	w->sync_ms = cf->sync_ms;
+	w->max_open = cf->max_open_files;
 	if (!moved) {
-		livefile_configure(w->lf, &w->pol);
+		store_configure(w->st, &w->pol, w->max_open);
 		return 0;
 	}
 	if ((p = strdup(cf->store_path)) == NULL ||
-	    (lf = livefile_new(p, "storage", &w->pol, LF_REPAIR)) == NULL) {
+	    (st = store_new(p, &w->pol, w->max_open)) == NULL) {
 		free(p);
 		return -1;
 	}
 	writer_sync(w);
-	livefile_free(w->lf);
+	if (w->st != NULL)
+		store_batch_drop(w->st);
+	w->pend = NULL;
+	store_free(w->st);
 	free(w->path);
 	w->path = p;
-	w->lf = lf;
-	w->opened = 0;
+	w->st = st;
 	if (was_open)
 		return writer_open(w);
 	return 0;
-}
-
-/*
- * The store's directory, made when missing only if its parent exists: a
- * mistyped path fails at start instead of growing a tree of directories,
- * and one that is made is said so.  -1 (errno ENOENT) if it cannot be.
- */
-static int
-store_dir(struct writer *w)
-{
-	struct stat	 st;
-	char		*d, *s;
-	int		 rc = 0;
-
-	if ((d = strdup(w->path)) == NULL)
-		return -1;
-	if ((s = strrchr(d, '/')) == NULL || s == d ||
-	    (*s = '\0', stat(d, &st) == 0) || errno != ENOENT)
-		goto done;
-	if (mkdir(d, 0750) == 0)
-		diag_warn("storage: made the directory %s (it did not exist; "
-		    "its parent does)", d);
-	else if (errno == ENOENT) {
-		diag_rate(&w->rate, "storage %s: the directory %s does not "
-		    "exist, nor its parent: not made (check [storage] path)",
-		    w->path, d);
-		rc = -1;
-	}
-done:
-	free(d);
-	if (rc == -1)
-		errno = ENOENT;
-	return rc;
 }
 
 static int64_t
@@ -141,13 +115,10 @@ mono_us(void)
 int
 writer_open(struct writer *w)
 {
-	/* Only the first open makes the directory: one removed later (or an
-	 * unmounted filesystem) holds events until it is back. */
-	if ((!w->opened && store_dir(w) == -1) || livefile_open(w->lf) == -1) {
+	if (store_open_plain(w->st) == -1) {
 		COUNT_ADD(counters.write_errors, 1);
 		return -1;
 	}
-	w->opened = 1;
 	return 0;
 }
 
@@ -156,27 +127,30 @@ writer_sync(struct writer *w)
 {
 	if (w->sy != NULL)
 		syncer_wait(w->sy);	/* keep the order: no sync overtakes */
-	return w->lf != NULL ? livefile_sync(w->lf) : 0;
+	if (w->st == NULL)
+		return 0;
+	w->dirty = 0;
+	return store_sync(w->st);
 }
 
 int
 writer_reopen(struct writer *w)
 {
 	writer_sync(w);
-	return writer_open(w);	/* the old file is kept if this fails */
+	return store_reopen(w->st);	/* a plain file is kept on -1 */
 }
 
 /*
- * Rotate the live file and open a new one.  -1 with the file still open:
- * the rename failed (logged), write on to the live file; -1 with it
- * closed: the new file cannot be opened, hold the events.
+ * Rotate f and open a new one.  -1 with the file still open: the rename
+ * failed (logged), write on to the live file; -1 with it closed: the new
+ * file cannot be opened, hold the events.
  */
 static int
-writer_rotate(struct writer *w)
+writer_rotate(struct writer *w, struct store_file *f)
 {
 	if (w->sy != NULL)
 		syncer_wait(w->sy);
-	return livefile_rotate(w->lf);
+	return livefile_rotate(f->lf);
 }
 
 /*
@@ -399,18 +373,19 @@ encode_raw(struct obuf *o, const struct lsbatch *b, const struct logrec *r)
 }
 
 /*
- * How much of the rest of out goes into the live file now: all of it, or
- * the whole lines that keep the file within rotate_size; 0 means rotate
- * first.  A line longer than rotate_size goes alone into an empty file.
+ * How much of the rest of f's lines goes into its live file now: all of
+ * them, or the whole lines that keep the file within rotate_size; 0 means
+ * rotate first.  A line longer than rotate_size goes alone into an empty
+ * file.
  */
 static size_t
-chunk_len(const struct writer *w)
+chunk_len(const struct writer *w, const struct store_file *f)
 {
-	const char	*p = w->out.p + w->done, *nl;
-	size_t		 rest = w->out.len - w->done, room;
+	const char	*p = f->out.p + f->done, *nl;
+	size_t		 rest = f->out.len - f->done, room;
 	uint64_t	 lim = w->pol.size, size;
 
-	size = (uint64_t)livefile_size(w->lf);
+	size = (uint64_t)livefile_size(f->lf);
 	if (lim == 0 || size + rest <= lim)
 		return rest;
 	room = size < lim ? lim - size : 0;
@@ -423,23 +398,54 @@ chunk_len(const struct writer *w)
 }
 
 static int
-write_chunk(struct writer *w, size_t len)
+write_chunk(struct writer *w, struct store_file *f, size_t len)
 {
-	int	 was = livefile_dirty(w->lf);
-
-	if (livefile_write(w->lf, w->out.p + w->done, len) == -1) {
+	if (livefile_write(f->lf, f->out.p + f->done, len) == -1) {
 		COUNT_ADD(counters.write_errors, 1);
 		return -1;
 	}
-	w->done += len;
-	if (!was || w->pend_oldest < w->oldest_mono)
-		w->oldest_mono = w->pend_oldest;
+	f->done += len;
+	f->bytes += len;
+	COUNT_ADD(counters.store_bytes, len);
+	if (!w->dirty || f->oldest < w->oldest_mono)
+		w->oldest_mono = f->oldest;
+	w->dirty = 1;
+	return 0;
+}
+
+/* The rest of f's lines into its file, rotating where due.  0 or -1. */
+static int
+write_file(struct writer *w, struct store_file *f)
+{
+	size_t	 len;
+
+	if (f->done == f->out.len)
+		return 0;
+	if (store_use(w->st, f) == -1) {
+		COUNT_ADD(counters.write_errors, 1);
+		return -1;
+	}
+	if (livefile_due(f->lf, 0, mono_us()) && writer_rotate(w, f) == -1 &&
+	    livefile_fd(f->lf) == -1)
+		return -1;
+	while (f->done < f->out.len) {
+		if ((len = chunk_len(w, f)) == 0) {
+			if (writer_rotate(w, f) == 0)
+				continue;
+			if (livefile_fd(f->lf) == -1)
+				return -1;
+			len = f->out.len - f->done;	/* cannot rotate */
+		}
+		if (write_chunk(w, f, len) == -1)
+			return -1;
+	}
 	return 0;
 }
 
 /*
  * The pipeline retries the same batch after -1; what of it is already in
- * a file (a part before a rotation) is not written twice.
+ * a file (a file's lines, or a part before a rotation) is not written
+ * twice.
  */
 static int
 resuming(const struct writer *w, const struct lsbatch *b)
@@ -448,26 +454,31 @@ resuming(const struct writer *w, const struct lsbatch *b)
 	    w->pend_first == (b->n > 0 ? b->recs[0].received_us : 0);
 }
 
+/* Each line into the buffer of its file: one write per file. */
 static void
 encode(struct writer *w, const struct lsbatch *b)
 {
-	uint32_t	 i;
+	struct store_file	*f;
+	uint32_t		 i;
 
-	w->out.len = 0;
-	w->done = 0;
+	store_batch_drop(w->st);
 	w->pend_events = 0;
-	w->pend_oldest = UINT64_MAX;
 	for (i = 0; i < b->n; i++) {
 		const struct logrec *r = &b->recs[i];
 
 		if (r->flags & LR_DROP)
 			continue;
+		if ((f = store_file_for(w->st, b, r)) == NULL) {
+			COUNT_ADD(counters.dropped[DROP_STORAGE], 1);
+			continue;
+		}
 		if (w->format == STORE_RAW)
-			encode_raw(&w->out, b, r);
+			encode_raw(&f->out, b, r);
 		else
-			writer_encode_json(&w->out, b, r);
-		if (r->recv_mono_ns < w->pend_oldest)
-			w->pend_oldest = r->recv_mono_ns;
+			writer_encode_json(&f->out, b, r);
+		if (r->recv_mono_ns < f->oldest)
+			f->oldest = r->recv_mono_ns;
+		f->events++;
 		w->pend_events++;
 	}
 	w->pend = b;
@@ -478,7 +489,7 @@ encode(struct writer *w, const struct lsbatch *b)
 int
 writer_process(struct writer *w, struct lsbatch *b)
 {
-	size_t		 len;
+	struct store_file	*f;
 
 	if (w->stall != NULL && access(w->stall, F_OK) == 0) {
 		usleep(10000);
@@ -486,59 +497,93 @@ writer_process(struct writer *w, struct lsbatch *b)
 	}
 	if (!resuming(w, b))
 		encode(w, b);
-	if (w->pend_events == 0)
-		goto done;
-	livefile_check(w->lf);
-	if (livefile_fd(w->lf) == -1 && writer_open(w) == -1)
-		return -1;
-	if (livefile_due(w->lf, 0, mono_us()) && writer_rotate(w) == -1 &&
-	    livefile_fd(w->lf) == -1)
-		return -1;
-	while (w->done < w->out.len) {
-		if ((len = chunk_len(w)) == 0) {
-			if (writer_rotate(w) == 0)
-				continue;
-			if (livefile_fd(w->lf) == -1)
-				return -1;
-			len = w->out.len - w->done;	/* cannot rotate */
-		}
-		if (write_chunk(w, len) == -1)
+	for (f = store_batch(w->st); f != NULL; f = f->bnext)
+		if (write_file(w, f) == -1)
 			return -1;
-	}
 	COUNT_ADD(counters.stored, w->pend_events);
-	if (w->sync_ms == 0)
+	if (w->sync_ms == 0 && w->pend_events > 0)
 		writer_sync(w);
-done:
+	store_batch_end(w->st);
 	w->pend = NULL;
 	return 0;
+}
+
+/* The busiest files, published for /stats (another thread). */
+static pthread_mutex_t	 busy_mtx = PTHREAD_MUTEX_INITIALIZER;
+static struct writer_busy busy[WRITER_BUSIEST];
+static size_t		 nbusy;
+
+static void
+publish_busiest(struct writer *w, uint64_t now)
+{
+	const char	*paths[WRITER_BUSIEST];
+	uint64_t	 bytes[WRITER_BUSIEST];
+	size_t		 n, i;
+
+	if (now - w->busy_ns < 1000000000ULL)
+		return;
+	w->busy_ns = now;
+	n = store_busiest(w->st, paths, bytes, WRITER_BUSIEST);
+	pthread_mutex_lock(&busy_mtx);
+	for (i = 0; i < n; i++) {
+		snprintf(busy[i].path, sizeof(busy[i].path), "%s", paths[i]);
+		busy[i].bytes = bytes[i];
+	}
+	nbusy = n;
+	pthread_mutex_unlock(&busy_mtx);
+}
+
+size_t
+writer_busiest(struct writer_busy *v, size_t n)
+{
+	pthread_mutex_lock(&busy_mtx);
+	if (n > nbusy)
+		n = nbusy;
+	memcpy(v, busy, n * sizeof(*v));
+	pthread_mutex_unlock(&busy_mtx);
+	return n;
+}
+
+/* A quiet file still rotates on time. */
+static void
+rotate_quiet(struct writer *w)
+{
+	struct store_file	*f, *next;
+	int64_t			 now = mono_us();
+
+	for (f = store_next_open(w->st, NULL); f != NULL; f = next) {
+		next = store_next_open(w->st, f);
+		if (livefile_due(f->lf, 0, now))
+			writer_rotate(w, f);
+	}
 }
 
 int
 writer_tick(struct writer *w, uint64_t now)
 {
 	uint64_t	 due;
-	int		 fd;
+	size_t		 n, i;
 
-	/* A quiet file still rotates on time. */
-	if (w->pol.interval_ms > 0 && w->pend == NULL &&
-	    livefile_due(w->lf, 0, mono_us()))
-		writer_rotate(w);
-	if (!livefile_dirty(w->lf))
+	publish_busiest(w, now);
+	if (w->pol.interval_ms > 0 && w->pend == NULL)
+		rotate_quiet(w);
+	if (!w->dirty)
 		return -1;
 	due = w->oldest_mono + (uint64_t)w->sync_ms * 1000000;
 	if (now < due)
 		return (int)((due - now) / 1000000) + 1;
-	/* Hand a dup to the syncer thread; the stage thread goes on. */
-	if ((fd = livefile_sync_fd(w->lf)) == -1) {
-		writer_sync(w);
-		return livefile_dirty(w->lf) ? 100 : -1;
-	}
-	if (syncer_request(w->sy, fd) == -1) {
-		close(fd);
+	if (syncer_busy(w->sy))
 		return 1;	/* the last sync still runs */
+	/* Hand dups to the syncer thread; the stage thread goes on. */
+	store_sync_fds(w->st, w->fds, SYNC_FDS_MAX, &n);
+	if (n > 0 && syncer_request_many(w->sy, w->fds, n) == -1) {
+		for (i = 0; i < n; i++)
+			close(w->fds[i]);
+		writer_sync(w);
+		return -1;
 	}
-	livefile_synced(w->lf);
-	return -1;
+	w->dirty = store_dirty(w->st);
+	return w->dirty ? 1 : -1;
 }
 
 void
@@ -548,8 +593,7 @@ writer_free(struct writer *w)
 		return;
 	writer_sync(w);
 	syncer_free(w->sy);
-	livefile_free(w->lf);
-	obuf_free(&w->out);
+	store_free(w->st);
 	free(w->path);
 	free(w);
 }

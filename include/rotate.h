@@ -27,6 +27,11 @@ struct rotate_policy {
 	int		 compress;	/* COMPRESS_NONE, COMPRESS_GZIP */
 };
 
+/* Why retention deletes a rotated file. */
+#define ROTATE_DEL_KEEP		1
+#define ROTATE_DEL_AGE		2
+#define ROTATE_DEL_TOTAL	3
+
 /* A rotated file as retention sees it. */
 struct rotate_entry {
 	char		*name;		/* file name, no directory */
@@ -35,7 +40,7 @@ struct rotate_entry {
 	unsigned	 idx;		/* same-second suffix, 0: none */
 	int		 gz;
 	uint64_t	 size;
-	int		 del;		/* set by rotate_retain */
+	int		 del;		/* set by rotate_retain: why */
 };
 
 struct rotate;
@@ -93,7 +98,8 @@ void		 rotate_next(time_t now, time_t last_sec, unsigned last_idx,
 		    time_t *sec, unsigned *idx);
 /* Sort e oldest first (by name: the order they were rotated). */
 void		 rotate_sort(struct rotate_entry *e, size_t n);
-/* Mark (del) what pol says to delete of sorted e at now_us; the count.
+/* Mark (del, ROTATE_DEL_*) what pol says to delete of sorted e at now_us;
+ * the count.
  * keep and max_total keep the newest names; max_age goes by the name's
  * time, or the mtime when that is earlier. */
 size_t		 rotate_retain(struct rotate_entry *e, size_t n,

@@ -147,14 +147,14 @@ test_retain(void **state)
 	p.keep = 100;
 	p.max_age_ms = 2 * 3600 * 1000;
 	assert_int_equal(rotate_retain(e, 10, &p, US(T0 + 16200)), 6);
-	assert_int_equal(e[5].del, 1);
+	assert_int_equal(e[5].del, ROTATE_DEL_AGE);
 	assert_int_equal(e[6].del, 0);
 	/* max_total: the newest files that fit. */
 	fill(e, 10);
 	p.max_age_ms = 0;
 	p.max_total = 350;
 	assert_int_equal(rotate_retain(e, 10, &p, US(T0)), 7);
-	assert_int_equal(e[6].del, 1);
+	assert_int_equal(e[6].del, ROTATE_DEL_TOTAL);
 	assert_int_equal(e[7].del, 0);
 	/* All three at once; the strictest wins. */
 	fill(e, 10);

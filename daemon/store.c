@@ -1,0 +1,464 @@
+/*
+ * store.c: the live files of a storage path.  A plain path is one file.
+ * A templated path (storepath.c) is one file per expanded path: a chained
+ * hash table finds the file of an event, the open ones sit on an LRU list
+ * and at most max_open_files are open; the least recently written is
+ * closed to make room (counted).  A file closed with lines not yet synced
+ * keeps a dup for the next sync (bounded too: past the bound they are
+ * fsync'ed at once), so `sync` holds for every file.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "hash.h"
+#include "livefile.h"
+#include "logrec.h"
+#include "rotate.h"
+#include "store.h"
+#include "storepath.h"
+
+#define NBUCKETS	4096		/* a power of two */
+#define PATH_MAX_LEN	4096
+
+struct store {
+	char			*tmpl;
+	size_t			 rootlen;
+	int			 templated;
+	struct rotate_policy	 pol;
+	size_t			 max_open;
+	struct store_file	**tab;
+	size_t			 nfiles;
+	TAILQ_HEAD(, store_file) lru;		/* least recent first */
+	size_t			 nopen;
+	struct store_file	*batch, **btail;
+	int			*tosync;	/* dups of closed dirty files */
+	size_t			 ntosync;
+	int			 root_ok;	/* the storage directory seen */
+	struct store_file	*plain;
+	struct diag_rate	 rate;
+};
+
+static uint64_t
+path_hash(const char *s)
+{
+	uint64_t	 h = 1469598103934665603ULL;
+
+	while (*s != '\0')
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+struct store *
+store_new(const char *tmpl, const struct rotate_policy *pol, size_t max_open)
+{
+	struct store	*s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	TAILQ_INIT(&s->lru);
+	s->btail = &s->batch;
+	s->pol = *pol;
+	s->max_open = max_open > 0 ? max_open : 1;
+	s->templated = storepath_templated(tmpl);
+	if ((s->tmpl = strdup(tmpl)) == NULL ||
+	    (s->tab = calloc(NBUCKETS, sizeof(*s->tab))) == NULL ||
+	    (s->tosync = calloc(s->max_open, sizeof(int))) == NULL) {
+		store_free(s);
+		return NULL;
+	}
+	s->rootlen = s->templated ? storepath_root_len(tmpl) : 0;
+	return s;
+}
+
+/* Make room for n dups of closed files: past the bound, sync them now. */
+static void
+tosync_flush(struct store *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < s->ntosync; i++) {
+		if (fdatasync(s->tosync[i]) == 0)
+			COUNT_ADD(counters.syncs, 1);
+		close(s->tosync[i]);
+	}
+	s->ntosync = 0;
+}
+
+void
+store_configure(struct store *s, const struct rotate_policy *pol,
+    size_t max_open)
+{
+	struct store_file	*f;
+	size_t			 i;
+	int			*v;
+
+	s->pol = *pol;
+	for (i = 0; i < NBUCKETS; i++)
+		for (f = s->tab[i]; f != NULL; f = f->hnext)
+			livefile_configure(f->lf, pol);
+	if (max_open == 0 || max_open == s->max_open)
+		return;
+	tosync_flush(s);
+	if ((v = reallocarray(s->tosync, max_open, sizeof(int))) == NULL)
+		return;
+	s->tosync = v;
+	s->max_open = max_open;
+}
+
+static void
+file_free(struct store *s, struct store_file *f)
+{
+	struct store_file	**pp;
+
+	for (pp = &s->tab[f->hash & (NBUCKETS - 1)]; *pp != f;
+	    pp = &(*pp)->hnext)
+		;
+	*pp = f->hnext;
+	if (f->open) {
+		TAILQ_REMOVE(&s->lru, f, lru);
+		s->nopen--;
+	}
+	if (s->plain == f)
+		s->plain = NULL;
+	livefile_free(f->lf);
+	obuf_free(&f->out);
+	free(f);
+	s->nfiles--;
+}
+
+static struct store_file *
+file_get(struct store *s, const char *path)
+{
+	struct store_file	*f;
+	uint64_t		 h = path_hash(path);
+
+	for (f = s->tab[h & (NBUCKETS - 1)]; f != NULL; f = f->hnext)
+		if (f->hash == h && strcmp(livefile_path(f->lf), path) == 0)
+			return f;
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return NULL;
+	if ((f->lf = livefile_new(path, "storage", &s->pol, LF_REPAIR)) ==
+	    NULL) {
+		free(f);
+		return NULL;
+	}
+	f->hash = h;
+	f->hnext = s->tab[h & (NBUCKETS - 1)];
+	s->tab[h & (NBUCKETS - 1)] = f;
+	s->nfiles++;
+	return f;
+}
+
+struct store_file *
+store_file_for(struct store *s, const struct lsbatch *b,
+    const struct logrec *r)
+{
+	char			 path[PATH_MAX_LEN];
+	struct store_file	*f;
+
+	if (!s->templated) {
+		if (s->plain == NULL)
+			s->plain = file_get(s, s->tmpl);
+		f = s->plain;
+	} else if (storepath_expand(path, sizeof(path), s->tmpl, b, r) == -1) {
+		diag_rate(&s->rate, "storage %s: an expanded path is too "
+		    "long", s->tmpl);
+		return NULL;
+	} else
+		f = file_get(s, path);
+	if (f != NULL && !f->in_batch) {
+		f->in_batch = 1;
+		f->bnext = NULL;
+		f->done = 0;
+		f->out.len = 0;
+		f->events = 0;
+		f->oldest = UINT64_MAX;
+		*s->btail = f;
+		s->btail = &f->bnext;
+	}
+	return f;
+}
+
+struct store_file *
+store_batch(const struct store *s)
+{
+	return s->batch;
+}
+
+/*
+ * The storage directory, made when missing only if its parent exists: a
+ * mistyped path fails at start instead of growing a tree of directories,
+ * and one that is made is said so.  -1 (errno ENOENT) if it cannot be.
+ */
+static int
+root_dir(struct store *s, const char *path)
+{
+	struct stat	 st;
+	char		*d, *sl;
+	int		 rc = 0;
+
+	if ((d = strdup(path)) == NULL)
+		return -1;
+	if (s->templated)
+		d[s->rootlen] = '\0';
+	else if ((sl = strrchr(d, '/')) != NULL)
+		*sl = '\0';
+	if (d[0] == '\0' || (stat(d, &st) == 0) || errno != ENOENT)
+		goto done;
+	if (mkdir(d, 0750) == 0)
+		diag_warn("storage: made the directory %s (it did not exist; "
+		    "its parent does)", d);
+	else if (errno == ENOENT) {
+		diag_rate(&s->rate, "storage %s: the directory %s does not "
+		    "exist, nor its parent: not made (check [storage] path)",
+		    path, d);
+		rc = -1;
+	}
+done:
+	free(d);
+	if (rc == -1)
+		errno = ENOENT;
+	return rc;
+}
+
+/* The directories of a templated file, below the storage directory. */
+static int
+file_dirs(struct store *s, const char *path)
+{
+	char	*d, *sl;
+	int	 rc = 0;
+
+	if ((d = strdup(path)) == NULL)
+		return -1;
+	if ((sl = strrchr(d, '/')) != NULL && (size_t)(sl - d) > s->rootlen) {
+		*sl = '\0';
+		rc = livefile_mkdirs(d, s->rootlen);
+	}
+	free(d);
+	return rc;
+}
+
+/* Close f (the least recently written, to make room). */
+static void
+file_close(struct store *s, struct store_file *f)
+{
+	int	 fd;
+
+	if (livefile_dirty(f->lf) && (fd = livefile_sync_fd(f->lf)) != -1) {
+		if (s->ntosync == s->max_open)
+			tosync_flush(s);
+		s->tosync[s->ntosync++] = fd;
+		livefile_synced(f->lf);
+	} else
+		livefile_sync(f->lf);
+	livefile_close(f->lf);
+	TAILQ_REMOVE(&s->lru, f, lru);
+	f->open = 0;
+	s->nopen--;
+	COUNT_ADD(counters.files_closed, 1);
+	COUNT_SUB(counters.files_open, 1);
+	if (!f->in_batch)
+		file_free(s, f);
+}
+
+int
+store_use(struct store *s, struct store_file *f)
+{
+	const char	*path = livefile_path(f->lf);
+
+	if (livefile_check(f->lf) && f->open) {
+		TAILQ_REMOVE(&s->lru, f, lru);
+		f->open = 0;
+		s->nopen--;
+		COUNT_SUB(counters.files_open, 1);
+	}
+	if (f->open) {
+		TAILQ_REMOVE(&s->lru, f, lru);
+		TAILQ_INSERT_TAIL(&s->lru, f, lru);
+		return 0;
+	}
+	/* Only the first open makes the storage directory: one removed
+	 * later (or an unmounted filesystem) holds events until it is back. */
+	if (!s->root_ok && root_dir(s, path) == -1)
+		return -1;
+	while (s->nopen >= s->max_open && !TAILQ_EMPTY(&s->lru))
+		file_close(s, TAILQ_FIRST(&s->lru));
+	/* A templated file's directories (a host's) are made as needed. */
+	if (s->templated && file_dirs(s, path) == -1 && errno != EEXIST)
+		diag_rate(&s->rate, "storage %s: mkdir: %s", path,
+		    strerror(errno));
+	if (livefile_open(f->lf) == -1)
+		return -1;
+	s->root_ok = 1;
+	f->open = 1;
+	TAILQ_INSERT_TAIL(&s->lru, f, lru);
+	s->nopen++;
+	COUNT_ADD(counters.files_opened, 1);
+	COUNT_ADD(counters.files_open, 1);
+	return 0;
+}
+
+void
+store_batch_end(struct store *s)
+{
+	struct store_file	*f, *next;
+
+	for (f = s->batch; f != NULL; f = next) {
+		next = f->bnext;
+		f->in_batch = 0;
+		f->out.len = 0;
+		f->done = 0;
+		f->events = 0;
+		if (!f->open && f != s->plain)
+			file_free(s, f);
+	}
+	s->batch = NULL;
+	s->btail = &s->batch;
+}
+
+void
+store_batch_drop(struct store *s)
+{
+	store_batch_end(s);
+}
+
+int
+store_open_plain(struct store *s)
+{
+	if (s->templated)	/* the storage directory is there, or made */
+		return s->root_ok ? 0 : root_dir(s, s->tmpl);
+	if (s->plain == NULL && (s->plain = file_get(s, s->tmpl)) == NULL)
+		return -1;
+	if (s->plain->open)
+		return store_reopen(s);
+	return store_use(s, s->plain);
+}
+
+int
+store_reopen(struct store *s)
+{
+	struct store_file	*f, *next;
+
+	if (!s->templated) {
+		if (s->plain == NULL || !s->plain->open)
+			return s->plain == NULL ? 0 : store_use(s, s->plain);
+		return livefile_open(s->plain->lf);	/* old kept on -1 */
+	}
+	for (f = TAILQ_FIRST(&s->lru); f != NULL; f = next) {
+		next = TAILQ_NEXT(f, lru);
+		file_close(s, f);
+	}
+	return 0;
+}
+
+struct store_file *
+store_next_open(const struct store *s, const struct store_file *f)
+{
+	return f == NULL ? TAILQ_FIRST(&s->lru) : TAILQ_NEXT(f, lru);
+}
+
+void
+store_sync_fds(struct store *s, int *fds, size_t max, size_t *n)
+{
+	struct store_file	*f;
+	int			 fd;
+
+	*n = 0;
+	while (s->ntosync > 0 && *n < max)
+		fds[(*n)++] = s->tosync[--s->ntosync];
+	TAILQ_FOREACH(f, &s->lru, lru) {
+		if (*n == max)
+			break;
+		if ((fd = livefile_sync_fd(f->lf)) == -1)
+			continue;
+		fds[(*n)++] = fd;
+		livefile_synced(f->lf);
+	}
+}
+
+int
+store_sync(struct store *s)
+{
+	struct store_file	*f;
+	int			 rc = 0;
+
+	tosync_flush(s);
+	TAILQ_FOREACH(f, &s->lru, lru)
+		if (livefile_sync(f->lf) == -1)
+			rc = -1;
+	return rc;
+}
+
+int
+store_dirty(const struct store *s)
+{
+	struct store_file	*f;
+
+	if (s->ntosync > 0)
+		return 1;
+	TAILQ_FOREACH(f, &s->lru, lru)
+		if (livefile_dirty(f->lf))
+			return 1;
+	return 0;
+}
+
+void
+store_stats(const struct store *s, struct store_stats *st)
+{
+	st->open = s->nopen;
+	st->known = s->nfiles;
+}
+
+size_t
+store_busiest(const struct store *s, const char **paths, uint64_t *bytes,
+    size_t n)
+{
+	struct store_file	*f;
+	size_t			 k = 0, i;
+
+	if (n == 0)
+		return 0;
+	TAILQ_FOREACH(f, &s->lru, lru) {
+		if (k == n && bytes[n - 1] >= f->bytes)
+			continue;
+		/* Insert into the top n, most bytes first. */
+		i = k < n ? k++ : n - 1;
+		for (; i > 0 && bytes[i - 1] < f->bytes; i--) {
+			bytes[i] = bytes[i - 1];
+			paths[i] = paths[i - 1];
+		}
+		bytes[i] = f->bytes;
+		paths[i] = livefile_path(f->lf);
+	}
+	return k;
+}
+
+void
+store_free(struct store *s)
+{
+	struct store_file	*f;
+	size_t			 i;
+
+	if (s == NULL)
+		return;
+	if (s->tab != NULL) {
+		for (i = 0; i < NBUCKETS; i++)
+			while ((f = s->tab[i]) != NULL) {
+				if (f->open)
+					COUNT_SUB(counters.files_open, 1);
+				file_free(s, f);
+			}
+	}
+	if (s->tosync != NULL)
+		tosync_flush(s);
+	free(s->tosync);
+	free(s->tab);
+	free(s->tmpl);
+	free(s);
+}

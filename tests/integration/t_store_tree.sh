@@ -1,0 +1,192 @@
+#!/bin/bash
+# t_store_tree: a templated [storage] path (remote/{host}/{date}.log).
+# 1. 60,000 events from 300 hosts over 4 connections, max_open_files = 64,
+#    rotate_size small: every event is in its own host's file exactly once
+#    (seq oracle over every live, rotated and .gz file), files were closed
+#    and opened again (LRU), never more than 64 open, /stats names the
+#    busiest files.
+# 2. Hostile host names (../../etc, /etc, .., empty, 300 bytes, NUL,
+#    newline, control bytes) are stored inside the storage directory, none
+#    outside; one host's files rotate, are gzipped and kept (keep = 2) by
+#    themselves, and each deletion is logged and counted.
+# 3. SIGKILL under load: every file holds valid JSON lines only, and each
+#    host's stored events are a gap-free prefix of what it sent.
+. "$(dirname "$0")/lib.sh"
+HPORT=$(free_port)
+M="http://127.0.0.1:$HPORT"
+
+# metric NAME: its value now.
+metric() {
+	curl -sf "$M/metrics" | awk -v k="$1" '$1 == k { print $2 }'
+}
+# wait_stored N [SECONDS]: until the daemon says N events are stored.
+wait_stored() {
+	local i v lim=$(( ${2:-60} * 10 ))
+	for i in $(seq $lim); do
+		v=$(metric logstreamd_events_stored_total)
+		[ "${v:-0}" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	fail "stored ${v:-?} events, wanted $1"
+}
+
+# 1. 300 hosts, 64 open files.
+write_conf "[storage]
+rotate_size = 16k
+keep = 1000
+[http]
+listen = 127.0.0.1:$HPORT"
+sed -i "s|^path = $T/events.log|path = $T/remote/{host}/{date}.log\nmax_open_files = 64|" "$T/test.conf"
+start_daemon
+python3 - "$T" <<'PY'
+import sys
+t = sys.argv[1]
+outs = [open("%s/part.%d" % (t, c), "w") for c in range(4)]
+# host h's events all go over connection h % 4, in seq order
+for i in range(60000):
+    h = (i * 7919) % 300
+    outs[h % 4].write("<13>Nov 23 20:14:14 h%03d app: event seq=%d\n" % (h, i))
+PY
+for c in 0 1 2 3; do nc -N 127.0.0.1 $PORT < "$T/part.$c" & track $!; done
+wait_stored 60000 120
+[ "$(metric logstreamd_storage_files_open)" -le 64 ] || fail "more than 64 files open"
+closed=$(metric logstreamd_storage_files_closed_total)
+[ "${closed:-0}" -gt 0 ] || fail "no file closed for another: LRU not exercised"
+curl -sf "$M/stats" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)["misc"]["storage"]
+b = s["busiest"]
+assert 0 < len(b) <= 8 and all("/remote/h" in x["path"] for x in b), b
+assert [x["bytes"] for x in b] == sorted((x["bytes"] for x in b), reverse=True), b
+assert s["files_open"] <= 64 and s["files_closed"] > 0, s
+' || fail "/stats storage: busiest files"
+stop_daemon
+python3 - "$T" <<'PY' || fail "the stored tree differs from what was sent"
+import collections, gzip, json, os, re, sys
+t = sys.argv[1]
+seen = collections.Counter()
+gz = 0
+for d, _, files in os.walk(t + "/remote"):
+    for f in files:
+        p = os.path.join(d, f)
+        if f.endswith(".gz"):
+            gz += 1
+        with (gzip.open if f.endswith(".gz") else open)(p, "rt") as fp:
+            for line in fp:
+                j = json.loads(line)
+                assert os.path.basename(d) == j["host"], (p, j["host"])
+                seen[int(re.search(r"seq=(\d+)", j["message"]).group(1))] += 1
+dup = [k for k, v in seen.items() if v > 1]
+missing = set(range(60000)) - set(seen)
+print("stored %d distinct, %d duplicated, %d missing, %d .gz files" %
+      (len(seen), len(dup), len(missing), gz))
+sys.exit(1 if dup or missing or len(seen) != 60000 or gz == 0 else 0)
+PY
+n=$(ls "$T/remote" | wc -l)
+[ "$n" = 300 ] || fail "$n host directories, want 300"
+pass "60,000 events of 300 hosts, max_open_files = 64 ($closed closes): each in its own host's file exactly once, .gz included"
+
+# 2. Hostile names; one host's retention.
+rm -rf "$T/remote" "$T/part."*
+write_conf "[storage]
+rotate_size = 1k
+keep = 2
+[http]
+listen = 127.0.0.1:$HPORT"
+sed -i "s|^path = $T/events.log|path = $T/remote/{host}/{date}.log|" "$T/test.conf"
+start_daemon
+python3 - "$T/hostile.log" <<'PY'
+import json, sys
+names = ["../../etc", "/etc", "..", "", "x" * 300, "a\u0000b", "a\nb", "\u0001\u001f", ".", "../..", "é" * 100]
+with open(sys.argv[1], "w") as out:
+    for i, h in enumerate(names):
+        out.write(json.dumps({"host": h, "msg": "hostile", "seq": i}) + "\n")
+    for i in range(100, 400):
+        out.write(json.dumps({"host": "ret", "msg": "retained " + "y" * 100, "seq": i}) + "\n")
+PY
+touch "$T/marker"
+nc -N 127.0.0.1 $PORT < "$T/hostile.log"
+wait_stored 311
+# gzip and retention run on the rotation thread: wait for them to settle
+for i in $(seq 100); do
+	g=$(ls "$T/remote/ret" | grep -c '\.gz$')
+	r=$(ls "$T/remote/ret" | grep -c -- '-2')
+	[ "$g" -ge 1 ] && [ "$g" = "$r" ] && [ "$r" -le 2 ] && break
+	sleep 0.1
+done
+ls "$T/remote/ret" | grep -q '^[0-9-]*\.log$' || fail "no live file for host ret"
+[ "$r" -le 2 ] && [ "$g" -ge 1 ] && [ "$g" = "$r" ] || fail "host ret keeps $r rotated files ($g gzipped), want 1-2, all gzipped: $(ls "$T/remote/ret")"
+deleted=$(metric logstreamd_rotated_deleted_total)
+[ "${deleted:-0}" -gt 0 ] || fail "no retention deletion counted"
+grep -q "retention: deleted .*remote/ret/" "$T/daemon.err" || fail "no deletion logged"
+stop_daemon
+# Every file the daemon made since the marker is below $T/remote.
+outside=$(find "$T" -newer "$T/marker" -type f ! -path "$T/remote/*" ! -name 'daemon.*' ! -path "$T/run/*")
+[ -z "$outside" ] || fail "files outside the storage directory: $outside"
+python3 - "$T" <<'PY' || fail "a hostile name escaped or an event is missing"
+import json, os, sys
+t = sys.argv[1]
+root = os.path.realpath(t + "/remote")
+seqs = set()
+for d, dirs, files in os.walk(root):
+    for x in dirs + files:
+        p = os.path.realpath(os.path.join(d, x))
+        assert p.startswith(root + "/"), p
+        assert len(x.encode()) <= 80, x
+    for f in files:
+        if not f.endswith(".gz"):
+            for line in open(os.path.join(d, f), "rb"):
+                seqs.add(json.loads(line)["fields"]["seq"])
+want = set(range(11))
+assert want <= seqs, want - seqs
+print("hostile hosts:", sorted(os.listdir(root)))
+PY
+pass "hostile host names stay inside the storage directory; one host rotated, gzipped, kept 2, $deleted deletions logged"
+
+# 3. SIGKILL under load.
+rm -rf "$T/remote"
+write_conf "[storage]
+rotate_size = 8k
+keep = 1000
+max_open_files = 8"
+sed -i "s|^path = $T/events.log|path = $T/remote/{host}/{date}.log|" "$T/test.conf"
+start_daemon
+python3 - "$T" <<'PY'
+import sys
+t = sys.argv[1]
+outs = [open("%s/kpart.%d" % (t, c), "w") for c in range(2)]
+for i in range(400000):
+    h = i % 40
+    outs[h % 2].write("<13>Nov 23 20:14:14 k%02d app: event seq=%d\n" % (h, i))
+PY
+for c in 0 1; do nc -N 127.0.0.1 $PORT < "$T/kpart.$c" > /dev/null 2>&1 & track $!; done
+for i in $(seq 200); do
+	[ "$(find "$T/remote" -name '*.log*' 2>/dev/null | wc -l)" -ge 60 ] && break
+	sleep 0.05
+done
+kill -9 $DPID
+wait $DPID 2>/dev/null
+python3 - "$T" <<'PY' || fail "after SIGKILL: a file is not a gap-free prefix of valid JSON lines"
+import collections, gzip, json, os, re, sys
+t = sys.argv[1]
+got = collections.defaultdict(list)
+for d, _, files in os.walk(t + "/remote"):
+    for f in files:
+        if ".gz.tmp" in f:
+            continue
+        with (gzip.open if f.endswith(".gz") else open)(os.path.join(d, f), "rt") as fp:
+            for line in fp:
+                j = json.loads(line)    # every line valid JSON
+                got[j["host"]].append(int(re.search(r"seq=(\d+)", j["message"]).group(1)))
+total = 0
+for h, seqs in got.items():
+    k = int(h[1:])
+    sent = list(range(k, 400000, 40))
+    s = sorted(seqs)
+    assert len(set(s)) == len(s), (h, "duplicates")
+    assert s == sent[:len(s)], (h, "not a prefix")
+    total += len(s)
+print("after SIGKILL: %d hosts, %d events, each host a gap-free prefix" % (len(got), total))
+assert total > 0
+PY
+pass "SIGKILL under load: every templated file valid JSON lines, each host's events a gap-free prefix"
