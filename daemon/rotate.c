@@ -1,6 +1,6 @@
 /*
  * rotate.c: rotation of a live file.  rotate_file() renames it, never
- * replacing anything, to base-YYYYMMDDTHHMMSSZ[_NNN]ext beside it, a name
+ * replacing anything, to base-YYYYMMDDTHHMMSSZ_NNNext beside it, a name
  * that sorts after every rotated name already there (even one a clock that
  * was ahead wrote), so name order is the order files were written; one
  * worker thread for every live file (a templated store has many) then
@@ -98,8 +98,10 @@ rotate_name(char *buf, size_t len, const char *path, time_t sec,
 	if (gmtime_r(&sec, &tm) == NULL || idx > ROTATE_IDX_MAX)
 		return -1;
 	strftime(ts, sizeof(ts), "%Y%m%dT%H%M%SZ", &tm);
-	if (idx > 0)
-		snprintf(sfx, sizeof(sfx), "_%03u", idx);
+	/* Always the suffix: names of one width sort in time order under
+	 * any locale's collation (en_US.UTF-8 ignores '.' and '_', so a
+	 * bare "Z.log" sorted after "Z_181.log"). */
+	snprintf(sfx, sizeof(sfx), "_%03u", idx);
 	n = snprintf(buf, len, "%.*s%.*s-%s%s%s", (int)(stem - path), path,
 	    (int)stemlen, stem, ts, sfx, ext);
 	return n < 0 || (size_t)n >= len ? -1 : 0;
@@ -159,8 +161,8 @@ rotate_parse(const char *path, const char *name, struct rotate_entry *e)
 	if (strlen(p) < 16 || parse_stamp(p, &e->sec) == -1)
 		return -1;
 	p += 16;
-	if (*p == '_') {
-		if (digits(p + 1, 3, &idx) == -1 || idx == 0)
+	if (*p == '_') {		/* none: a name from before 0.2 */
+		if (digits(p + 1, 3, &idx) == -1)
 			return -1;
 		p += 4;
 	}

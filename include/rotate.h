@@ -82,12 +82,14 @@ int64_t		 rotate_born_mono(int fd, off_t size);
  * on the monotonic clock (rotate_born_mono).  1 or 0. */
 int		 rotate_due(const struct rotate_policy *, uint64_t size,
 		    uint64_t add, int64_t born_us, int64_t now_us);
-/* The rotated name of live file path at sec with suffix idx (0: none):
- * dir/base-YYYYMMDDTHHMMSSZ[_NNN]ext.  0, or -1 if it does not fit. */
+/* The rotated name of live file path at sec with suffix idx:
+ * dir/base-YYYYMMDDTHHMMSSZ_NNNext, always the suffix, so that names sort
+ * in time order in every locale.  0, or -1 if it does not fit. */
 int		 rotate_name(char *, size_t, const char *path, time_t sec,
 		    unsigned idx);
-/* Parse file name (no directory) as a rotated name of live file path;
- * 0 with e's sec, idx and gz set (name not copied), or -1. */
+/* Parse file name (no directory) as a rotated name of live file path
+ * (also the older form without "_NNN" for suffix 0); 0 with e's sec, idx
+ * and gz set (name not copied), or -1. */
 int		 rotate_parse(const char *path, const char *name,
 		    struct rotate_entry *e);
 /* The name after the newest one, last_sec with suffix last_idx, at wall

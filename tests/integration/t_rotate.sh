@@ -58,7 +58,7 @@ nrot=$(ls "$T" | grep -cE '^events-.*\.log\.gz$')
 [ "$nrot" -ge 100 ] || fail "only $nrot rotated gz files for ~150 MB"
 ls "$T" | grep -qE '^events-.*\.log$' && fail "rotated files left uncompressed"
 ls -a "$T" | grep -q '\.tmp$' && fail "temporary files left"
-nsfx=$(ls "$T" | grep -cE '^events-.*Z_[0-9]{3}\.log\.gz$')
+nsfx=$(ls "$T" | grep -cE '^events-.*Z_([1-9][0-9]{2}|0[1-9][0-9]|00[1-9])\.log\.gz$')
 [ "$nsfx" -gt 0 ] || fail "no same-second rotation happened (expected at this rate)"
 python3 - "$T" <<'PY' || fail "size, order or permission check failed"
 import gzip, json, os, re, stat, sys

@@ -8,7 +8,8 @@
 # 2. Hostile host names (../../etc, /etc, .., empty, 300 bytes, NUL,
 #    newline, control bytes) are stored inside the storage directory, none
 #    outside; one host's files rotate, are gzipped and kept (keep = 2) by
-#    themselves, and each deletion is logged and counted.
+#    themselves, and each deletion is logged and counted; rotated names
+#    have one width (always _NNN), so they sort in time order in any locale.
 # 3. SIGKILL under load: every file holds valid JSON lines only, and each
 #    host's stored events are a gap-free prefix of what it sent.
 . "$(dirname "$0")/lib.sh"
@@ -139,6 +140,10 @@ for d, dirs, files in os.walk(root):
                 seqs.add(json.loads(line)["fields"]["seq"])
 want = set(range(11))
 assert want <= seqs, want - seqs
+# rotated names have one width (always _NNN): time order in every locale
+import re
+rot = [f for f in os.listdir(root + "/ret") if "-2" in f]
+assert rot and all(re.search(r"-\d{8}T\d{6}Z_\d{3}\.log(\.gz)?$", f) for f in rot), rot
 print("hostile hosts:", sorted(os.listdir(root)))
 PY
 pass "hostile host names stay inside the storage directory; one host rotated, gzipped, kept 2, $deleted deletions logged"
