@@ -289,6 +289,61 @@ rotate_policy_alerts(const struct config *cf, struct rotate_policy *pol)
 	pol->compress = cf->alerts_compress;
 }
 
+/*
+ * What a listener may bring in a minute, to judge retention by: a nominal
+ * 10,000 events/s of 300 stored bytes (a busy sender; the benchmark does
+ * several times that).
+ */
+#define NOMINAL_EPS		10000
+#define NOMINAL_BYTES		300
+
+/* n bytes as k/M/G, one decimal where it is not whole. */
+static void
+fmt_size(uint64_t n, char *buf, size_t len)
+{
+	static const char	 units[] = "kMGT";
+	double			 v = (double)n;
+	int			 u = -1;
+
+	while (v >= 1024 && u < 3) {
+		v /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, len, "%llu", (unsigned long long)n);
+	else if (v == (double)(uint64_t)v)
+		snprintf(buf, len, "%llu%c", (unsigned long long)v, units[u]);
+	else
+		snprintf(buf, len, "%.1f%c", v, units[u]);
+}
+
+void
+rotate_warn_retention(const struct config *cf)
+{
+	uint64_t	 nl, minute, kept;
+	char		 a[32], b[32], c[32];
+
+	nl = cf->ntcp + cf->nudp + cf->ntls;
+	if (nl == 0)
+		nl = 1;		/* sockets from systemd */
+	minute = nl * 60 * NOMINAL_EPS * NOMINAL_BYTES;
+	kept = cf->keep * cf->rotate_size;
+	if (cf->rotate_size == 0 || (cf->keep > 0 && kept / cf->keep !=
+	    cf->rotate_size) || kept >= minute)
+		return;
+	fmt_size(kept, a, sizeof(a));
+	fmt_size(cf->rotate_size, b, sizeof(b));
+	fmt_size(minute, c, sizeof(c));
+	diag_warn("%s:%d: [storage] keep = %llu x rotate_size = %s keeps %s "
+	    "of rotated events, less than a minute of %llu listener%s at "
+	    "%d events/s (about %s): under such load older events are "
+	    "deleted within the minute (each deletion is logged); raise keep "
+	    "or rotate_size, or bound by max_total/max_age instead", cf->file,
+	    config_line(cf, "storage", cf->keep ? "rotate_size" : "keep"),
+	    (unsigned long long)cf->keep, b, a, (unsigned long long)nl,
+	    nl == 1 ? "" : "s", NOMINAL_EPS, c);
+}
+
 /* Rotating. */
 
 /* rename without replacing; link+unlink where renameat2 is unsupported. */

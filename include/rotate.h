@@ -69,6 +69,10 @@ void		 rotate_policy_storage(const struct config *,
 void		 rotate_policy_alerts(const struct config *,
 		    struct rotate_policy *);
 
+/* Warn (at -t, start and reload) when [storage] keep x rotate_size holds
+ * less than a minute of the configured listeners at a nominal rate. */
+void		 rotate_warn_retention(const struct config *);
+
 /* When the live file fd (of size bytes) was made, in µs on the monotonic
  * clock, so that the interval trigger never stops when the wall clock
  * steps back: its age from its birth time where the filesystem keeps one,

@@ -1,5 +1,7 @@
 #!/bin/bash
 # t_store_tree: a templated [storage] path (remote/{host}/{date}.log).
+# 0. -t refuses an unknown placeholder and warns when keep x rotate_size
+#    holds less than a minute of the listeners.
 # 1. 60,000 events from 300 hosts over 4 connections, max_open_files = 64,
 #    rotate_size small: every event is in its own host's file exactly once
 #    (seq oracle over every live, rotated and .gz file), files were closed
@@ -30,6 +32,21 @@ wait_stored() {
 	done
 	fail "stored ${v:-?} events, wanted $1"
 }
+
+# 0. -t: an unknown placeholder is an error naming file:line; keep x
+#    rotate_size below a minute of the listeners is warned about.
+write_conf "[storage]
+rotate_size = 100k"
+sed -i "s|^path = $T/events.log|path = $T/remote/{hots}/{date}.log|" "$T/test.conf"
+"$BIN" -t -c "$T/test.conf" > /dev/null 2> "$T/t.err" && fail "-t took {hots}"
+grep -q "test.conf:[0-9]*: unknown placeholder .*{hots}" "$T/t.err" || fail "-t: $(cat "$T/t.err")"
+sed -i "s|{hots}|{host}|" "$T/test.conf"
+"$BIN" -t -c "$T/test.conf" > /dev/null 2> "$T/t.err" || fail "-t refused: $(cat "$T/t.err")"
+grep -q "keep = 14 x rotate_size = 100k keeps 1.4M .*less than a minute" "$T/t.err" || fail "-t did not warn of keep x rotate_size: $(cat "$T/t.err")"
+sed -i "s|^rotate_size = 100k|rotate_size = 64M|" "$T/test.conf"
+"$BIN" -t -c "$T/test.conf" > /dev/null 2> "$T/t.err" || fail "-t refused"
+grep -q "less than a minute" "$T/t.err" && fail "-t warned at 14 x 64M"
+pass "-t: an unknown placeholder is an error; keep x rotate_size = 1.4M is warned about, 14 x 64M is not"
 
 # 1. 300 hosts, 64 open files.
 write_conf "[storage]
