@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -40,6 +41,7 @@ struct rotate {
 	int			 busy;		/* the worker is on it */
 	char			*path;
 	char			*dir;
+	int			 tree;		/* rotate_tree_new: dir's tree */
 	pthread_mutex_t		 mtx;
 	struct rotate_policy	 pol;		/* under mtx */
 	time_t			 last_sec;	/* the newest rotated name */
@@ -604,12 +606,12 @@ drop_doubles(int dfd, struct rotate_entry *e, size_t n)
 }
 
 /* Retention never deletes in silence: each deletion is counted and
- * logged (at most a line per 10 s, with how many more). */
+ * logged (at most a line per 10 s and reason, with how many more). */
 static void
 note_deleted(struct rotate *r, const struct rotate_entry *e,
     const struct rotate_policy *pol)
 {
-	static struct diag_rate	 rate;	/* the worker's alone */
+	static struct diag_rate	 rate[4];	/* the worker's alone */
 	char			 why[64];
 
 	COUNT_ADD(counters.retention_deleted, 1);
@@ -619,9 +621,12 @@ note_deleted(struct rotate *r, const struct rotate_entry *e,
 	else if (e->del == ROTATE_DEL_AGE)
 		snprintf(why, sizeof(why), "older than max_age");
 	else
-		snprintf(why, sizeof(why), "past max_total");
-	diag_rate(&rate, "retention: deleted %s/%s (%llu bytes; %s)", r->dir,
-	    e->name, (unsigned long long)e->size, why);
+		snprintf(why, sizeof(why), "past max_total%s",
+		    r->tree ? " of the tree" : "");
+	diag_rate(&rate[e->del & 3], "retention: deleted %s%s%s (%llu bytes; "
+	    "%s)",
+	    r->tree ? "" : r->dir, r->tree ? "" : "/", e->name,
+	    (unsigned long long)e->size, why);
 }
 
 /* Retention, then compression, until nothing is left to do. */
@@ -658,6 +663,99 @@ maintain(struct rotate *r, const struct rotate_policy *pol)
 		free_entries(e, n);
 	} while (again && !atomic_load(&pool_stop));
 	close(dfd);
+}
+
+/*
+ * A templated store's tree: max_total bounds the rotated files of every
+ * live file below dir together.  A rotated name there is any
+ * NAME-YYYYMMDDTHHMMSSZ[_NNN]EXT[.gz] (EXT the template's), the same form
+ * rotate_parse reads; nothing else is touched.
+ */
+struct tree_walk {
+	const char		*ext;
+	struct rotate_entry	*v;
+	size_t			 n;
+	size_t			 cap;
+	int			 oom;
+};
+
+static struct tree_walk	*walk_state;	/* nftw has no user pointer */
+
+/* Whether base (no directory) is a rotated name with extension ext. */
+static int
+tree_parse(const char *base, const char *ext, struct rotate_entry *e)
+{
+	char		 live[ROTATE_NAME_MAX];
+	const char	*dash;
+	size_t		 len = strlen(base);
+
+	/* The stem is all before the last '-' that starts a stamp. */
+	for (dash = base + len; dash > base; dash--) {
+		if (dash[-1] != '-')
+			continue;
+		if ((size_t)(dash - 1 - base) + strlen(ext) >= sizeof(live))
+			return -1;
+		snprintf(live, sizeof(live), "%.*s%s", (int)(dash - 1 - base),
+		    base, ext);
+		if (rotate_parse(live, base, e) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+static int
+tree_visit(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+	struct tree_walk	*w = walk_state;
+	struct rotate_entry	 e, *nv;
+
+	memset(&e, 0, sizeof(e));
+	if (type != FTW_F || !S_ISREG(st->st_mode) ||
+	    tree_parse(path + f->base, w->ext, &e) == -1)
+		return 0;
+	if (w->n == w->cap) {
+		if ((nv = reallocarray(w->v, w->cap ? w->cap * 2 : 256,
+		    sizeof(*nv))) == NULL) {
+			w->oom = 1;
+			return 1;
+		}
+		w->v = nv;
+		w->cap = w->cap ? w->cap * 2 : 256;
+	}
+	if ((e.name = strdup(path)) == NULL) {
+		w->oom = 1;
+		return 1;
+	}
+	e.size = (uint64_t)st->st_size;
+	e.mtime = st->st_mtime;
+	w->v[w->n++] = e;
+	return 0;
+}
+
+static void
+tree_retain(struct rotate *r, const struct rotate_policy *pol)
+{
+	static pthread_mutex_t	 walk_mtx = PTHREAD_MUTEX_INITIALIZER;
+	struct tree_walk	 w = { .ext = r->path };
+	struct rotate_policy	 p = { .keep = UINT64_MAX,
+				    .max_total = pol->max_total };
+	size_t			 i;
+
+	if (pol->max_total == 0)
+		return;
+	pthread_mutex_lock(&walk_mtx);
+	walk_state = &w;
+	nftw(r->dir, tree_visit, 16, FTW_PHYS | FTW_MOUNT);
+	walk_state = NULL;
+	pthread_mutex_unlock(&walk_mtx);
+	if (!w.oom) {
+		rotate_sort(w.v, w.n);
+		rotate_retain(w.v, w.n, &p, diag_now_us());
+		for (i = 0; i < w.n; i++)
+			if (w.v[i].del && unlink(w.v[i].name) == 0)
+				note_deleted(r, &w.v[i], pol);
+	}
+	free_entries(w.v, w.n);
 }
 
 /* Unlink r from the registry and free it.  Under reg_mtx. */
@@ -737,7 +835,10 @@ worker_main(void *arg)
 		pthread_mutex_lock(&r->mtx);
 		pol = r->pol;
 		pthread_mutex_unlock(&r->mtx);
-		maintain(r, &pol);
+		if (r->tree)
+			tree_retain(r, &pol);
+		else
+			maintain(r, &pol);
 		pthread_mutex_lock(&reg_mtx);
 		r->busy = 0;
 		if (r->refs == 0 && !r->queued)
@@ -757,7 +858,7 @@ rotate_new(const char *path, const struct rotate_policy *pol)
 
 	pthread_mutex_lock(&reg_mtx);
 	for (r = reg; r != NULL; r = r->next)
-		if (strcmp(r->path, path) == 0) {
+		if (!r->tree && strcmp(r->path, path) == 0) {
 			r->refs++;
 			owners++;
 			pthread_mutex_lock(&r->mtx);
@@ -789,6 +890,31 @@ fail:
 	}
 	r = NULL;
 done:
+	pthread_mutex_unlock(&reg_mtx);
+	return r;
+}
+
+struct rotate *
+rotate_tree_new(const char *root, const char *ext,
+    const struct rotate_policy *pol)
+{
+	struct rotate	*r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	if ((r->path = strdup(ext)) == NULL || (r->dir = strdup(root)) == NULL) {
+		free(r->path);
+		free(r);
+		return NULL;
+	}
+	pthread_mutex_init(&r->mtx, NULL);
+	r->tree = 1;
+	r->pol = *pol;
+	pthread_mutex_lock(&reg_mtx);
+	r->refs = 1;
+	owners++;
+	r->next = reg;
+	reg = r;
 	pthread_mutex_unlock(&reg_mtx);
 	return r;
 }

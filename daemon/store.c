@@ -30,7 +30,8 @@ struct store {
 	char			*tmpl;
 	size_t			 rootlen;
 	int			 templated;
-	struct rotate_policy	 pol;
+	struct rotate_policy	 pol;		/* of each file */
+	struct rotate		*tree;		/* max_total of a template */
 	size_t			 max_open;
 	struct store_file	**tab;
 	size_t			 nfiles;
@@ -54,6 +55,45 @@ path_hash(const char *s)
 	return h;
 }
 
+/* A template's file extension: ".log" of ".../{date}.log", or "". */
+static const char *
+tmpl_ext(const char *tmpl)
+{
+	const char	*base = strrchr(tmpl, '/'), *dot;
+
+	base = base != NULL ? base + 1 : tmpl;
+	dot = strrchr(base, '.');
+	if (dot == NULL || dot == base || strchr(dot, '}') != NULL)
+		return "";
+	return dot;
+}
+
+/* The policies: a template's max_total bounds its whole tree (one pass
+ * over the tree), not each file. */
+static int
+set_policy(struct store *s, const struct rotate_policy *pol)
+{
+	char	*root;
+
+	s->pol = *pol;
+	if (!s->templated)
+		return 0;
+	s->pol.max_total = 0;
+	if (s->tree != NULL) {
+		rotate_configure(s->tree, pol);
+		return 0;
+	}
+	if (pol->max_total == 0)
+		return 0;
+	if ((root = strndup(s->tmpl, s->rootlen ? s->rootlen : 1)) == NULL)
+		return -1;
+	if (s->rootlen == 0)
+		root[0] = '.';
+	s->tree = rotate_tree_new(root, tmpl_ext(s->tmpl), pol);
+	free(root);
+	return s->tree != NULL ? 0 : -1;
+}
+
 struct store *
 store_new(const char *tmpl, const struct rotate_policy *pol, size_t max_open)
 {
@@ -63,16 +103,16 @@ store_new(const char *tmpl, const struct rotate_policy *pol, size_t max_open)
 		return NULL;
 	TAILQ_INIT(&s->lru);
 	s->btail = &s->batch;
-	s->pol = *pol;
 	s->max_open = max_open > 0 ? max_open : 1;
 	s->templated = storepath_templated(tmpl);
+	s->rootlen = s->templated ? storepath_root_len(tmpl) : 0;
 	if ((s->tmpl = strdup(tmpl)) == NULL ||
 	    (s->tab = calloc(NBUCKETS, sizeof(*s->tab))) == NULL ||
-	    (s->tosync = calloc(s->max_open, sizeof(int))) == NULL) {
+	    (s->tosync = calloc(s->max_open, sizeof(int))) == NULL ||
+	    set_policy(s, pol) == -1) {
 		store_free(s);
 		return NULL;
 	}
-	s->rootlen = s->templated ? storepath_root_len(tmpl) : 0;
 	return s;
 }
 
@@ -98,10 +138,10 @@ store_configure(struct store *s, const struct rotate_policy *pol,
 	size_t			 i;
 	int			*v;
 
-	s->pol = *pol;
+	set_policy(s, pol);
 	for (i = 0; i < NBUCKETS; i++)
 		for (f = s->tab[i]; f != NULL; f = f->hnext)
-			livefile_configure(f->lf, pol);
+			livefile_configure(f->lf, &s->pol);
 	if (max_open == 0 || max_open == s->max_open)
 		return;
 	tosync_flush(s);
@@ -305,6 +345,13 @@ store_use(struct store *s, struct store_file *f)
 }
 
 void
+store_rotated(struct store *s)
+{
+	if (s->tree != NULL)
+		rotate_start(s->tree);
+}
+
+void
 store_batch_end(struct store *s)
 {
 	struct store_file	*f, *next;
@@ -457,6 +504,7 @@ store_free(struct store *s)
 	}
 	if (s->tosync != NULL)
 		tosync_flush(s);
+	rotate_free(s->tree);
 	free(s->tosync);
 	free(s->tab);
 	free(s->tmpl);

@@ -150,7 +150,10 @@ writer_rotate(struct writer *w, struct store_file *f)
 {
 	if (w->sy != NULL)
 		syncer_wait(w->sy);
-	return livefile_rotate(f->lf);
+	if (livefile_rotate(f->lf) == -1)
+		return -1;
+	store_rotated(w->st);
+	return 0;
 }
 
 /*

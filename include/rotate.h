@@ -49,6 +49,12 @@ struct rotate;
  * shared per path (refcounted), so an old and a new config never run two
  * workers on one file.  Starts no thread.  Caller frees. */
 struct rotate	*rotate_new(const char *path, const struct rotate_policy *);
+/* The retention of a templated store's whole tree below root: its
+ * max_total bounds the rotated files (named like rotate_name's, with
+ * extension ext) of every live file there together.  rotate_start runs
+ * a pass; rotate_configure and rotate_free as for a file.  Caller frees. */
+struct rotate	*rotate_tree_new(const char *root, const char *ext,
+		    const struct rotate_policy *);
 /* Take a new policy (reload). */
 void		 rotate_configure(struct rotate *, const struct rotate_policy *);
 /* Start the worker if not yet running and have it look at the directory:

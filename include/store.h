@@ -62,6 +62,9 @@ struct store_file *store_batch(const struct store *);
  * max_open_files; making its directories below the storage directory),
  * and mark it the most recently written.  0 or -1 (logged). */
 int		 store_use(struct store *, struct store_file *);
+/* A file of the store was rotated: a template's tree retention
+ * (max_total) runs on the rotation thread. */
+void		 store_rotated(struct store *);
 /* The batch is written: empty every out buffer, end the list, free the
  * files that are closed. */
 void		 store_batch_end(struct store *);

@@ -14,6 +14,7 @@
 #    have one width (always _NNN), so they sort in time order in any locale.
 # 3. SIGKILL under load: every file holds valid JSON lines only, and each
 #    host's stored events are a gap-free prefix of what it sent.
+# 4. max_total bounds the rotated files of the whole tree (all hosts).
 . "$(dirname "$0")/lib.sh"
 HPORT=$(free_port)
 M="http://127.0.0.1:$HPORT"
@@ -212,3 +213,29 @@ print("after SIGKILL: %d hosts, %d events, each host a gap-free prefix" % (len(g
 assert total > 0
 PY
 pass "SIGKILL under load: every templated file valid JSON lines, each host's events a gap-free prefix"
+
+# 4. max_total over the tree.
+rm -rf "$T/remote"
+write_conf "[storage]
+rotate_size = 1k
+keep = 100
+max_total = 3k
+compress = none
+[http]
+listen = 127.0.0.1:$HPORT"
+sed -i "s|^path = $T/events.log|path = $T/remote/{host}/{date}.log|" "$T/test.conf"
+start_daemon
+python3 -c '
+for i in range(120):
+    print("<13>Nov 23 20:14:14 t%d app: %s seq=%d" % (i % 3, "z" * 150, i))' | nc -N 127.0.0.1 $PORT
+wait_stored 120
+for i in $(seq 100); do
+	tot=$(find "$T/remote" -name '*-2*Z_*.log' -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
+	[ "$tot" -le 3072 ] && break
+	sleep 0.1
+done
+n=$(find "$T/remote" -name '*-2*Z_*.log' | wc -l)
+[ "$tot" -le 3072 ] && [ "$n" -ge 1 ] || fail "rotated files of the tree total $tot bytes ($n files), want 1..3k"
+grep -q "retention: deleted $T/remote/t[0-2]/.*past max_total of the tree" "$T/daemon.err" || fail "no tree deletion logged"
+stop_daemon
+pass "max_total = 3k bounds the rotated files of all hosts together ($n files, $tot bytes left)"
