@@ -22,6 +22,7 @@
 #include "rotate.h"
 #include "store.h"
 #include "storepath.h"
+#include "syncer.h"
 
 #define NBUCKETS	4096		/* a power of two */
 #define PATH_MAX_LEN	4096
@@ -42,6 +43,7 @@ struct store {
 	size_t			 ntosync;
 	int			 root_ok;	/* the storage directory seen */
 	struct store_file	*plain;
+	struct syncer		*sy;		/* NULL: sync inline */
 	struct diag_rate	 rate;
 };
 
@@ -95,7 +97,8 @@ set_policy(struct store *s, const struct rotate_policy *pol)
 }
 
 struct store *
-store_new(const char *tmpl, const struct rotate_policy *pol, size_t max_open)
+store_new(const char *tmpl, const struct rotate_policy *pol, size_t max_open,
+    struct syncer *sy)
 {
 	struct store	*s;
 
@@ -103,6 +106,7 @@ store_new(const char *tmpl, const struct rotate_policy *pol, size_t max_open)
 		return NULL;
 	TAILQ_INIT(&s->lru);
 	s->btail = &s->batch;
+	s->sy = sy;
 	s->max_open = max_open > 0 ? max_open : 1;
 	s->templated = storepath_templated(tmpl);
 	s->rootlen = s->templated ? storepath_root_len(tmpl) : 0;
@@ -116,12 +120,20 @@ store_new(const char *tmpl, const struct rotate_policy *pol, size_t max_open)
 	return s;
 }
 
-/* Make room for n dups of closed files: past the bound, sync them now. */
+/* The dups of closed files, past their bound: to the sync thread (waiting
+ * for the one it runs), or synced here. */
 static void
 tosync_flush(struct store *s)
 {
 	size_t	 i;
 
+	if (s->sy != NULL && s->ntosync > 0) {
+		syncer_wait(s->sy);
+		if (syncer_request_many(s->sy, s->tosync, s->ntosync) == 0) {
+			s->ntosync = 0;
+			return;
+		}
+	}
 	for (i = 0; i < s->ntosync; i++) {
 		if (fdatasync(s->tosync[i]) == 0)
 			COUNT_ADD(counters.syncs, 1);
@@ -351,13 +363,30 @@ store_rotated(struct store *s)
 		rotate_start(s->tree);
 }
 
-void
-store_batch_end(struct store *s)
+int
+store_templated(const struct store *s)
+{
+	return s->templated;
+}
+
+/* End the batch; with keep_held, files with lines not yet written stay
+ * on the list (a template's held files). */
+static void
+batch_end(struct store *s, int keep_held)
 {
 	struct store_file	*f, *next;
 
-	for (f = s->batch; f != NULL; f = next) {
+	f = s->batch;
+	s->batch = NULL;
+	s->btail = &s->batch;
+	for (; f != NULL; f = next) {
 		next = f->bnext;
+		if (keep_held && f->done < f->out.len) {
+			f->bnext = NULL;
+			*s->btail = f;
+			s->btail = &f->bnext;
+			continue;
+		}
 		f->in_batch = 0;
 		f->out.len = 0;
 		f->done = 0;
@@ -365,14 +394,18 @@ store_batch_end(struct store *s)
 		if (!f->open && f != s->plain)
 			file_free(s, f);
 	}
-	s->batch = NULL;
-	s->btail = &s->batch;
+}
+
+void
+store_batch_end(struct store *s)
+{
+	batch_end(s, s->templated);
 }
 
 void
 store_batch_drop(struct store *s)
 {
-	store_batch_end(s);
+	batch_end(s, 0);
 }
 
 int
@@ -433,9 +466,12 @@ int
 store_sync(struct store *s)
 {
 	struct store_file	*f;
+	struct syncer		*sy = s->sy;
 	int			 rc = 0;
 
+	s->sy = NULL;		/* now, here */
 	tosync_flush(s);
+	s->sy = sy;
 	TAILQ_FOREACH(f, &s->lru, lru)
 		if (livefile_sync(f->lf) == -1)
 			rc = -1;

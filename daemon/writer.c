@@ -27,6 +27,7 @@
 #include "writer.h"
 
 #define SYNC_FDS_MAX	1024		/* dups handed to the syncer at once */
+#define HOLD_MAX	(4 << 20)	/* bytes a failing templated file holds */
 
 struct writer {
 	char			*path;
@@ -46,8 +47,29 @@ struct writer {
 	const char		*stall;		/* test knob, see writer_process */
 	struct syncer		*sy;		/* the periodic fsync, off-thread */
 	uint64_t		 busy_ns;	/* busiest last published */
+	uint64_t		 held_try_ns;	/* held files last tried */
 	int			 fds[SYNC_FDS_MAX];
 };
+
+static int	 write_all_files(struct writer *);
+
+/* A template's held lines given up (path changed, stop): counted. */
+static void
+drop_held(struct writer *w)
+{
+	struct store_file	*f;
+	uint64_t		 lost = 0;
+
+	if (w->pend == NULL)
+		for (f = store_batch(w->st); f != NULL; f = f->bnext)
+			lost += f->events;
+	store_batch_drop(w->st);
+	if (lost == 0)
+		return;
+	COUNT_ADD(counters.dropped[DROP_STORAGE], lost);
+	diag_err("storage: %llu events held for files that still fail are "
+	    "lost (dropped, reason storage)", (unsigned long long)lost);
+}
 
 struct writer *
 writer_new(const struct config *cf)
@@ -56,7 +78,8 @@ writer_new(const struct config *cf)
 
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return NULL;
-	if (writer_configure(w, cf) == -1) {
+	if ((w->sy = syncer_new(cf->store_path)) == NULL ||
+	    writer_configure(w, cf) == -1) {
 		writer_free(w);
 		return NULL;
 	}
@@ -65,10 +88,6 @@ writer_new(const struct config *cf)
 	 * so the tests can prove backpressure without a frozen filesystem.
 	 */
 	w->stall = getenv("LOGSTREAMD_TEST_STALL_FILE");
-	if ((w->sy = syncer_new(w->path)) == NULL) {
-		writer_free(w);
-		return NULL;
-	}
 	return w;
 }
 
@@ -89,13 +108,13 @@ writer_configure(struct writer *w, const struct config *cf)
 		return 0;
 	}
 	if ((p = strdup(cf->store_path)) == NULL ||
-	    (st = store_new(p, &w->pol, w->max_open)) == NULL) {
+	    (st = store_new(p, &w->pol, w->max_open, w->sy)) == NULL) {
 		free(p);
 		return -1;
 	}
 	writer_sync(w);
 	if (w->st != NULL)
-		store_batch_drop(w->st);
+		drop_held(w);
 	w->pend = NULL;
 	store_free(w->st);
 	free(w->path);
@@ -457,6 +476,33 @@ resuming(const struct writer *w, const struct lsbatch *b)
 	    w->pend_first == (b->n > 0 ? b->recs[0].received_us : 0);
 }
 
+/*
+ * Every file of the batch (and a template's held ones); each file's events
+ * count as stored once all its lines are in.  A plain path stops at a
+ * failure (the batch is retried); a template's other files go on, and the
+ * failed one holds its lines (at most HOLD_MAX bytes) for a later try.
+ * 0, or -1 if a file failed.
+ */
+static int
+write_all_files(struct writer *w)
+{
+	struct store_file	*f;
+	int			 rc = 0;
+
+	for (f = store_batch(w->st); f != NULL; f = f->bnext) {
+		if (write_file(w, f) == -1) {
+			rc = -1;
+			if (!store_templated(w->st))
+				break;
+			continue;
+		}
+		COUNT_ADD(counters.stored, f->events);
+		f->events = 0;
+	}
+	w->held_try_ns = diag_mono_ns();
+	return rc;
+}
+
 /* Each line into the buffer of its file: one write per file. */
 static void
 encode(struct writer *w, const struct lsbatch *b)
@@ -464,15 +510,24 @@ encode(struct writer *w, const struct lsbatch *b)
 	struct store_file	*f;
 	uint32_t		 i;
 
-	store_batch_drop(w->st);
+	/* A plain path's failed batch is retried whole (resuming); a
+	 * template's files that failed keep their lines (held) instead. */
+	if (!store_templated(w->st))
+		store_batch_drop(w->st);
 	w->pend_events = 0;
 	for (i = 0; i < b->n; i++) {
 		const struct logrec *r = &b->recs[i];
 
 		if (r->flags & LR_DROP)
 			continue;
-		if ((f = store_file_for(w->st, b, r)) == NULL) {
+		if ((f = store_file_for(w->st, b, r)) == NULL ||
+		    f->out.len - f->done > HOLD_MAX) {
 			COUNT_ADD(counters.dropped[DROP_STORAGE], 1);
+			if (f != NULL)
+				diag_rate(&w->rate, "storage %s: cannot be "
+				    "written and %d bytes wait for it: its new "
+				    "events are dropped (counted)",
+				    livefile_path(f->lf), HOLD_MAX);
 			continue;
 		}
 		if (w->format == STORE_RAW)
@@ -492,18 +547,14 @@ encode(struct writer *w, const struct lsbatch *b)
 int
 writer_process(struct writer *w, struct lsbatch *b)
 {
-	struct store_file	*f;
-
 	if (w->stall != NULL && access(w->stall, F_OK) == 0) {
 		usleep(10000);
 		return -1;
 	}
 	if (!resuming(w, b))
 		encode(w, b);
-	for (f = store_batch(w->st); f != NULL; f = f->bnext)
-		if (write_file(w, f) == -1)
-			return -1;
-	COUNT_ADD(counters.stored, w->pend_events);
+	if (write_all_files(w) == -1 && !store_templated(w->st))
+		return -1;
 	if (w->sync_ms == 0 && w->pend_events > 0)
 		writer_sync(w);
 	store_batch_end(w->st);
@@ -568,6 +619,12 @@ writer_tick(struct writer *w, uint64_t now)
 	size_t		 n, i;
 
 	publish_busiest(w, now);
+	/* A template's held files are tried again each second. */
+	if (w->pend == NULL && store_batch(w->st) != NULL &&
+	    now - w->held_try_ns >= 1000000000ULL) {
+		write_all_files(w);
+		store_batch_end(w->st);
+	}
 	if (w->pol.interval_ms > 0 && w->pend == NULL)
 		rotate_quiet(w);
 	if (!w->dirty)
@@ -594,9 +651,13 @@ writer_free(struct writer *w)
 {
 	if (w == NULL)
 		return;
+	if (w->st != NULL && w->pend == NULL) {
+		write_all_files(w);	/* a last try for held lines */
+		drop_held(w);
+	}
 	writer_sync(w);
-	syncer_free(w->sy);
 	store_free(w->st);
+	syncer_free(w->sy);
 	free(w->path);
 	free(w);
 }

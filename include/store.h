@@ -21,6 +21,7 @@ struct livefile;
 struct logrec;
 struct rotate_policy;
 struct store;
+struct syncer;
 
 /* One live file; writer.c uses the first group of members. */
 struct store_file {
@@ -45,9 +46,10 @@ struct store_stats {
 	uint64_t	 known;		/* files with a state (open or pending) */
 };
 
-/* The store of tmpl (copied); opens nothing.  Caller frees. */
+/* The store of tmpl (copied); opens nothing; sy (NULL: none) fsyncs the
+ * files closed to make room.  Caller frees (before sy). */
 struct store	*store_new(const char *tmpl, const struct rotate_policy *,
-		    size_t max_open);
+		    size_t max_open, struct syncer *sy);
 /* Take a new rotation policy and open-file bound (reload). */
 void		 store_configure(struct store *, const struct rotate_policy *,
 		    size_t max_open);
@@ -65,10 +67,13 @@ int		 store_use(struct store *, struct store_file *);
 /* A file of the store was rotated: a template's tree retention
  * (max_total) runs on the rotation thread. */
 void		 store_rotated(struct store *);
+/* Whether the path is templated.  1 or 0. */
+int		 store_templated(const struct store *);
 /* The batch is written: empty every out buffer, end the list, free the
- * files that are closed. */
+ * files that are closed; a template's files with lines not yet written
+ * (held: their storage failed) stay on the list for the next try. */
 void		 store_batch_end(struct store *);
-/* Forget the batch (its lines are not written; reload, give-up). */
+/* Forget the batch, held lines too (reload, a plain path's give-up). */
 void		 store_batch_drop(struct store *);
 /* Open the one file of a plain path now (at start).  0 or -1. */
 int		 store_open_plain(struct store *);

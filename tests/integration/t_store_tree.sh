@@ -15,6 +15,9 @@
 # 3. SIGKILL under load: every file holds valid JSON lines only, and each
 #    host's stored events are a gap-free prefix of what it sent.
 # 4. max_total bounds the rotated files of the whole tree (all hosts).
+# 5. One host's file cannot be made (a plain file where its directory
+#    goes): its events wait and are retried, the other hosts' flow; once
+#    the obstacle is gone they arrive, each event exactly once.
 . "$(dirname "$0")/lib.sh"
 HPORT=$(free_port)
 M="http://127.0.0.1:$HPORT"
@@ -239,3 +242,32 @@ n=$(find "$T/remote" -name '*-2*Z_*.log' | wc -l)
 grep -q "retention: deleted $T/remote/t[0-2]/.*past max_total of the tree" "$T/daemon.err" || fail "no tree deletion logged"
 stop_daemon
 pass "max_total = 3k bounds the rotated files of all hosts together ($n files, $tot bytes left)"
+
+# 5. One failing file holds its events; the others flow.
+rm -rf "$T/remote"
+mkdir -p "$T/remote"
+echo obstacle > "$T/remote/bad"
+write_conf "[http]
+listen = 127.0.0.1:$HPORT"
+sed -i "s|^path = $T/events.log|path = $T/remote/{host}/{date}.log|" "$T/test.conf"
+start_daemon
+python3 -c '
+for i in range(300):
+    print("<13>Nov 23 20:14:14 %s app: event seq=%d" % (["bad", "g1", "g2"][i % 3], i))' > "$T/wave1"
+python3 -c '
+for i in range(300, 400):
+    print("<13>Nov 23 20:14:14 g%d app: event seq=%d" % (i % 2 + 1, i))' > "$T/wave2"
+nc -N 127.0.0.1 $PORT < "$T/wave1"
+wait_stored 200
+nc -N 127.0.0.1 $PORT < "$T/wave2"
+wait_stored 300
+[ "$(metric logstreamd_events_stored_total)" = 300 ] || fail "stored $(metric logstreamd_events_stored_total) with bad failing, want 300"
+grep -q "remote/bad/.*Not a directory" "$T/daemon.err" || fail "the failing file is not named"
+rm "$T/remote/bad"
+wait_stored 400
+stop_daemon
+cat "$T"/remote/*/*.log > "$T/all5"
+cat "$T/wave1" "$T/wave2" > "$T/sent5"
+python3 "$(dirname "$0")/seqcheck.py" --all "$T/all5" "$T/sent5" > /dev/null || fail "after the obstacle went: stored differs from sent"
+[ "$(summary_value dropped)" = 0 ] || fail "dropped $(summary_value dropped)"
+pass "a file that cannot be made holds its 100 events while 300 of other hosts are stored; then all 400 exactly once"
