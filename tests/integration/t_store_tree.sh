@@ -17,7 +17,8 @@
 # 4. max_total bounds the rotated files of the whole tree (all hosts).
 # 5. One host's file cannot be made (a plain file where its directory
 #    goes): its events wait and are retried, the other hosts' flow; once
-#    the obstacle is gone they arrive, each event exactly once.
+#    the obstacle is gone they arrive, each event exactly once.  SIGUSR1
+#    reopens every file (a moved-away file gets no more lines).
 . "$(dirname "$0")/lib.sh"
 HPORT=$(free_port)
 M="http://127.0.0.1:$HPORT"
@@ -265,9 +266,22 @@ wait_stored 300
 grep -q "remote/bad/.*Not a directory" "$T/daemon.err" || fail "the failing file is not named"
 rm "$T/remote/bad"
 wait_stored 400
+# SIGUSR1 reopens every file: g1's moved-away file gets no more lines.
+live=$(ls "$T"/remote/g1/*.log)
+mv "$live" "$T/g1.moved"
+n1=$(wc -l < "$T/g1.moved")
+kill -USR1 $DPID
+sleep 0.3
+python3 -c '
+for i in range(400, 410):
+    print("<13>Nov 23 20:14:14 g1 app: event seq=%d" % i)' > "$T/wave3"
+nc -N 127.0.0.1 $PORT < "$T/wave3"
+wait_stored 410
 stop_daemon
-cat "$T"/remote/*/*.log > "$T/all5"
-cat "$T/wave1" "$T/wave2" > "$T/sent5"
+[ "$(wc -l < "$T/g1.moved")" = "$n1" ] || fail "SIGUSR1: the moved file got more lines"
+[ "$(wc -l < "$live")" = 10 ] || fail "SIGUSR1: the new $live has $(wc -l < "$live") lines, want 10"
+cat "$T"/remote/*/*.log "$T/g1.moved" > "$T/all5"
+cat "$T/wave1" "$T/wave2" "$T/wave3" > "$T/sent5"
 python3 "$(dirname "$0")/seqcheck.py" --all "$T/all5" "$T/sent5" > /dev/null || fail "after the obstacle went: stored differs from sent"
 [ "$(summary_value dropped)" = 0 ] || fail "dropped $(summary_value dropped)"
-pass "a file that cannot be made holds its 100 events while 300 of other hosts are stored; then all 400 exactly once"
+pass "a file that cannot be made holds its 100 events while 300 of other hosts are stored; then all 400 exactly once; SIGUSR1 reopens every file"
