@@ -30,6 +30,9 @@ struct livefile {
 	int64_t			 born_us;	/* birth, monotonic */
 	int64_t			 rot_retry_us;	/* no rotation before (mono) */
 	int			 dirty;		/* written since the last sync */
+	int			 started;	/* its rotation worker asked */
+	ino_t			 ino;		/* of the file last opened */
+	dev_t			 dev;
 	struct rotate_policy	 pol;
 	struct rotate		*rot;		/* NULL: never rotated */
 	struct diag_rate	 rate;
@@ -189,11 +192,19 @@ livefile_open(struct livefile *lf)
 	lf->fd = fd;
 	lf->size = st.st_size;
 	lf->dirty = 0;
+	/* A torn tail is an earlier run's: looked for at the first open.
+	 * The birth is the file's: kept while it is the same file. */
 	if (lf->flags & LF_REPAIR)
 		repair_tail(lf);
-	lf->born_us = rotate_born_mono(fd, lf->size);
-	if (lf->rot != NULL)
-		rotate_start(lf->rot);
+	lf->flags &= ~LF_REPAIR;
+	if (lf->ino != st.st_ino || lf->dev != st.st_dev || lf->size == 0)
+		lf->born_us = rotate_born_mono(fd, lf->size);
+	lf->ino = st.st_ino;
+	lf->dev = st.st_dev;
+	/* The first open looks at the directory (leftovers to compress,
+	 * retention); later ones need not: rotations queue that work. */
+	if (lf->rot != NULL && !lf->started && rotate_start(lf->rot) == 0)
+		lf->started = 1;
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,6 +27,7 @@
 
 #define NBUCKETS	4096		/* a power of two */
 #define PATH_MAX_LEN	4096
+#define CHECK_NS	100000000ULL	/* 100 ms */
 
 struct store {
 	char			*tmpl;
@@ -36,11 +38,16 @@ struct store {
 	size_t			 max_open;
 	struct store_file	**tab;
 	size_t			 nfiles;
-	TAILQ_HEAD(, store_file) lru;		/* least recent first */
+	TAILQ_HEAD(, store_file) lru;		/* open, least recent first */
 	size_t			 nopen;
+	TAILQ_HEAD(, store_file) cold;		/* closed, kept known */
+	size_t			 ncold;
 	struct store_file	*batch, **btail;
 	int			*tosync;	/* dups of closed dirty files */
 	size_t			 ntosync;
+	int			 root_fd;	/* the storage directory */
+	dev_t			 root_dev;
+	int			 fs_dirty;	/* closed files unsynced there */
 	int			 root_ok;	/* the storage directory seen */
 	struct store_file	*plain;
 	struct syncer		*sy;		/* NULL: sync inline */
@@ -105,7 +112,9 @@ store_new(const char *tmpl, const struct rotate_policy *pol, size_t max_open,
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
 	TAILQ_INIT(&s->lru);
+	TAILQ_INIT(&s->cold);
 	s->btail = &s->batch;
+	s->root_fd = -1;
 	s->sy = sy;
 	s->max_open = max_open > 0 ? max_open : 1;
 	s->templated = storepath_templated(tmpl);
@@ -129,7 +138,8 @@ tosync_flush(struct store *s)
 
 	if (s->sy != NULL && s->ntosync > 0) {
 		syncer_wait(s->sy);
-		if (syncer_request_many(s->sy, s->tosync, s->ntosync) == 0) {
+		if (syncer_request_many(s->sy, s->tosync, s->ntosync,
+		    0) == 0) {
 			s->ntosync = 0;
 			return;
 		}
@@ -176,12 +186,37 @@ file_free(struct store *s, struct store_file *f)
 		TAILQ_REMOVE(&s->lru, f, lru);
 		s->nopen--;
 	}
+	if (f->cold) {
+		TAILQ_REMOVE(&s->cold, f, lru);
+		s->ncold--;
+	}
 	if (s->plain == f)
 		s->plain = NULL;
 	livefile_free(f->lf);
 	obuf_free(&f->out);
 	free(f);
 	s->nfiles--;
+}
+
+/*
+ * A closed file no batch holds is kept known (its rotation state, its
+ * directories made) up to COLD_FACTOR times max_open_files, the least
+ * recently closed freed first: a file closed to make room and written
+ * again soon is opened without a new rotation instance or directory scan.
+ */
+#define COLD_FACTOR	4
+
+static void
+park(struct store *s, struct store_file *f)
+{
+	if (f == s->plain || f->cold)
+		return;
+	obuf_free(&f->out);
+	f->cold = 1;
+	TAILQ_INSERT_TAIL(&s->cold, f, lru);
+	s->ncold++;
+	while (s->ncold > COLD_FACTOR * s->max_open)
+		file_free(s, TAILQ_FIRST(&s->cold));
 }
 
 static struct store_file *
@@ -296,13 +331,50 @@ file_dirs(struct store *s, const char *path)
 	return rc;
 }
 
+/* The storage directory open, for one syncfs() that stands for every
+ * file closed there with lines unsynced. */
+static void
+root_open(struct store *s, const char *path)
+{
+	struct stat	 st;
+	char		*d;
+
+	if (!s->templated || s->root_fd != -1 ||
+	    (d = strndup(path, s->rootlen ? s->rootlen : 1)) == NULL)
+		return;
+	if (s->rootlen == 0)
+		d[0] = '.';
+	s->root_fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->root_fd != -1 && fstat(s->root_fd, &st) == 0)
+		s->root_dev = st.st_dev;
+	else if (s->root_fd != -1) {
+		close(s->root_fd);
+		s->root_fd = -1;
+	}
+	free(d);
+}
+
+/* Whether f is on the storage directory's filesystem. */
+static int
+on_root_fs(const struct store *s, const struct store_file *f)
+{
+	struct stat	 st;
+
+	return s->root_fd != -1 && fstat(livefile_fd(f->lf), &st) == 0 &&
+	    st.st_dev == s->root_dev;
+}
+
 /* Close f (the least recently written, to make room). */
 static void
 file_close(struct store *s, struct store_file *f)
 {
 	int	 fd;
 
-	if (livefile_dirty(f->lf) && (fd = livefile_sync_fd(f->lf)) != -1) {
+	if (livefile_dirty(f->lf) && on_root_fs(s, f)) {
+		s->fs_dirty = 1;	/* one syncfs() at the next sync */
+		livefile_synced(f->lf);
+	} else if (livefile_dirty(f->lf) &&
+	    (fd = livefile_sync_fd(f->lf)) != -1) {
 		if (s->ntosync == s->max_open)
 			tosync_flush(s);
 		s->tosync[s->ntosync++] = fd;
@@ -316,15 +388,19 @@ file_close(struct store *s, struct store_file *f)
 	COUNT_ADD(counters.files_closed, 1);
 	COUNT_SUB(counters.files_open, 1);
 	if (!f->in_batch)
-		file_free(s, f);
+		park(s, f);
 }
 
 int
 store_use(struct store *s, struct store_file *f)
 {
 	const char	*path = livefile_path(f->lf);
+	uint64_t	 now = diag_mono_ns();
 
-	if (livefile_check(f->lf) && f->open) {
+	/* Is it unlinked?  A plain file is looked at every batch, each
+	 * file of a template at most every CHECK_NS (an fstat each). */
+	if ((!s->templated || now - f->checked_ns >= CHECK_NS) &&
+	    (f->checked_ns = now, livefile_check(f->lf)) && f->open) {
 		TAILQ_REMOVE(&s->lru, f, lru);
 		f->open = 0;
 		s->nopen--;
@@ -341,12 +417,23 @@ store_use(struct store *s, struct store_file *f)
 		return -1;
 	while (s->nopen >= s->max_open && !TAILQ_EMPTY(&s->lru))
 		file_close(s, TAILQ_FIRST(&s->lru));
-	/* A templated file's directories (a host's) are made as needed. */
-	if (s->templated && file_dirs(s, path) == -1 && errno != EEXIST)
+	/* A templated file's directories (a host's) are made as needed:
+	 * at its first open, and again after an open found them gone. */
+	if (s->templated && !f->dirs_ok && file_dirs(s, path) == -1 &&
+	    errno != EEXIST)
 		diag_rate(&s->rate, "storage %s: mkdir: %s", path,
 		    strerror(errno));
-	if (livefile_open(f->lf) == -1)
+	if (livefile_open(f->lf) == -1) {
+		f->dirs_ok = 0;
 		return -1;
+	}
+	f->dirs_ok = 1;
+	root_open(s, path);
+	if (f->cold) {
+		TAILQ_REMOVE(&s->cold, f, lru);
+		f->cold = 0;
+		s->ncold--;
+	}
 	s->root_ok = 1;
 	f->open = 1;
 	TAILQ_INSERT_TAIL(&s->lru, f, lru);
@@ -391,8 +478,8 @@ batch_end(struct store *s, int keep_held)
 		f->out.len = 0;
 		f->done = 0;
 		f->events = 0;
-		if (!f->open && f != s->plain)
-			file_free(s, f);
+		if (!f->open)
+			park(s, f);
 	}
 }
 
@@ -444,12 +531,20 @@ store_next_open(const struct store *s, const struct store_file *f)
 }
 
 void
-store_sync_fds(struct store *s, int *fds, size_t max, size_t *n)
+store_sync_fds(struct store *s, int *fds, size_t max, size_t *n,
+    int *whole_fs)
 {
 	struct store_file	*f;
 	int			 fd;
 
 	*n = 0;
+	*whole_fs = 0;
+	if (s->fs_dirty && max > 0 &&
+	    (fd = fcntl(s->root_fd, F_DUPFD_CLOEXEC, 0)) != -1) {
+		fds[(*n)++] = fd;
+		*whole_fs = 1;
+		s->fs_dirty = 0;
+	}
 	while (s->ntosync > 0 && *n < max)
 		fds[(*n)++] = s->tosync[--s->ntosync];
 	TAILQ_FOREACH(f, &s->lru, lru) {
@@ -472,6 +567,13 @@ store_sync(struct store *s)
 	s->sy = NULL;		/* now, here */
 	tosync_flush(s);
 	s->sy = sy;
+	if (s->fs_dirty) {
+		if (syncfs(s->root_fd) == 0)
+			COUNT_ADD(counters.syncs, 1);
+		else
+			rc = -1;
+		s->fs_dirty = 0;
+	}
 	TAILQ_FOREACH(f, &s->lru, lru)
 		if (livefile_sync(f->lf) == -1)
 			rc = -1;
@@ -483,7 +585,7 @@ store_dirty(const struct store *s)
 {
 	struct store_file	*f;
 
-	if (s->ntosync > 0)
+	if (s->ntosync > 0 || s->fs_dirty)
 		return 1;
 	TAILQ_FOREACH(f, &s->lru, lru)
 		if (livefile_dirty(f->lf))
@@ -540,6 +642,10 @@ store_free(struct store *s)
 	}
 	if (s->tosync != NULL)
 		tosync_flush(s);
+	if (s->fs_dirty)
+		syncfs(s->root_fd);
+	if (s->root_fd != -1)
+		close(s->root_fd);
 	rotate_free(s->tree);
 	free(s->tosync);
 	free(s->tab);

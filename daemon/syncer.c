@@ -21,6 +21,7 @@ struct syncer {
 	pthread_cond_t		 cond;
 	int			*fds;		/* to sync */
 	size_t			 nfds;
+	int			 whole_fs;	/* syncfs() them */
 	size_t			 cap;
 	int			 busy;		/* a sync is running */
 	int			 stop;
@@ -78,7 +79,7 @@ syncer_main(void *arg)
 		n = s->nfds;
 		pthread_mutex_unlock(&s->mtx);
 		/* fds and nfds are not touched by others while busy. */
-		if (n >= SYNCFS_MIN)
+		if (n >= SYNCFS_MIN || s->whole_fs)
 			sync_fs(s, s->fds, n);
 		else
 			for (i = 0; i < n; i++) {
@@ -119,7 +120,7 @@ syncer_new(const char *what)
 }
 
 int
-syncer_request_many(struct syncer *s, const int *fds, size_t n)
+syncer_request_many(struct syncer *s, const int *fds, size_t n, int whole_fs)
 {
 	int	*v;
 	int	 rc = -1;
@@ -134,6 +135,7 @@ syncer_request_many(struct syncer *s, const int *fds, size_t n)
 		}
 		memcpy(s->fds, fds, n * sizeof(int));
 		s->nfds = n;
+		s->whole_fs = whole_fs;
 		s->busy = 1;
 		pthread_cond_broadcast(&s->cond);
 		rc = 0;
@@ -146,7 +148,7 @@ out:
 int
 syncer_request(struct syncer *s, int fd)
 {
-	return syncer_request_many(s, &fd, 1);
+	return syncer_request_many(s, &fd, 1, 0);
 }
 
 int

@@ -617,6 +617,7 @@ writer_tick(struct writer *w, uint64_t now)
 {
 	uint64_t	 due;
 	size_t		 n, i;
+	int		 whole;
 
 	publish_busiest(w, now);
 	/* A template's held files are tried again each second. */
@@ -635,8 +636,8 @@ writer_tick(struct writer *w, uint64_t now)
 	if (syncer_busy(w->sy))
 		return 1;	/* the last sync still runs */
 	/* Hand dups to the syncer thread; the stage thread goes on. */
-	store_sync_fds(w->st, w->fds, SYNC_FDS_MAX, &n);
-	if (n > 0 && syncer_request_many(w->sy, w->fds, n) == -1) {
+	store_sync_fds(w->st, w->fds, SYNC_FDS_MAX, &n, &whole);
+	if (n > 0 && syncer_request_many(w->sy, w->fds, n, whole) == -1) {
 		for (i = 0; i < n; i++)
 			close(w->fds[i]);
 		writer_sync(w);

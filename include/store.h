@@ -36,6 +36,9 @@ struct store_file {
 	struct store_file	*hnext;
 	TAILQ_ENTRY(store_file)	 lru;
 	int			 open;		/* in the LRU */
+	int			 cold;		/* closed, on the cold list */
+	int			 dirs_ok;	/* its directories are there */
+	uint64_t		 checked_ns;	/* last looked for an unlink */
 	int			 in_batch;
 	uint64_t		 bytes;		/* written since it was made */
 };
@@ -85,10 +88,12 @@ int		 store_reopen(struct store *);
 struct store_file *store_next_open(const struct store *,
 		    const struct store_file *);
 /* Hand out dups of every file written since the last sync, and of files
- * closed since with lines unsynced, into fds (up to max); *n their count.
- * Marks them synced.  The caller owns the dups. */
+ * closed since with lines unsynced, into fds (up to max); *n their count;
+ * *whole_fs set if one stands for its filesystem (the storage directory:
+ * files closed there, to be synced with syncfs()).  Marks them synced.
+ * The caller owns the dups. */
 void		 store_sync_fds(struct store *, int *fds, size_t max,
-		    size_t *n);
+		    size_t *n, int *whole_fs);
 /* fdatasync every file written since the last sync, now.  0 or -1. */
 int		 store_sync(struct store *);
 /* Whether anything written is not yet synced.  1 or 0. */

@@ -16,8 +16,11 @@ struct syncer	*syncer_new(const char *what);
 /* Hand fd over to be fdatasync'ed and closed: 0 (the syncer owns fd now),
  * or -1 if a sync is still running (fd stays the caller's). */
 int		 syncer_request(struct syncer *, int fd);
-/* The same for n descriptors (fds copied; the syncer owns them on 0). */
-int		 syncer_request_many(struct syncer *, const int *fds, size_t n);
+/* The same for n descriptors (fds copied; the syncer owns them on 0);
+ * whole_fs: make their filesystems durable with syncfs() (a directory's
+ * descriptor then stands for every file written there). */
+int		 syncer_request_many(struct syncer *, const int *fds, size_t n,
+		    int whole_fs);
 /* Whether a sync still runs.  1 or 0. */
 int		 syncer_busy(struct syncer *);
 /* Wait until no sync is running. */
