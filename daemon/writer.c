@@ -28,6 +28,15 @@
 
 #define SYNC_FDS_MAX	1024		/* dups handed to the syncer at once */
 #define HOLD_MAX	(4 << 20)	/* bytes a failing templated file holds */
+/*
+ * A templated file's lines are gathered over batches until it has this
+ * many bytes or its oldest line is this old: with 300 hosts a batch holds
+ * one or two lines a file, and a write (and an open, past max_open_files)
+ * per file per batch cost 15 times what the lines did.
+ */
+#define GATHER_BYTES	(16 * 1024)
+#define GATHER_NS	20000000ULL	/* 20 ms */
+#define RETRY_NS	1000000000ULL	/* a failing file, again after 1 s */
 
 struct writer {
 	char			*path;
@@ -47,11 +56,10 @@ struct writer {
 	const char		*stall;		/* test knob, see writer_process */
 	struct syncer		*sy;		/* the periodic fsync, off-thread */
 	uint64_t		 busy_ns;	/* busiest last published */
-	uint64_t		 held_try_ns;	/* held files last tried */
 	int			 fds[SYNC_FDS_MAX];
 };
 
-static int	 write_all_files(struct writer *);
+static int	 write_all_files(struct writer *, int);
 
 /* A template's held lines given up (path changed, stop): counted. */
 static void
@@ -64,6 +72,7 @@ drop_held(struct writer *w)
 		for (f = store_batch(w->st); f != NULL; f = f->bnext)
 			lost += f->events;
 	store_batch_drop(w->st);
+	atomic_store(&counters.store_pending, 0);
 	if (lost == 0)
 		return;
 	COUNT_ADD(counters.dropped[DROP_STORAGE], lost);
@@ -148,6 +157,12 @@ writer_sync(struct writer *w)
 		syncer_wait(w->sy);	/* keep the order: no sync overtakes */
 	if (w->st == NULL)
 		return 0;
+	/* A template's gathered lines go in first (not a plain path's
+	 * failed batch: the pipeline retries that). */
+	if (w->pend == NULL && store_templated(w->st)) {
+		write_all_files(w, 1);
+		store_batch_end(w->st);
+	}
 	w->dirty = 0;
 	return store_sync(w->st);
 }
@@ -484,23 +499,53 @@ resuming(const struct writer *w, const struct lsbatch *b)
  * 0, or -1 if a file failed.
  */
 static int
-write_all_files(struct writer *w)
+write_all_files(struct writer *w, int force)
 {
 	struct store_file	*f;
-	int			 rc = 0;
+	uint64_t		 now = diag_mono_ns(), pending = 0;
+	int			 rc = 0, tmpl = store_templated(w->st);
 
 	for (f = store_batch(w->st); f != NULL; f = f->bnext) {
+		/* A template's file waits for more lines, or to be retried. */
+		if (tmpl && !force && f->done < f->out.len &&
+		    (now - f->failed_ns < RETRY_NS ||
+		    (f->out.len - f->done < GATHER_BYTES &&
+		    now - f->gather_ns < GATHER_NS))) {
+			pending += f->events;
+			continue;
+		}
 		if (write_file(w, f) == -1) {
 			rc = -1;
-			if (!store_templated(w->st))
+			f->failed_ns = now;
+			pending += f->events;
+			if (!tmpl)
 				break;
 			continue;
 		}
+		f->failed_ns = 0;
 		COUNT_ADD(counters.stored, f->events);
 		f->events = 0;
 	}
-	w->held_try_ns = diag_mono_ns();
+	atomic_store(&counters.store_pending, pending);
 	return rc;
+}
+
+/* When the next templated file is due to be written: ms, or -1. */
+static int
+gather_due(struct writer *w, uint64_t now)
+{
+	struct store_file	*f;
+	uint64_t		 at, next = UINT64_MAX;
+
+	for (f = store_batch(w->st); f != NULL; f = f->bnext) {
+		at = f->failed_ns != 0 ? f->failed_ns + RETRY_NS :
+		    f->gather_ns + GATHER_NS;
+		if (at < next)
+			next = at;
+	}
+	if (next == UINT64_MAX)
+		return -1;
+	return next <= now ? 0 : (int)((next - now) / 1000000) + 1;
 }
 
 /* Each line into the buffer of its file: one write per file. */
@@ -508,6 +553,7 @@ static void
 encode(struct writer *w, const struct lsbatch *b)
 {
 	struct store_file	*f;
+	uint64_t		 now = diag_mono_ns();
 	uint32_t		 i;
 
 	/* A plain path's failed batch is retried whole (resuming); a
@@ -530,6 +576,8 @@ encode(struct writer *w, const struct lsbatch *b)
 				    livefile_path(f->lf), HOLD_MAX);
 			continue;
 		}
+		if (f->done == f->out.len)
+			f->gather_ns = now;	/* its gathering begins */
 		if (w->format == STORE_RAW)
 			encode_raw(&f->out, b, r);
 		else
@@ -553,7 +601,7 @@ writer_process(struct writer *w, struct lsbatch *b)
 	}
 	if (!resuming(w, b))
 		encode(w, b);
-	if (write_all_files(w) == -1 && !store_templated(w->st))
+	if (write_all_files(w, 0) == -1 && !store_templated(w->st))
 		return -1;
 	if (w->sync_ms == 0 && w->pend_events > 0)
 		writer_sync(w);
@@ -617,22 +665,26 @@ writer_tick(struct writer *w, uint64_t now)
 {
 	uint64_t	 due;
 	size_t		 n, i;
-	int		 whole;
+	int		 whole, gather = -1, ms;
 
 	publish_busiest(w, now);
-	/* A template's held files are tried again each second. */
-	if (w->pend == NULL && store_batch(w->st) != NULL &&
-	    now - w->held_try_ns >= 1000000000ULL) {
-		write_all_files(w);
-		store_batch_end(w->st);
+	/* A template's gathered lines when due, failing files each second. */
+	if (w->pend == NULL && store_batch(w->st) != NULL) {
+		if (gather_due(w, now) == 0) {
+			write_all_files(w, 0);
+			store_batch_end(w->st);
+		}
+		gather = gather_due(w, now);
 	}
 	if (w->pol.interval_ms > 0 && w->pend == NULL)
 		rotate_quiet(w);
 	if (!w->dirty)
-		return -1;
+		return gather;
 	due = w->oldest_mono + (uint64_t)w->sync_ms * 1000000;
-	if (now < due)
-		return (int)((due - now) / 1000000) + 1;
+	if (now < due) {
+		ms = (int)((due - now) / 1000000) + 1;
+		return gather >= 0 && gather < ms ? gather : ms;
+	}
 	if (syncer_busy(w->sy))
 		return 1;	/* the last sync still runs */
 	/* Hand dups to the syncer thread; the stage thread goes on. */
@@ -653,7 +705,7 @@ writer_free(struct writer *w)
 	if (w == NULL)
 		return;
 	if (w->st != NULL && w->pend == NULL) {
-		write_all_files(w);	/* a last try for held lines */
+		write_all_files(w, 1);	/* a last try for held lines */
 		drop_held(w);
 	}
 	writer_sync(w);

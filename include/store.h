@@ -39,6 +39,8 @@ struct store_file {
 	int			 cold;		/* closed, on the cold list */
 	int			 dirs_ok;	/* its directories are there */
 	uint64_t		 checked_ns;	/* last looked for an unlink */
+	uint64_t		 failed_ns;	/* its last write failed (0: ok) */
+	uint64_t		 gather_ns;	/* its first unwritten line came */
 	int			 in_batch;
 	uint64_t		 bytes;		/* written since it was made */
 };
