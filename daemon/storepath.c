@@ -125,6 +125,10 @@ civil(int64_t days, int *y, unsigned *m, unsigned *d)
 	*y = (int)(yy + (*m <= 2));
 }
 
+static _Thread_local int64_t	 date_day;
+static _Thread_local char	 date_s[16];
+static _Thread_local size_t	 date_len;
+
 /* The value of placeholder ph for r: into tmp (made safe), its length. */
 static size_t
 ph_value(char *tmp, enum ph ph, const char *name, size_t nlen,
@@ -136,7 +140,7 @@ ph_value(char *tmp, enum ph ph, const char *name, size_t nlen,
 	size_t			 len = 0;
 	unsigned		 m, d;
 	uint32_t		 i;
-	int			 y;
+	int			 y, h;
 
 	if (r->received_us < 0 && r->received_us % 1000000 != 0)
 		sec--;
@@ -159,12 +163,20 @@ ph_value(char *tmp, enum ph ph, const char *name, size_t nlen,
 			len = strlen(s);
 		break;
 	case PH_DATE:
-		civil(days, &y, &m, &d);
-		return (size_t)snprintf(tmp, STOREPATH_VALUE_MAX + 1,
-		    "%04d-%02u-%02u", y, m, d);
+		/* Formatted once a day (per thread), not per event. */
+		if (days != date_day || date_len == 0) {
+			civil(days, &y, &m, &d);
+			date_len = (size_t)snprintf(date_s, sizeof(date_s),
+			    "%04d-%02u-%02u", y, m, d);
+			date_day = days;
+		}
+		memcpy(tmp, date_s, date_len);
+		return date_len;
 	case PH_HOUR:
-		return (size_t)snprintf(tmp, STOREPATH_VALUE_MAX + 1, "%02d",
-		    (int)((sec - days * 86400) / 3600));
+		h = (int)((sec - days * 86400) / 3600);
+		tmp[0] = (char)('0' + h / 10);
+		tmp[1] = (char)('0' + h % 10);
+		return 2;
 	case PH_FIELD:
 		f = b->fields + r->field_first;
 		for (i = 0; i < r->field_count; i++)
