@@ -27,6 +27,14 @@ M="http://127.0.0.1:$HPORT"
 metric() {
 	curl -sf "$M/metrics" | awk -v k="$1" '$1 == k { print $2 }'
 }
+# tree_conf EXTRA [TEMPLATE]: write_conf with the store at
+# $T/remote/TEMPLATE (default {host}/{date}.log) and /metrics on $HPORT.
+tree_conf() {
+	write_conf "$1
+[http]
+listen = 127.0.0.1:$HPORT"
+	sed -i "s|^path = $T/events.log|path = $T/remote/${2:-{host\}/{date\}.log}|" "$T/test.conf"
+}
 # wait_stored N [SECONDS]: until the daemon says N events are stored.
 wait_stored() {
 	local i v lim=$(( ${2:-60} * 10 ))
@@ -40,9 +48,8 @@ wait_stored() {
 
 # 0. -t: an unknown placeholder is an error naming file:line; keep x
 #    rotate_size below a minute of the listeners is warned about.
-write_conf "[storage]
-rotate_size = 100k"
-sed -i "s|^path = $T/events.log|path = $T/remote/{hots}/{date}.log|" "$T/test.conf"
+tree_conf "[storage]
+rotate_size = 100k" "{hots}/{date}.log"
 "$BIN" -t -c "$T/test.conf" > /dev/null 2> "$T/t.err" && fail "-t took {hots}"
 grep -q "test.conf:[0-9]*: unknown placeholder .*{hots}" "$T/t.err" || fail "-t: $(cat "$T/t.err")"
 sed -i "s|{hots}|{host}|" "$T/test.conf"
@@ -54,12 +61,10 @@ grep -q "less than a minute" "$T/t.err" && fail "-t warned at 14 x 64M"
 pass "-t: an unknown placeholder is an error; keep x rotate_size = 1.4M is warned about, 14 x 64M is not"
 
 # 1. 300 hosts, 64 open files.
-write_conf "[storage]
+tree_conf "[storage]
 rotate_size = 16k
 keep = 1000
-[http]
-listen = 127.0.0.1:$HPORT"
-sed -i "s|^path = $T/events.log|path = $T/remote/{host}/{date}.log\nmax_open_files = 64|" "$T/test.conf"
+max_open_files = 64"
 start_daemon
 python3 - "$T" <<'PY'
 import sys
@@ -111,12 +116,9 @@ pass "60,000 events of 300 hosts, max_open_files = 64 ($closed closes): each in 
 
 # 2. Hostile names; one host's retention.
 rm -rf "$T/remote" "$T/part."*
-write_conf "[storage]
+tree_conf "[storage]
 rotate_size = 1k
-keep = 2
-[http]
-listen = 127.0.0.1:$HPORT"
-sed -i "s|^path = $T/events.log|path = $T/remote/{host}/{date}.log|" "$T/test.conf"
+keep = 2"
 start_daemon
 python3 - "$T/hostile.log" <<'PY'
 import json, sys
@@ -172,11 +174,10 @@ pass "hostile host names stay inside the storage directory; one host rotated, gz
 
 # 3. SIGKILL under load.
 rm -rf "$T/remote"
-write_conf "[storage]
+tree_conf "[storage]
 rotate_size = 8k
 keep = 1000
 max_open_files = 8"
-sed -i "s|^path = $T/events.log|path = $T/remote/{host}/{date}.log|" "$T/test.conf"
 start_daemon
 python3 - "$T" <<'PY'
 import sys
@@ -222,14 +223,11 @@ pass "SIGKILL under load: every templated file valid JSON lines, each host's eve
 
 # 4. max_total over the tree.
 rm -rf "$T/remote"
-write_conf "[storage]
+tree_conf "[storage]
 rotate_size = 1k
 keep = 100
 max_total = 3k
-compress = none
-[http]
-listen = 127.0.0.1:$HPORT"
-sed -i "s|^path = $T/events.log|path = $T/remote/{host}/{date}.log|" "$T/test.conf"
+compress = none"
 start_daemon
 python3 -c '
 for i in range(120):
@@ -250,9 +248,7 @@ pass "max_total = 3k bounds the rotated files of all hosts together ($n files, $
 rm -rf "$T/remote"
 mkdir -p "$T/remote"
 echo obstacle > "$T/remote/bad"
-write_conf "[http]
-listen = 127.0.0.1:$HPORT"
-sed -i "s|^path = $T/events.log|path = $T/remote/{host}/{date}.log|" "$T/test.conf"
+tree_conf ""
 start_daemon
 python3 -c '
 for i in range(300):
