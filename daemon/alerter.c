@@ -229,6 +229,14 @@ ring_push(struct group *g, uint32_t threshold, int64_t t)
 	return 0;
 }
 
+/* The name the alert line gives the group: the field's own name for
+ * group_by = field.NAME (ip=203.0.113.9), else host, source or app. */
+static const char *
+gb_name(const struct rule *ru)
+{
+	return ru->gb == GB_FIELD ? ru->gbkey + 6 : ru->gbkey;
+}
+
 /* The group-by value of r: tag 1 and bytes, or tag 0 when r lacks it. */
 static uint8_t
 group_key(const struct rule *ru, const struct lsbatch *b,
@@ -319,7 +327,7 @@ emit(struct alerter *a, const struct rule *ru, const struct lsbatch *b,
 		f.hostlen = r->host.len;
 	}
 	if (ru->gb != GB_NONE && ru->gb != GB_HOST) {
-		f.gkey = ru->gbkey;
+		f.gkey = gb_name(ru);
 		tag = group_key(ru, b, r, &f.gval, &len);
 		f.gvallen = len;
 		if (tag == 0)
@@ -355,7 +363,7 @@ emit_absence(struct alerter *a, const struct rule *ru,
 		f.host = g->key + 1;
 		f.hostlen = klen;
 	} else if (g->key[0] != 0 && ru->gb != GB_NONE) {
-		f.gkey = ru->gbkey;
+		f.gkey = gb_name(ru);
 		f.gval = g->key + 1;
 		f.gvallen = klen;
 	}

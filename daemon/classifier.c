@@ -4,8 +4,13 @@
  * (one AND per rule), then exact strings, then PCRE2 regexes compiled once
  * with JIT.  Rules that require an exact app are indexed by app, so an event
  * only visits the rules that could match it.  No allocation per event.
+ * Named groups of a class's regexes become string fields of the events
+ * that get the class: only a regex that has them fills a match data big
+ * enough, and only the winning rule's captures are kept.  The keys of a
+ * [class NAME] are read through one key table (confmap.h).
  */
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +19,7 @@
 
 #include "classifier.h"
 #include "config.h"
+#include "confmap.h"
 #include "logrec.h"
 
 /*
@@ -33,6 +39,20 @@ _Static_assert(SIG_FMT + LRF__COUNT <= SIG_TR && SIG_TR + LRT__COUNT <= SIG_ST &
 
 #define MATCH_LIMIT	1000000		/* bounds a pathological regex */
 #define PRE_MIN		4		/* message regexes worth a prefilter */
+#define MAX_CAPS	CLASSIFIER_MAX_CAPS	/* named groups of one class */
+
+/* A named group of a regex: its name and group number. */
+struct capname {
+	char		*name;
+	size_t		 len;
+	uint32_t	 group;
+};
+
+/* A capture found while checking one event's rule. */
+struct capval {
+	const struct capname	*cn;
+	struct lsslice		 val;
+};
 
 /* What one event's checks share: the prefilter's verdict is computed once. */
 struct ev {
@@ -40,6 +60,8 @@ struct ev {
 	const struct logrec	*r;
 	uint64_t		 sig;
 	int			 pre;		/* 0 unknown, 1 none match, 2 maybe */
+	size_t			 ncaps;
+	struct capval		 caps[MAX_CAPS];
 };
 
 enum ckind {
@@ -62,6 +84,8 @@ struct scond {
 	int		 jit;		/* re was JIT-compiled */
 	char		*pat;		/* CK_MESSAGE: the regex as written */
 	int		 covered;	/* part of the prefilter */
+	struct capname	*caps;		/* its named groups */
+	size_t		 ncaps;
 };
 
 struct rule {
@@ -71,6 +95,8 @@ struct rule {
 	size_t		 nsc;
 	char		*app;		/* exact app, for the index */
 	size_t		 applen;
+	size_t		 ncaps;		/* named groups of all its regexes */
+	int		 store;		/* store = yes (default) */
 };
 
 /* App index: exact app value to the rules (ascending ids) requiring it. */
@@ -94,13 +120,9 @@ struct classifier {
 	pcre2_code		*pre;		/* prefilter, or NULL */
 	int			 prejit;
 	pcre2_match_data	*md;
+	pcre2_match_data	*mdcap;		/* for regexes with captures */
 	pcre2_match_context	*mctx;
 	pcre2_jit_stack		*jstack;
-};
-
-static const char *const keynames[] = {
-	"message", "host", "app", "facility", "msgid", "format", "transport",
-	"stream", "severity", NULL
 };
 
 static uint64_t
@@ -148,42 +170,65 @@ classifier_field(const struct lsbatch *b, const struct logrec *r,
 }
 
 static int
-run_re(const struct classifier *cl, const pcre2_code *re, int jit,
-    const char *s, size_t len)
+run_re(const struct classifier *cl, pcre2_match_data *md,
+    const pcre2_code *re, int jit, const char *s, size_t len)
 {
 	if (jit)
-		return pcre2_jit_match(re, (PCRE2_SPTR)s, len, 0, 0, cl->md,
+		return pcre2_jit_match(re, (PCRE2_SPTR)s, len, 0, 0, md,
 		    cl->mctx);
-	return pcre2_match(re, (PCRE2_SPTR)s, len, 0, 0, cl->md, cl->mctx);
+	return pcre2_match(re, (PCRE2_SPTR)s, len, 0, 0, md, cl->mctx);
 }
 
+/* A regex on the bytes at sl; a match with named groups notes them. */
 static int
-re_match(const struct classifier *cl, const struct scond *c, const char *s,
-    size_t len)
+re_match(const struct classifier *cl, const struct scond *c, struct ev *ev,
+    struct lsslice sl)
 {
-	return run_re(cl, c->re, c->jit, s, len) >= 0;
+	PCRE2_SIZE	*ov;
+	size_t		 i, g;
+
+	if (c->ncaps == 0)
+		return run_re(cl, cl->md, c->re, c->jit, LS_PTR(ev->b, sl),
+		    sl.len) >= 0;
+	if (run_re(cl, cl->mdcap, c->re, c->jit, LS_PTR(ev->b, sl),
+	    sl.len) < 0)
+		return 0;
+	ov = pcre2_get_ovector_pointer(cl->mdcap);
+	for (i = 0; i < c->ncaps && ev->ncaps < MAX_CAPS; i++) {
+		g = c->caps[i].group;
+		if (ov[2 * g] == PCRE2_UNSET || ov[2 * g + 1] < ov[2 * g])
+			continue;
+		ev->caps[ev->ncaps].cn = &c->caps[i];
+		ev->caps[ev->ncaps].val.off = sl.off + (uint32_t)ov[2 * g];
+		ev->caps[ev->ncaps].val.len = (uint32_t)(ov[2 * g + 1] -
+		    ov[2 * g]);
+		ev->ncaps++;
+	}
+	return 1;
 }
 
 static int
-str_match(const struct classifier *cl, const struct scond *c, const char *s,
-    size_t len)
+str_match(const struct classifier *cl, const struct scond *c, struct ev *ev,
+    struct lsslice sl)
 {
 	if (c->val != NULL)
-		return len == c->vlen && memcmp(s, c->val, len) == 0;
-	return re_match(cl, c, s, len);
+		return sl.len == c->vlen && memcmp(LS_PTR(ev->b, sl), c->val,
+		    sl.len) == 0;
+	return re_match(cl, c, ev, sl);
 }
 
 static int
 field_match(const struct classifier *cl, const struct scond *c,
-    const struct lsbatch *b, const struct logrec *r)
+    struct ev *ev)
 {
+	const struct lsbatch	*b = ev->b;
 	const struct lsfield	*f, *end;
 
-	f = b->fields + r->field_first;
-	for (end = f + r->field_count; f < end; f++)
+	f = b->fields + ev->r->field_first;
+	for (end = f + ev->r->field_count; f < end; f++)
 		if (field_named(b, f, c->name, c->namelen) &&
 		    (f->type != LSFT_SD || f->key.len > 0) &&
-		    str_match(cl, c, LS_PTR(b, f->val), f->val.len))
+		    str_match(cl, c, ev, f->val))
 			return 1;
 	return 0;
 }
@@ -210,18 +255,18 @@ cond_match(const struct classifier *cl, const struct scond *c,
 		s = r->message;
 		break;
 	default:
-		return field_match(cl, c, b, r);
+		return field_match(cl, c, ev);
 	}
 	if (s.len == 0)
 		return 0;
 	if (c->covered) {
 		if (ev->pre == 0)
-			ev->pre = run_re(cl, cl->pre, cl->prejit, LS_PTR(b, s),
-			    s.len) == PCRE2_ERROR_NOMATCH ? 1 : 2;
+			ev->pre = run_re(cl, cl->md, cl->pre, cl->prejit,
+			    LS_PTR(b, s), s.len) == PCRE2_ERROR_NOMATCH ? 1 : 2;
 		if (ev->pre == 1)
 			return 0;
 	}
-	return str_match(cl, c, LS_PTR(b, s), s.len);
+	return str_match(cl, c, ev, s);
 }
 
 static int
@@ -229,11 +274,14 @@ rule_match(const struct classifier *cl, const struct rule *ru, struct ev *ev)
 {
 	size_t	 i;
 
+	ev->ncaps = 0;		/* a rule that failed keeps nothing */
 	if ((ru->mask & ev->sig) != ev->sig)
 		return 0;
 	for (i = 0; i < ru->nsc; i++)
-		if (!cond_match(cl, &ru->sc[i], ev))
+		if (!cond_match(cl, &ru->sc[i], ev)) {
+			ev->ncaps = 0;
 			return 0;
+		}
 	return 1;
 }
 
@@ -261,11 +309,11 @@ app_find(const struct classifier *cl, const char *s, size_t len)
 
 /* The first matching rule id: a merge of the app's rules and the rest. */
 static size_t
-classify(const struct classifier *cl, const struct lsbatch *b,
-    const struct logrec *r)
+classify(const struct classifier *cl, struct ev *ev)
 {
 	const struct appent	*a = NULL;
-	struct ev		 ev = { b, r, sig_of(r), 0 };
+	const struct lsbatch	*b = ev->b;
+	const struct logrec	*r = ev->r;
 	size_t			 i = 0, j = 0, id;
 
 	if (cl->napps > 0 && r->app.len > 0)
@@ -278,8 +326,34 @@ classify(const struct classifier *cl, const struct lsbatch *b,
 			id = cl->free_ids[i++];
 		else
 			return 0;
-		if (rule_match(cl, &cl->rules[id], &ev))
+		if (rule_match(cl, &cl->rules[id], ev))
 			return id;
+	}
+}
+
+/*
+ * The captures of r's rule as string fields; a field the parser found
+ * keeps its value, and so does the first capture of a name.  The values
+ * are slices of what was matched (no copy); the names go to the arena.
+ */
+static void
+add_captures(struct lsbatch *b, struct logrec *r, const struct ev *ev)
+{
+	struct lsfield	*f;
+	struct lsslice	 key;
+	size_t		 i;
+
+	for (i = 0; i < ev->ncaps; i++) {
+		if (classifier_field(b, r, ev->caps[i].cn->name,
+		    ev->caps[i].cn->len) != NULL)
+			continue;
+		if (lsbatch_append(b, ev->caps[i].cn->name,
+		    ev->caps[i].cn->len, &key) == -1 ||
+		    (f = lsbatch_add_rec_field(b, r)) == NULL)
+			return;	/* ENOMEM: the event keeps what it had */
+		f->key = key;
+		f->val = ev->caps[i].val;
+		f->type = LSFT_STRING;
 	}
 }
 
@@ -287,6 +361,7 @@ void
 classifier_process(struct classifier *cl, struct lsbatch *b)
 {
 	struct logrec	*r;
+	struct ev	 ev;
 	uint32_t	 i;
 	size_t		 id;
 
@@ -294,9 +369,16 @@ classifier_process(struct classifier *cl, struct lsbatch *b)
 		r = &b->recs[i];
 		if (r->flags & LR_DROP)
 			continue;
-		id = classify(cl, b, r);
+		ev.b = b;
+		ev.r = r;
+		ev.sig = sig_of(r);
+		ev.pre = 0;
+		ev.ncaps = 0;
+		id = classify(cl, &ev);
 		r->cls_id = (uint16_t)id;
 		r->cls = cl->rules[id].name;
+		if (ev.ncaps > 0)
+			add_captures(b, r, &ev);
 		/* One writer: a plain load and store, no locked add. */
 		atomic_store_explicit(&cl->hits[id], atomic_load_explicit(
 		    &cl->hits[id], memory_order_relaxed) + 1,
@@ -327,6 +409,27 @@ classifier_lookup(const struct classifier *cl, const char *name)
 	return -1;
 }
 
+int
+classifier_stores(const struct classifier *cl, size_t id)
+{
+	return id >= cl->nrules || cl->rules[id].store;
+}
+
+int
+classifier_capture(const struct classifier *cl, size_t id, const char *name)
+{
+	const struct rule	*ru;
+	size_t			 i, k;
+
+	if (id >= cl->nrules || (ru = &cl->rules[id])->ncaps == 0)
+		return -1;
+	for (i = 0; i < ru->nsc; i++)
+		for (k = 0; k < ru->sc[i].ncaps; k++)
+			if (strcmp(ru->sc[i].caps[k].name, name) == 0)
+				return 1;
+	return 0;
+}
+
 uint64_t
 classifier_hits(const struct classifier *cl, size_t id)
 {
@@ -342,7 +445,12 @@ rule_clear(struct rule *ru)
 {
 	size_t	 i;
 
+	size_t	 j;
+
 	for (i = 0; i < ru->nsc; i++) {
+		for (j = 0; j < ru->sc[i].ncaps; j++)
+			free(ru->sc[i].caps[j].name);
+		free(ru->sc[i].caps);
 		free(ru->sc[i].name);
 		free(ru->sc[i].val);
 		free(ru->sc[i].pat);
@@ -368,9 +476,34 @@ classifier_free(struct classifier *cl)
 	free(cl->hits);
 	pcre2_code_free(cl->pre);
 	pcre2_match_data_free(cl->md);
+	pcre2_match_data_free(cl->mdcap);
 	pcre2_match_context_free(cl->mctx);
 	pcre2_jit_stack_free(cl->jstack);
 	free(cl);
+}
+
+/* The named groups of c's regex, from PCRE2's name table; 0 or -1. */
+static int
+capture_names(struct scond *c)
+{
+	PCRE2_SPTR	 tab;
+	uint32_t	 n, esize, i;
+
+	if (pcre2_pattern_info(c->re, PCRE2_INFO_NAMECOUNT, &n) != 0 ||
+	    n == 0)
+		return 0;
+	if (pcre2_pattern_info(c->re, PCRE2_INFO_NAMEENTRYSIZE, &esize) !=
+	    0 || pcre2_pattern_info(c->re, PCRE2_INFO_NAMETABLE, &tab) != 0 ||
+	    (c->caps = calloc(n, sizeof(*c->caps))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++, tab += esize) {
+		c->caps[i].group = (uint32_t)tab[0] << 8 | tab[1];
+		if ((c->caps[i].name = strdup((const char *)tab + 2)) == NULL)
+			return -1;
+		c->caps[i].len = strlen(c->caps[i].name);
+		c->ncaps++;
+	}
+	return 0;
 }
 
 /* A regex, compiled and JIT-compiled; 0, or -1 with the error recorded. */
@@ -393,7 +526,7 @@ compile_re(struct config *cf, int line, const char *cls, const char *key,
 	c->jit = pcre2_jit_compile(c->re, PCRE2_JIT_COMPLETE) == 0;
 	if (c->kind == CK_MESSAGE && (c->pat = strdup(pat)) == NULL)
 		return -1;
-	return 0;
+	return capture_names(c);
 }
 
 /* A string condition; "~ re" is a regex except for message (always). */
@@ -500,54 +633,54 @@ enum_cond(struct rule *ru, const struct conf_kv *kv)
 }
 
 static int
-known_key(const char *k)
+set_scond(struct config *cf, void *obj, const struct conf_sect *s,
+    const struct conf_kv *kv)
 {
+	static const struct { const char *key; int kind; } kinds[] = {
+		{ "message", CK_MESSAGE }, { "host", CK_HOST },
+		{ "app", CK_APP }, { "msgid", CK_MSGID },
+	};
 	size_t	 i;
+	int	 kind = CK_FIELD;
 
-	if (strncmp(k, "field.", 6) == 0)
-		return k[6] != '\0';
-	for (i = 0; keynames[i] != NULL; i++)
-		if (strcmp(keynames[i], k) == 0)
-			return 1;
-	return 0;
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kv->key, kinds[i].key) == 0)
+			kind = kinds[i].kind;
+	return add_scond(cf, obj, s->name, kv, kind) == -1 ? CM_REPORTED : 0;
 }
 
-/* One key of a class; 0, -1 for a config error, -2 on ENOMEM. */
 static int
-add_key(struct config *cf, struct rule *ru, const struct conf_sect *s,
-    size_t k)
+set_enum(struct config *cf, void *obj, const struct conf_sect *s,
+    const struct conf_kv *kv)
 {
-	const struct conf_kv	*kv = &s->kv[k];
-	size_t			 i;
-
-	if (!known_key(kv->key)) {
-		config_error(cf, kv->line, "unknown key '%s' in [class %s]",
-		    kv->key, s->name);
-		return -1;
-	}
-	for (i = 0; i < k; i++)
-		if (strcmp(s->kv[i].key, kv->key) == 0) {
-			config_error(cf, kv->line, "[class %s] '%s' already "
-			    "set at line %d", s->name, kv->key, s->kv[i].line);
-			return -1;
-		}
-	if (strcmp(kv->key, "message") == 0)
-		return add_scond(cf, ru, s->name, kv, CK_MESSAGE);
-	if (strcmp(kv->key, "host") == 0)
-		return add_scond(cf, ru, s->name, kv, CK_HOST);
-	if (strcmp(kv->key, "app") == 0)
-		return add_scond(cf, ru, s->name, kv, CK_APP);
-	if (strcmp(kv->key, "msgid") == 0)
-		return add_scond(cf, ru, s->name, kv, CK_MSGID);
-	if (strncmp(kv->key, "field.", 6) == 0)
-		return add_scond(cf, ru, s->name, kv, CK_FIELD);
-	if (enum_cond(ru, kv) == -1) {
-		config_error(cf, kv->line, "[class %s] bad %s '%s'", s->name,
-		    kv->key, kv->val);
-		return -1;
-	}
-	return 0;
+	return enum_cond(obj, kv);
 }
+
+/* Every key of [class NAME]: one row each (obj is the rule). */
+static const struct conf_map class_map[] = {
+	{ "message", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL,
+	    "a PCRE2 regex", 0, set_scond },
+	{ "host", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL,
+	    "a value, or ~ regex", 0, set_scond },
+	{ "app", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL,
+	    "a value, or ~ regex", 0, set_scond },
+	{ "msgid", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL,
+	    "a value, or ~ regex", 0, set_scond },
+	{ "field.", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL,
+	    "a value, or ~ regex", CM_PREFIX, set_scond },
+	{ "facility", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL,
+	    "a facility name or number", 0, set_enum },
+	{ "severity", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL,
+	    "a severity, maybe after <, <=, =, >= or >", 0, set_enum },
+	{ "format", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL,
+	    "rfc5424, rfc3164, json, logfmt or plain", 0, set_enum },
+	{ "transport", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL,
+	    "tcp, udp or tls", 0, set_enum },
+	{ "stream", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL,
+	    "ok, gap, duplicate, out_of_order or delayed", 0, set_enum },
+	{ "store", CM_BOOL, offsetof(struct rule, store), "yes", 0, 0, NULL,
+	    "yes or no", 0, NULL },
+};
 
 static int
 cond_cmp(const void *a, const void *b)
@@ -582,9 +715,17 @@ add_rule(struct config *cf, struct classifier *cl, const struct conf_sect *s)
 	if ((ru->name = strdup(s->name)) == NULL)
 		return -1;
 	cl->nrules++;
-	for (i = 0; i < s->nkv; i++)
-		if (add_key(cf, ru, s, i) != 0)
-			bad = 1;
+	ru->store = 1;
+	if (conf_map_apply(cf, s, class_map, CM_N(class_map), ru, NULL, 0,
+	    NULL) != 0)
+		bad = 1;
+	for (i = 0; i < ru->nsc; i++)
+		ru->ncaps += ru->sc[i].ncaps;
+	if (ru->ncaps > MAX_CAPS) {
+		config_error(cf, s->line, "[class %s] %zu named groups: at "
+		    "most %d", s->name, ru->ncaps, MAX_CAPS);
+		bad = 1;
+	}
 	if (ru->nsc > 1)
 		qsort(ru->sc, ru->nsc, sizeof(*ru->sc), cond_cmp);
 	for (i = 0; i < ru->nsc; i++)
@@ -670,9 +811,9 @@ combinable(const struct scond *c)
 	size_t		 i;
 	const char	*p;
 
+	/* Named groups may repeat across the alternation: PCRE2_DUPNAMES. */
 	if (pcre2_pattern_info(c->re, PCRE2_INFO_BACKREFMAX, &n) != 0 ||
-	    n != 0 || pcre2_pattern_info(c->re, PCRE2_INFO_NAMECOUNT, &n) !=
-	    0 || n != 0)
+	    n != 0)
 		return 0;
 	for (i = 0; bad[i] != NULL; i++)
 		if (strstr(c->pat, bad[i]) != NULL)
@@ -719,8 +860,9 @@ build_prefilter(struct classifier *cl)
 				at += strlen(c->pat);
 				alt[at++] = ')';
 			}
-		cl->pre = pcre2_compile((PCRE2_SPTR)alt, at,
-		    PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &err, &off, NULL);
+		cl->pre = pcre2_compile((PCRE2_SPTR)alt, at, PCRE2_UTF |
+		    PCRE2_MATCH_INVALID_UTF | PCRE2_DUPNAMES, &err, &off,
+		    NULL);
 		free(alt);
 	}
 	if (cl->pre != NULL && pcre2_jit_compile(cl->pre,
@@ -741,7 +883,18 @@ build_prefilter(struct classifier *cl)
 static int
 match_setup(struct classifier *cl)
 {
-	if ((cl->md = pcre2_match_data_create(1, NULL)) == NULL ||
+	uint32_t	 n, most = 0;
+	size_t		 i, k;
+
+	/* Room for every group of the regexes that extract fields. */
+	for (i = 1; i < cl->nrules; i++)
+		for (k = 0; k < cl->rules[i].nsc; k++)
+			if (cl->rules[i].sc[k].ncaps > 0 && pcre2_pattern_info(
+			    cl->rules[i].sc[k].re, PCRE2_INFO_CAPTURECOUNT,
+			    &n) == 0 && n > most)
+				most = n;
+	if ((cl->mdcap = pcre2_match_data_create(most + 1, NULL)) == NULL ||
+	    (cl->md = pcre2_match_data_create(1, NULL)) == NULL ||
 	    (cl->mctx = pcre2_match_context_create(NULL)) == NULL ||
 	    (cl->jstack = pcre2_jit_stack_create(32 * 1024, 1024 * 1024,
 	    NULL)) == NULL)
@@ -766,6 +919,7 @@ classifier_new(struct config *cf)
 	    (cl->rules[0].name = strdup("other")) == NULL)
 		goto fail;
 	cl->rules[0].mask = SIG_ALL;
+	cl->rules[0].store = 1;
 	cl->nrules = 1;
 	if (n - 1 > CLASSIFIER_MAX) {
 		config_error(cf, 0, "%zu classes: at most %d", n - 1,

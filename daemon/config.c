@@ -147,7 +147,7 @@ static const struct ckey keys[] = {
 #define VAL_MARK	'\x01'
 
 static const char *const named_kinds[] = { "class", "alert", "output",
-    NULL };
+    "limit", "lookup", NULL };
 
 /* State of one read: the line reader and the inih handler share it. */
 struct reader {

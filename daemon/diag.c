@@ -23,7 +23,8 @@ static __thread char	*cap_buf;
 static __thread size_t	 cap_len, cap_off;
 
 static const char *const drop_names[] = {
-	"queue_full", "kernel", "acl", "storage", "duplicate", "repeat"
+	"queue_full", "kernel", "acl", "storage", "duplicate", "repeat",
+	"rule", "rate_limit"
 };
 
 const char *

@@ -3,7 +3,13 @@
  * "NONZERO-DIGIT *DIGIT SP" followed by '<' (a syslog PRI) on the first frame
  * of a connection; from then on the count alone decides.  Everything else is
  * a line ended by LF; one CR before the LF is dropped.  Empty frames are
- * skipped.
+ * skipped.  A NUL ends a line too where a sender uses it as the delimiter
+ * (Python's SysLogHandler over TCP; rsyslog's AddtlFrameDelimiter): when
+ * the PRI of the next event follows it ("\0<13>").  One NUL at the end of
+ * a line is dropped, like rsyslog does.  Any other NUL stays in the event.
+ * The rule looks at the bytes after the NUL, so how the stream was split
+ * into reads never changes the frames (a NUL that ends the bytes read so
+ * far waits for the next two).
  */
 #include <string.h>
 
@@ -87,21 +93,65 @@ octet_frame(struct framer *fr, const char *p, size_t len, size_t max,
 	return FRAME_OK;
 }
 
-/* A line ended by LF; sets FRAME_OK or asks for more. */
+/*
+ * The end of the line at p: its LF, or a NUL that a sender uses as the
+ * delimiter, known by the PRI of the next event right after it ("\0<1").
+ * Only a NUL at most max bytes in counts, so that a longer line is cut the
+ * same way however it was read.  *wait: a NUL whose next bytes have not
+ * come yet may be one; the caller asks for them.
+ */
+static const char *
+line_end(const char *p, size_t win, size_t len, size_t max, int eof,
+    int *wait)
+{
+	const char	*lf = memchr(p, '\n', win), *z, *from = p;
+	size_t		 n = lf != NULL ? (size_t)(lf - p) : win, at;
+
+	*wait = 0;
+	if (n > max + 1)
+		n = max + 1;
+	while ((z = memchr(from, '\0', n - (size_t)(from - p))) != NULL) {
+		at = (size_t)(z - p);
+		if (at + 2 < len) {
+			if (p[at + 1] == '<' && p[at + 2] >= '0' &&
+			    p[at + 2] <= '9')
+				return z;
+		} else if (!eof && (at + 1 == len || p[at + 1] == '<')) {
+			*wait = 1;
+			return NULL;
+		}
+		from = z + 1;
+	}
+	return lf;
+}
+
+/* The frame's length without its trailing CR, then one trailing NUL. */
+static size_t
+line_trim(const char *p, size_t n)
+{
+	if (n > 0 && p[n - 1] == '\r')
+		n--;
+	if (n > 0 && p[n - 1] == '\0')
+		n--;
+	return n;
+}
+
+/* A line ended by LF (or NUL); sets FRAME_OK or asks for more. */
 static int
 line_frame(struct framer *fr, const char *p, size_t len, size_t max,
     int eof, struct frame *f, size_t *used)
 {
 	size_t		 win = len < max + 2 ? len : max + 2, n;
 	const char	*lf;
+	int		 wait;
 
 	f->off = 0;
 	f->truncated = 0;
-	if ((lf = memchr(p, '\n', win)) != NULL) {
+	if ((lf = line_end(p, win, len, max, eof, &wait)) != NULL) {
 		n = lf - p;
 		*used += n + 1;
-		if (n > 0 && p[n - 1] == '\r')
-			n--;
+		if (*lf == '\n')
+			n = line_trim(p, n);
 		if (n > max) {
 			n = max;
 			f->truncated = 1;
@@ -110,6 +160,8 @@ line_frame(struct framer *fr, const char *p, size_t len, size_t max,
 		f->len = n;
 		return FRAME_OK;
 	}
+	if (wait)
+		return FRAME_NEED_MORE;
 	if (len > max && !(len == max + 1 && p[max] == '\r')) {
 		f->len = max;
 		f->truncated = 1;
@@ -120,10 +172,7 @@ line_frame(struct framer *fr, const char *p, size_t len, size_t max,
 	}
 	if (!eof)
 		return FRAME_NEED_MORE;
-	n = len;
-	if (n > 0 && p[n - 1] == '\r')
-		n--;
-	f->len = n;
+	f->len = line_trim(p, len);
 	*used += len;
 	return FRAME_OK;
 }

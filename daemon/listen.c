@@ -434,7 +434,9 @@ udp_overflow(struct lsock *s, struct msghdr *mh)
 	}
 }
 
-/* One datagram, one event (RFC 5426); a trailing LF or CRLF is dropped. */
+/* One datagram, one event (RFC 5426); a trailing LF or CRLF is dropped,
+ * then one NUL (Python's SysLogHandler ends each datagram with one; rsyslog
+ * drops it too). */
 static void
 udp_take(struct udpstate *u, const struct sockaddr *sa, socklen_t salen,
     const char *p, size_t len)
@@ -450,6 +452,8 @@ udp_take(struct udpstate *u, const struct sockaddr *sa, socklen_t salen,
 	if (len > 0 && p[len - 1] == '\n')
 		len--;
 	if (len > 0 && p[len - 1] == '\r')
+		len--;
+	if (len > 0 && p[len - 1] == '\0')
 		len--;
 	if (len == 0)
 		return;

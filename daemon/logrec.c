@@ -131,6 +131,30 @@ lsbatch_add_field(struct lsbatch *b)
 	return f;
 }
 
+struct lsfield *
+lsbatch_add_rec_field(struct lsbatch *b, struct logrec *r)
+{
+	struct lsfield	*f;
+	uint32_t	 i, first = b->nfields;
+
+	/* r's fields must end the list: copy them there if they do not
+	 * (the old copies stay unused until the batch is reset). */
+	if (r->field_count == 0)
+		r->field_first = b->nfields;
+	else if (r->field_first + r->field_count != b->nfields) {
+		for (i = 0; i < r->field_count; i++) {
+			if ((f = lsbatch_add_field(b)) == NULL)
+				return NULL;
+			*f = b->fields[r->field_first + i];
+		}
+		r->field_first = first;
+	}
+	if ((f = lsbatch_add_field(b)) == NULL)
+		return NULL;
+	r->field_count++;
+	return f;
+}
+
 struct logrec *
 lsbatch_add_rec(struct lsbatch *b)
 {

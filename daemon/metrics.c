@@ -19,6 +19,8 @@
 #include "config.h"
 #include "diag.h"
 #include "listen.h"
+#include "limiter.h"
+#include "lookup.h"
 #include "metrics.h"
 #include "metrics_int.h"
 #include "pipeline.h"
@@ -209,12 +211,82 @@ stream_pub_cb(const struct streams_stat *st, void *arg)
 		copy_utf8(p->part[i], sizeof(p->part[i]), k, (size_t)(z - k));
 		k = z < end ? z + 1 : end;
 	}
-	p->events = st->events;
-	memcpy(p->kinds, st->kinds, sizeof(p->kinds));
-	p->missing = st->missing;
-	p->restarts = st->restarts;
-	p->last_seq = st->last_seq;
-	p->last_us = st->last_us;
+	p->st = *st;
+	p->st.key = NULL;	/* lives only during the call */
+	p->st.keylen = 0;
+}
+
+/* New figures into the table t (n entries), carrying the counters of an
+ * entry of the same name from before a reload into base. */
+static void
+rule_put(struct pub_rule *t, size_t *n, size_t at, const char *name,
+    const uint64_t v[RULE_COUNTERS], uint64_t gauge, int newgen,
+    const struct pub_rule *old, size_t nold)
+{
+	size_t	 i, k;
+
+	if (at >= METRICS_MAX_RULES)
+		return;
+	if (newgen) {
+		memset(&t[at], 0, sizeof(t[at]));
+		snprintf(t[at].name, sizeof(t[at].name), "%s", name);
+		for (i = 0; i < nold; i++)
+			if (strcmp(old[i].name, name) == 0)
+				for (k = 0; k < RULE_COUNTERS; k++)
+					t[at].base[k] = old[i].base[k] +
+					    old[i].v[k];
+	}
+	memcpy(t[at].v, v, sizeof(t[at].v));
+	t[at].gauge = gauge;
+	if (at + 1 > *n)
+		*n = at + 1;
+}
+
+void
+metrics_publish_rules(const struct lookups *lk, const struct limiter *lim,
+    unsigned gen, uint64_t now_ns, int last)
+{
+	static struct pub_rule	 old[METRICS_MAX_RULES];
+	struct lookup_stat	 ls;
+	struct limit_stat	 ms;
+	uint64_t		 v[RULE_COUNTERS];
+	size_t			 i, nold;
+	int			 newgen;
+
+	newgen = !metrics_pub.rules_valid || gen != metrics_pub.rules_gen;
+	if (!newgen && !last && now_ns - metrics_pub.rules_ns < PUBLISH_NS)
+		return;
+	if (last)	/* the final figures of a set being swapped out */
+		pthread_mutex_lock(&metrics_pub.mtx);
+	else if (pthread_mutex_trylock(&metrics_pub.mtx) != 0)
+		return;			/* a reader has it: next time */
+	if (newgen) {
+		nold = metrics_pub.nlk;
+		memcpy(old, metrics_pub.lk, nold * sizeof(*old));
+		metrics_pub.nlk = 0;
+	} else
+		nold = 0;
+	for (i = 0; lookups_stat(lk, i, &ls) == 0; i++) {
+		v[0] = ls.hits, v[1] = ls.misses, v[2] = ls.reloads;
+		v[3] = ls.errors;
+		rule_put(metrics_pub.lk, &metrics_pub.nlk, i, ls.name, v,
+		    ls.rows, newgen, old, nold);
+	}
+	if (newgen) {
+		nold = metrics_pub.nlim;
+		memcpy(old, metrics_pub.lim, nold * sizeof(*old));
+		metrics_pub.nlim = 0;
+	}
+	for (i = 0; limiter_stat(lim, i, &ms) == 0; i++) {
+		v[0] = ms.passed, v[1] = ms.dropped, v[2] = ms.evicted;
+		v[3] = 0;
+		rule_put(metrics_pub.lim, &metrics_pub.nlim, i, ms.name, v,
+		    ms.keys, newgen, old, nold);
+	}
+	metrics_pub.rules_gen = gen;
+	metrics_pub.rules_valid = 1;
+	metrics_pub.rules_ns = now_ns;
+	pthread_mutex_unlock(&metrics_pub.mtx);
 }
 
 void

@@ -124,6 +124,11 @@ static const struct simple {
 	    &counters.streams_wraps },
 	{ "logstreamd_repeat_summaries_lost_total", "Repeat summaries with "
 	    "no room to be written.", &counters.repeats_lost },
+	{ "logstreamd_limit_summaries_total", "Rate limit summary records "
+	    "made (one per key and second with drops).",
+	    &counters.limit_summaries },
+	{ "logstreamd_limit_summaries_lost_total", "Rate limit summaries "
+	    "with no room to be written.", &counters.limit_summaries_lost },
 	{ "logstreamd_alert_exec_started_total", "Alert programs started.",
 	    &counters.alert_exec_started },
 	{ "logstreamd_alert_exec_failed_total", "Alert programs that could "
@@ -193,8 +198,9 @@ prom_events(struct metrics *m, struct evbuffer *o)
 		sample1(o, "logstreamd_events_dropped_total", "reason",
 		    diag_drop_name(i), COUNT_GET(counters.dropped[i]));
 	counter(o, "logstreamd_events_generated_total", "Events the daemon "
-	    "made itself (repeat summaries).",
-	    COUNT_GET(counters.repeats_summaries));
+	    "made itself (repeat and rate limit summaries).",
+	    COUNT_GET(counters.repeats_summaries) +
+	    COUNT_GET(counters.limit_summaries));
 	family(o, "logstreamd_events_inflight", "gauge", "Events received "
 	    "and not yet stored or dropped, by where they are; received + "
 	    "generated = stored + dropped + the sum of these.");
@@ -223,6 +229,53 @@ prom_events(struct metrics *m, struct evbuffer *o)
 	for (i = 1; i < LRS__COUNT; i++)
 		sample1(o, "logstreamd_stream_events_total", "kind",
 		    lr_stream_name(i), COUNT_GET(counters.stream_kinds[i]));
+}
+
+/* The figures of the [lookup] and [limit] sections, by name. */
+static void
+prom_rules(struct evbuffer *o)
+{
+	static const struct {
+		const char	*name;
+		int		 lim;		/* of metrics_pub.lim */
+		int		 k;		/* counter; -1: the gauge */
+		const char	*help;
+	} rows[] = {
+		{ "logstreamd_lookup_hits_total", 0, 0, "Events whose key "
+		    "is a row of the lookup table." },
+		{ "logstreamd_lookup_misses_total", 0, 1, "Events whose key "
+		    "is no row (or that have no key)." },
+		{ "logstreamd_lookup_reloads_total", 0, 2, "Tables read again "
+		    "after their file changed." },
+		{ "logstreamd_lookup_errors_total", 0, 3, "Reads refused (the "
+		    "old table kept)." },
+		{ "logstreamd_lookup_rows", 0, -1, "Rows of the table in use." },
+		{ "logstreamd_limit_passed_total", 1, 0, "Events a rate limit "
+		    "let by." },
+		{ "logstreamd_limit_dropped_total", 1, 1, "Events over a rate "
+		    "limit, dropped (and summarized)." },
+		{ "logstreamd_limit_keys_evicted_total", 1, 2, "Keys forgotten "
+		    "at max_keys (least recently seen)." },
+		{ "logstreamd_limit_keys", 1, -1, "Keys a rate limit tracks "
+		    "now." },
+	};
+	const struct pub_rule	*t;
+	size_t			 i, j, n;
+
+	pthread_mutex_lock(&metrics_pub.mtx);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		t = rows[i].lim ? metrics_pub.lim : metrics_pub.lk;
+		n = rows[i].lim ? metrics_pub.nlim : metrics_pub.nlk;
+		if (n == 0)
+			continue;
+		family(o, rows[i].name, rows[i].k < 0 ? "gauge" : "counter",
+		    rows[i].help);
+		for (j = 0; j < n; j++)
+			sample1(o, rows[i].name, rows[i].lim ? "limit" :
+			    "lookup", t[j].name, rows[i].k < 0 ? t[j].gauge :
+			    t[j].base[rows[i].k] + t[j].v[rows[i].k]);
+	}
+	pthread_mutex_unlock(&metrics_pub.mtx);
 }
 
 static void
@@ -389,6 +442,7 @@ metrics_prometheus(struct metrics *m, struct evbuffer *o)
 
 	prom_events(m, o);
 	prom_stages(o);
+	prom_rules(o);
 	gauge(o, "logstreamd_queue_depth", "Events in the queue now.",
 	    queue_depth(m->q));
 	gauge(o, "logstreamd_queue_capacity", "Events the queue holds at "
@@ -462,7 +516,8 @@ jevents(struct metrics *m)
 	stored = COUNT_GET(counters.stored);
 	rxt = metrics_total_received();
 	drt = metrics_total_dropped();
-	made = COUNT_GET(counters.repeats_summaries);
+	made = COUNT_GET(counters.repeats_summaries) +
+	    COUNT_GET(counters.limit_summaries);
 	return json_pack("{s:o, s:I, s:I, s:I, s:o, s:I, s:o, s:I, s:b}",
 	    "received", jnames(tn, rx, LRT__COUNT),
 	    "received_total", (json_int_t)rxt,
@@ -535,14 +590,15 @@ jstreams(void)
 		marks = json_object();
 		for (k = 1; k < LRS__COUNT; k++)
 			json_object_set_new(marks, lr_stream_name(k),
-			    json_integer((json_int_t)p->kinds[k]));
+			    json_integer((json_int_t)p->st.kinds[k]));
 		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I, "
 		    "s:o, s:I, s:I, s:I, s:I}", "source", p->part[0], "host",
 		    p->part[1], "app", p->part[2], "events",
-		    (json_int_t)p->events, "marks", marks, "missing",
-		    (json_int_t)p->missing, "restarts", (json_int_t)p->restarts,
-		    "last_seq", (json_int_t)p->last_seq, "last_us",
-		    (json_int_t)p->last_us));
+		    (json_int_t)p->st.events, "marks", marks, "missing",
+		    (json_int_t)p->st.missing, "restarts",
+		    (json_int_t)p->st.restarts, "last_seq",
+		    (json_int_t)p->st.last_seq, "last_us",
+		    (json_int_t)p->st.last_us));
 	}
 	i = metrics_pub.streams_tracked;
 	pthread_mutex_unlock(&metrics_pub.mtx);

@@ -11,6 +11,7 @@
 
 #include "histogram.h"
 #include "metrics.h"
+#include "streams.h"
 
 #define RING		601		/* 1 s samples: the longest window */
 #define RECENT_S	10		/* "now" in /stats: the last 10 s */
@@ -20,15 +21,11 @@
 #define NAME_MAX_LEN	128
 #define STREAM_PART	256		/* addr, host, app: 255 bytes and NUL */
 
-/* One stream as last published (streams_stat, its key split in three). */
+/* One stream as last published: its figures (st, whose key is NULL here)
+ * and its key split in three. */
 struct pub_stream {
-	char		 part[3][STREAM_PART];
-	uint64_t	 events;
-	uint64_t	 kinds[LRS__COUNT];
-	uint64_t	 missing;
-	uint64_t	 restarts;
-	uint64_t	 last_seq;
-	int64_t		 last_us;
+	char			 part[3][STREAM_PART];
+	struct streams_stat	 st;
 };
 
 /* One class or alert as last published. */
@@ -36,6 +33,17 @@ struct figure {
 	char		*name;
 	uint64_t	 base;		/* class hits before a reload */
 	uint64_t	 v[3];		/* hits | fired, suppressed, evicted */
+};
+
+/* The figures of one [lookup] or [limit]: counters (base: before the
+ * reloads that kept the name) and one gauge. */
+#define METRICS_MAX_RULES	64
+#define RULE_COUNTERS		4
+struct pub_rule {
+	char		 name[NAME_MAX_LEN];
+	uint64_t	 base[RULE_COUNTERS];
+	uint64_t	 v[RULE_COUNTERS];
+	uint64_t	 gauge;
 };
 
 /* What the pipeline thread publishes; guarded by mtx. */
@@ -55,6 +63,15 @@ struct metrics_pub {
 	size_t		 nstreams;
 	size_t		 streams_tracked;
 	uint64_t	 streams_ns;	/* when last published */
+	struct pub_rule	 lk[METRICS_MAX_RULES];	/* lookups: hits, misses,
+						 * reloads, errors; rows */
+	size_t		 nlk;
+	struct pub_rule	 lim[METRICS_MAX_RULES]; /* limits: passed, dropped,
+						 * evicted; keys */
+	size_t		 nlim;
+	unsigned	 rules_gen;
+	int		 rules_valid;
+	uint64_t	 rules_ns;
 };
 
 /* Per-source table, event loop only. */

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "confmap.h"
 #include "diag.h"
 #include "logrec.h"
 #include "output_int.h"
@@ -60,60 +61,77 @@ struct fwd {
 	struct diag_rate rate;
 };
 
-static int
-fwd_key(struct output *o, struct config *cf, const struct conf_kv *kv)
+/* The type's state with its defaults, made on first use; NULL: ENOMEM. */
+static void *
+fwd_impl(struct output *o)
 {
 	struct fwd	*f = o->impl;
-	int64_t		 hold;
-	int		 bad = 0;
 
-	if (f == NULL) {
-		if ((f = calloc(1, sizeof(*f))) == NULL)
-			return -1;
+	if (f == NULL && (f = calloc(1, sizeof(*f))) != NULL) {
 		f->fd = -1;
 		f->resend = 1 << 20;
 		f->backoff_max_ms = 10000;
 		o->impl = f;
 	}
-	if (kv == NULL)
-		return 0;
-	if (strcmp(kv->key, "target") == 0)
-		bad = conf_split_addr(kv->val, f->host, sizeof(f->host),
-		    f->port, sizeof(f->port)) == -1 || f->port[0] == '\0';
-	else if (strcmp(kv->key, "resend") == 0)
-		bad = conf_parse_size(kv->val, &f->resend) == -1;
-	else if (strcmp(kv->key, "resend_hold") == 0) {
-		bad = conf_parse_duration(kv->val, &hold) == -1;
-		if (!bad)
-			diag_warn("%s:%d: [output %s]: resend_hold is no "
-			    "longer used (a hung peer reads nothing however "
-			    "long we wait); the tail kept is `resend` bytes",
-			    cf->file, kv->line, o->name);
-	}
-	else if (strcmp(kv->key, "reconnect_max") == 0)
-		bad = conf_parse_duration(kv->val, &f->backoff_max_ms) == -1 ||
-		    f->backoff_max_ms < BACKOFF_MIN_MS;
-	else if (strcmp(kv->key, "tls") == 0) {
-		config_error(cf, kv->line, "[output %s]: tls is not supported "
-		    "by this version (see docs-outputs.md: stunnel or a "
-		    "local relay)", o->name);
-		return -1;
-	} else
-		return 1;
-	if (bad)
-		config_error(cf, kv->line, "[output %s]: bad %s '%s'", o->name,
-		    kv->key, kv->val);
-	return bad ? -1 : 0;
+	return f;
 }
+
+static int
+set_target(struct config *cf, void *obj, const struct conf_sect *s,
+    const struct conf_kv *kv)
+{
+	struct fwd	*f = obj;
+
+	if (conf_split_addr(kv->val, f->host, sizeof(f->host), f->port,
+	    sizeof(f->port)) == -1 || f->port[0] == '\0') {
+		f->host[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+static int
+set_resend_hold(struct config *cf, void *obj, const struct conf_sect *s,
+    const struct conf_kv *kv)
+{
+	diag_warn("%s:%d: [output %s]: resend_hold is no longer used (a hung "
+	    "peer reads nothing however long we wait); the tail kept is "
+	    "`resend` bytes", cf->file, kv->line, s->name);
+	return 0;
+}
+
+static int
+set_tls(struct config *cf, void *obj, const struct conf_sect *s,
+    const struct conf_kv *kv)
+{
+	config_error(cf, kv->line, "[output %s]: tls is not supported by this "
+	    "version (see docs-outputs.md: stunnel or a local relay)",
+	    s->name);
+	return CM_REPORTED;
+}
+
+#define F(f)	offsetof(struct fwd, f)
+
+/* The keys of type = forward (docs-outputs.md): one row each. */
+static const struct conf_map fwd_map[] = {
+	{ "target", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL,
+	    "HOST:PORT or [IPv6]:PORT", 0, set_target },
+	{ "resend", CM_SIZE, F(resend), NULL, 0, UINT64_MAX, NULL,
+	    "a size such as 1M", 0, NULL },
+	{ "resend_hold", CM_MS, CM_NOVALUE, NULL, 0, INT64_MAX, NULL,
+	    "a duration (no longer used)", 0, set_resend_hold },
+	{ "reconnect_max", CM_MS, F(backoff_max_ms), NULL, BACKOFF_MIN_MS,
+	    INT64_MAX, NULL, "a duration of at least 100ms", 0, NULL },
+	{ "tls", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL, NULL, 0, set_tls },
+};
 
 static int
 fwd_finish(struct output *o, struct config *cf, int line)
 {
 	struct fwd	*f;
 
-	if (fwd_key(o, cf, NULL) == -1)
+	if ((f = fwd_impl(o)) == NULL)
 		return -1;
-	f = o->impl;
 	if (f->host[0] == '\0') {
 		config_error(cf, line, "[output %s]: target = HOST:PORT is "
 		    "required for type = forward", o->name);
@@ -504,7 +522,9 @@ fwd_free(struct output *o)
 
 const struct out_ops out_forward_ops = {
 	.type = "forward",
-	.key = fwd_key,
+	.map = fwd_map,
+	.nmap = CM_N(fwd_map),
+	.impl = fwd_impl,
 	.finish = fwd_finish,
 	.encode = fwd_encode,
 	.run = fwd_run,

@@ -16,6 +16,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "config.h"
+#include "confmap.h"
 #include "diag.h"
 #include "logrec.h"
 #include "output_int.h"
@@ -81,65 +82,95 @@ set_str(char **dst, const char *v)
 }
 
 static int
-kafka_key(struct output *o, struct config *cf, const struct conf_kv *kv)
+set_kkey(struct config *cf, void *obj, const struct conf_sect *s,
+    const struct conf_kv *kv)
 {
-	static const char *const codecs[] = { "none", "gzip", "snappy", "lz4",
-	    "zstd", NULL };
-	struct kafka	*k = kafka_of(o);
-	const char	*n = kv->key, *v = kv->val;
-	int		 bad = 0, i;
+	static const char *const names[] = { "none", "host", "app",
+	    "source" };
+	struct kafka	*k = obj;
+	size_t		 i;
 
-	if (k == NULL)
-		return -1;
-	if (strcmp(n, "brokers") == 0)
-		bad = set_str(&k->brokers, v);
-	else if (strcmp(n, "topic") == 0)
-		bad = v[0] == '\0' || set_str(&k->topic, v);
-	else if (strcmp(n, "key") == 0) {
-		if (strcmp(v, "none") == 0)
-			k->key = KEY_NONE;
-		else if (strcmp(v, "host") == 0)
-			k->key = KEY_HOST;
-		else if (strcmp(v, "app") == 0)
-			k->key = KEY_APP;
-		else if (strcmp(v, "source") == 0)
-			k->key = KEY_SOURCE;
-		else if (strncmp(v, "field.", 6) == 0 && v[6] != '\0') {
-			k->key = KEY_FIELD;
-			bad = set_str(&k->key_field, v + 6);
-		} else
-			bad = 1;
-	} else if (strcmp(n, "compression") == 0) {
-		for (i = 0; codecs[i] != NULL && strcmp(codecs[i], v); i++)
-			;
-		bad = codecs[i] == NULL;
-		if (!bad)
-			snprintf(k->compression, sizeof(k->compression), "%s",
-			    v);
-	} else if (strcmp(n, "acks") == 0) {
-		bad = strcmp(v, "all") && strcmp(v, "1") && strcmp(v, "0");
-		if (!bad)
-			snprintf(k->acks, sizeof(k->acks), "%s", v);
-	} else if (strcmp(n, "idempotence") == 0)
-		bad = conf_parse_bool(v, &k->idempotence) == -1;
-	else if (strcmp(n, "message_timeout") == 0)
-		bad = conf_parse_duration(v, &k->timeout_ms) == -1 ||
-		    k->timeout_ms > INT32_MAX;
-	else if (strncmp(n, "kafka.", 6) == 0 && n[6] != '\0') {
-		if (k->nopts == MAX_OPTS) {
-			config_error(cf, kv->line, "[output %s]: at most %d "
-			    "kafka.* keys", o->name, MAX_OPTS);
-			return -1;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(kv->val, names[i]) == 0) {
+			k->key = (int)i;	/* KEY_NONE.. in this order */
+			return 0;
 		}
-		k->opts[k->nopts] = (struct kopt){ strdup(n + 6), strdup(v),
-		    kv->line };
-		k->nopts++;
-	} else
-		return 1;
-	if (bad)
-		config_error(cf, kv->line, "[output %s]: bad %s '%s' (see "
-		    "docs-outputs.md)", o->name, n, v);
-	return bad ? -1 : 0;
+	if (strncmp(kv->val, "field.", 6) != 0 || kv->val[6] == '\0')
+		return -1;
+	k->key = KEY_FIELD;
+	return set_str(&k->key_field, kv->val + 6) == -1 ? -2 : 0;
+}
+
+static int
+set_compression(struct config *cf, void *obj, const struct conf_sect *s,
+    const struct conf_kv *kv)
+{
+	struct kafka	*k = obj;
+
+	snprintf(k->compression, sizeof(k->compression), "%s", kv->val);
+	return 0;
+}
+
+static int
+set_acks(struct config *cf, void *obj, const struct conf_sect *s,
+    const struct conf_kv *kv)
+{
+	struct kafka	*k = obj;
+
+	if (strcmp(kv->val, "all") && strcmp(kv->val, "1") &&
+	    strcmp(kv->val, "0"))
+		return -1;
+	snprintf(k->acks, sizeof(k->acks), "%s", kv->val);
+	return 0;
+}
+
+/* kafka.NAME = VALUE: handed to librdkafka, which checks it at finish. */
+static int
+set_opt(struct config *cf, void *obj, const struct conf_sect *s,
+    const struct conf_kv *kv)
+{
+	struct kafka	*k = obj;
+
+	if (k->nopts == MAX_OPTS) {
+		config_error(cf, kv->line, "[output %s]: at most %d kafka.* "
+		    "keys", s->name, MAX_OPTS);
+		return CM_REPORTED;
+	}
+	k->opts[k->nopts] = (struct kopt){ strdup(kv->key + 6),
+	    strdup(kv->val), kv->line };
+	k->nopts++;
+	return 0;
+}
+
+static const char *const codecs[] = { "none", "gzip", "snappy", "lz4",
+    "zstd", NULL };
+
+#define K(f)	offsetof(struct kafka, f)
+
+/* The keys of type = kafka (docs-outputs.md): one row each. */
+static const struct conf_map kafka_map[] = {
+	{ "brokers", CM_STRING, K(brokers), NULL, 0, 0, NULL,
+	    "HOST:PORT, HOST:PORT...", 0, NULL },
+	{ "topic", CM_STRING, K(topic), NULL, 1, 0, NULL, "a topic name", 0,
+	    NULL },
+	{ "key", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL,
+	    "none, host, app, source or field.NAME", 0, set_kkey },
+	{ "compression", CM_ENUM, CM_NOVALUE, NULL, 0, 0, codecs,
+	    "none, gzip, snappy, lz4 or zstd", 0, set_compression },
+	{ "acks", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL, "all, 1 or 0", 0,
+	    set_acks },
+	{ "idempotence", CM_BOOL, K(idempotence), NULL, 0, 0, NULL,
+	    "yes or no", 0, NULL },
+	{ "message_timeout", CM_MS, K(timeout_ms), NULL, 0, INT32_MAX, NULL,
+	    "a duration, at most 24d", 0, NULL },
+	{ "kafka.", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL,
+	    "a librdkafka setting", CM_PREFIX, set_opt },
+};
+
+static void *
+kafka_impl(struct output *o)
+{
+	return kafka_of(o);
 }
 
 static void	kafka_dr_cb(rd_kafka_t *, const rd_kafka_message_t *, void *);
@@ -452,7 +483,9 @@ kafka_free(struct output *o)
 
 const struct out_ops out_kafka_ops = {
 	.type = "kafka",
-	.key = kafka_key,
+	.map = kafka_map,
+	.nmap = CM_N(kafka_map),
+	.impl = kafka_impl,
 	.finish = kafka_finish,
 	.encode = kafka_encode,
 	.run = kafka_run,

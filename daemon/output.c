@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "confmap.h"
 #include "diag.h"
 #include "logrec.h"
 #include "output.h"
@@ -110,43 +111,55 @@ set_classes(struct output *o, struct config *cf, const struct conf_kv *kv)
 	return 0;
 }
 
-/* A key every output has; 1 if not one of them, -1 bad (reported). */
 static int
-common_key(struct output *o, struct config *cf, const struct conf_kv *kv)
+set_class(struct config *cf, void *obj, const struct conf_sect *s,
+    const struct conf_kv *kv)
 {
-	const char	*k = kv->key, *v = kv->val;
-	int		 bad = 0;
-
-	if (strcmp(k, "class") == 0)
-		return set_classes(o, cf, kv);
-	if (strcmp(k, "buffer") == 0) {
-		free(o->bufdir);
-		o->bufdir = config_path(cf, v);
-	} else if (strcmp(k, "buffer_size") == 0)
-		bad = conf_parse_size(v, &o->dbc.max_size) == -1 ||
-		    o->dbc.max_size < (1 << 20);
-	else if (strcmp(k, "segment_size") == 0)
-		bad = conf_parse_size(v, &o->dbc.segment_size) == -1 ||
-		    o->dbc.segment_size < (64 << 10);
-	else if (strcmp(k, "buffer_sync") == 0) {
-		if (strcmp(v, "never") == 0)
-			o->dbc.sync_ms = -1;
-		else
-			bad = conf_parse_duration(v, &o->dbc.sync_ms) == -1;
-	} else if (strcmp(k, "overflow") == 0) {
-		if (strcmp(v, "block") == 0)
-			o->dbc.drop_oldest = 0;
-		else if (strcmp(v, "drop_oldest") == 0)
-			o->dbc.drop_oldest = 1;
-		else
-			bad = 1;
-	} else
-		return 1;
-	if (bad)
-		config_error(cf, kv->line, "[output %s]: bad %s '%s' (see "
-		    "docs-outputs.md)", o->name, k, v);
-	return bad ? -1 : 0;
+	return set_classes(obj, cf, kv) == -1 ? -2 : 0;
 }
+
+static int
+set_sync(struct config *cf, void *obj, const struct conf_sect *s,
+    const struct conf_kv *kv)
+{
+	struct output	*o = obj;
+
+	if (strcmp(kv->val, "never") == 0)
+		o->dbc.sync_ms = -1;
+	else if (conf_parse_duration(kv->val, &o->dbc.sync_ms) == -1)
+		return -1;
+	return 0;
+}
+
+/* type is read first (find_type): here it is only let by. */
+static int
+set_type(struct config *cf, void *obj, const struct conf_sect *s,
+    const struct conf_kv *kv)
+{
+	return 0;
+}
+
+static const char *const overflows[] = { "block", "drop_oldest", NULL };
+
+#define OO(f)	offsetof(struct output, f)
+
+/* The keys every output has (docs-outputs.md): one row each. */
+static const struct conf_map output_map[] = {
+	{ "type", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL, "kafka or forward",
+	    0, set_type },
+	{ "class", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL,
+	    "* or NAME, NAME...", 0, set_class },
+	{ "buffer", CM_PATH, OO(bufdir), NULL, 0, 0, NULL, "a directory", 0,
+	    NULL },
+	{ "buffer_size", CM_SIZE, OO(dbc.max_size), "256M", 1 << 20,
+	    UINT64_MAX, NULL, "a size of at least 1M", 0, NULL },
+	{ "segment_size", CM_SIZE, OO(dbc.segment_size), "16M", 64 << 10,
+	    UINT64_MAX, NULL, "a size of at least 64k", 0, NULL },
+	{ "buffer_sync", CM_CUSTOM, CM_NOVALUE, "1s", 0, 0, NULL,
+	    "a duration, or never", 0, set_sync },
+	{ "overflow", CM_ENUM, OO(dbc.drop_oldest), "block", 0, 0, overflows,
+	    "block or drop_oldest", 0, NULL },
+};
 
 /* The default buffer: outbuf/NAME beside the storage file (in the
  * storage directory of a templated path). */
@@ -184,29 +197,26 @@ static struct output *
 output_new(struct config *cf, const struct conf_sect *s)
 {
 	struct output	*o;
-	size_t		 i;
-	int		 rc, errs = (int)cf->nerrors;
+	void		*impl;
+	int		 errs = (int)cf->nerrors;
 
 	if ((o = calloc(1, sizeof(*o))) == NULL)
 		return NULL;
 	snprintf(o->name, sizeof(o->name), "%s", s->name);
-	o->dbc = (struct diskbuf_conf){ .max_size = 256ULL << 20,
-	    .segment_size = 16 << 20, .sync_ms = 1000 };
 	if ((o->ops = find_type(s)) == NULL) {
 		config_error(cf, s->line, "[output %s]: type = kafka | forward "
 		    "is required", s->name);
 		output_free(o);
 		return NULL;
 	}
-	for (i = 0; i < s->nkv; i++) {
-		if (strcmp(s->kv[i].key, "type") == 0)
-			continue;
-		if ((rc = common_key(o, cf, &s->kv[i])) == 1)
-			rc = o->ops->key(o, cf, &s->kv[i]);
-		if (rc == 1)
-			config_error(cf, s->kv[i].line, "[output %s]: unknown "
-			    "key '%s' for type = %s", s->name, s->kv[i].key,
-			    o->ops->type);
+	if (conf_map_defaults(cf, output_map, CM_N(output_map), o) == -2 ||
+	    (impl = o->ops->impl(o)) == NULL ||
+	    conf_map_apply(cf, s, output_map, CM_N(output_map), o,
+	    o->ops->map, o->ops->nmap, impl) == -2) {
+		config_error(cf, s->line, "[output %s]: out of memory",
+		    s->name);
+		output_free(o);
+		return NULL;
 	}
 	if (o->dbc.segment_size > o->dbc.max_size / 4)
 		config_error(cf, s->line, "[output %s]: segment_size must be "

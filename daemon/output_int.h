@@ -15,6 +15,7 @@
 
 struct config;
 struct conf_kv;
+struct conf_map;
 struct logrec;
 struct lsbatch;
 struct output;
@@ -23,10 +24,12 @@ struct output;
 
 struct out_ops {
 	const char	*type;
-	/* A key of [output X] the common part does not know: 0 taken,
-	 * 1 unknown, -1 bad (reported). */
-	int		 (*key)(struct output *, struct config *,
-			    const struct conf_kv *);
+	/* The keys of the type (those every output has are output.c's),
+	 * read into what impl returns: the type's state, made with its
+	 * defaults on first call (NULL: ENOMEM). */
+	const struct conf_map *map;
+	size_t		 nmap;
+	void		*(*impl)(struct output *);
 	/* All keys read: check what is required; 0 or -1 (reported). */
 	int		 (*finish)(struct output *, struct config *, int line);
 	/* Append r's payload in the type's wire format to o. */

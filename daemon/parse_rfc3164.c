@@ -318,6 +318,24 @@ host_tag(struct logrec *r, const char *s, size_t len, size_t p)
 	return e < len ? e + 1 : e;
 }
 
+/*
+ * No timestamp after the PRI: "<12>myapp: text" or "<12>myapp[123]: text"
+ * (Python's SysLogHandler, busybox and small devices send no time and no
+ * host).  Like rsyslog, read a first word that ends in ':' as the TAG.
+ */
+static size_t
+notime_tag(struct logrec *r, const char *s, size_t len, size_t p)
+{
+	size_t	 e;
+
+	if (p >= len || s[p] == ' ')
+		return p;
+	e = token_end(s, len, p);
+	if (s[e - 1] != ':' || tag(r, s, p, e) == -1)
+		return p;
+	return e < len ? e + 1 : e;
+}
+
 /* [timestamp [host] [tag[pid]:]] message after an optional PRI. */
 int
 parser_rfc3164(struct lsbatch *b, struct logrec *r, const char *s,
@@ -330,7 +348,7 @@ parser_rfc3164(struct lsbatch *b, struct logrec *r, const char *s,
 	if (p == 0) {
 		if (pri == -1)
 			return 0;
-		p = pos;
+		p = notime_tag(r, s, len, pos);
 	} else if (!cisco)
 		p = host_tag(r, s, len, p);
 	if (p < len)

@@ -14,6 +14,8 @@
 #include "classifier.h"
 #include "config.h"
 #include "diag.h"
+#include "limiter.h"
+#include "lookup.h"
 #include "logrec.h"
 #include "metrics.h"
 #include "output.h"
@@ -24,6 +26,7 @@
 #include "writer.h"
 
 #define POP_MAX_MS	200		/* look at reload/reopen this often */
+#define LSIDE_MAX	4096		/* [limit] summaries run at once */
 #define RETRY_MIN_MS	10
 #define RETRY_MAX_MS	1000
 #define NAP_STEP_MS	50		/* a back-off notices a stop this soon */
@@ -48,6 +51,7 @@ struct pipeline {
 	struct writer		*wr;
 	struct streams		*st;		/* outlives reloads */
 	struct outputs		*out;		/* from the first stageset */
+	struct lsbatch		*lside;		/* [limit] summaries to run */
 	pthread_mutex_t		 mtx;
 	struct stageset		*next;		/* reload waiting */
 	int			 reopen;
@@ -107,10 +111,28 @@ stage_classify(struct pipeline *p, struct lsbatch *b)
 	return V_NEXT;
 }
 
+/* [lookup] fields: after the classifier (a capture may be the key), before
+ * the alerter (an alert may count by a looked-up field). */
+static enum verdict
+stage_lookup(struct pipeline *p, struct lsbatch *b)
+{
+	lookups_process(p->ss->lk, b);
+	return V_NEXT;
+}
+
 static enum verdict
 stage_alert(struct pipeline *p, struct lsbatch *b)
 {
 	alerter_process(p->ss->al, b, diag_now_us());
+	return V_NEXT;
+}
+
+/* store = no and [limit]: after the alerter, which saw every event. */
+static enum verdict
+stage_rules(struct pipeline *p, struct lsbatch *b)
+{
+	limiter_process(p->ss->lim, b, p->lside, diag_mono_ns(),
+	    diag_now_us());
 	return V_NEXT;
 }
 
@@ -160,7 +182,9 @@ static const struct stage stages[] = {
 	{ .name = "parser",	.process = stage_parse, .thread = ON_LISTENER },
 	{ .name = "streams",	.process = stage_streams },
 	{ .name = "classifier",	.process = stage_classify },
+	{ .name = "lookup",	.process = stage_lookup },
 	{ .name = "alerter",	.process = stage_alert },
+	{ .name = "rules",	.process = stage_rules },
 	{ .name = "outputs",	.process = stage_output,
 	  .give_up = give_up_output },
 	{ .name = "writer",	.process = stage_write,
@@ -169,6 +193,7 @@ static const struct stage stages[] = {
 
 #define NSTAGES	(sizeof(stages) / sizeof(stages[0]))
 #define AFTER_STREAMS	2	/* records the streams stage makes start here */
+#define AFTER_RULES	6	/* and the [limit] summaries here */
 
 void
 pipeline_prepare(struct lsbatch *b)
@@ -193,10 +218,15 @@ stageset_new(struct config *cf)
 	if ((ss = calloc(1, sizeof(*ss))) == NULL)
 		return NULL;
 	ss->cf = cf;
-	if ((ss->cl = classifier_new(cf)) != NULL)
-		ss->al = alerter_new(cf, ss->cl);
+	/* The alerts are checked even when a class is bad: against the
+	 * class names as written. */
+	ss->cl = classifier_new(cf);
+	ss->al = alerter_new(cf, ss->cl);
+	ss->lim = limiter_new(cf, ss->cl);
+	ss->lk = lookups_new(cf);
 	ss->out = outputs_new(cf);
-	if (ss->cl == NULL || ss->al == NULL || cf->nerrors > 0) {
+	if (ss->cl == NULL || ss->al == NULL || ss->lim == NULL ||
+	    ss->lk == NULL || cf->nerrors > 0) {
 		ss->cf = NULL;		/* the caller still owns cf */
 		stageset_free(ss);
 		return NULL;
@@ -210,6 +240,8 @@ stageset_free(struct stageset *ss)
 	if (ss == NULL)
 		return;
 	outputs_free(ss->out);
+	limiter_free(ss->lim);
+	lookups_free(ss->lk);
 	alerter_free(ss->al);
 	classifier_free(ss->cl);
 	config_free(ss->cf);
@@ -236,6 +268,11 @@ pipeline_between(struct pipeline *p)
 		alerter_adopt(next->al, p->ss->al);
 		if (writer_configure(p->wr, next->cf) == -1)
 			diag_err("reload: storage settings not taken");
+		/* The old limits' owed summaries: made now, run at the tick;
+		 * its figures as they end, for the counters to go on. */
+		limiter_summaries(p->ss->lim, p->lside, diag_now_us(), 1);
+		metrics_publish_rules(p->ss->lk, p->ss->lim, p->gen,
+		    diag_mono_ns(), 1);
 		/* The records of a batch in flight point into the old set
 		 * (their class names): it lives until that batch is done. */
 		if (p->running) {
@@ -336,6 +373,12 @@ pipeline_tick(struct pipeline *p, int last)
 	int64_t		 now = diag_now_us();
 
 	alerter_tick(p->ss->al, now, diag_mono_ns());
+	lookups_tick(p->ss->lk, diag_mono_ns());
+	limiter_summaries(p->ss->lim, p->lside, now, last);
+	if (p->lside->n > 0) {
+		pipeline_run(p, p->lside, AFTER_RULES);
+		lsbatch_reset(p->lside);
+	}
 	if ((sb = streams_due(p->st, last ? INT64_MAX : diag_mono_ns())) !=
 	    NULL) {
 		pipeline_run(p, sb, AFTER_STREAMS);
@@ -360,6 +403,8 @@ pipeline_main(void *arg)
 		pipeline_between(p);
 		metrics_publish(p->ss->cl, p->ss->al, p->gen, diag_mono_ns());
 		metrics_publish_streams(p->st, diag_mono_ns());
+		metrics_publish_rules(p->ss->lk, p->ss->lim, p->gen,
+		    diag_mono_ns(), 0);
 		if (b == NULL) {
 			if (queue_closed_empty(p->q))
 				break;
@@ -389,9 +434,11 @@ pipeline_start(struct queue *q, struct stageset *ss, struct writer *wr)
 	p->out = ss->out;
 	ss->out = NULL;
 	streams_conf_from(ss->cf, &sc);
-	if (outputs_start(p->out) == -1 || (p->st = streams_new(&sc)) ==
+	if ((p->lside = lsbatch_new(LSIDE_MAX)) == NULL ||
+	    outputs_start(p->out) == -1 || (p->st = streams_new(&sc)) ==
 	    NULL) {
 		outputs_free(p->out);
+		lsbatch_free(p->lside);
 		free(p);
 		return NULL;
 	}
@@ -399,6 +446,7 @@ pipeline_start(struct queue *q, struct stageset *ss, struct writer *wr)
 	if (pthread_create(&p->thr, NULL, pipeline_main, p) != 0) {
 		outputs_free(p->out);	/* stops the threads it started */
 		streams_free(p->st);
+		lsbatch_free(p->lside);
 		pthread_mutex_destroy(&p->mtx);
 		free(p);
 		return NULL;
@@ -444,6 +492,7 @@ pipeline_join(struct pipeline *p)
 	stageset_free(p->next);
 	stageset_free(p->ss);
 	streams_free(p->st);
+	lsbatch_free(p->lside);
 	writer_free(p->wr);
 	pthread_mutex_destroy(&p->mtx);
 	free(p);

@@ -3,7 +3,9 @@
  * [class NAME] rules of the config, tried in file order (first match wins;
  * no match: "other", id 0).  Rules are checked cheap-first: bit masks for
  * severity/facility/format/transport/stream, hashed exact strings, then
- * PCRE2 (JIT) regexes.
+ * PCRE2 (JIT) regexes.  The named groups (?<name>...) of the regexes of
+ * the class an event gets become string fields of the event (a field the
+ * parser found keeps its value).
  */
 #ifndef CLASSIFIER_H
 #define CLASSIFIER_H
@@ -15,6 +17,7 @@
 #include "logrec.h"
 
 #define CLASSIFIER_MAX	65535		/* classes besides "other" */
+#define CLASSIFIER_MAX_CAPS 32		/* named groups of one class */
 
 struct classifier;
 
@@ -23,8 +26,9 @@ struct classifier;
 struct classifier	*classifier_new(struct config *cf);
 /* Free a classifier and its names; NULL is a no-op. */
 void			 classifier_free(struct classifier *);
-/* Set cls and cls_id of every record of b not flagged LR_DROP; r->cls
- * points into the classifier and lives as long as it does. */
+/* Set cls and cls_id of every record of b not flagged LR_DROP, and add
+ * its class's captures as fields (in b); r->cls points into the
+ * classifier and lives as long as it does. */
 void			 classifier_process(struct classifier *,
 			    struct lsbatch *b);
 /* Number of classes, "other" (id 0) included. */
@@ -35,6 +39,14 @@ const char		*classifier_name(const struct classifier *, size_t id);
 /* Class id of a name ("other" is 0), or -1; used by the alerter. */
 int			 classifier_lookup(const struct classifier *,
 			    const char *name);
+/* Whether a regex of class id has the named group (?<name>...): 1 yes,
+ * 0 no (but it has others), -1 the class extracts no fields. */
+int			 classifier_capture(const struct classifier *,
+			    size_t id, const char *name);
+/* 0 if class id has store = no (its events are dropped after the
+ * alerter, reason "rule"), else 1. */
+int			 classifier_stores(const struct classifier *,
+			    size_t id);
 /* Events given class id so far (safe to read from another thread). */
 uint64_t		 classifier_hits(const struct classifier *, size_t id);
 

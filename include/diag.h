@@ -18,6 +18,8 @@ enum drop_reason {
 	DROP_STORAGE,		/* storage failed and we had to give up */
 	DROP_DUPLICATE,		/* [streams] drop_duplicates */
 	DROP_REPEAT,		/* [streams] collapse_repeats: a repeat */
+	DROP_RULE,		/* [class] store = no */
+	DROP_RATE_LIMIT,	/* over a [limit] */
 	DROP__COUNT
 };
 
@@ -59,6 +61,8 @@ struct counters {
 	_Atomic uint64_t streams_wraps;		/* 2147483647 -> 1 */
 	_Atomic uint64_t repeats_summaries;	/* "repeated N times" written */
 	_Atomic uint64_t repeats_lost;		/* summaries with no room */
+	_Atomic uint64_t limit_summaries;	/* "rate limit X: N ... dropped" */
+	_Atomic uint64_t limit_summaries_lost;	/* with no room */
 	_Atomic uint64_t alert_exec_started;
 	_Atomic uint64_t alert_exec_failed;	/* spawn error, exit != 0 */
 	_Atomic uint64_t alert_exec_timeouts;	/* killed at exec_timeout */

@@ -143,6 +143,10 @@ int		 lsbatch_append(struct lsbatch *, const void *, size_t len,
 		    struct lsslice *out);
 /* A zeroed new field of the batch; valid until the next call.  NULL: ENOMEM. */
 struct lsfield	*lsbatch_add_field(struct lsbatch *);
+/* A zeroed new field of record r (r's fields are moved to the end of the
+ * batch's list first if others follow them); valid until the next call.
+ * NULL: ENOMEM (r keeps what it had). */
+struct lsfield	*lsbatch_add_rec_field(struct lsbatch *, struct logrec *r);
 /* The next record slot, zeroed with absent values set; NULL when full. */
 struct logrec	*lsbatch_add_rec(struct lsbatch *);
 

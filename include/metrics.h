@@ -52,6 +52,14 @@ void		 metrics_retry(const char *stage, uint64_t now_ns);
  * (gen changes when they are swapped) at most every 100 ms; never blocks. */
 void		 metrics_publish(const struct classifier *,
 		    const struct alerter *, unsigned gen, uint64_t now_ns);
+/* Pipeline thread: the figures of the lookups and limits of stage set
+ * gen, the same way; counters go on across reloads by name (last: the
+ * set's final figures before a swap, published even if it must wait). */
+struct lookups;
+struct limiter;
+void		 metrics_publish_rules(const struct lookups *,
+		    const struct limiter *, unsigned gen, uint64_t now_ns,
+		    int last);
 /* Pipeline thread: copy the figures of the METRICS_TOP_STREAMS most
  * recently seen streams of st, at most every 100 ms; never blocks. */
 void		 metrics_publish_streams(const struct streams *st,

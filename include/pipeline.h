@@ -9,6 +9,8 @@
 
 struct alerter;
 struct classifier;
+struct limiter;
+struct lookups;
 struct config;
 struct outputs;
 struct queue;
@@ -19,6 +21,8 @@ struct stageset {
 	struct config		*cf;
 	struct classifier	*cl;
 	struct alerter		*al;
+	struct limiter		*lim;	/* store = no, [limit X] */
+	struct lookups		*lk;	/* [lookup X] */
 	struct outputs		*out;	/* [output X]; started once, at start */
 	struct stageset		*retired; /* pipeline.c: swapped out while a
 					 * batch still points into it */

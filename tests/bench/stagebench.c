@@ -4,9 +4,10 @@
  * batches of 512 as the listener does, then each stage runs over all of
  * them; the best of several rounds is printed, in ns per event.  A noisy
  * shared machine slows some rounds, never speeds one up, so the minimum is
- * the figure to compare between two builds.
+ * the figure to compare between two builds.  With a config, the classifier
+ * of its [class] rules (captures included) is timed too.
  *
- * usage: stagebench FILE [rounds]
+ * usage: stagebench FILE [rounds [CONFIG]]
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +15,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "classifier.h"
+#include "config.h"
 #include "jsonenc.h"
 #include "logrec.h"
 #include "parser.h"
@@ -41,11 +44,20 @@ main(int argc, char **argv)
 	size_t		 cap = 0, nb = 0, n = 0, bytes = 0, i;
 	ssize_t		 len;
 	uint64_t	 t0, best_parse = UINT64_MAX, best_enc = UINT64_MAX;
+	uint64_t	 best_cls = UINT64_MAX;
+	struct config	*cf = NULL;
+	struct classifier *cl = NULL;
 	int		 round, rounds = argc > 2 ? atoi(argv[2]) : 5;
 	uint32_t	 j;
 
 	if (argc < 2 || (fp = fopen(argv[1], "r")) == NULL) {
-		fprintf(stderr, "usage: stagebench FILE [rounds]\n");
+		fprintf(stderr, "usage: stagebench FILE [rounds [CONFIG]]\n");
+		return 2;
+	}
+	if (argc > 3 && ((cf = config_load(argv[3])) == NULL ||
+	    cf->nerrors > 0 || (cl = classifier_new(cf)) == NULL)) {
+		if (cf != NULL)
+			config_print_errors(cf);
 		return 2;
 	}
 	while ((len = getline(&line, &cap, fp)) > 0) {
@@ -77,6 +89,11 @@ main(int argc, char **argv)
 		if (now_ns() - t0 < best_parse)
 			best_parse = now_ns() - t0;
 		t0 = now_ns();
+		for (i = 0; cl != NULL && i < nb; i++)
+			classifier_process(cl, bs[i]);
+		if (cl != NULL && now_ns() - t0 < best_cls)
+			best_cls = now_ns() - t0;
+		t0 = now_ns();
 		for (i = 0; i < nb; i++) {
 			o.len = 0;
 			for (j = 0; j < bs[i]->n; j++)
@@ -90,5 +107,10 @@ main(int argc, char **argv)
 	    "(%.0f bytes out/event); best of %d rounds\n", n,
 	    (double)best_parse / n, (double)best_enc / n,
 	    (double)bytes / rounds / n, rounds);
+	if (cl != NULL)
+		printf("classify (%s): %.0f ns/event\n", argv[3],
+		    (double)best_cls / n);
+	classifier_free(cl);
+	config_free(cf);
 	return 0;
 }

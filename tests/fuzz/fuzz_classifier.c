@@ -3,7 +3,8 @@
  * message and fields, exact host/app, severity and format comparisons, SD
  * params) is built once; every input is parsed as an event and classified,
  * and field lookups are run on what the parser found.  The class given must
- * be one the classifier has.
+ * be one the classifier has, and the fields (captures added) must lie in
+ * the batch.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -34,7 +35,13 @@ static const char rules[] =
     "message = ~(?i)panic|oops\n"
     "[class anyfmt]\n"
     "format = logfmt\n"
-    "field.level = ~^(err|crit)\n";
+    "field.level = ~^(err|crit)\n"
+    /* named groups become fields (issue 14) */
+    "[class capt]\n"
+    "message = (?J)from (?<ip>[0-9a-f.:]+)|user (?<user>\\S*)(?<ip>x)?\n"
+    "[class fcapt]\n"
+    "field.user = ~^(?<first>.)(?<rest>.*)$\n"
+    "host = ~(?<site>[a-z]*)\n";
 
 static struct classifier *cl;
 
@@ -81,8 +88,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(r->cls_id < classifier_count(cl));
 	FUZZ_CHECK(r->cls != NULL && strcmp(r->cls,
 	    classifier_name(cl, r->cls_id)) == 0);
+	FUZZ_CHECK(r->field_first + r->field_count <= b->nfields);
 	for (i = 0; i < r->field_count; i++) {
 		f = &b->fields[r->field_first + i];
+		FUZZ_CHECK(f->key.off + (size_t)f->key.len <= b->used &&
+		    f->val.off + (size_t)f->val.len <= b->used);
 		(void)classifier_field(b, r, LS_PTR(b, f->key), f->key.len);
 	}
 	lsbatch_free(b);

@@ -150,6 +150,11 @@ suppress = 10m
     # the ENOMEM regression of classifier add_rule (fm_config): a rule
     # after the one whose name could not be copied compares names
     'dup_classes': b'[class a]\napp = x\n[class b]\napp = y\n[class a]\napp = z\n[class other]\nhost = h\n',
+    # issue 14: named groups, group_by on a capture, output key tables
+    'captures': b'[class ssh]\napp = sshd\nmessage = "Failed password for (?:invalid user )?(?<user>\\S+) from (?<ip>[0-9A-Fa-f.:]+)"\nhost = ~(?<site>[a-z]+)[0-9]+\n[class dup]\nmessage = (?<a>x)|(?<b>y)(?<a2>z)?\n[alert brute]\nclass = ssh\ngroup_by = field.ip\nthreshold = 5\n[alert typo]\nclass = ssh\ngroup_by = field.addr\n',
+    'outputs': b'[output f]\ntype = forward\ntarget = 127.0.0.1:1\nresend = 1k\nreconnect_max = 1ms\nbuffer_size = 1k\n[output k]\ntype = kafka\nbrokers = a:1\ntopic =\nkey = field.\ncompression = lz5\nkafka.x = 1\noverflow = drop\nbuffer_sync = never\nclass = *\n',
+    'limits': b'[class dbg]\nseverity = debug\nstore = no\n[class x]\nstore = maybe\n[limit noisy]\nkey = host\nrate = 1000/s\nburst = 2000\nclass = dbg, nope\nmax_keys = 0\n[limit f]\nkey = field.ip\nrate = 5/y\n[limit g]\nrate = 10/m\n[limit]\nrate = 1\n',
+    'lookups': b'[class s]\nmessage = from (?<ip>\\S+)\n[lookup hosts]\nfile = /dev/null\nkey = host\n[lookup ips]\nfile = /nonexistent.csv\nkey = field.ip\nmax_rows = 0\n[lookup x]\nkey = user\n',
     'exec': b'[class c]\napp = x\n[alert e]\nclass = c\nexec = /bin/true %n\nexec_timeout = 1ms\ntype = absence\nfor = 1s\ngroup_by = host\n',
 }
 

@@ -62,13 +62,14 @@ ${1:-}
 CONF
 }
 
-# start_daemon [args]: run it on $T/test.conf; wait until TCP accepts.
+# start_daemon [args]: run it on $T/test.conf; wait until TCP accepts
+# (30 s: a busy machine, an ASan build).
 start_daemon() {
 	"$BIN" -c "$T/test.conf" "$@" >"$T/daemon.out" 2>"$T/daemon.err" &
 	DPID=$!
 	track $DPID
 	local i
-	for i in $(seq 200); do
+	for i in $(seq 600); do
 		nc -z 127.0.0.1 "$PORT" 2>/dev/null && return 0
 		kill -0 $DPID 2>/dev/null || fail "daemon died at start"
 		sleep 0.05
@@ -93,6 +94,18 @@ wait_lines() {
 		sleep 0.05
 	done
 	fail "$1 has $(wc -l 2>/dev/null < "$1" || echo 0) lines, wanted $2"
+}
+
+# wait_grep FILE PATTERN [SECONDS]: until a line of FILE matches the grep -E
+# PATTERN (a log line is written when the daemon gets to it, not when the
+# port opens: poll, never grep once).
+wait_grep() {
+	local i lim=$(( ${3:-30} * 20 ))
+	for i in $(seq $lim); do
+		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	fail "$1: no line matching '$2' in ${3:-30} s"
 }
 
 # The figure NAME=N from the daemon's stop summary on stderr.

@@ -14,12 +14,17 @@ file, one line each, for seqcheck.py.  Prints one JSON object of figures.
   slowloris PORT HPORT N SECS LEGIT_AT EVENTS SENT
                                        N sockets from 127.0.0.2-5 trickle a
                                        byte a second, never ending a line,
-                                       reconnecting when closed; at LEGIT_AT
-                                       s a sender from 127.0.0.1 sends 50
-                                       events; how long until all are in
-                                       EVENTS (the store)
+                                       reconnecting when closed, for SECS s
+                                       and on (30 s more at most) until the
+                                       legitimate sender is stored: at
+                                       LEGIT_AT s a sender from 127.0.0.1
+                                       sends 50 events; how long until all
+                                       are in EVENTS (the store), while the
+                                       attack goes on
   persource PORT SRC N HOLD            N connections from SRC; how many the
-                                       daemon closed within HOLD s
+                                       daemon closed once HOLD s have passed
+                                       and the count has not moved for 1 s
+                                       (20 s more at most)
   cycles PORT N SENT [FIRST]           N connect/close cycles: a line then
                                        FIN, nothing, a line then RST, a
                                        half line then FIN (an event at EOF)
@@ -180,7 +185,7 @@ def slowloris(port, hport, n, secs, legit_at, events, sent):
     legit_t0 = legit_done = trying = None
     tries, retry_at, tried_at = 0, 0, 0
     want = set(range(5000000, 5000050))
-    while time.time() - t0 < secs:
+    while time.time() - t0 < secs or (legit_done is None and time.time() - t0 < secs + 30):
         now = time.time()
         # the daemon closed some: reconnect them, as an attacker would
         p, where = select.poll(), {}
@@ -243,8 +248,22 @@ def slowloris(port, hport, n, secs, legit_at, events, sent):
 
 def persource(port, src, n, hold):
     socks = [connect(port, src) for _ in range(n)]
+    t0 = time.time()
     time.sleep(hold)
-    gone = sum(1 for s in socks if server_closed(s))
+    # Not a fixed time: until the daemon is done closing (a busy machine
+    # closes later, never fewer).
+    closed = [False] * n
+    gone, last, since = 0, -1, time.time()
+    while time.time() - t0 < hold + 20:
+        for i, s in enumerate(socks):
+            if not closed[i] and server_closed(s):
+                closed[i] = True
+                gone += 1
+        if gone != last:
+            last, since = gone, time.time()
+        elif time.time() - since >= 1:
+            break
+        time.sleep(0.1)
     for s in socks:
         s.close()
     return {"connections": n, "closed_by_daemon": gone}

@@ -7,7 +7,8 @@ first, in the middle, last and doubled, every two-byte pair around the
 UTF-8 edges (C1, bidi controls, surrogates, overlong forms, cut
 sequences), JSON and escape look-alikes, and random byte strings (fixed
 seed), over TCP octet-counted (RFC 6587 3.4.1: LF inside a message is
-legal), TCP with LF framing (3.4.2: LF taken out of the MSG) and UDP
+legal), TCP with LF framing (3.4.2: LF taken out of the MSG, and a NUL
+before "<DIGIT", which ends a frame too) and UDP
 (RFC 5426).
 Each event's MSGID names it (rt-TRANSPORT-N).
 
@@ -15,7 +16,8 @@ check: events.log holds exactly one line per event sent; each line is
 JSON with no raw control byte, and its message, decoded with
 json.loads(...).encode("utf-8", "surrogateescape") (PEP 383: invalid
 UTF-8 is stored as \\udcXX), is the MSG sent, less only what the framing
-rules remove (a trailing LF and/or CR; the RFC 5424 BOM).  alerts.log (text
+rules remove (a trailing LF and/or CR, then one NUL over LF framing and
+UDP; the RFC 5424 BOM).  alerts.log (text
 or JSON) holds no raw byte 0x00-0x1f but LF, no 0x7f and no raw C1 or bidi
 control character (docs-security.md), and its msgs, unescaped, are the
 stored messages: one alert line per event."""
@@ -70,6 +72,8 @@ def expected(transport, msg):
         msg = msg[:-1]
     if msg.endswith(b'\r'):
         msg = msg[:-1]
+    if transport != 'octet' and msg.endswith(b'\x00'):
+        msg = msg[:-1]      # one trailing NUL is a delimiter (rsyslog too)
     if msg.startswith(BOM):
         msg = msg[3:]
     return msg
@@ -80,6 +84,9 @@ def events(transport):
     for i, p in enumerate(payloads()):
         if transport == 'lf':	# LF ends the frame: take it out
             p = p.replace(b'\n', b'')
+            # and so does a NUL before the next event's PRI ("\0<1")
+            while re.search(rb'\x00<[0-9]', p):
+                p = re.sub(rb'\x00(?=<[0-9])', b'', p)
         out.append((b'rt-%s-%d' % (transport.encode(), i), p))
     return out
 

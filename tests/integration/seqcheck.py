@@ -23,11 +23,13 @@ def seq_of(obj):
     m = SEQ.search(msg) or SEQ_JSON.search(msg)
     return int(m.group(1)) if m else None
 
+SEQ_BYTES = re.compile(rb"seq=(\d+)")
+
 def sent_seqs(path):
     out = []
     with open(path, "rb") as fp:
         for line in fp:
-            m = SEQ.search(line.decode("utf-8", "replace"))
+            m = SEQ_BYTES.search(line)    # bytes: no decode per line
             if m:
                 out.append(int(m.group(1)))
             else:

@@ -32,9 +32,8 @@ wait_lines "$T/events.log" 1
 # A broken config on SIGHUP: still running, old rules in force.
 cp "$T/broken.conf" "$T/test.conf"
 kill -HUP $DPID
-sleep 0.5
+wait_grep "$T/daemon.err" "keeping the running config"
 kill -0 $DPID || fail "daemon died on SIGHUP with a broken config"
-grep -q "keeping the running config" "$T/daemon.err" || fail "no message on a refused reload"
 grep -q "test.conf:$kl: unknown key" "$T/daemon.err" || fail "reload error without file:line"
 echo "alpha two" | nc -N 127.0.0.1 $PORT
 wait_lines "$T/events.log" 2
@@ -43,7 +42,7 @@ wait_lines "$T/events.log" 2
 # A good new config: a class added in front takes effect.
 { sed '/^\[class first\]/,$d' "$T/good.conf"; printf '[class second]\nmessage = alpha three\n[class first]\nmessage = alpha\n'; } > "$T/test.conf"
 kill -HUP $DPID
-for i in $(seq 50); do grep -q "reloaded" "$T/daemon.err" && break; sleep 0.1; done
+wait_grep "$T/daemon.err" "reloaded"
 echo "alpha three" | nc -N 127.0.0.1 $PORT
 wait_lines "$T/events.log" 3
 [ "$(sed -n 3p "$T/events.log" | jq -r .class)" = second ] || fail "new config not in force: $(sed -n 3p "$T/events.log")"
@@ -51,7 +50,8 @@ wait_lines "$T/events.log" 3
 # SIGUSR1: the store was moved away; new events go to a new file.
 mv "$T/events.log" "$T/events.log.1"
 kill -USR1 $DPID
-for i in $(seq 50); do [ -e "$T/events.log" ] && break; sleep 0.1; done
+for i in $(seq 300); do [ -e "$T/events.log" ] && break; sleep 0.1; done
+[ -e "$T/events.log" ] || fail "SIGUSR1 did not make a new events.log"
 echo "alpha four" | nc -N 127.0.0.1 $PORT
 wait_lines "$T/events.log" 1
 grep -q "alpha four" "$T/events.log" || fail "SIGUSR1 did not reopen"

@@ -46,7 +46,7 @@ ts=$(date '+%b %e %H:%M:%S')
 	echo "<30>$ts web3 systemd[1]: Started cron.service - Regular background program processing daemon."
 	echo "<27>$ts web3 nginx[900]: 2026/11/23 10:00:00 [error] 900#900: *1 connect() failed (111: Connection refused) while connecting to upstream"
 	for i in $(seq 10); do
-		echo "<38>$ts bastion2 sshd[$((3000 + i))]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.9  user=root"
+		echo "<38>$ts bastion2 sshd[$((3000 + i))]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=198.51.100.23  user=root"
 	done
 	for i in $(seq 10); do
 		echo "<20>$ts mail1 postfix/smtpd[$((4000 + i))]: warning: unknown[198.51.100.7]: SASL LOGIN authentication failed: UGFzc3dvcmQ6"
@@ -72,6 +72,12 @@ diff -u - <(jq -r '[.host, .app, .class] | join(" ")' "$T/events.log" | uniq -c)
      10 web4 sudo auth_failure
 EOF
 	fail "classes in events.log differ (- want, + got)"
+# The sshd class's named groups: the attacker's address and the user.
+diff -u - <(jq -r 'select(.app == "sshd") | [.host, .fields.ip, .fields.user] | join(" ")' "$T/events.log" | uniq -c) <<'EOF' ||
+      5 bastion1 203.0.113.9 root
+     10 bastion2 198.51.100.23 root
+EOF
+	fail "sshd fields differ (- want, + got)"
 
 # Every line: a millisecond time stamp, ALERT, and first="<second>".
 ISO='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}'
@@ -79,12 +85,12 @@ bad=$(grep -Ev "^$ISO\.[0-9]{3}Z ALERT [a-z_]+ .* first=\"${ISO}Z\" msg=\".*\"\$
 [ -z "$bad" ] || fail "malformed alert lines: $bad"
 # The rest, exactly.
 diff -u - <(sed -E 's/^[^ ]+ //; s/ first="[^"]*"//' "$T/alerts.log") <<'EOF' ||
-ALERT ssh_bruteforce class=ssh_auth_failure host=bastion1 count=5 window=60s msg="Failed password for root from 203.0.113.9 port 22 ssh2"
+ALERT ssh_bruteforce class=ssh_auth_failure host=bastion1 ip=203.0.113.9 count=5 window=10m msg="Failed password for root from 203.0.113.9 port 22 ssh2"
 ALERT out_of_memory class=out_of_memory host=db1 count=1 window=1m msg="[12345.678901] Out of memory: Killed process 1234 (java) total-vm:8388608kB, anon-rss:4194304kB, file-rss:0kB, shmem-rss:0kB, UID:1000 pgtables:12345kB oom_score_adj:0"
 ALERT disk_full class=disk_full host=app1 count=1 window=1m msg="ERROR:  could not extend file \"base/16384/2619\": No space left on device"
 ALERT segfault class=segfault host=app2 count=1 window=1m msg="java[4711]: segfault at 0 ip 00007f1c2a4b5c3d sp 00007ffd5e8e9a20 error 4 in libc.so.6[7f1c2a400000+195000]"
 ALERT service_failure class=service_failure host=web3 count=1 window=1m msg="Failed to start nginx.service - A high performance web server and a reverse proxy server."
-ALERT ssh_bruteforce class=ssh_auth_failure host=bastion2 count=5 window=60s msg="pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.9  user=root"
+ALERT ssh_bruteforce class=ssh_auth_failure host=bastion2 ip=198.51.100.23 count=5 window=10m msg="pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=198.51.100.23  user=root"
 ALERT auth_failures class=auth_failure host=mail1 count=10 window=5m msg="warning: unknown[198.51.100.7]: SASL LOGIN authentication failed: UGFzc3dvcmQ6"
 ALERT auth_failures class=auth_failure host=web4 count=10 window=5m msg="pam_unix(sudo:auth): authentication failure; logname= uid=0 euid=0 tty=/dev/pts/0 ruser=alice rhost=  user=alice"
 EOF

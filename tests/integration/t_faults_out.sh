@@ -17,6 +17,10 @@
 # 3. A forward target that accepts and never reads takes 60 events at a low
 #    rate, hangs on past resend_hold and is killed; a working target on the
 #    same port then gets all 60 (resent: the hung one had read none).
+# 4. SIGTERM while the storage filesystem has no inode left (a tmpfs with
+#    nr_inodes, filled; rotate_size 64k, so that a new live file is due):
+#    exits 0 well within 30 s, received = stored + dropped storage=, some
+#    dropped.  Needs root (mount).
 . "$(dirname "$0")/lib.sh"
 SINK="python3 $(dirname "$0")/fwdsink.py"
 SEQCHECK="python3 $(dirname "$0")/seqcheck.py"
@@ -84,7 +88,7 @@ wait_metric() {
 dead_port() { free_port; }
 
 # CASES="1 3" runs only those (to show one failing alone).
-run_case() { case " ${CASES:-1 2 3} " in *" $1 "*) return 0 ;; esac; return 1; }
+run_case() { case " ${CASES:-1 2 3 4} " in *" $1 "*) return 0 ;; esac; return 1; }
 
 if run_case 1; then
 # --- 1. SIGTERM with storage gone / a blocking output full ---------------
@@ -238,4 +242,36 @@ kill -TERM $PFD
 wait_exit $PFD 30 || fail "3: no stop"
 echo "     3: hung then dead target: $r"
 fi
-pass "stop with storage gone / output full, per-output retry, reload under a held batch, hung forward target"
+if run_case 4; then
+# --- 4. SIGTERM with no inode left ---------------------------------------
+[ "$(id -u)" = 0 ] || fail "4: needs root (tmpfs mount)"
+mkdir -p "$T/ino"
+mount -t tmpfs -o size=64m,nr_inodes=64 none "$T/ino" || fail "4: tmpfs mount failed"
+trap 'umount -l "$T/ino" 2>/dev/null; cleanup' EXIT
+conf_in i
+sed -i -e "s#^path = $T/i/store/events.log#path = $T/ino/events.log#" \
+	-e "s#^rotate_size = 0#rotate_size = 64k#" "$T/i/conf"
+start_in i; PI=$D_PID
+python3 "$GEN" 2000 6 > "$T/g5a"
+python3 "$GEN" 2000 7 | sed 's/seq=/seq=1/' > "$T/g5b"
+nc -N 127.0.0.1 $D_PORT < "$T/g5a" || fail "4: send"
+for i in $(seq 300); do	# stored, rotated and compressed: nothing moves
+	a=$(ls "$T/ino" | sort | tr '\n' ' '); sleep 0.2
+	[ "$a" = "$(ls "$T/ino" | sort | tr '\n' ' ')" ] && ! ls "$T/ino" | grep -q tmp && break
+done
+n=0	# every inode taken: the next rotation cannot make a live file
+while touch "$T/ino/fill$n" 2>/dev/null; do n=$((n + 1)); [ $n -lt 1000 ] || break; done
+[ $n -lt 1000 ] || fail "4: the tmpfs has no inode limit"
+nc -N 127.0.0.1 $D_PORT < "$T/g5b" || fail "4: send with no inode"
+for i in $(seq 100); do grep -qi "no space" "$T/i/err" && break; sleep 0.1; done
+grep -qi "no space" "$T/i/err" || fail "4: the daemon never met the inode limit"
+kill -TERM $PI
+wait_exit $PI 30 || fail "4: no inode left: still running 30 s after SIGTERM"
+[ $RC = 0 ] || fail "4: exit $RC with no inode left"
+rx=$(figure i received); st=$(figure i stored); ds=$(figure i storage)
+[ "$rx" = 4000 ] && [ $((st + ds)) = 4000 ] && [ "$ds" -gt 0 ] ||
+	fail "4: no inode left: received=$rx stored=$st storage=$ds (want stored + storage = 4000, storage > 0)"
+umount -l "$T/ino"
+echo "     4: no inode left: $st stored, $ds dropped (storage); stopped"
+fi
+pass "stop with storage gone / output full / no inode left, per-output retry, reload under a held batch, hung forward target"

@@ -155,7 +155,7 @@ rsyslogd -n -f "$T/rsyslog.conf" -i "$T/rsyslog.pid" >"$T/rsyslog.out" 2>&1 &
 RPID=$!
 track $RPID
 # Ready when its UDP port is taken.
-for i in $(seq 200); do
+for i in $(seq 600); do
 	kill -0 $RPID 2>/dev/null || fail "rsyslogd died: $(cat "$T/rsyslog.out")"
 	python3 -c 'import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -166,7 +166,7 @@ except OSError:
 sys.exit(1)' "$P2" && break
 	sleep 0.05
 done
-[ "$i" -lt 200 ] || fail "rsyslogd did not bind udp $P2"
+[ "$i" -lt 600 ] || fail "rsyslogd did not bind udp $P2"
 
 logger --rfc5424 -d -n 127.0.0.1 -P "$P2" -t rsapp --id=4242 --msgid RS1 \
     --sd-id zoo@123 --sd-param tiger=\"fed\" "relayed from logger" ||

@@ -40,7 +40,7 @@ start_b() {
 	"$BIN" -c "$T/b.conf" 2>>"$T/b.err" &
 	BPID=$!
 	track $BPID
-	for i in $(seq 100); do nc -z 127.0.0.1 $BPORT && return; sleep 0.05; done
+	for i in $(seq 600); do nc -z 127.0.0.1 $BPORT && return; sleep 0.05; done
 	fail "B did not start"
 }
 start_b
@@ -56,7 +56,8 @@ action(type="omfile" file="$T/rs/out.log" template="m")
 CONF
 rsyslogd -n -f "$T/rs/rsyslog.conf" -i "$T/rs/pid" 2>"$T/rs/err" &
 track $!
-for i in $(seq 100); do nc -z 127.0.0.1 $RPORT && break; sleep 0.05; done
+for i in $(seq 600); do nc -z 127.0.0.1 $RPORT && break; sleep 0.05; done
+nc -z 127.0.0.1 $RPORT || fail "rsyslogd did not listen on $RPORT: $(cat "$T/rs/err")"
 
 write_conf "
 [storage]
@@ -101,7 +102,7 @@ kill -TERM $BPID; wait $BPID
 nc -N 127.0.0.1 "$PORT" < "$T/sent2" || fail "send 2"
 sleep 1
 start_b
-for i in $(seq 300); do
+for i in $(seq 1200); do
 	set -- $(count_b)
 	[ "$1" = 20000 ] && break
 	sleep 0.1
@@ -112,7 +113,7 @@ seqset "$T/events.log" > "$T/a.set"
 seqset "$T/b/events.log" > "$T/b.set"
 [ $(wc -l < "$T/a.set") = 20000 ] || fail "A stored $(wc -l < "$T/a.set") of 20000"
 cmp -s "$T/a.set" "$T/b.set" || fail "B's seq set differs from A's: $distinct distinct"
-for i in $(seq 100); do
+for i in $(seq 600); do
 	[ "$(seqset "$T/rs/out.log" | wc -l)" = 20000 ] && break
 	sleep 0.1
 done

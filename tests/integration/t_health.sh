@@ -38,15 +38,15 @@ for i in range(2000):
     if i % 100 == 99:
         time.sleep(0.01)
 PY
-for i in $(seq 100); do [ "$(code)" = 503 ] && break; sleep 0.1; done
+for i in $(seq 300); do [ "$(code)" = 503 ] && break; sleep 0.1; done
 [ "$(code)" = 503 ] || fail "still $(code) with storage stalled: $(cat "$T/h.txt")"
 grep -q "pipeline stuck: stage writer failing" "$T/h.txt" || fail "503 without the stuck stage: $(cat "$T/h.txt")"
-for i in $(seq 50); do grep -q "queue not draining" "$T/h.txt" && break; sleep 0.1; code >/dev/null; done
+for i in $(seq 300); do grep -q "queue not draining" "$T/h.txt" && break; sleep 0.1; code >/dev/null; done
 grep -Eq "queue not draining: [0-9]+ of 1024 queued, none stored for [0-9]+s" "$T/h.txt" || fail "503 without the stuck queue: $(cat "$T/h.txt")"
 why=$(cat "$T/h.txt")
 curl -sf "$M/metrics" | grep -qx "logstreamd_healthy 0" || fail "logstreamd_healthy not 0"
 # A quiet moment: two scrapes alike.
-prev=""; for i in $(seq 50); do cur=$(sums); [ "$cur" = "$prev" ] && break; prev=$cur; sleep 0.2; done
+prev=""; for i in $(seq 150); do cur=$(sums); [ "$cur" = "$prev" ] && break; prev=$cur; sleep 0.2; done
 [ "$cur" = "$prev" ] || fail "never quiet while stalled"
 read -r rx gn st dr fl <<< "$cur"
 qf=$(awk -F' ' '$1 == "logstreamd_events_dropped_total{reason=\"queue_full\"}" { print $2 }' "$T/m.txt")
@@ -57,9 +57,9 @@ qf=$(awk -F' ' '$1 == "logstreamd_events_dropped_total{reason=\"queue_full\"}" {
 stalled="received $rx = stored $st + dropped $dr (queue_full $qf) + in flight $fl"
 rm "$T/stall"
 wait $NC || fail "TCP sender failed"
-for i in $(seq 100); do [ "$(code)" = 200 ] && break; sleep 0.1; done
+for i in $(seq 300); do [ "$(code)" = 200 ] && break; sleep 0.1; done
 [ "$(code)" = 200 ] || fail "not back to 200: $(cat "$T/h.txt")"
-prev=""; for i in $(seq 100); do cur=$(sums); [ "$cur" = "$prev" ] && break; prev=$cur; sleep 0.2; done
+prev=""; for i in $(seq 150); do cur=$(sums); [ "$cur" = "$prev" ] && [ "${cur##* }" = 0 ] && break; prev=$cur; sleep 0.2; done
 read -r rx gn st dr fl <<< "$cur"
 [ "$fl" = 0 ] || fail "$fl still in flight after recovery"
 [ $((rx + gn)) = $((st + dr)) ] || fail "recovered: received $rx + generated $gn != stored $st + dropped $dr"
@@ -81,11 +81,12 @@ LOGSTREAMD_TEST_STALL_FILE=$T/stall start_daemon
 python3 "$GEN" 50 | nc -N 127.0.0.1 $PORT
 sleep 1.5
 rm "$T/stall"
-for i in $(seq 40); do [ "$(code)" = 503 ] && break; sleep 0.1; done
-[ "$(code)" = 503 ] || fail "store latency over 1 s did not break store_p99 = 300ms"
+# (the 503 lasts one window: test the answer polled, not a second one)
+for i in $(seq 100); do c=$(code); [ "$c" = 503 ] && break; sleep 0.1; done
+[ "$c" = 503 ] || fail "store latency over 1 s did not break store_p99 = 300ms"
 grep -Eq "^slo: store latency p99 [0-9.]+s > store_p99 300.0ms over the last 3s$" "$T/h.txt" || fail "SLO reason: $(cat "$T/h.txt")"
 slo=$(cat "$T/h.txt")
-for i in $(seq 80); do [ "$(code)" = 200 ] && break; sleep 0.1; done
+for i in $(seq 300); do [ "$(code)" = 200 ] && break; sleep 0.1; done
 [ "$(code)" = 200 ] || fail "SLO still broken after the window: $(cat "$T/h.txt")"
 stop_daemon
 pass "stalled: 503 ($why); $stalled; 200 and balanced after; SLO: 503 ($slo), 200 once the window passed"

@@ -36,23 +36,25 @@ s.sendall(b"\x00\xff\xfe GARBAGE \x1b[31m\r\n\r\n")
 r = s.recv(100)
 assert r == b"" or r.startswith(b"HTTP/1.1 400"), r
 PY
-# A slow client: half a request line, then nothing.  Cut at timeout.
+# A slow client: half a request line, then nothing.  Cut at timeout: not
+# before it, and within a generous 15 x timeout (the figure is printed).
 python3 - "$HPORT" "$T/slow" <<'PY' || fail "slow client not cut"
 import socket, sys, time
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=6)
-s.sendall(b"GET /metr")
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30)
 t = time.monotonic()
-r = s.recv(100)		# a timeout here (6 s) fails the test
+s.sendall(b"GET /metr")
+r = s.recv(100)		# a timeout here (30 s) fails the test
 d = time.monotonic() - t
 assert r == b"" or r.startswith(b"HTTP/1.1 4"), r
-assert 0.5 < d < 4, d
+assert 0.5 < d < 15, d
 print("slow client cut after %.1f s" % d, file=open(sys.argv[2], "w"))
 PY
 kill -0 $DPID || fail "daemon died"
 # 1,000 connections held open, while a load goes through.
 fds0=$(ls /proc/$DPID/fd | wc -l)
-python3 - "$HPORT" "$T/held" <<'PY' & HOLD=$!; track $HOLD
-import socket, sys, time
+# Held until the load is stored and counted ($T/release), not for a time.
+python3 - "$HPORT" "$T/held" "$T/release" <<'PY' & HOLD=$!; track $HOLD
+import os, socket, sys, time
 socks = []
 for i in range(1000):
     s = socket.socket(); s.setblocking(False)
@@ -62,17 +64,23 @@ for i in range(1000):
         pass
     socks.append(s)
 open(sys.argv[2], "w").write("%d\n" % len(socks))
-time.sleep(6)
+for i in range(1200):
+    if os.path.exists(sys.argv[3]):
+        break
+    time.sleep(0.05)
 PY
-for i in $(seq 100); do [ -f "$T/held" ] && break; sleep 0.05; done
+for i in $(seq 600); do [ -f "$T/held" ] && break; sleep 0.05; done
+[ -f "$T/held" ] || fail "1,000 connections not opened"
 sleep 0.5
 python3 "$GEN" 20000 > "$T/mix.log"
 nc -N 127.0.0.1 $PORT < "$T/mix.log" || fail "sender failed"
 wait_lines "$T/events.log" 20000 30
 fds1=$(ls /proc/$DPID/fd | wc -l)
+kill -0 $HOLD 2>/dev/null || fail "the 1,000 connections went before the load was stored"
 [ $((fds1 - fds0)) -le 18 ] || fail "1,000 HTTP connections took $((fds1 - fds0)) descriptors (max_clients 16)"
+touch "$T/release"
 wait $HOLD
-for i in $(seq 60); do [ "$(st "$M/health")" = 200 ] && break; sleep 0.1; done
+for i in $(seq 300); do [ "$(st "$M/health")" = 200 ] && break; sleep 0.1; done
 [ "$(st "$M/health")" = 200 ] || fail "/health not answering after the connections went"
 python3 "$(dirname "$0")/seqcheck.py" --all "$T/events.log" "$T/mix.log" || fail "events lost while HTTP was flooded"
 stop_daemon

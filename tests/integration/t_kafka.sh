@@ -15,7 +15,7 @@ MOCK=$TOP/build/kafka-mock
 "$MOCK" logs 4 > "$T/mock.out" 2> "$T/mock.err" &
 MPID=$!
 track $MPID
-for i in $(seq 100); do [ -s "$T/mock.out" ] && break; sleep 0.05; done
+for i in $(seq 600); do [ -s "$T/mock.out" ] && break; sleep 0.05; done
 BS=$(head -1 "$T/mock.out")
 [ -n "$BS" ] || fail "the mock cluster printed no bootstrap servers"
 
@@ -49,7 +49,7 @@ wait_lines "$T/events.log" 10000
 sleep 3
 during=$(metric sent)
 kill -USR2 $MPID			# back up
-for i in $(seq 300); do
+for i in $(seq 1200); do
 	[ "$(metric sent)" = 10000 ] && break
 	sleep 0.1
 done

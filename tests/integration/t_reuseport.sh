@@ -13,8 +13,13 @@ start_daemon
 "$BIN" -c "$T/two.conf" 2>"$T/two.err" &
 TWO=$!
 track $TWO
-sleep 0.5
-kill -0 $TWO 2>/dev/null || fail "second instance did not start: $(cat "$T/two.err")"
+# Its port is the first one's: ready when it says so.
+for i in $(seq 600); do
+	grep -q " ready" "$T/two.err" 2>/dev/null && break
+	kill -0 $TWO 2>/dev/null || fail "second instance did not start: $(cat "$T/two.err")"
+	sleep 0.05
+done
+grep -q " ready" "$T/two.err" || fail "second instance not ready: $(cat "$T/two.err")"
 
 python3 - 127.0.0.1 "$PORT" > "$T/sent" <<'PY'
 import socket, sys
@@ -24,7 +29,12 @@ for c in range(200):
     s.sendall(data.encode()); s.close()
     sys.stdout.write(data)
 PY
-sleep 1
+# Until both stores together hold every event (a stop drops what is
+# still in the kernel's accept queue).
+for i in $(seq 600); do
+	[ $(( $(wc -l < "$T/events.log") + $(cat "$T/two/events.log" 2>/dev/null | wc -l) )) -ge 10000 ] && break
+	sleep 0.05
+done
 kill -TERM $TWO; wait $TWO || fail "second instance exited $?"
 stop_daemon
 one=$(wc -l < "$T/events.log"); two=$(wc -l < "$T/two/events.log")

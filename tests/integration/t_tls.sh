@@ -66,7 +66,7 @@ listen = 127.0.0.1:$HPORT"
 # wait_log PATTERN N: until daemon.err has N lines matching PATTERN.
 wait_log() {
 	local i
-	for i in $(seq 200); do
+	for i in $(seq 600); do
 		[ "$(grep -c -- "$1" "$T/daemon.err")" -ge "$2" ] && return 0
 		sleep 0.05
 	done
@@ -147,7 +147,11 @@ echo "optional rogue out" | $TC 127.0.0.1 "$TPORT" --ca "$PKI/ca.crt" \
     --cert "$PKI/rogue.crt" --key "$PKI/rogue.key" --send - --refused \
     >/dev/null || fail "optional: a client with another CA's certificate was accepted"
 echo "<13>Nov 23 20:14:14 h app: plain tcp beside" | nc -N 127.0.0.1 $PORT
-for i in $(seq 100); do [ "$(stored "plain tcp beside")" = 1 ] && break; sleep 0.05; done
+for i in $(seq 600); do
+	[ "$(stored "plain tcp beside")" = 1 ] && [ "$(stored "optional anonymous in")" = 1 ] &&
+	    [ "$(stored "optional good cert in")" = 1 ] && break
+	sleep 0.05
+done
 for m in "optional anonymous in" "optional good cert in"; do
 	[ "$(jq -r --arg m "$m" 'select(.message == $m) | "\(.transport) \(.class)"' \
 	    "$T/events.log")" = "tls over_tls" ] ||
@@ -167,7 +171,7 @@ old_fp=$($TC 127.0.0.1 "$TPORT" $GOOD --fingerprint) || fail "fingerprint"
 echo "held across reload: before" | $TC 127.0.0.1 "$TPORT" $GOOD --send - \
     --hold "$T/go" --then "held across reload: after" & OLD=$!
 track $OLD
-for i in $(seq 100); do [ "$(stored "reload: before")" = 1 ] && break; sleep 0.05; done
+for i in $(seq 600); do [ "$(stored "reload: before")" = 1 ] && break; sleep 0.05; done
 mkcert server2 ca localhost "$SRV_EXT"
 cp "$PKI/server2.crt" "$PKI/server.crt"
 cp "$PKI/server2.key" "$PKI/server.key"
@@ -178,7 +182,7 @@ new_fp=$($TC 127.0.0.1 "$TPORT" $GOOD --fingerprint) || fail "fingerprint after 
 	fail "after reload the server still sends the old certificate"
 touch "$T/go"
 wait $OLD || fail "the connection opened before the reload broke"
-for i in $(seq 100); do [ "$(stored "reload: after")" = 1 ] && break; sleep 0.05; done
+for i in $(seq 600); do [ "$(stored "reload: after")" = 1 ] && break; sleep 0.05; done
 [ "$(stored "held across reload")" = 2 ] || fail "old connection: not both lines stored"
 keyline=$(grep -n '^tls_key' "$T/test.conf" | cut -d: -f1)
 cp "$PKI/rogue.key" "$PKI/server.key"
@@ -196,7 +200,7 @@ echo "tls 1.2 after min 1.3" | $TC 127.0.0.1 "$TPORT" $GOOD --tls 1.2 \
     --send - --refused >/dev/null || fail "TLS 1.2 accepted with tls_min_version = 1.3"
 echo "tls 1.3 after min 1.3" | $TC 127.0.0.1 "$TPORT" $GOOD --tls 1.3 \
     --send - || fail "TLS 1.3 refused"
-for i in $(seq 100); do [ "$(stored "tls 1.3 after")" = 1 ] && break; sleep 0.05; done
+for i in $(seq 600); do [ "$(stored "tls 1.3 after")" = 1 ] && break; sleep 0.05; done
 [ "$(stored "tls 1.3 after")" = 1 ] || fail "TLS 1.3 event not stored"
 [ "$(stored "tls 1.2 after")" = 0 ] || fail "TLS 1.2 event stored"
 stop_daemon
@@ -234,7 +238,7 @@ rsyslogd -N1 -f "$T/rs/rsyslog.conf" >"$T/rs/check" 2>&1 ||
 rsyslogd -n -f "$T/rs/rsyslog.conf" -i "$T/rs/pid" >"$T/rs/out" 2>&1 &
 RPID=$!
 track $RPID
-for i in $(seq 200); do nc -z 127.0.0.1 $RPORT 2>/dev/null && break; sleep 0.05; done
+for i in $(seq 600); do nc -z 127.0.0.1 $RPORT 2>/dev/null && break; sleep 0.05; done
 nc -N 127.0.0.1 $RPORT < "$T/sent" || fail "nc to rsyslog"
 wait_lines "$T/events.log" $N 120
 sleep 0.5
@@ -276,16 +280,19 @@ start_daemon
 python3 - "$TPORT" <<'PY' || fail "handshake deadline / max_connections on TLS"
 import socket, sys, time
 port = int(sys.argv[1])
+t0 = time.time()
 a = socket.create_connection(("127.0.0.1", port))     # never says hello
 b = socket.create_connection(("127.0.0.1", port))
 time.sleep(0.3)
 c = socket.create_connection(("127.0.0.1", port))     # over max_connections
-c.settimeout(2)
+c.settimeout(30)
 assert c.recv(1) == b"", "third connection was not closed"
-t0 = time.time()
-a.settimeout(5)
+# closed at the deadline (1 s after its connect): not before it, and
+# within a generous 15 s (a busy machine runs timers late)
+a.settimeout(30)
 assert a.recv(1) == b"", "silent peer not closed"
-assert 0.5 < time.time() - t0 < 4, "handshake deadline at the wrong time"
+d = time.time() - t0
+assert 0.8 < d < 15, "handshake deadline after %.1f s (idle_timeout 1s)" % d
 PY
 stop_daemon
 [ "$(summary_value refused)" -ge 1 ] || fail "max_connections refusal not counted"
@@ -316,15 +323,15 @@ systemd-socket-activate -l 127.0.0.1:$APORT -l 127.0.0.1:$ATPORT \
     --fdname=syslog:tls "$BIN" -c "$T/test.conf" >"$T/daemon.out" 2>"$T/daemon.err" &
 DPID=$!
 track $DPID
-for i in $(seq 100); do nc -z 127.0.0.1 $APORT 2>/dev/null && break; sleep 0.05; done
+for i in $(seq 600); do nc -z 127.0.0.1 $APORT 2>/dev/null && break; sleep 0.05; done
 echo "<13>Nov 23 20:14:14 h app: activated plain" | nc -N 127.0.0.1 $APORT
 echo "activated tls" | $TC 127.0.0.1 "$ATPORT" $GOOD --send - ||
 	fail "socket activation: TLS on the socket named tls refused"
-for i in $(seq 100); do [ "$(stored "activated")" = 2 ] && break; sleep 0.05; done
+for i in $(seq 600); do [ "$(stored "activated")" = 2 ] && break; sleep 0.05; done
 [ "$(jq -r 'select(.message | startswith("activated")) | "\(.transport) \(.message)"' \
     "$T/events.log" | sort | tr '\n' ,)" = "tcp activated plain,tls activated tls," ] ||
 	fail "socket activation: $(jq -c 'select(.message | startswith("activated")) | [.transport, .message]' "$T/events.log")"
-grep -q "listening on socket from systemd: tls systemd:tls" "$T/daemon.err" ||
+wait_log "listening on socket from systemd: tls systemd:tls" 1 ||
 	fail "no word of the systemd socket named tls"
 nc -z 127.0.0.1 $TPORT 2>/dev/null && fail "the config's tls address was opened beside systemd's"
 stop_daemon
@@ -333,7 +340,7 @@ sed -i "/^tls/d" "$T/test.conf"
 systemd-socket-activate -l 127.0.0.1:$APORT -l 127.0.0.1:$ATPORT \
     --fdname=syslog:tls "$BIN" -c "$T/test.conf" >"$T/daemon.out" 2>"$T/daemon.err" &
 DPID=$!
-for i in $(seq 100); do nc -z 127.0.0.1 $APORT 2>/dev/null && break; sleep 0.05; done
+for i in $(seq 600); do nc -z 127.0.0.1 $APORT 2>/dev/null && break; sleep 0.05; done
 echo "<13>Nov 23 20:14:14 h app: wake" | nc -N 127.0.0.1 $APORT 2>/dev/null
 wait $DPID; rc=$?
 [ $rc = 2 ] || fail "socket named tls without tls_cert: exit $rc, want 2"

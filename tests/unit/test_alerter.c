@@ -487,7 +487,7 @@ test_group_keys(void **state)
 	assert_non_null(strstr(s, "ALERT bysrc class=c host=h source=::1 "
 	    "count=1 "));
 	assert_non_null(strstr(s, "ALERT byuser class=c host=h "
-	    "field.user=root count=1 "));
+	    "user=root count=1 "));
 	assert_non_null(strstr(s, "ALERT byuser class=c host=h count=1 "));
 	assert_null(strstr(s, "byapp"));
 	free(s);
@@ -591,6 +591,13 @@ test_config_errors(void **state)
 	    "test.conf:4:", "defined twice");
 	expect_error("[class c]\n[alert a]\nclass = c\nthreshold = 1000000\n"
 	    "group_by = host\n", "test.conf:2:", "lower one of them");
+	/* a capture no regex of the class defines; all mistakes at once */
+	expect_error("[class c]\nmessage = (?<ip>x)\n[alert a]\nclass = c\n"
+	    "group_by = field.addr\n", "test.conf:5:", "no regex of [class c]");
+	expect_error("[class c]\n[alert a]\nclass = c\nthreshold = 0\n"
+	    "window = 0\nbogus = 1\n", "test.conf:6:", "unknown key 'bogus'");
+	expect_error("[class c]\n[alert a]\nclass = c\nthreshold = 0\n"
+	    "window = 0\nbogus = 1\n", "test.conf:5:", "bad window");
 }
 
 /* A reload keeps counting: 3 events before, 2 after fire. */

@@ -600,6 +600,82 @@ test_prefilter(void **state)
 	}
 }
 
+/* The value of field name of record i, or NULL. */
+static const char *
+fval(struct lsbatch *b, uint32_t i, const char *name, char *buf, size_t len)
+{
+	const struct lsfield	*f;
+
+	f = classifier_field(b, &b->recs[i], name, strlen(name));
+	if (f == NULL)
+		return NULL;
+	snprintf(buf, len, "%.*s", (int)f->val.len, LS_PTR(b, f->val));
+	return buf;
+}
+
+/* Named groups become string fields of the events that get the class;
+ * parsed fields keep their values; a rule that fails keeps nothing. */
+static void
+test_captures(void **state)
+{
+	struct config		*cf;
+	struct classifier	*cl;
+	struct lsbatch		*b = batch(16);
+	struct logrec		*r;
+	char			 buf[64];
+
+	(void)state;
+	cf = mkconf(
+	    "[class ssh]\napp = sshd\n"
+	    "message = Failed password for (?:invalid user )?(?<user>\\S+) "
+	    "from (?<ip>[0-9A-Fa-f.:]+)\n"
+	    "[class part]\nmessage = ^(?<w>\\w+) \nfield.k = ~(?<fv>.+)\n"
+	    "[class ban]\nmessage = Ban (?<ip>\\S+)\n"
+	    "[class opt]\nmessage = ^opt (?<a>x)?(?<b>y)\n"
+	    "[class plain]\nmessage = ^disk full$\n");
+	assert_non_null(cl = classifier_new(cf));
+	assert_int_equal(classifier_capture(cl, 1, "ip"), 1);
+	assert_int_equal(classifier_capture(cl, 1, "addr"), 0);
+	assert_int_equal(classifier_capture(cl, 5, "ip"), -1);
+	rec(b, "h", "sshd", "Failed password for invalid user admin from "
+	    "203.0.113.9 port 22");
+	r = rec(b, "h", "sshd", "Failed password for bob from 10.0.0.1");
+	field(b, r, LSFT_STRING, NULL, "user", "root");
+	r = rec(b, "h", "sshd", "Failed password for carol from ::1");
+	field(b, r, LSFT_STRING, NULL, "x", "y");
+	rec(b, "h", "cron", "Failed password for a from 1.2.3.4");
+	rec(b, "h", "app", "word and no field k");
+	rec(b, "h", "app", "Ban 198.51.100.7");
+	rec(b, "h", "app", "opt y");
+	classifier_process(cl, b);
+	assert_string_equal(b->recs[0].cls, "ssh");
+	assert_string_equal(fval(b, 0, "user", buf, sizeof(buf)), "admin");
+	assert_string_equal(fval(b, 0, "ip", buf, sizeof(buf)),
+	    "203.0.113.9");
+	assert_string_equal(fval(b, 1, "user", buf, sizeof(buf)), "root");
+	assert_string_equal(fval(b, 1, "ip", buf, sizeof(buf)), "10.0.0.1");
+	assert_int_equal(b->recs[1].field_count, 2);
+	/* record 2's fields moved past record 1's additions, kept whole */
+	assert_string_equal(fval(b, 2, "x", buf, sizeof(buf)), "y");
+	assert_string_equal(fval(b, 2, "user", buf, sizeof(buf)), "carol");
+	assert_string_equal(fval(b, 2, "ip", buf, sizeof(buf)), "::1");
+	assert_int_equal(b->recs[2].field_count, 3);
+	assert_string_equal(fval(b, 1, "user", buf, sizeof(buf)), "root");
+	assert_string_equal(b->recs[3].cls, "other");
+	assert_int_equal(b->recs[3].field_count, 0);
+	assert_string_equal(b->recs[4].cls, "other");
+	assert_int_equal(b->recs[4].field_count, 0);
+	assert_string_equal(fval(b, 5, "ip", buf, sizeof(buf)),
+	    "198.51.100.7");
+	/* a group that took no part in the match is no field */
+	assert_string_equal(b->recs[6].cls, "opt");
+	assert_null(fval(b, 6, "a", buf, sizeof(buf)));
+	assert_string_equal(fval(b, 6, "b", buf, sizeof(buf)), "y");
+	classifier_free(cl);
+	config_free(cf);
+	lsbatch_free(b);
+}
+
 int
 main(void)
 {
@@ -615,6 +691,7 @@ main(void)
 		cmocka_unit_test(test_all_errors),
 		cmocka_unit_test(test_many_classes),
 		cmocka_unit_test(test_prefilter),
+		cmocka_unit_test(test_captures),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

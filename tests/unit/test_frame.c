@@ -576,14 +576,41 @@ test_lf_nul(void **state)
 	struct got	 g;
 	const char	 in[] = "a\0b\n\0\n";
 
+	/* a NUL inside a line stays; one at its end is dropped, and a line
+	 * of one NUL is an empty line */
 	run_whole(in, sizeof(in) - 1, 64, &g);
-	assert_int_equal(g.n, 2);
+	assert_int_equal(g.n, 1);
 	assert_int_equal(g.len[0], 3);
 	assert_memory_equal(g.data[0], "a\0b", 3);
-	assert_int_equal(g.len[1], 1);
-	assert_int_equal(g.data[1][0], '\0');
+	got_free(&g);
+	run_whole(S("\0\0\0\nx\0\r\n<1\0<>\0<a\n"), 64, &g);
+	assert_int_equal(g.n, 3);
+	assert_int_equal(g.len[0], 2);		/* NULs are no empty lines */
+	expect_frame(&g, 1, "x", 0);
+	assert_int_equal(g.len[2], 8);
+	assert_memory_equal(g.data[2], "<1\0<>\0<a", 8);
 	got_free(&g);
 	check_splits(in, sizeof(in) - 1, 64);
+}
+
+/* Python's SysLogHandler over TCP: each event ends with a NUL, no LF. */
+static void
+test_nul_delimiter(void **state)
+{
+	struct got	 g;
+	const char	 in[] = "<12>app: one\0<12>app[7]: t\0wo\0<12>x\0\0<1";
+
+	run_whole(in, sizeof(in) - 1, 64, &g);
+	assert_int_equal(g.n, 4);
+	expect_frame(&g, 0, "<12>app: one", 0);
+	assert_int_equal(g.len[1], 16);		/* the NUL inside is kept */
+	assert_memory_equal(g.data[1], "<12>app[7]: t\0wo", 16);
+	assert_int_equal(g.len[2], 6);		/* one NUL before the next */
+	assert_memory_equal(g.data[2], "<12>x\0", 6);
+	expect_frame(&g, 3, "<1", 0);		/* the last, at eof */
+	got_free(&g);
+	check_splits(in, sizeof(in) - 1, 64);
+	check_splits(in, sizeof(in) - 1, 8);
 }
 
 static void
@@ -736,6 +763,7 @@ main(void)
 		cmocka_unit_test(test_octet_short_at_eof),
 		cmocka_unit_test(test_octet_nul),
 		cmocka_unit_test(test_lf_nul),
+		cmocka_unit_test(test_nul_delimiter),
 		cmocka_unit_test(test_octet_then_bad),
 		cmocka_unit_test(test_mixed_long_lines),
 		cmocka_unit_test(test_random_streams),

@@ -347,6 +347,34 @@ t_pri_text(void **state)
 	eq(b, r->message, NULL);
 }
 
+/* No timestamp after the PRI (Python's SysLogHandler, busybox): the first
+ * word ending in ':' is the TAG, as rsyslog reads it. */
+static void
+t_pri_tag(void **state)
+{
+	struct lsbatch	*b = *state;
+	struct logrec	*r;
+
+	r = parse(b, S("<12>myapp: hello seq=0"));
+	hdr(b, r, LRF_RFC3164, 1, 4, NULL, "myapp", NULL, NULL);
+	assert_true(r->time_us == LR_NOTIME);
+	eq(b, r->message, "hello seq=0");
+	r = parse(b, S("<12>myapp[123]: text"));
+	hdr(b, r, LRF_RFC3164, 1, 4, NULL, "myapp", "123", NULL);
+	eq(b, r->message, "text");
+	r = parse(b, S("<14>myapp:"));
+	hdr(b, r, LRF_RFC3164, 1, 6, NULL, "myapp", NULL, NULL);
+	eq(b, r->message, NULL);
+	/* not a tag: no ':' at the word's end, or a bracket first */
+	r = parse(b, S("<13>myapp[1] text"));
+	hdr(b, r, LRF_RFC3164, 1, 5, NULL, NULL, NULL, NULL);
+	eq(b, r->message, "myapp[1] text");
+	r = parse(b, S("<13> lead: x"));
+	eq(b, r->app, NULL);
+	r = parse(b, S("<13>[x]: y"));
+	eq(b, r->app, NULL);
+}
+
 static void
 t_bsd_variants(void **state)
 {
@@ -1165,6 +1193,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(t_logger_rfc5424, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_logger_rfc3164, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_pri_tag, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_rsyslog_forward, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_syslog_ng, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_sshd_no_pri, setup, teardown),
