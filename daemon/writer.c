@@ -27,7 +27,8 @@
 #include "writer.h"
 
 #define SYNC_FDS_MAX	1024		/* dups handed to the syncer at once */
-#define HOLD_MAX	(4 << 20)	/* bytes a failing templated file holds */
+#define HOLD_MAX	(4 << 20)	/* a failing templated file's lines: past
+					 * this, no new batch is taken */
 /*
  * A templated file's lines are gathered over batches until it has this
  * many bytes or its oldest line is this old: with 300 hosts a batch holds
@@ -530,6 +531,18 @@ write_all_files(struct writer *w, int force)
 	return rc;
 }
 
+/* Whether a failing file holds HOLD_MAX bytes or more.  1 or 0. */
+static int
+held_full(struct writer *w)
+{
+	struct store_file	*f;
+
+	for (f = store_batch(w->st); f != NULL; f = f->bnext)
+		if (f->failed_ns != 0 && f->out.len - f->done >= HOLD_MAX)
+			return 1;
+	return 0;
+}
+
 /* When the next templated file is due to be written: ms, or -1. */
 static int
 gather_due(struct writer *w, uint64_t now)
@@ -567,13 +580,13 @@ encode(struct writer *w, const struct lsbatch *b)
 		if (r->flags & LR_DROP)
 			continue;
 		if ((f = store_file_for(w->st, b, r)) == NULL ||
-		    f->out.len - f->done > HOLD_MAX) {
+		    f->out.len - f->done > 2 * HOLD_MAX) {
 			COUNT_ADD(counters.dropped[DROP_STORAGE], 1);
 			if (f != NULL)
 				diag_rate(&w->rate, "storage %s: cannot be "
 				    "written and %d bytes wait for it: its new "
 				    "events are dropped (counted)",
-				    livefile_path(f->lf), HOLD_MAX);
+				    livefile_path(f->lf), 2 * HOLD_MAX);
 			continue;
 		}
 		if (f->done == f->out.len)
@@ -598,6 +611,16 @@ writer_process(struct writer *w, struct lsbatch *b)
 	if (w->stall != NULL && access(w->stall, F_OK) == 0) {
 		usleep(10000);
 		return -1;
+	}
+	/* A template's file that fails and holds HOLD_MAX already: no new
+	 * batch is taken (the pipeline retries it, TCP senders wait) until
+	 * it drains, so a disk full loses nothing; one failing host lets
+	 * the others flow until then. */
+	if (store_templated(w->st) && w->pend != b && held_full(w)) {
+		write_all_files(w, 0);
+		store_batch_end(w->st);
+		if (held_full(w))
+			return -1;
 	}
 	if (!resuming(w, b))
 		encode(w, b);

@@ -17,7 +17,9 @@
 # 4. max_total bounds the rotated files of the whole tree (all hosts).
 # 5. One host's file cannot be made (a plain file where its directory
 #    goes): its events wait and are retried, the other hosts' flow; once
-#    the obstacle is gone they arrive, each event exactly once.  SIGUSR1
+#    the obstacle is gone they arrive, each event exactly once.  Past 4 MB
+#    held for it, no new batch is taken (TCP waits, nothing dropped, as
+#    for a disk full).  SIGUSR1
 #    reopens every file (a moved-away file gets no more lines).
 . "$(dirname "$0")/lib.sh"
 HPORT=$(free_port)
@@ -262,8 +264,19 @@ nc -N 127.0.0.1 $PORT < "$T/wave2"
 wait_stored 300
 [ "$(metric logstreamd_events_stored_total)" = 300 ] || fail "stored $(metric logstreamd_events_stored_total) with bad failing, want 300"
 grep -q "remote/bad/.*Not a directory" "$T/daemon.err" || fail "the failing file is not named"
+# Past 4 MB held for bad, no new batch is taken (as for a disk full):
+# 6 MB more of bad's, then g1's, wait; nothing is dropped.
+python3 -c '
+for i in range(1000, 41000):
+    print("<13>Nov 23 20:14:14 %s app: %s seq=%d" % ("bad" if i < 37000 else "g1", "p" * 120, i))' > "$T/wave4"
+nc -N 127.0.0.1 $PORT < "$T/wave4" & NC4=$!; track $NC4
+sleep 1.5
+v=$(metric 'logstreamd_events_dropped_total{reason="storage"}')
+[ "${v:-0}" = 0 ] || fail "$v events dropped while bad's file failed"
+[ "$(metric logstreamd_events_stored_total)" -lt 4300 ] || fail "g1's events after 4 MB of bad's were stored: no backpressure"
 rm "$T/remote/bad"
-wait_stored 400
+wait_stored 40400
+wait $NC4
 # SIGUSR1 reopens every file: g1's moved-away file gets no more lines.
 live=$(ls "$T"/remote/g1/*.log)
 mv "$live" "$T/g1.moved"
@@ -274,12 +287,12 @@ python3 -c '
 for i in range(400, 410):
     print("<13>Nov 23 20:14:14 g1 app: event seq=%d" % i)' > "$T/wave3"
 nc -N 127.0.0.1 $PORT < "$T/wave3"
-wait_stored 410
+wait_stored 40410
 stop_daemon
 [ "$(wc -l < "$T/g1.moved")" = "$n1" ] || fail "SIGUSR1: the moved file got more lines"
 [ "$(wc -l < "$live")" = 10 ] || fail "SIGUSR1: the new $live has $(wc -l < "$live") lines, want 10"
 cat "$T"/remote/*/*.log "$T/g1.moved" > "$T/all5"
-cat "$T/wave1" "$T/wave2" "$T/wave3" > "$T/sent5"
+cat "$T/wave1" "$T/wave2" "$T/wave3" "$T/wave4" > "$T/sent5"
 python3 "$(dirname "$0")/seqcheck.py" --all "$T/all5" "$T/sent5" > /dev/null || fail "after the obstacle went: stored differs from sent"
 [ "$(summary_value dropped)" = 0 ] || fail "dropped $(summary_value dropped)"
-pass "a file that cannot be made holds its 100 events while 300 of other hosts are stored; then all 400 exactly once; SIGUSR1 reopens every file"
+pass "a file that cannot be made holds its events while 300 of other hosts are stored; past 4 MB held, TCP waits (nothing dropped); then all 40,410 exactly once; SIGUSR1 reopens every file"
