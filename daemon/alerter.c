@@ -28,6 +28,7 @@
 #include "config.h"
 #include "diag.h"
 #include "hash.h"
+#include "livefile.h"
 #include "logrec.h"
 #include "metrics.h"
 #include "rotate.h"
@@ -43,11 +44,7 @@ struct alerter {
 	size_t			 ncls;
 	char			*path;
 	int			 format;
-	int			 fd;
-	off_t			 size;		/* of the alerts file */
-	int64_t			 born_us;
-	struct rotate_policy	 pol;
-	struct rotate		*rot;		/* NULL without a path */
+	struct livefile		*lf;		/* NULL without a path */
 	struct abuf		 out;
 	struct abuf		 side;		/* exec/journal copy */
 	struct alert_exec	*ex;
@@ -520,31 +517,18 @@ count_event(struct alerter *a, struct rule *ru, const struct lsbatch *b,
 	emit(a, ru, b, r, first, now_us);
 }
 
-static int	 alert_file_open(struct alerter *);
-
 /* Before a write: a removed file is opened anew, a due one rotated (both
  * per batch with alert lines, never per event). */
 static void
-file_check(struct alerter *a, int64_t now)
+file_check(struct alerter *a)
 {
-	struct stat	 st;
-
-	if (a->fd != -1 && fstat(a->fd, &st) == 0 && st.st_nlink == 0) {
-		diag_warn("alerts %s: the file was removed; opening it anew",
-		    a->path);
-		close(a->fd);
-		a->fd = -1;
-		alert_file_open(a);
-	}
-	if (a->fd == -1 || a->rot == NULL || !rotate_due(&a->pol,
-	    (uint64_t)a->size, a->out.len, a->born_us,
+	if (livefile_check(a->lf))
+		livefile_open(a->lf);
+	if (!livefile_due(a->lf, a->out.len,
 	    (int64_t)(diag_mono_ns() / 1000)))
 		return;
-	if (rotate_file(a->rot, now) == -1)
-		return;		/* logged; write on to the live file */
-	close(a->fd);
-	a->fd = -1;
-	if (alert_file_open(a) == -1)
+	/* A failed rename is logged: write on to the live file. */
+	if (livefile_rotate(a->lf) == -1 && livefile_fd(a->lf) == -1)
 		diag_rate(&a->rate, "alerts %s: %s after rotation", a->path,
 		    strerror(errno));
 }
@@ -552,36 +536,19 @@ file_check(struct alerter *a, int64_t now)
 static void
 flush(struct alerter *a)
 {
-	size_t	 off = 0;
-	ssize_t	 n;
-
-	if (!a->out.oom && a->out.len > 0)
-		file_check(a, diag_now_us());
+	if (!a->out.oom && a->out.len > 0 && a->lf != NULL)
+		file_check(a);
 	if (a->out.oom) {
 		bump(&a->write_errors, 1);
 		diag_rate(&a->rate, "alerts: out of memory, alert lines lost");
-	} else if (a->fd == -1 && a->out.len > 0) {
+	} else if ((a->lf == NULL || livefile_fd(a->lf) == -1) &&
+	    a->out.len > 0) {
 		bump(&a->write_errors, 1);
 		diag_rate(&a->rate, "alerts: %s is not open, alert lines lost",
 		    a->path ? a->path : "file");
-	} else {
-		while (off < a->out.len) {
-			n = write(a->fd, a->out.p + off, a->out.len - off);
-			if (n == -1 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				bump(&a->write_errors, 1);
-				diag_rate(&a->rate, "alerts: write %s: %s",
-				    a->path, strerror(n == 0 ? EIO : errno));
-				/* No torn line: cut back what got in. */
-				if (off > 0 && ftruncate(a->fd, a->size) == 0)
-					off = 0;
-				break;
-			}
-			off += (size_t)n;
-		}
-		a->size += (off_t)off;
-	}
+	} else if (a->out.len > 0 &&
+	    livefile_write(a->lf, a->out.p, a->out.len) == -1)
+		bump(&a->write_errors, 1);
 	a->out.len = 0;
 	a->out.oom = 0;
 }
@@ -637,42 +604,14 @@ alerter_tick(struct alerter *a, int64_t now_us, uint64_t now_mono_ns)
 
 /* The file. */
 
-/* Open a->path (create 0640, O_APPEND, never through a symlink) in place
- * of the current descriptor; 0, or -1 with errno and the old one kept. */
-static int
-alert_file_open(struct alerter *a)
-{
-	struct stat	 st;
-	int		 fd;
-
-	if (a->path == NULL) {
-		errno = EINVAL;
-		return -1;
-	}
-	if ((fd = open(a->path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW |
-	    O_CLOEXEC, 0640)) == -1)
-		return -1;
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		errno = EINVAL;
-		return -1;
-	}
-	if (a->fd != -1)
-		close(a->fd);
-	a->fd = fd;
-	a->size = st.st_size;
-	a->born_us = rotate_born_mono(fd, st.st_size);
-	return 0;
-}
-
 int
 alerter_open(struct alerter *a)
 {
-	if (alert_file_open(a) == -1)
+	if (a->lf == NULL) {
+		errno = EINVAL;
 		return -1;
-	if (a->rot != NULL)
-		rotate_start(a->rot);
-	return 0;
+	}
+	return livefile_open(a->lf);
 }
 
 int
@@ -794,6 +733,7 @@ index_rules(struct alerter *a)
 struct alerter *
 alerter_new(struct config *cf, const struct classifier *cl)
 {
+	struct rotate_policy	 pol;
 	struct alerter	*a;
 	size_t		 i, n = 0;
 	int		 bad = 0, rc;
@@ -803,16 +743,15 @@ alerter_new(struct config *cf, const struct classifier *cl)
 		n += strcmp(cf->sects[i].kind, "alert") == 0;
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return NULL;
-	a->fd = -1;
 	a->format = cf->alerts_format;
 	a->exec_max = cf->alerts_exec_max ? cf->alerts_exec_max : 4;
 	if ((a->ex = alert_exec_new(a->exec_max)) == NULL)
 		goto fail;
 	a->ncls = cl != NULL ? classifier_count(cl) : 1;
-	rotate_policy_alerts(cf, &a->pol);
+	rotate_policy_alerts(cf, &pol);
 	if ((cf->alerts_path != NULL &&
 	    ((a->path = strdup(cf->alerts_path)) == NULL ||
-	    (a->rot = rotate_new(a->path, &a->pol)) == NULL)) ||
+	    (a->lf = livefile_new(a->path, "alerts", &pol, 0)) == NULL)) ||
 	    (a->rules = calloc(n + 1, sizeof(*a->rules))) == NULL)
 		goto fail;
 	for (i = 0; i < n + 1; i++)
@@ -855,9 +794,7 @@ alerter_free(struct alerter *a)
 	}
 	alert_exec_free(a->ex);
 	free(a->side.p);
-	if (a->fd != -1)
-		close(a->fd);
-	rotate_free(a->rot);
+	livefile_free(a->lf);
 	free(a->rules);
 	free(a->order);
 	free(a->cls_start);

@@ -26,6 +26,7 @@
 
 #include "config.h"
 #include "confmap.h"
+#include "storepath.h"
 
 static const char *const store_formats[] = { "json", "raw", NULL };
 static const char *const alert_formats[] = { "text", "json", NULL };
@@ -110,6 +111,9 @@ static const struct conf_map storage_keys[] = {
 	{ "max_total", CM_SIZE, O(max_total), "0", 0, UINT64_MAX, NULL,
 	    "delete the oldest rotated files past this total; 0: no limit", 0,
 	    NULL },
+	{ "max_open_files", CM_UINT, O(max_open_files), "256", 1, 65536, NULL,
+	    "files of a templated path open at once (least recently used "
+	    "closed)", 0, NULL },
 };
 
 static const struct conf_map alerts_keys[] = {
@@ -810,6 +814,20 @@ set_dir(struct config *cf, const char *path)
 	return 0;
 }
 
+/* A templated [storage] path names only placeholders it knows. */
+static void
+check_templates(struct config *cf)
+{
+	char	 err[256];
+
+	if (cf->store_path != NULL &&
+	    storepath_check(cf->store_path, err, sizeof(err)) == -1)
+		config_error(cf, config_line(cf, "storage", "path"), "%s", err);
+	if (storepath_templated(cf->alerts_path))
+		config_error(cf, config_line(cf, "alerts", "path"),
+		    "[alerts] path: placeholders are not supported here yet");
+}
+
 struct config *
 config_load(const char *path)
 {
@@ -846,6 +864,7 @@ config_load(const char *path)
 	ini_parse_stream(reader_line, &rd, reader_key, &rd);
 	if (ferror(rd.fp))
 		config_error(cf, rd.lineno, "read error: %s", strerror(errno));
+	check_templates(cf);
 out:
 	fclose(rd.fp);
 	for (i = 0; i < rd.nvals; i++)

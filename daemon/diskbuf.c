@@ -29,6 +29,7 @@
 #include "diag.h"
 #include "diskbuf.h"
 #include "jsonenc.h"
+#include "livefile.h"
 
 #define RBUF_MIN	(256 * 1024)
 #define ACK_MAGIC	"LSDBACK1"
@@ -162,14 +163,8 @@ seg_name(uint64_t seq, char *buf, size_t len)
 static int
 db_openat(struct diskbuf *db, const char *name, int flags)
 {
-	int	 fd;
-
-	fd = openat(db->dfd, name, flags | O_NOFOLLOW | O_CLOEXEC, 0640);
-	if (fd == -1)
-		diag_rate(&db->rate, "buffer %s/%s: %s%s", db->dir, name,
-		    strerror(errno), errno == ELOOP ? " (a symlink: refused)" :
-		    "");
-	return fd;
+	return livefile_openat(db->dfd, "buffer", db->dir, name, flags,
+	    &db->rate);
 }
 
 static void
@@ -524,23 +519,6 @@ seg_list(struct diskbuf *db, size_t *n)
 	return v;
 }
 
-static void
-mkdirs(const char *path)
-{
-	char	*d, *s;
-
-	if ((d = strdup(path)) == NULL)
-		return;
-	for (s = d + 1; (s = strchr(s, '/')) != NULL; s++) {
-		*s = '\0';
-		if (mkdir(d, 0750) == -1 && errno != EEXIST)
-			break;
-		*s = '/';
-	}
-	free(d);
-	mkdir(path, 0750);
-}
-
 /* Read the cursor, recover the segments at or after it, delete the rest. */
 static int
 recover(struct diskbuf *db)
@@ -581,7 +559,7 @@ open_dir(struct diskbuf *db)
 {
 	struct stat	 sb;
 
-	mkdirs(db->dir);
+	livefile_mkdirs(db->dir, 0);
 	db->dfd = open(db->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC);
 	if (db->dfd == -1 && errno == ENOTDIR && lstat(db->dir, &sb) == 0 &&
@@ -609,12 +587,8 @@ diskbuf_open(const struct diskbuf_conf *c)
 	pthread_cond_init(&db->cv, NULL);
 	if ((db->dir = strdup(c->dir)) == NULL || open_dir(db) == -1)
 		goto fail;
-	if ((db->ackfd = openat(db->dfd, "ack", O_RDWR | O_CREAT | O_NOFOLLOW |
-	    O_CLOEXEC, 0640)) == -1) {
-		diag_err("buffer %s/ack: %s%s", db->dir, strerror(errno),
-		    errno == ELOOP ? " (a symlink: refused)" : "");
+	if ((db->ackfd = db_openat(db, "ack", O_RDWR | O_CREAT)) == -1)
 		goto fail;
-	}
 	/* One owner: two instances (reuse_port) need a buffer each. */
 	if (flock(db->ackfd, LOCK_EX | LOCK_NB) == -1) {
 		diag_err("buffer %s: in use by another process", db->dir);
@@ -711,22 +685,6 @@ make_room(struct diskbuf *db, uint64_t need)
 	return 0;
 }
 
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	ssize_t	 n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 ssize_t
 diskbuf_write(struct diskbuf *db, const char *p, size_t len)
 {
@@ -752,12 +710,10 @@ diskbuf_write(struct diskbuf *db, const char *p, size_t len)
 			break;
 		}
 		s = &db->segs[db->nsegs - 1];
-		if (write_all(db->wfd, p + taken, n) == -1) {
+		if (livefile_append(db->wfd, p + taken, n,
+		    (off_t)s->size) == -1) {
 			diag_rate(&db->rate, "buffer %s: write: %s", db->dir,
 			    strerror(errno));
-			if (ftruncate(db->wfd, (off_t)s->size) == -1)
-				diag_rate(&db->rate, "buffer %s: cannot cut "
-				    "back a partial write", db->dir);
 			goto fail;
 		}
 		s->size += n;

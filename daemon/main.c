@@ -27,6 +27,7 @@
 #include "metrics.h"
 #include "pipeline.h"
 #include "queue.h"
+#include "rotate.h"
 #include "tls.h"
 #include "writer.h"
 
@@ -123,6 +124,7 @@ load(const char *path)
 		return NULL;
 	}
 	tls_check(cf);			/* loads the certificates: -t too */
+	rotate_warn_retention(cf);
 	if ((ss = stageset_new(cf)) == NULL) {
 		config_print_errors(cf);
 		for (i = 0; i < cf->nerrors; i++)

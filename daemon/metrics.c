@@ -735,7 +735,8 @@ metrics_inflight(const struct metrics *m, uint64_t v[3])
 {
 	v[0] = COUNT_GET(counters.inflight);
 	v[1] = queue_depth(m->q);
-	v[2] = m->p != NULL ? pipeline_inflight(m->p) : 0;
+	v[2] = (m->p != NULL ? pipeline_inflight(m->p) : 0) +
+	    COUNT_GET(counters.store_pending);
 }
 
 const char *const metrics_inflight_names[3] = {

@@ -17,6 +17,7 @@
 #include "output.h"
 #include "queue.h"
 #include "tls.h"
+#include "writer.h"
 
 static const char *const refuse_names[] = { "limit", "acl", "per_source" };
 
@@ -107,6 +108,14 @@ static const struct simple {
 	    "could not be gzipped.", &counters.compress_errors },
 	{ "logstreamd_rotated_deleted_total", "Rotated files deleted by "
 	    "keep.", &counters.retention_deleted },
+	{ "logstreamd_storage_files_opened_total", "Live storage files "
+	    "opened (a templated path opens one per expanded path).",
+	    &counters.files_opened },
+	{ "logstreamd_storage_files_closed_total", "Live storage files "
+	    "closed to stay within max_open_files (or at a reopen).",
+	    &counters.files_closed },
+	{ "logstreamd_storage_bytes_total", "Bytes written to the storage "
+	    "tree.", &counters.store_bytes },
 	{ "logstreamd_streams_evicted_total", "Streams forgotten at "
 	    "max_streams (least recently seen).", &counters.streams_evicted },
 	{ "logstreamd_streams_restarts_total", "Streams whose sequence went "
@@ -452,6 +461,9 @@ metrics_prometheus(struct metrics *m, struct evbuffer *o)
 	    "storage.", COUNT_GET(counters.syncs));
 	counter(o, "logstreamd_rotations_total", "Storage files rotated.",
 	    COUNT_GET(counters.rotations));
+	gauge(o, "logstreamd_storage_files_open", "Live storage files open "
+	    "now (at most [storage] max_open_files).",
+	    COUNT_GET(counters.files_open));
 	for (i = 0; i < sizeof(simples) / sizeof(simples[0]); i++)
 		counter(o, simples[i].name, simples[i].help,
 		    COUNT_GET(*simples[i].v));
@@ -637,6 +649,21 @@ listener_json_cb(void *arg, const char *proto, const char *addr,
 	    "dropped", d));
 }
 
+/* The busiest live files, most bytes first: [{"path":..,"bytes":..}]. */
+static json_t *
+jbusiest(void)
+{
+	struct writer_busy	 v[WRITER_BUSIEST];
+	json_t			*a = json_array();
+	size_t			 n, i;
+
+	n = writer_busiest(v, WRITER_BUSIEST);
+	for (i = 0; a != NULL && i < n; i++)
+		json_array_append_new(a, json_pack("{s:s, s:I}", "path",
+		    v[i].path, "bytes", (json_int_t)v[i].bytes));
+	return a;
+}
+
 static json_t *
 jmisc(struct metrics *m)
 {
@@ -655,7 +682,8 @@ jmisc(struct metrics *m)
 	}
 	metrics_process(&rss, &fds);
 	return json_pack("{s:o, s:o, s:{s:I, s:I, s:I, s:f}, s:{s:I, s:I, "
-	    "s:I, s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I, s:I}}",
+	    "s:I, s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I, s:I, "
+	    "s:I, s:I, s:I, s:I, s:o}}",
 	    "formats", jnames(fn, fv, LRF__COUNT),
 	    "streams", jnames(kn, kv, LRS__COUNT - 1),
 	    "queue", "depth", (json_int_t)depth, "capacity", (json_int_t)cap,
@@ -675,7 +703,12 @@ jmisc(struct metrics *m)
 	    "storage", "write_errors",
 	    (json_int_t)COUNT_GET(counters.write_errors),
 	    "syncs", (json_int_t)COUNT_GET(counters.syncs),
-	    "rotations", (json_int_t)COUNT_GET(counters.rotations));
+	    "rotations", (json_int_t)COUNT_GET(counters.rotations),
+	    "files_open", (json_int_t)COUNT_GET(counters.files_open),
+	    "files_opened", (json_int_t)COUNT_GET(counters.files_opened),
+	    "files_closed", (json_int_t)COUNT_GET(counters.files_closed),
+	    "bytes", (json_int_t)COUNT_GET(counters.store_bytes),
+	    "busiest", jbusiest());
 }
 
 /* The running config and its last reload. */

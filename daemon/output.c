@@ -19,6 +19,7 @@
 #include "diag.h"
 #include "logrec.h"
 #include "output.h"
+#include "storepath.h"
 #include "output_int.h"
 
 #define MAX_OUTPUTS	32
@@ -164,7 +165,8 @@ const struct conf_table conf_output_keys = {
 	"output", output_map, CM_N(output_map)
 };
 
-/* The default buffer: outbuf/NAME beside the storage file. */
+/* The default buffer: outbuf/NAME beside the storage file (in the
+ * storage directory of a templated path). */
 static char *
 default_bufdir(const struct config *cf, const char *name)
 {
@@ -172,6 +174,8 @@ default_bufdir(const struct config *cf, const char *name)
 	char		*s;
 	int		 n;
 
+	if (storepath_templated(cf->store_path))
+		sl = cf->store_path + storepath_root_len(cf->store_path);
 	if (sl == NULL)
 		n = asprintf(&s, "outbuf/%s", name);
 	else

@@ -1,10 +1,11 @@
 /*
  * rotate.c: rotation of a live file.  rotate_file() renames it, never
- * replacing anything, to base-YYYYMMDDTHHMMSSZ[_NNN]ext beside it, a name
+ * replacing anything, to base-YYYYMMDDTHHMMSSZ_NNNext beside it, a name
  * that sorts after every rotated name already there (even one a clock that
- * was ahead wrote), so name order is the order files were written; a worker
- * thread per live file then applies retention and gzips rotated files under
- * a hidden temporary name, fsyncs and renames, so any .gz is complete.
+ * was ahead wrote), so name order is the order files were written; one
+ * worker thread for every live file (a templated store has many) then
+ * applies retention and gzips rotated files under a hidden temporary name,
+ * fsyncs and renames, so any .gz is complete.
  */
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -13,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -33,15 +35,14 @@
 
 struct rotate {
 	struct rotate		*next;		/* registry */
-	int			 refs;
+	struct rotate		*qnext;		/* the worker's queue */
+	int			 refs;		/* owners; under reg_mtx */
+	int			 queued;	/* under reg_mtx */
+	int			 busy;		/* the worker is on it */
 	char			*path;
 	char			*dir;
+	int			 tree;		/* rotate_tree_new: dir's tree */
 	pthread_mutex_t		 mtx;
-	pthread_cond_t		 cond;
-	pthread_t		 thr;
-	int			 running;
-	int			 work;		/* look at the directory */
-	_Atomic int		 stop;
 	struct rotate_policy	 pol;		/* under mtx */
 	time_t			 last_sec;	/* the newest rotated name */
 	unsigned		 last_idx;
@@ -50,8 +51,21 @@ struct rotate {
 	struct diag_rate	 wrate;		/* worker failures */
 };
 
+/*
+ * The registry of instances (one per live path) and the one worker: an
+ * instance with work is queued; one whose owners are gone lives until its
+ * queued work is done (a file closed to make room for another is still
+ * compressed).  When the last owner of any instance goes (the daemon
+ * stops), the worker stops, abandoning a compression in progress.
+ */
 static pthread_mutex_t	 reg_mtx = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t	 pool_cond = PTHREAD_COND_INITIALIZER;
 static struct rotate	*reg;
+static struct rotate	*q_head, **q_tail = &q_head;
+static uint64_t		 owners;
+static pthread_t	 pool_thr;
+static int		 pool_running;
+static _Atomic int	 pool_stop;
 
 /* Names. */
 
@@ -86,8 +100,10 @@ rotate_name(char *buf, size_t len, const char *path, time_t sec,
 	if (gmtime_r(&sec, &tm) == NULL || idx > ROTATE_IDX_MAX)
 		return -1;
 	strftime(ts, sizeof(ts), "%Y%m%dT%H%M%SZ", &tm);
-	if (idx > 0)
-		snprintf(sfx, sizeof(sfx), "_%03u", idx);
+	/* Always the suffix: names of one width sort in time order under
+	 * any locale's collation (en_US.UTF-8 ignores '.' and '_', so a
+	 * bare "Z.log" sorted after "Z_181.log"). */
+	snprintf(sfx, sizeof(sfx), "_%03u", idx);
 	n = snprintf(buf, len, "%.*s%.*s-%s%s%s", (int)(stem - path), path,
 	    (int)stemlen, stem, ts, sfx, ext);
 	return n < 0 || (size_t)n >= len ? -1 : 0;
@@ -147,8 +163,8 @@ rotate_parse(const char *path, const char *name, struct rotate_entry *e)
 	if (strlen(p) < 16 || parse_stamp(p, &e->sec) == -1)
 		return -1;
 	p += 16;
-	if (*p == '_') {
-		if (digits(p + 1, 3, &idx) == -1 || idx == 0)
+	if (*p == '_') {		/* none: a name from before 0.2 */
+		if (digits(p + 1, 3, &idx) == -1)
 			return -1;
 		p += 4;
 	}
@@ -241,13 +257,14 @@ rotate_retain(struct rotate_entry *e, size_t n,
 		 * age: the mtime is, when it is earlier. */
 		t = e[i].mtime > 0 && e[i].mtime < e[i].sec ? e[i].mtime :
 		    e[i].sec;
-		if (n - i > pol->keep ||
-		    (pol->max_age_ms > 0 && now_us - (int64_t)t * 1000000 >
-		    pol->max_age_ms * 1000) ||
-		    (pol->max_total > 0 && total > pol->max_total)) {
-			e[i].del = 1;
-			count++;
-		}
+		if (n - i > pol->keep)
+			e[i].del = ROTATE_DEL_KEEP;
+		else if (pol->max_age_ms > 0 && now_us - (int64_t)t * 1000000 >
+		    pol->max_age_ms * 1000)
+			e[i].del = ROTATE_DEL_AGE;
+		else if (pol->max_total > 0 && total > pol->max_total)
+			e[i].del = ROTATE_DEL_TOTAL;
+		count += e[i].del != 0;
 	}
 	return count;
 }
@@ -272,6 +289,61 @@ rotate_policy_alerts(const struct config *cf, struct rotate_policy *pol)
 	pol->max_age_ms = cf->alerts_max_age_ms;
 	pol->max_total = cf->alerts_max_total;
 	pol->compress = cf->alerts_compress;
+}
+
+/*
+ * What a listener may bring in a minute, to judge retention by: a nominal
+ * 10,000 events/s of 300 stored bytes (a busy sender; the benchmark does
+ * several times that).
+ */
+#define NOMINAL_EPS		10000
+#define NOMINAL_BYTES		300
+
+/* n bytes as k/M/G, one decimal where it is not whole. */
+static void
+fmt_size(uint64_t n, char *buf, size_t len)
+{
+	static const char	 units[] = "kMGT";
+	double			 v = (double)n;
+	int			 u = -1;
+
+	while (v >= 1024 && u < 3) {
+		v /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, len, "%llu", (unsigned long long)n);
+	else if (v == (double)(uint64_t)v)
+		snprintf(buf, len, "%llu%c", (unsigned long long)v, units[u]);
+	else
+		snprintf(buf, len, "%.1f%c", v, units[u]);
+}
+
+void
+rotate_warn_retention(const struct config *cf)
+{
+	uint64_t	 nl, minute, kept;
+	char		 a[32], b[32], c[32];
+
+	nl = cf->ntcp + cf->nudp + cf->ntls;
+	if (nl == 0)
+		nl = 1;		/* sockets from systemd */
+	minute = nl * 60 * NOMINAL_EPS * NOMINAL_BYTES;
+	kept = cf->keep * cf->rotate_size;
+	if (cf->rotate_size == 0 || (cf->keep > 0 && kept / cf->keep !=
+	    cf->rotate_size) || kept >= minute)
+		return;
+	fmt_size(kept, a, sizeof(a));
+	fmt_size(cf->rotate_size, b, sizeof(b));
+	fmt_size(minute, c, sizeof(c));
+	diag_warn("%s:%d: [storage] keep = %llu x rotate_size = %s keeps %s "
+	    "of rotated events, less than a minute of %llu listener%s at "
+	    "%d events/s (about %s): under such load older events are "
+	    "deleted within the minute (each deletion is logged); raise keep "
+	    "or rotate_size, or bound by max_total/max_age instead", cf->file,
+	    config_line(cf, "storage", cf->keep ? "rotate_size" : "keep"),
+	    (unsigned long long)cf->keep, b, a, (unsigned long long)nl,
+	    nl == 1 ? "" : "s", NOMINAL_EPS, c);
 }
 
 /* Rotating. */
@@ -354,8 +426,6 @@ rotate_file(struct rotate *r, int64_t now_us)
 	}
 	if (rc == 0) {
 		note_name(r, sec, idx);
-		r->work = 1;
-		pthread_cond_signal(&r->cond);
 		COUNT_ADD(counters.rotations, 1);
 		diag_debug("rotated %s to %s", r->path, to);
 	} else {
@@ -364,6 +434,8 @@ rotate_file(struct rotate *r, int64_t now_us)
 		    "file", r->path, strerror(errno));
 	}
 	pthread_mutex_unlock(&r->mtx);
+	if (rc == 0)
+		rotate_start(r);
 	return rc;
 }
 
@@ -398,7 +470,7 @@ compress_one(struct rotate *r, int dfd, const char *name)
 		goto fail_tmp;
 	}
 	while ((n = read(in, buf, CHUNK)) > 0) {
-		if (atomic_load(&r->stop)) {
+		if (atomic_load(&pool_stop)) {
 			errno = ECANCELED;
 			goto fail_tmp;
 		}
@@ -533,6 +605,30 @@ drop_doubles(int dfd, struct rotate_entry *e, size_t n)
 	return k;
 }
 
+/* Retention never deletes in silence: each deletion is counted and
+ * logged (at most a line per 10 s and reason, with how many more). */
+static void
+note_deleted(struct rotate *r, const struct rotate_entry *e,
+    const struct rotate_policy *pol)
+{
+	static struct diag_rate	 rate[4];	/* the worker's alone */
+	char			 why[64];
+
+	COUNT_ADD(counters.retention_deleted, 1);
+	if (e->del == ROTATE_DEL_KEEP)
+		snprintf(why, sizeof(why), "keep = %llu",
+		    (unsigned long long)pol->keep);
+	else if (e->del == ROTATE_DEL_AGE)
+		snprintf(why, sizeof(why), "older than max_age");
+	else
+		snprintf(why, sizeof(why), "past max_total%s",
+		    r->tree ? " of the tree" : "");
+	diag_rate(&rate[e->del & 3], "retention: deleted %s%s%s (%llu bytes; "
+	    "%s)",
+	    r->tree ? "" : r->dir, r->tree ? "" : "/", e->name,
+	    (unsigned long long)e->size, why);
+}
+
 /* Retention, then compression, until nothing is left to do. */
 static void
 maintain(struct rotate *r, const struct rotate_policy *pol)
@@ -559,44 +655,196 @@ maintain(struct rotate *r, const struct rotate_policy *pol)
 		rotate_retain(e, n, pol, diag_now_us());
 		for (i = 0; i < n; i++)
 			if (e[i].del && unlinkat(dfd, e[i].name, 0) == 0)
-				COUNT_ADD(counters.retention_deleted, 1);
-		for (i = 0; i < n && !atomic_load(&r->stop); i++)
+				note_deleted(r, &e[i], pol);
+		for (i = 0; i < n && !atomic_load(&pool_stop); i++)
 			if (pol->compress == COMPRESS_GZIP && !e[i].del &&
 			    !e[i].gz && compress_one(r, dfd, e[i].name) == 0)
 				again = 1;
 		free_entries(e, n);
-	} while (again && !atomic_load(&r->stop));
+	} while (again && !atomic_load(&pool_stop));
 	close(dfd);
+}
+
+/*
+ * A templated store's tree: max_total bounds the rotated files of every
+ * live file below dir together.  A rotated name there is any
+ * NAME-YYYYMMDDTHHMMSSZ[_NNN]EXT[.gz] (EXT the template's), the same form
+ * rotate_parse reads; nothing else is touched.
+ */
+struct tree_walk {
+	const char		*ext;
+	struct rotate_entry	*v;
+	size_t			 n;
+	size_t			 cap;
+	int			 oom;
+};
+
+static struct tree_walk	*walk_state;	/* nftw has no user pointer */
+
+/* Whether base (no directory) is a rotated name with extension ext. */
+static int
+tree_parse(const char *base, const char *ext, struct rotate_entry *e)
+{
+	char		 live[ROTATE_NAME_MAX];
+	const char	*dash;
+	size_t		 len = strlen(base);
+
+	/* The stem is all before the last '-' that starts a stamp. */
+	for (dash = base + len; dash > base; dash--) {
+		if (dash[-1] != '-')
+			continue;
+		if ((size_t)(dash - 1 - base) + strlen(ext) >= sizeof(live))
+			return -1;
+		snprintf(live, sizeof(live), "%.*s%s", (int)(dash - 1 - base),
+		    base, ext);
+		if (rotate_parse(live, base, e) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+static int
+tree_visit(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+	struct tree_walk	*w = walk_state;
+	struct rotate_entry	 e, *nv;
+
+	memset(&e, 0, sizeof(e));
+	if (type != FTW_F || !S_ISREG(st->st_mode) ||
+	    tree_parse(path + f->base, w->ext, &e) == -1)
+		return 0;
+	if (w->n == w->cap) {
+		if ((nv = reallocarray(w->v, w->cap ? w->cap * 2 : 256,
+		    sizeof(*nv))) == NULL) {
+			w->oom = 1;
+			return 1;
+		}
+		w->v = nv;
+		w->cap = w->cap ? w->cap * 2 : 256;
+	}
+	if ((e.name = strdup(path)) == NULL) {
+		w->oom = 1;
+		return 1;
+	}
+	e.size = (uint64_t)st->st_size;
+	e.mtime = st->st_mtime;
+	w->v[w->n++] = e;
+	return 0;
+}
+
+static void
+tree_retain(struct rotate *r, const struct rotate_policy *pol)
+{
+	static pthread_mutex_t	 walk_mtx = PTHREAD_MUTEX_INITIALIZER;
+	struct tree_walk	 w = { .ext = r->path };
+	struct rotate_policy	 p = { .keep = UINT64_MAX,
+				    .max_total = pol->max_total };
+	size_t			 i;
+
+	if (pol->max_total == 0)
+		return;
+	pthread_mutex_lock(&walk_mtx);
+	walk_state = &w;
+	nftw(r->dir, tree_visit, 16, FTW_PHYS | FTW_MOUNT);
+	walk_state = NULL;
+	pthread_mutex_unlock(&walk_mtx);
+	if (!w.oom) {
+		rotate_sort(w.v, w.n);
+		rotate_retain(w.v, w.n, &p, diag_now_us());
+		for (i = 0; i < w.n; i++)
+			if (w.v[i].del && unlink(w.v[i].name) == 0)
+				note_deleted(r, &w.v[i], pol);
+	}
+	free_entries(w.v, w.n);
+}
+
+/* Unlink r from the registry and free it.  Under reg_mtx. */
+static void
+inst_free(struct rotate *r)
+{
+	struct rotate	**pp;
+
+	for (pp = &reg; *pp != r; pp = &(*pp)->next)
+		;
+	*pp = r->next;
+	pthread_mutex_destroy(&r->mtx);
+	free(r->path);
+	free(r->dir);
+	free(r);
+}
+
+/* Queue r for the worker.  Under reg_mtx. */
+static void
+enqueue(struct rotate *r)
+{
+	if (r->queued)
+		return;
+	r->queued = 1;
+	r->qnext = NULL;
+	*q_tail = r;
+	q_tail = &r->qnext;
+	pthread_cond_signal(&pool_cond);
+}
+
+static struct rotate *
+dequeue(void)
+{
+	struct rotate	*r;
+
+	if ((r = q_head) == NULL)
+		return NULL;
+	if ((q_head = r->qnext) == NULL)
+		q_tail = &q_head;
+	r->queued = 0;
+	return r;
+}
+
+/* Idle for a while: what keeps max_age looks at its directory again. */
+static void
+queue_aged(void)
+{
+	struct rotate	*r;
+
+	for (r = reg; r != NULL; r = r->next)
+		if (r->refs > 0 && r->pol.max_age_ms > 0)
+			enqueue(r);
 }
 
 static void *
 worker_main(void *arg)
 {
-	struct rotate		*r = arg;
+	struct rotate		*r;
 	struct rotate_policy	 pol;
 	struct timespec		 ts;
 
 	pthread_setname_np(pthread_self(), "ls-rotate");
 	/* Compression yields the CPU to ingest. */
 	setpriority(PRIO_PROCESS, (id_t)gettid(), WORKER_NICE);
-	pthread_mutex_lock(&r->mtx);
-	while (!atomic_load(&r->stop)) {
-		if (!r->work) {
+	pthread_mutex_lock(&reg_mtx);
+	while (!atomic_load(&pool_stop)) {
+		if ((r = dequeue()) == NULL) {
 			clock_gettime(CLOCK_MONOTONIC, &ts);
 			ts.tv_sec += IDLE_S;
-			pthread_cond_clockwait(&r->cond, &r->mtx,
-			    CLOCK_MONOTONIC, &ts);
-			if (atomic_load(&r->stop) ||
-			    (!r->work && r->pol.max_age_ms == 0))
-				continue;
+			if (pthread_cond_clockwait(&pool_cond, &reg_mtx,
+			    CLOCK_MONOTONIC, &ts) == ETIMEDOUT)
+				queue_aged();
+			continue;
 		}
-		r->work = 0;
+		r->busy = 1;
+		pthread_mutex_unlock(&reg_mtx);
+		pthread_mutex_lock(&r->mtx);
 		pol = r->pol;
 		pthread_mutex_unlock(&r->mtx);
-		maintain(r, &pol);
-		pthread_mutex_lock(&r->mtx);
+		if (r->tree)
+			tree_retain(r, &pol);
+		else
+			maintain(r, &pol);
+		pthread_mutex_lock(&reg_mtx);
+		r->busy = 0;
+		if (r->refs == 0 && !r->queued)
+			inst_free(r);
 	}
-	pthread_mutex_unlock(&r->mtx);
+	pthread_mutex_unlock(&reg_mtx);
 	return NULL;
 }
 
@@ -610,9 +858,12 @@ rotate_new(const char *path, const struct rotate_policy *pol)
 
 	pthread_mutex_lock(&reg_mtx);
 	for (r = reg; r != NULL; r = r->next)
-		if (strcmp(r->path, path) == 0) {
+		if (!r->tree && strcmp(r->path, path) == 0) {
 			r->refs++;
-			rotate_configure(r, pol);
+			owners++;
+			pthread_mutex_lock(&r->mtx);
+			r->pol = *pol;
+			pthread_mutex_unlock(&r->mtx);
 			goto done;
 		}
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
@@ -625,8 +876,8 @@ rotate_new(const char *path, const struct rotate_policy *pol)
 	else
 		*slash = '\0';
 	pthread_mutex_init(&r->mtx, NULL);
-	pthread_cond_init(&r->cond, NULL);
 	r->refs = 1;
+	owners++;
 	r->pol = *pol;
 	r->next = reg;
 	reg = r;
@@ -643,14 +894,38 @@ done:
 	return r;
 }
 
+struct rotate *
+rotate_tree_new(const char *root, const char *ext,
+    const struct rotate_policy *pol)
+{
+	struct rotate	*r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	if ((r->path = strdup(ext)) == NULL || (r->dir = strdup(root)) == NULL) {
+		free(r->path);
+		free(r);
+		return NULL;
+	}
+	pthread_mutex_init(&r->mtx, NULL);
+	r->tree = 1;
+	r->pol = *pol;
+	pthread_mutex_lock(&reg_mtx);
+	r->refs = 1;
+	owners++;
+	r->next = reg;
+	reg = r;
+	pthread_mutex_unlock(&reg_mtx);
+	return r;
+}
+
 void
 rotate_configure(struct rotate *r, const struct rotate_policy *pol)
 {
 	pthread_mutex_lock(&r->mtx);
 	r->pol = *pol;
-	r->work = 1;
-	pthread_cond_signal(&r->cond);
 	pthread_mutex_unlock(&r->mtx);
+	rotate_start(r);
 }
 
 int
@@ -658,46 +933,51 @@ rotate_start(struct rotate *r)
 {
 	int	 rc = 0, e;
 
-	pthread_mutex_lock(&r->mtx);
-	r->work = 1;
-	if (!r->running) {
-		if ((e = pthread_create(&r->thr, NULL, worker_main, r)) != 0) {
+	pthread_mutex_lock(&reg_mtx);
+	enqueue(r);
+	if (!pool_running) {
+		atomic_store(&pool_stop, 0);
+		if ((e = pthread_create(&pool_thr, NULL, worker_main,
+		    NULL)) != 0) {
 			diag_err("rotation %s: cannot start a thread: %s",
 			    r->path, strerror(e));
 			rc = -1;
 		} else
-			r->running = 1;
+			pool_running = 1;
 	}
-	pthread_cond_signal(&r->cond);
-	pthread_mutex_unlock(&r->mtx);
+	pthread_mutex_unlock(&reg_mtx);
 	return rc;
 }
 
 void
 rotate_free(struct rotate *r)
 {
-	struct rotate	**pp;
+	struct rotate	*o, *next;
 
 	if (r == NULL)
 		return;
 	pthread_mutex_lock(&reg_mtx);
-	if (--r->refs > 0) {
+	r->refs--;
+	owners--;
+	if (r->refs == 0 && !r->queued && !r->busy)
+		inst_free(r);
+	if (owners > 0 || !pool_running) {
 		pthread_mutex_unlock(&reg_mtx);
 		return;
 	}
-	for (pp = &reg; *pp != r; pp = &(*pp)->next)
-		;
-	*pp = r->next;
+	/* The last owner: stop the worker, drop what waits. */
+	atomic_store(&pool_stop, 1);
+	pthread_cond_broadcast(&pool_cond);
 	pthread_mutex_unlock(&reg_mtx);
-	pthread_mutex_lock(&r->mtx);
-	atomic_store(&r->stop, 1);
-	pthread_cond_signal(&r->cond);
-	pthread_mutex_unlock(&r->mtx);
-	if (r->running)
-		pthread_join(r->thr, NULL);
-	pthread_cond_destroy(&r->cond);
-	pthread_mutex_destroy(&r->mtx);
-	free(r->path);
-	free(r->dir);
-	free(r);
+	pthread_join(pool_thr, NULL);
+	pthread_mutex_lock(&reg_mtx);
+	pool_running = 0;
+	while (dequeue() != NULL)
+		;
+	for (o = reg; o != NULL; o = next) {
+		next = o->next;
+		if (o->refs == 0)
+			inst_free(o);
+	}
+	pthread_mutex_unlock(&reg_mtx);
 }

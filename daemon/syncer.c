@@ -1,9 +1,11 @@
 /*
  * syncer.c: one thread that fdatasyncs the descriptors it is handed (dups of
- * the live file's, so a rotation or reopen may close the original meanwhile)
- * and closes them.  One sync at a time: a request while one runs is refused
+ * the live files', so a rotation, reopen or LRU close may close the original
+ * meanwhile) and closes them.  One sync at a time: a request while one runs is refused
  * and the caller asks again shortly.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -17,36 +19,81 @@ struct syncer {
 	pthread_t		 thr;
 	pthread_mutex_t		 mtx;
 	pthread_cond_t		 cond;
-	int			 fd;		/* to sync, or -1 */
+	int			*fds;		/* to sync */
+	size_t			 nfds;
+	int			 whole_fs;	/* syncfs() them */
+	size_t			 cap;
 	int			 busy;		/* a sync is running */
 	int			 stop;
 	char			*what;
 	struct diag_rate	 rate;
 };
 
+/*
+ * Many files (a templated store): one syncfs() per filesystem they are on
+ * instead of an fdatasync each; it makes each of them durable as well, at
+ * the cost of one journal commit.
+ */
+#define SYNCFS_MIN	8
+#define DEVS_MAX	8
+
+static void
+sync_fs(struct syncer *s, const int *fds, size_t n)
+{
+	struct stat	 st;
+	dev_t		 devs[DEVS_MAX];
+	size_t		 i, j, nd = 0;
+
+	for (i = 0; i < n; i++) {
+		if (fstat(fds[i], &st) == -1)
+			continue;
+		for (j = 0; j < nd && devs[j] != st.st_dev; j++)
+			;
+		if (j < nd)
+			continue;
+		if (nd == DEVS_MAX || syncfs(fds[i]) == -1) {
+			/* Too many filesystems, or no syncfs: one by one. */
+			if (fdatasync(fds[i]) == -1)
+				diag_rate(&s->rate, "storage %s: fsync: %s",
+				    s->what, strerror(errno));
+			continue;
+		}
+		devs[nd++] = st.st_dev;
+		COUNT_ADD(counters.syncs, 1);
+	}
+}
+
 static void *
 syncer_main(void *arg)
 {
 	struct syncer	*s = arg;
-	int		 fd;
+	size_t		 i, n;
 
 	pthread_setname_np(pthread_self(), "ls-sync");
 	pthread_mutex_lock(&s->mtx);
 	for (;;) {
-		while (s->fd == -1 && !s->stop)
+		while (s->nfds == 0 && !s->stop)
 			pthread_cond_wait(&s->cond, &s->mtx);
-		if (s->fd == -1)
+		if (s->nfds == 0)
 			break;
-		fd = s->fd;
-		s->fd = -1;
+		n = s->nfds;
 		pthread_mutex_unlock(&s->mtx);
-		if (fdatasync(fd) == -1)
-			diag_rate(&s->rate, "storage %s: fsync: %s", s->what,
-			    strerror(errno));
+		/* fds and nfds are not touched by others while busy. */
+		if (n >= SYNCFS_MIN || s->whole_fs)
+			sync_fs(s, s->fds, n);
 		else
-			COUNT_ADD(counters.syncs, 1);
-		close(fd);
+			for (i = 0; i < n; i++) {
+				if (fdatasync(s->fds[i]) == -1)
+					diag_rate(&s->rate, "storage %s: "
+					    "fsync: %s", s->what,
+					    strerror(errno));
+				else
+					COUNT_ADD(counters.syncs, 1);
+			}
+		for (i = 0; i < n; i++)
+			close(s->fds[i]);
 		pthread_mutex_lock(&s->mtx);
+		s->nfds = 0;
 		s->busy = 0;
 		pthread_cond_broadcast(&s->cond);
 	}
@@ -61,7 +108,6 @@ syncer_new(const char *what)
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
-	s->fd = -1;
 	pthread_mutex_init(&s->mtx, NULL);
 	pthread_cond_init(&s->cond, NULL);
 	if ((s->what = strdup(what)) == NULL ||
@@ -74,19 +120,46 @@ syncer_new(const char *what)
 }
 
 int
-syncer_request(struct syncer *s, int fd)
+syncer_request_many(struct syncer *s, const int *fds, size_t n, int whole_fs)
 {
+	int	*v;
 	int	 rc = -1;
 
 	pthread_mutex_lock(&s->mtx);
-	if (!s->busy) {
+	if (!s->busy && n > 0) {
+		if (n > s->cap) {
+			if ((v = reallocarray(s->fds, n, sizeof(int))) == NULL)
+				goto out;
+			s->fds = v;
+			s->cap = n;
+		}
+		memcpy(s->fds, fds, n * sizeof(int));
+		s->nfds = n;
+		s->whole_fs = whole_fs;
 		s->busy = 1;
-		s->fd = fd;
 		pthread_cond_broadcast(&s->cond);
 		rc = 0;
 	}
+out:
 	pthread_mutex_unlock(&s->mtx);
 	return rc;
+}
+
+int
+syncer_request(struct syncer *s, int fd)
+{
+	return syncer_request_many(s, &fd, 1, 0);
+}
+
+int
+syncer_busy(struct syncer *s)
+{
+	int	 busy;
+
+	pthread_mutex_lock(&s->mtx);
+	busy = s->busy;
+	pthread_mutex_unlock(&s->mtx);
+	return busy;
 }
 
 void
@@ -110,6 +183,7 @@ syncer_free(struct syncer *s)
 	pthread_join(s->thr, NULL);	/* a pending sync runs first */
 	pthread_mutex_destroy(&s->mtx);
 	pthread_cond_destroy(&s->cond);
+	free(s->fds);
 	free(s->what);
 	free(s);
 }

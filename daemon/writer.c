@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,38 +19,67 @@
 #include "config.h"
 #include "diag.h"
 #include "jsonenc.h"
+#include "livefile.h"
 #include "logrec.h"
 #include "rotate.h"
+#include "store.h"
 #include "syncer.h"
 #include "writer.h"
 
-#define ROT_RETRY_US	1000000		/* after a failed rotation */
+#define SYNC_FDS_MAX	1024		/* dups handed to the syncer at once */
+#define HOLD_MAX	(4 << 20)	/* a failing templated file's lines: past
+					 * this, no new batch is taken */
+/*
+ * A templated file's lines are gathered over batches until it has this
+ * many bytes or its oldest line is this old: with 300 hosts a batch holds
+ * one or two lines a file, and a write (and an open, past max_open_files)
+ * per file per batch cost 15 times what the lines did.
+ */
+#define GATHER_BYTES	(16 * 1024)
+#define GATHER_NS	20000000ULL	/* 20 ms */
+#define RETRY_NS	1000000000ULL	/* a failing file, again after 1 s */
 
 struct writer {
 	char			*path;
 	int			 format;
 	int64_t			 sync_ms;
+	size_t			 max_open;
 	struct rotate_policy	 pol;
-	struct rotate		*rot;
-	int			 fd;
-	int			 opened;	/* once: later opens mkdir nothing */
-	off_t			 size;		/* where the next write begins */
-	int64_t			 born_us;	/* the live file's birth (mono) */
-	int64_t			 rot_retry_us;	/* no rotation before (mono) */
-	uint64_t		 unsynced;	/* writes not yet fsynced */
-	uint64_t		 oldest_mono;	/* receipt of the oldest of them */
-	struct obuf		 out;
-	/* The batch in out, while it is not all written (see resuming). */
+	struct store		*st;
+	int			 dirty;		/* written, not yet synced */
+	uint64_t		 oldest_mono;	/* receipt of the oldest unsynced */
+	/* The batch in the files' buffers, while not all written. */
 	const struct lsbatch	*pend;
 	uint32_t		 pend_nrec;
 	int64_t			 pend_first;
 	uint32_t		 pend_events;
-	uint64_t		 pend_oldest;
-	size_t			 done;		/* bytes of out in the file */
 	struct diag_rate	 rate;
 	const char		*stall;		/* test knob, see writer_process */
 	struct syncer		*sy;		/* the periodic fsync, off-thread */
+	uint64_t		 busy_ns;	/* busiest last published */
+	int			 fds[SYNC_FDS_MAX];
 };
+
+static int	 write_all_files(struct writer *, int);
+
+/* A template's held lines given up (path changed, stop): counted. */
+static void
+drop_held(struct writer *w)
+{
+	struct store_file	*f;
+	uint64_t		 lost = 0;
+
+	if (w->pend == NULL)
+		for (f = store_batch(w->st); f != NULL; f = f->bnext)
+			lost += f->events;
+	store_batch_drop(w->st);
+	atomic_store(&counters.store_pending, 0);
+	if (lost == 0)
+		return;
+	COUNT_ADD(counters.dropped[DROP_STORAGE], lost);
+	diag_err("storage: %llu events held for files that still fail are "
+	    "lost (dropped, reason storage)", (unsigned long long)lost);
+}
 
 struct writer *
 writer_new(const struct config *cf)
@@ -58,8 +88,8 @@ writer_new(const struct config *cf)
 
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return NULL;
-	w->fd = -1;
-	if (writer_configure(w, cf) == -1) {
+	if ((w->sy = syncer_new(cf->store_path)) == NULL ||
+	    writer_configure(w, cf) == -1) {
 		writer_free(w);
 		return NULL;
 	}
@@ -68,10 +98,6 @@ writer_new(const struct config *cf)
 	 * so the tests can prove backpressure without a frozen filesystem.
 	 */
 	w->stall = getenv("LOGSTREAMD_TEST_STALL_FILE");
-	if ((w->sy = syncer_new(w->path)) == NULL) {
-		writer_free(w);
-		return NULL;
-	}
 	return w;
 }
 
@@ -79,93 +105,34 @@ int
 writer_configure(struct writer *w, const struct config *cf)
 {
 	int		 moved = w->path == NULL || strcmp(w->path, cf->store_path);
-	struct rotate	*rot = NULL;
+	int		 was_open = w->st != NULL;
+	struct store	*st;
 	char		*p;
 
 	rotate_policy_storage(cf, &w->pol);
+	w->format = cf->store_format;
+	w->sync_ms = cf->sync_ms;
+	w->max_open = cf->max_open_files;
 	if (!moved) {
-		rotate_configure(w->rot, &w->pol);
-		w->format = cf->store_format;
-		w->sync_ms = cf->sync_ms;
+		store_configure(w->st, &w->pol, w->max_open);
 		return 0;
 	}
 	if ((p = strdup(cf->store_path)) == NULL ||
-	    (rot = rotate_new(p, &w->pol)) == NULL) {
+	    (st = store_new(p, &w->pol, w->max_open, w->sy)) == NULL) {
 		free(p);
 		return -1;
 	}
+	writer_sync(w);
+	if (w->st != NULL)
+		drop_held(w);
+	w->pend = NULL;
+	store_free(w->st);
 	free(w->path);
-	rotate_free(w->rot);
 	w->path = p;
-	w->rot = rot;
-	w->format = cf->store_format;
-	w->sync_ms = cf->sync_ms;
-	w->opened = 0;
-	if (w->fd != -1)
-		return writer_reopen(w);
+	w->st = st;
+	if (was_open)
+		return writer_open(w);
 	return 0;
-}
-
-/*
- * The store's directory, made when missing only if its parent exists: a
- * mistyped path fails at start instead of growing a tree of directories,
- * and one that is made is said so.  -1 (errno ENOENT) if it cannot be.
- */
-static int
-store_dir(struct writer *w)
-{
-	struct stat	 st;
-	char		*d, *s;
-	int		 rc = 0;
-
-	if ((d = strdup(w->path)) == NULL)
-		return -1;
-	if ((s = strrchr(d, '/')) == NULL || s == d ||
-	    (*s = '\0', stat(d, &st) == 0) || errno != ENOENT)
-		goto done;
-	if (mkdir(d, 0750) == 0)
-		diag_warn("storage: made the directory %s (it did not exist; "
-		    "its parent does)", d);
-	else if (errno == ENOENT) {
-		diag_rate(&w->rate, "storage %s: the directory %s does not "
-		    "exist, nor its parent: not made (check [storage] path)",
-		    w->path, d);
-		rc = -1;
-	}
-done:
-	free(d);
-	if (rc == -1)
-		errno = ENOENT;
-	return rc;
-}
-
-/* A crash may leave a last line without its LF: cut it off, say so. */
-static void
-repair_tail(struct writer *w)
-{
-	char	 buf[4096];
-	off_t	 end = w->size, pos;
-	ssize_t	 n, i;
-
-	if (end == 0 || pread(w->fd, buf, 1, end - 1) != 1 || buf[0] == '\n')
-		return;
-	for (pos = end; pos > 0;) {
-		n = pos < (off_t)sizeof(buf) ? pos : (off_t)sizeof(buf);
-		pos -= n;
-		if (pread(w->fd, buf, n, pos) != n)
-			return;
-		for (i = n - 1; i >= 0; i--)
-			if (buf[i] == '\n') {
-				pos += i + 1;
-				goto found;
-			}
-	}
-found:
-	if (ftruncate(w->fd, pos) == 0) {
-		diag_warn("%s: removed a torn last line (%lld bytes) left by "
-		    "an earlier crash", w->path, (long long)(end - pos));
-		w->size = pos;
-	}
 }
 
 static int64_t
@@ -177,38 +144,10 @@ mono_us(void)
 int
 writer_open(struct writer *w)
 {
-	struct stat	 st;
-	int		 fd;
-
-	/* Only the first open makes the directory: one removed later (or an
-	 * unmounted filesystem) holds events until it is back. */
-	if (!w->opened && store_dir(w) == -1) {
+	if (store_open_plain(w->st) == -1) {
 		COUNT_ADD(counters.write_errors, 1);
 		return -1;
 	}
-	/* O_RDWR: repair_tail reads the end back (pread on O_WRONLY fails,
-	 * so a torn tail used to go unrepaired). */
-	fd = open(w->path, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW |
-	    O_CLOEXEC, 0640);
-	if (fd == -1) {
-		COUNT_ADD(counters.write_errors, 1);
-		diag_rate(&w->rate, "storage %s: %s%s; holding events until "
-		    "it works again", w->path, strerror(errno),
-		    errno == ELOOP ? " (a symlink: refused)" : "");
-		return -1;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		diag_rate(&w->rate, "storage %s: not a regular file", w->path);
-		close(fd);
-		errno = EINVAL;
-		return -1;
-	}
-	w->fd = fd;
-	w->opened = 1;
-	w->size = st.st_size;
-	repair_tail(w);
-	w->born_us = rotate_born_mono(fd, w->size);
-	rotate_start(w->rot);
 	return 0;
 }
 
@@ -217,71 +156,39 @@ writer_sync(struct writer *w)
 {
 	if (w->sy != NULL)
 		syncer_wait(w->sy);	/* keep the order: no sync overtakes */
-	if (w->unsynced == 0 || w->fd == -1)
+	if (w->st == NULL)
 		return 0;
-	if (fdatasync(w->fd) == -1) {
-		diag_rate(&w->rate, "storage %s: fsync: %s", w->path,
-		    strerror(errno));
-		return -1;
+	/* A template's gathered lines go in first (not a plain path's
+	 * failed batch: the pipeline retries that). */
+	if (w->pend == NULL && store_templated(w->st)) {
+		write_all_files(w, 1);
+		store_batch_end(w->st);
 	}
-	COUNT_ADD(counters.syncs, 1);
-	w->unsynced = 0;
-	return 0;
+	w->dirty = 0;
+	return store_sync(w->st);
 }
 
 int
 writer_reopen(struct writer *w)
 {
-	int	 old = w->fd;
-
 	writer_sync(w);
-	w->fd = -1;
-	if (writer_open(w) == -1) {
-		w->fd = old;	/* keep writing where we were */
-		return -1;
-	}
-	if (old != -1)
-		close(old);
-	return 0;
+	return store_reopen(w->st);	/* a plain file is kept on -1 */
 }
 
 /*
- * Rotate the live file and open a new one.  -1 with fd still open: the
- * rename failed (logged), write on to the live file; -1 with fd -1: the
- * new file cannot be opened, hold the events.
+ * Rotate f and open a new one.  -1 with the file still open: the rename
+ * failed (logged), write on to the live file; -1 with it closed: the new
+ * file cannot be opened, hold the events.
  */
 static int
-writer_rotate(struct writer *w)
+writer_rotate(struct writer *w, struct store_file *f)
 {
-	int64_t	 now = mono_us();
-
-	if (now < w->rot_retry_us)
+	if (w->sy != NULL)
+		syncer_wait(w->sy);
+	if (livefile_rotate(f->lf) == -1)
 		return -1;
-	writer_sync(w);
-	if (rotate_file(w->rot, diag_now_us()) == -1) {
-		w->rot_retry_us = now + ROT_RETRY_US;
-		return -1;
-	}
-	close(w->fd);
-	w->fd = -1;
-	w->unsynced = 0;
-	return writer_open(w);
-}
-
-/* The live file was unlinked (its directory removed?): writing on to it
- * would lose events, so let go of it.  One fstat per batch. */
-static void
-check_live(struct writer *w)
-{
-	struct stat	 st;
-
-	if (w->fd == -1 || fstat(w->fd, &st) == -1 || st.st_nlink > 0)
-		return;
-	diag_warn("storage %s: the live file was removed; opening it anew",
-	    w->path);
-	close(w->fd);
-	w->fd = -1;
-	w->unsynced = 0;
+	store_rotated(w->st);
+	return 0;
 }
 
 /*
@@ -503,72 +410,80 @@ encode_raw(struct obuf *o, const struct lsbatch *b, const struct logrec *r)
 	obuf_add(o, "\n", 1);
 }
 
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	size_t	 off = 0;
-	ssize_t	 n;
-
-	while (off < len) {
-		n = write(fd, p + off, len - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				errno = EIO;
-			return -1;
-		}
-		off += n;
-	}
-	return 0;
-}
-
 /*
- * How much of the rest of out goes into the live file now: all of it, or
- * the whole lines that keep the file within rotate_size; 0 means rotate
- * first.  A line longer than rotate_size goes alone into an empty file.
+ * How much of the rest of f's lines goes into its live file now: all of
+ * them, or the whole lines that keep the file within rotate_size; 0 means
+ * rotate first.  A line longer than rotate_size goes alone into an empty
+ * file.
  */
 static size_t
-chunk_len(const struct writer *w)
+chunk_len(const struct writer *w, const struct store_file *f)
 {
-	const char	*p = w->out.p + w->done, *nl;
-	size_t		 rest = w->out.len - w->done, room;
-	uint64_t	 lim = w->pol.size;
+	const char	*p = f->out.p + f->done, *nl;
+	size_t		 rest = f->out.len - f->done, room;
+	uint64_t	 lim = w->pol.size, size;
 
-	if (lim == 0 || (uint64_t)w->size + rest <= lim)
+	size = (uint64_t)livefile_size(f->lf);
+	if (lim == 0 || size + rest <= lim)
 		return rest;
-	room = (uint64_t)w->size < lim ? lim - (uint64_t)w->size : 0;
+	room = size < lim ? lim - size : 0;
 	if (room > 0 && (nl = memrchr(p, '\n', room)) != NULL)
 		return (size_t)(nl - p) + 1;
-	if (w->size > 0)
+	if (size > 0)
 		return 0;
 	nl = memchr(p, '\n', rest);
 	return nl != NULL ? (size_t)(nl - p) + 1 : rest;
 }
 
 static int
-write_chunk(struct writer *w, size_t len)
+write_chunk(struct writer *w, struct store_file *f, size_t len)
 {
-	if (write_all(w->fd, w->out.p + w->done, len) == -1) {
+	if (livefile_write(f->lf, f->out.p + f->done, len) == -1) {
 		COUNT_ADD(counters.write_errors, 1);
-		diag_rate(&w->rate, "storage %s: write: %s; holding events "
-		    "until it works again", w->path, strerror(errno));
-		if (ftruncate(w->fd, w->size) == -1)
-			diag_rate(&w->rate, "storage %s: cannot cut back a "
-			    "partial write: %s", w->path, strerror(errno));
 		return -1;
 	}
-	w->size += (off_t)len;
-	w->done += len;
-	if (w->unsynced == 0 || w->pend_oldest < w->oldest_mono)
-		w->oldest_mono = w->pend_oldest;
-	w->unsynced++;
+	f->done += len;
+	f->bytes += len;
+	COUNT_ADD(counters.store_bytes, len);
+	if (!w->dirty || f->oldest < w->oldest_mono)
+		w->oldest_mono = f->oldest;
+	w->dirty = 1;
+	return 0;
+}
+
+/* The rest of f's lines into its file, rotating where due.  0 or -1. */
+static int
+write_file(struct writer *w, struct store_file *f)
+{
+	size_t	 len;
+
+	if (f->done == f->out.len)
+		return 0;
+	if (store_use(w->st, f) == -1) {
+		COUNT_ADD(counters.write_errors, 1);
+		return -1;
+	}
+	if (livefile_due(f->lf, 0, mono_us()) && writer_rotate(w, f) == -1 &&
+	    livefile_fd(f->lf) == -1)
+		return -1;
+	while (f->done < f->out.len) {
+		if ((len = chunk_len(w, f)) == 0) {
+			if (writer_rotate(w, f) == 0)
+				continue;
+			if (livefile_fd(f->lf) == -1)
+				return -1;
+			len = f->out.len - f->done;	/* cannot rotate */
+		}
+		if (write_chunk(w, f, len) == -1)
+			return -1;
+	}
 	return 0;
 }
 
 /*
  * The pipeline retries the same batch after -1; what of it is already in
- * a file (a part before a rotation) is not written twice.
+ * a file (a file's lines, or a part before a rotation) is not written
+ * twice.
  */
 static int
 resuming(const struct writer *w, const struct lsbatch *b)
@@ -577,26 +492,112 @@ resuming(const struct writer *w, const struct lsbatch *b)
 	    w->pend_first == (b->n > 0 ? b->recs[0].received_us : 0);
 }
 
+/*
+ * Every file of the batch (and a template's held ones); each file's events
+ * count as stored once all its lines are in.  A plain path stops at a
+ * failure (the batch is retried); a template's other files go on, and the
+ * failed one holds its lines (at most HOLD_MAX bytes) for a later try.
+ * 0, or -1 if a file failed.
+ */
+static int
+write_all_files(struct writer *w, int force)
+{
+	struct store_file	*f;
+	uint64_t		 now = diag_mono_ns(), pending = 0;
+	int			 rc = 0, tmpl = store_templated(w->st);
+
+	for (f = store_batch(w->st); f != NULL; f = f->bnext) {
+		/* A template's file waits for more lines, or to be retried. */
+		if (tmpl && !force && f->done < f->out.len &&
+		    (now - f->failed_ns < RETRY_NS ||
+		    (f->out.len - f->done < GATHER_BYTES &&
+		    now - f->gather_ns < GATHER_NS))) {
+			pending += f->events;
+			continue;
+		}
+		if (write_file(w, f) == -1) {
+			rc = -1;
+			f->failed_ns = now;
+			pending += f->events;
+			if (!tmpl)
+				break;
+			continue;
+		}
+		f->failed_ns = 0;
+		COUNT_ADD(counters.stored, f->events);
+		f->events = 0;
+	}
+	atomic_store(&counters.store_pending, pending);
+	return rc;
+}
+
+/* Whether a failing file holds HOLD_MAX bytes or more.  1 or 0. */
+static int
+held_full(struct writer *w)
+{
+	struct store_file	*f;
+
+	for (f = store_batch(w->st); f != NULL; f = f->bnext)
+		if (f->failed_ns != 0 && f->out.len - f->done >= HOLD_MAX)
+			return 1;
+	return 0;
+}
+
+/* When the next templated file is due to be written: ms, or -1. */
+static int
+gather_due(struct writer *w, uint64_t now)
+{
+	struct store_file	*f;
+	uint64_t		 at, next = UINT64_MAX;
+
+	for (f = store_batch(w->st); f != NULL; f = f->bnext) {
+		at = f->failed_ns != 0 ? f->failed_ns + RETRY_NS :
+		    f->gather_ns + GATHER_NS;
+		if (at < next)
+			next = at;
+	}
+	if (next == UINT64_MAX)
+		return -1;
+	return next <= now ? 0 : (int)((next - now) / 1000000) + 1;
+}
+
+/* Each line into the buffer of its file: one write per file. */
 static void
 encode(struct writer *w, const struct lsbatch *b)
 {
-	uint32_t	 i;
+	struct store_file	*f;
+	uint64_t		 now = diag_mono_ns();
+	uint32_t		 i;
 
-	w->out.len = 0;
-	w->done = 0;
+	/* A plain path's failed batch is retried whole (resuming); a
+	 * template's files that failed keep their lines (held) instead. */
+	if (!store_templated(w->st))
+		store_batch_drop(w->st);
 	w->pend_events = 0;
-	w->pend_oldest = UINT64_MAX;
 	for (i = 0; i < b->n; i++) {
 		const struct logrec *r = &b->recs[i];
 
 		if (r->flags & LR_DROP)
 			continue;
+		if ((f = store_file_for(w->st, b, r)) == NULL ||
+		    f->out.len - f->done > 2 * HOLD_MAX) {
+			COUNT_ADD(counters.dropped[DROP_STORAGE], 1);
+			if (f != NULL)
+				diag_rate(&w->rate, "storage %s: cannot be "
+				    "written and %d bytes wait for it: its new "
+				    "events are dropped (counted)",
+				    livefile_path(f->lf), 2 * HOLD_MAX);
+			continue;
+		}
+		if (f->done == f->out.len)
+			f->gather_ns = now;	/* its gathering begins */
 		if (w->format == STORE_RAW)
-			encode_raw(&w->out, b, r);
+			encode_raw(&f->out, b, r);
 		else
-			writer_encode_json(&w->out, b, r);
-		if (r->recv_mono_ns < w->pend_oldest)
-			w->pend_oldest = r->recv_mono_ns;
+			writer_encode_json(&f->out, b, r);
+		if (r->recv_mono_ns < f->oldest)
+			f->oldest = r->recv_mono_ns;
+		f->events++;
 		w->pend_events++;
 	}
 	w->pend = b;
@@ -607,73 +608,118 @@ encode(struct writer *w, const struct lsbatch *b)
 int
 writer_process(struct writer *w, struct lsbatch *b)
 {
-	int64_t		 now;
-	size_t		 len;
-
 	if (w->stall != NULL && access(w->stall, F_OK) == 0) {
 		usleep(10000);
 		return -1;
 	}
-	if (!resuming(w, b))
-		encode(w, b);
-	if (w->pend_events == 0)
-		goto done;
-	check_live(w);
-	if (w->fd == -1 && writer_open(w) == -1)
-		return -1;
-	now = mono_us();
-	if (rotate_due(&w->pol, (uint64_t)w->size, 0, w->born_us, now) &&
-	    writer_rotate(w) == -1 && w->fd == -1)
-		return -1;
-	while (w->done < w->out.len) {
-		if ((len = chunk_len(w)) == 0) {
-			if (writer_rotate(w) == 0)
-				continue;
-			if (w->fd == -1)
-				return -1;
-			len = w->out.len - w->done;	/* cannot rotate */
-		}
-		if (write_chunk(w, len) == -1)
+	/* A template's file that fails and holds HOLD_MAX already: no new
+	 * batch is taken (the pipeline retries it, TCP senders wait) until
+	 * it drains, so a disk full loses nothing; one failing host lets
+	 * the others flow until then. */
+	if (store_templated(w->st) && w->pend != b && held_full(w)) {
+		write_all_files(w, 0);
+		store_batch_end(w->st);
+		if (held_full(w))
 			return -1;
 	}
-	COUNT_ADD(counters.stored, w->pend_events);
-	if (w->sync_ms == 0)
+	if (!resuming(w, b))
+		encode(w, b);
+	if (write_all_files(w, 0) == -1 && !store_templated(w->st))
+		return -1;
+	if (w->sync_ms == 0 && w->pend_events > 0)
 		writer_sync(w);
-done:
+	store_batch_end(w->st);
 	w->pend = NULL;
 	return 0;
+}
+
+/* The busiest files, published for /stats (another thread). */
+static pthread_mutex_t	 busy_mtx = PTHREAD_MUTEX_INITIALIZER;
+static struct writer_busy busy[WRITER_BUSIEST];
+static size_t		 nbusy;
+
+static void
+publish_busiest(struct writer *w, uint64_t now)
+{
+	const char	*paths[WRITER_BUSIEST];
+	uint64_t	 bytes[WRITER_BUSIEST];
+	size_t		 n, i;
+
+	if (now - w->busy_ns < 1000000000ULL)
+		return;
+	w->busy_ns = now;
+	n = store_busiest(w->st, paths, bytes, WRITER_BUSIEST);
+	pthread_mutex_lock(&busy_mtx);
+	for (i = 0; i < n; i++) {
+		snprintf(busy[i].path, sizeof(busy[i].path), "%s", paths[i]);
+		busy[i].bytes = bytes[i];
+	}
+	nbusy = n;
+	pthread_mutex_unlock(&busy_mtx);
+}
+
+size_t
+writer_busiest(struct writer_busy *v, size_t n)
+{
+	pthread_mutex_lock(&busy_mtx);
+	if (n > nbusy)
+		n = nbusy;
+	memcpy(v, busy, n * sizeof(*v));
+	pthread_mutex_unlock(&busy_mtx);
+	return n;
+}
+
+/* A quiet file still rotates on time. */
+static void
+rotate_quiet(struct writer *w)
+{
+	struct store_file	*f, *next;
+	int64_t			 now = mono_us();
+
+	for (f = store_next_open(w->st, NULL); f != NULL; f = next) {
+		next = store_next_open(w->st, f);
+		if (livefile_due(f->lf, 0, now))
+			writer_rotate(w, f);
+	}
 }
 
 int
 writer_tick(struct writer *w, uint64_t now)
 {
 	uint64_t	 due;
-	int		 fd;
+	size_t		 n, i;
+	int		 whole, gather = -1, ms;
 
-	/* A quiet file still rotates on time. */
-	if (w->pol.interval_ms > 0 && w->fd != -1 && w->size > 0 &&
-	    w->pend == NULL) {
-		if (rotate_due(&w->pol, (uint64_t)w->size, 0, w->born_us,
-		    mono_us()))
-			writer_rotate(w);
+	publish_busiest(w, now);
+	/* A template's gathered lines when due, failing files each second. */
+	if (w->pend == NULL && store_batch(w->st) != NULL) {
+		if (gather_due(w, now) == 0) {
+			write_all_files(w, 0);
+			store_batch_end(w->st);
+		}
+		gather = gather_due(w, now);
 	}
-	if (w->unsynced == 0)
-		return -1;
+	if (w->pol.interval_ms > 0 && w->pend == NULL)
+		rotate_quiet(w);
+	if (!w->dirty)
+		return gather;
 	due = w->oldest_mono + (uint64_t)w->sync_ms * 1000000;
-	if (now >= due) {
-		/* Hand a dup to the syncer thread; the stage thread goes on. */
-		if ((fd = fcntl(w->fd, F_DUPFD_CLOEXEC, 0)) == -1) {
-			writer_sync(w);
-			return w->unsynced ? 100 : -1;
-		}
-		if (syncer_request(w->sy, fd) == -1) {
-			close(fd);
-			return 1;	/* the last sync still runs */
-		}
-		w->unsynced = 0;
+	if (now < due) {
+		ms = (int)((due - now) / 1000000) + 1;
+		return gather >= 0 && gather < ms ? gather : ms;
+	}
+	if (syncer_busy(w->sy))
+		return 1;	/* the last sync still runs */
+	/* Hand dups to the syncer thread; the stage thread goes on. */
+	store_sync_fds(w->st, w->fds, SYNC_FDS_MAX, &n, &whole);
+	if (n > 0 && syncer_request_many(w->sy, w->fds, n, whole) == -1) {
+		for (i = 0; i < n; i++)
+			close(w->fds[i]);
+		writer_sync(w);
 		return -1;
 	}
-	return (int)((due - now) / 1000000) + 1;
+	w->dirty = store_dirty(w->st);
+	return w->dirty ? 1 : -1;
 }
 
 void
@@ -681,12 +727,13 @@ writer_free(struct writer *w)
 {
 	if (w == NULL)
 		return;
+	if (w->st != NULL && w->pend == NULL) {
+		write_all_files(w, 1);	/* a last try for held lines */
+		drop_held(w);
+	}
 	writer_sync(w);
+	store_free(w->st);
 	syncer_free(w->sy);
-	if (w->fd != -1)
-		close(w->fd);
-	rotate_free(w->rot);
-	obuf_free(&w->out);
 	free(w->path);
 	free(w);
 }

@@ -82,6 +82,7 @@ struct config {
 	int64_t		 sync_ms;
 	int64_t		 max_age_ms;		/* rotated files; 0: off */
 	uint64_t	 max_total;		/* rotated bytes; 0: off */
+	uint64_t	 max_open_files;	/* templated path: LRU bound */
 
 	/* [alerts] */
 	char		*alerts_path;

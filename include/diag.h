@@ -48,6 +48,13 @@ struct counters {
 	_Atomic uint64_t compressed;		/* rotated files gzipped */
 	_Atomic uint64_t compress_errors;
 	_Atomic uint64_t retention_deleted;	/* rotated files deleted */
+	_Atomic uint64_t files_open;		/* live store files open now */
+	_Atomic uint64_t files_opened;		/* live store files opened */
+	_Atomic uint64_t files_closed;		/* ...closed for another */
+	_Atomic uint64_t store_bytes;		/* bytes written to storage */
+	_Atomic uint64_t store_pending;		/* events gathered or held for
+						 * a templated file, not yet
+						 * written (a gauge) */
 	_Atomic uint64_t stream_kinds[LRS__COUNT]; /* events by stream mark */
 	_Atomic uint64_t streams_evicted;	/* at max_streams, LRU */
 	_Atomic uint64_t streams_restarts;	/* sequence back to the start */

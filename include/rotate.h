@@ -27,6 +27,11 @@ struct rotate_policy {
 	int		 compress;	/* COMPRESS_NONE, COMPRESS_GZIP */
 };
 
+/* Why retention deletes a rotated file. */
+#define ROTATE_DEL_KEEP		1
+#define ROTATE_DEL_AGE		2
+#define ROTATE_DEL_TOTAL	3
+
 /* A rotated file as retention sees it. */
 struct rotate_entry {
 	char		*name;		/* file name, no directory */
@@ -35,7 +40,7 @@ struct rotate_entry {
 	unsigned	 idx;		/* same-second suffix, 0: none */
 	int		 gz;
 	uint64_t	 size;
-	int		 del;		/* set by rotate_retain */
+	int		 del;		/* set by rotate_retain: why */
 };
 
 struct rotate;
@@ -44,6 +49,12 @@ struct rotate;
  * shared per path (refcounted), so an old and a new config never run two
  * workers on one file.  Starts no thread.  Caller frees. */
 struct rotate	*rotate_new(const char *path, const struct rotate_policy *);
+/* The retention of a templated store's whole tree below root: its
+ * max_total bounds the rotated files (named like rotate_name's, with
+ * extension ext) of every live file there together.  rotate_start runs
+ * a pass; rotate_configure and rotate_free as for a file.  Caller frees. */
+struct rotate	*rotate_tree_new(const char *root, const char *ext,
+		    const struct rotate_policy *);
 /* Take a new policy (reload). */
 void		 rotate_configure(struct rotate *, const struct rotate_policy *);
 /* Start the worker if not yet running and have it look at the directory:
@@ -64,6 +75,10 @@ void		 rotate_policy_storage(const struct config *,
 void		 rotate_policy_alerts(const struct config *,
 		    struct rotate_policy *);
 
+/* Warn (at -t, start and reload) when [storage] keep x rotate_size holds
+ * less than a minute of the configured listeners at a nominal rate. */
+void		 rotate_warn_retention(const struct config *);
+
 /* When the live file fd (of size bytes) was made, in µs on the monotonic
  * clock, so that the interval trigger never stops when the wall clock
  * steps back: its age from its birth time where the filesystem keeps one,
@@ -77,12 +92,14 @@ int64_t		 rotate_born_mono(int fd, off_t size);
  * on the monotonic clock (rotate_born_mono).  1 or 0. */
 int		 rotate_due(const struct rotate_policy *, uint64_t size,
 		    uint64_t add, int64_t born_us, int64_t now_us);
-/* The rotated name of live file path at sec with suffix idx (0: none):
- * dir/base-YYYYMMDDTHHMMSSZ[_NNN]ext.  0, or -1 if it does not fit. */
+/* The rotated name of live file path at sec with suffix idx:
+ * dir/base-YYYYMMDDTHHMMSSZ_NNNext, always the suffix, so that names sort
+ * in time order in every locale.  0, or -1 if it does not fit. */
 int		 rotate_name(char *, size_t, const char *path, time_t sec,
 		    unsigned idx);
-/* Parse file name (no directory) as a rotated name of live file path;
- * 0 with e's sec, idx and gz set (name not copied), or -1. */
+/* Parse file name (no directory) as a rotated name of live file path
+ * (also the older form without "_NNN" for suffix 0); 0 with e's sec, idx
+ * and gz set (name not copied), or -1. */
 int		 rotate_parse(const char *path, const char *name,
 		    struct rotate_entry *e);
 /* The name after the newest one, last_sec with suffix last_idx, at wall
@@ -93,7 +110,8 @@ void		 rotate_next(time_t now, time_t last_sec, unsigned last_idx,
 		    time_t *sec, unsigned *idx);
 /* Sort e oldest first (by name: the order they were rotated). */
 void		 rotate_sort(struct rotate_entry *e, size_t n);
-/* Mark (del) what pol says to delete of sorted e at now_us; the count.
+/* Mark (del, ROTATE_DEL_*) what pol says to delete of sorted e at now_us;
+ * the count.
  * keep and max_total keep the newest names; max_age goes by the name's
  * time, or the mtime when that is earlier. */
 size_t		 rotate_retain(struct rotate_entry *e, size_t n,

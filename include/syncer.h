@@ -6,6 +6,8 @@
 #ifndef SYNCER_H
 #define SYNCER_H
 
+#include <stddef.h>
+
 struct syncer;
 
 /* A syncer thread; what names the file in diagnostics (copied).  NULL on
@@ -14,6 +16,13 @@ struct syncer	*syncer_new(const char *what);
 /* Hand fd over to be fdatasync'ed and closed: 0 (the syncer owns fd now),
  * or -1 if a sync is still running (fd stays the caller's). */
 int		 syncer_request(struct syncer *, int fd);
+/* The same for n descriptors (fds copied; the syncer owns them on 0);
+ * whole_fs: make their filesystems durable with syncfs() (a directory's
+ * descriptor then stands for every file written there). */
+int		 syncer_request_many(struct syncer *, const int *fds, size_t n,
+		    int whole_fs);
+/* Whether a sync still runs.  1 or 0. */
+int		 syncer_busy(struct syncer *);
 /* Wait until no sync is running. */
 void		 syncer_wait(struct syncer *);
 /* Wait, stop the thread, free; NULL is a no-op. */

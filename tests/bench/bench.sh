@@ -152,6 +152,60 @@ fi
 metrics() { curl -s "http://127.0.0.1:$1/metrics"; }
 mval() { metrics "$1" | awk -v k="$2" '$1 == k { print $2 }'; }
 
+# hosts N: the mixed-size line of a central server, from 300 hosts in turn.
+hosts() {
+	python3 - "$1" <<'PY'
+import sys
+for i in range(int(sys.argv[1])):
+    print("<13>Nov 23 20:14:14 h%03d app[%d]: GET /api/v1/items/%d HTTP/1.1 200 %d seq=%d"
+          % (i % 300, 1000 + i % 5000, i % 9973, i % 65536, i))
+PY
+}
+
+# tree_run DATA CONNS: the same job with a templated store, one file per
+# host and day, 64 open at most (300 hosts: the LRU turns over); done when
+# the daemon says all are stored; the oracle over every file.
+tree_run() {
+	local data=$1 conns=$2 dir port hp n bytes t0 t1 rss f pids="" st
+	dir=$(mktemp -d "$W/tree.XXXX"); port=$(free_port); hp=$(free_port)
+	n=$(wc -l < "$data"); bytes=$(wc -c < "$data")
+	split -n l/"$conns" -d -a 4 "$data" "$dir/part."
+	sed "s|^path = @DIR@/events.log.*|path = @DIR@/remote/{host}/{date}.log\nmax_open_files = 64|" \
+	    "$here/logstreamd-peer.conf" > "$W/tree.conf"
+	HTTP_PORT=$hp PEER_CONF=$W/tree.conf peer_start logstreamd "$W/tree.conf" "$dir" "$port" || return 1
+	t0=$(date +%s.%N)
+	for f in "$dir"/part.*; do nc -N 127.0.0.1 "$port" < "$f" & pids="$pids $!"; done
+	for _ in $(seq 6000); do
+		st=$(mval $hp logstreamd_events_stored_total)
+		[ "${st:-0}" -ge "$n" ] && break
+		sleep 0.02
+	done
+	t1=$(date +%s.%N)
+	rss=$(awk '/VmHWM/{print $2}' /proc/$PID/status)
+	kill "$PID"; wait "$PID" 2>/dev/null; wait $pids 2>/dev/null
+	find "$dir/remote" -type f -name '*.log' -exec cat {} + > "$dir/all"
+	if python3 "$top/tests/integration/seqcheck.py" --all "$dir/all" "$data" \
+	    > "$dir/oracle" 2>&1; then
+		oracle="seq oracle ok"
+	else
+		oracle="SEQ ORACLE FAILED: $(tail -1 "$dir/oracle")"; ORACLE_FAILED=1
+	fi
+	python3 - "$n" "$bytes" "$t0" "$t1" "$rss" "$conns" "$oracle" >> "$RESULTS" <<'PY'
+import sys
+n, b, t0, t1, rss, conns, oracle = sys.argv[1:]
+t = float(t1) - float(t0)
+print("logstreamd-tree|300 hosts, {host}/{date}.log, 64 open|%s|%d|%.2f|%.0f|%.1f|%d|0|%s" % (
+      conns, int(n), t, int(n) / t, int(b) / t / 1e6, int(rss) // 1024, oracle))
+PY
+	tail -1 "$RESULTS" | awk -F'|' '{printf "%-10s %-22s conns=%-4s %8d events in %6.2fs = %9d ev/s %6.1f MB/s  peak RSS %4d MB  %s\n", $1, $2, $3, $4, $5, $6, $7, $8, $10}'
+	rm -rf "$dir"
+}
+
+# One file and one file per host, on the same 300-host data, same run.
+hosts "$N" > "$W/hosts.log"
+run logstreamd "300 hosts, one file" "$W/hosts.log" 4
+tree_run "$W/hosts.log" 4
+
 # udp_run: the mixed workload as datagrams, unpaced; every datagram must
 # be accounted for: received + dropped (queue full, kernel) = sent.
 udp_run() {
@@ -286,6 +340,10 @@ def rate(peer, label, conns):
 ls, rs = rate("logstreamd", "mixed", "4"), rate("rsyslog", "mixed", "4")
 if ls and rs:
     print("logstreamd / rsyslog, 4 connections, same run: %.1fx" % (ls / rs))
+one = rate("logstreamd", "300 hosts, one file", "4")
+tree = rate("logstreamd-tree", "300 hosts, {host}/{date}.log, 64 open", "4")
+if one and tree:
+    print("templated store (300 hosts, 64 open files) / one file, same data, same run: %.0f%%" % (100 * tree / one))
 if sys.argv[2] != "1":
     sys.exit(0)
 cpu = ""
@@ -304,6 +362,9 @@ for r in rows:
                  "ok" if r[9] == "seq oracle ok" else "**FAILED**"))
 if ls and rs:
     table += ["", "logstreamd / rsyslog at 4 connections in this run: **%.1fx**." % (ls / rs)]
+if one and tree:
+    table += ["", "Templated store (300 hosts, `{host}/{date}.log`, `max_open_files = 64`) / one "
+              "file, same data, same run: **%.0f%%**." % (100 * tree / one)]
 table += [""] + ["- " + l.strip() for l in open(sys.argv[5]) if l.strip()]
 table.append("<!-- bench:end -->")
 text = open(sys.argv[3]).read()

@@ -73,10 +73,11 @@ nrot=$(ls "$T" | grep -cE '^events-.*\.log\.gz$')
 [ "$nrot" -ge 100 ] || fail "only $nrot rotated gz files for ~32 MB"
 ls "$T" | grep -qE '^events-.*\.log$' && fail "rotated files left uncompressed"
 ls -a "$T" | grep -q '\.tmp$' && fail "temporary files left"
-nsfx=$(ls "$T" | grep -cE '^events-.*Z_[0-9]{3}\.log\.gz$')
+# every name carries _NNN: those past _000 are the second and later of a second
+nsfx=$(ls "$T" | grep -cE '^events-.*Z_([1-9][0-9]{2}|0[1-9][0-9]|00[1-9])\.log\.gz$')
 nsec=$(ls "$T" | sed -nE 's/^events-([0-9]{8}T[0-9]{6}Z)(_[0-9]{3})?\.log\.gz$/\1/p' | sort -u | wc -l)
 [ "$nsfx" = $((nrot - nsec)) ] ||
-	fail "$nrot rotations in $nsec distinct seconds, but $nsfx _NNN suffixes"
+	fail "$nrot rotations in $nsec distinct seconds, but $nsfx suffixes past _000"
 python3 - "$T" <<'PY' || fail "size, order or permission check failed"
 import gzip, json, os, re, stat, sys
 d = sys.argv[1]

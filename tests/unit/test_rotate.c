@@ -56,12 +56,14 @@ test_names(void **state)
 
 	assert_int_equal(rotate_name(a, sizeof(a), "/var/log/events.log", T0,
 	    0), 0);
-	assert_string_equal(a, "/var/log/events-20261123T201414Z.log");
+	assert_string_equal(a, "/var/log/events-20261123T201414Z_000.log");
 	assert_int_equal(rotate_name(b, sizeof(b), "/var/log/events.log", T0,
 	    1), 0);
 	assert_string_equal(b, "/var/log/events-20261123T201414Z_001.log");
-	/* Same second: the suffixed name sorts after, also once gzipped. */
+	/* Same second: the next suffix sorts after, also once gzipped; one
+	 * width, so no collation can put them out of order. */
 	assert_true(strcmp(a, b) < 0);
+	assert_int_equal(strlen(a), strlen(b));
 	strcat(a, ".gz");
 	strcat(b, ".gz");
 	assert_true(strcmp(a, b) < 0);
@@ -74,7 +76,7 @@ test_names(void **state)
 	    -1);
 	/* No extension, a dot in a directory, no directory. */
 	assert_int_equal(rotate_name(a, sizeof(a), "/v.d/events", T0, 0), 0);
-	assert_string_equal(a, "/v.d/events-20261123T201414Z");
+	assert_string_equal(a, "/v.d/events-20261123T201414Z_000");
 	assert_int_equal(rotate_name(a, sizeof(a), "alerts.log", T0, 2), 0);
 	assert_string_equal(a, "alerts-20261123T201414Z_002.log");
 	assert_int_equal(rotate_name(a, 20, "/var/log/events.log", T0, 0), -1);
@@ -105,8 +107,11 @@ test_names(void **state)
 	    "events-20261123X201414Z.log", &e), -1);
 	assert_int_equal(rotate_parse("/v/events.log",
 	    "events-20261323T201414Z.log", &e), -1);
+	/* Both forms of suffix 0: "_000" (written now) and none (before). */
+	e.idx = 5;
 	assert_int_equal(rotate_parse("/v/events.log",
-	    "events-20261123T201414Z_000.log", &e), -1);
+	    "events-20261123T201414Z_000.log", &e), 0);
+	assert_int_equal(e.idx, 0);
 	assert_int_equal(rotate_parse("/v/events.log",
 	    "events-20261123T201414Z_1.log", &e), -1);
 	assert_int_equal(rotate_parse("/v/events.log",
@@ -147,14 +152,14 @@ test_retain(void **state)
 	p.keep = 100;
 	p.max_age_ms = 2 * 3600 * 1000;
 	assert_int_equal(rotate_retain(e, 10, &p, US(T0 + 16200)), 6);
-	assert_int_equal(e[5].del, 1);
+	assert_int_equal(e[5].del, ROTATE_DEL_AGE);
 	assert_int_equal(e[6].del, 0);
 	/* max_total: the newest files that fit. */
 	fill(e, 10);
 	p.max_age_ms = 0;
 	p.max_total = 350;
 	assert_int_equal(rotate_retain(e, 10, &p, US(T0)), 7);
-	assert_int_equal(e[6].del, 1);
+	assert_int_equal(e[6].del, ROTATE_DEL_TOTAL);
 	assert_int_equal(e[7].del, 0);
 	/* All three at once; the strictest wins. */
 	fill(e, 10);

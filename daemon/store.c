@@ -1,0 +1,654 @@
+/*
+ * store.c: the live files of a storage path.  A plain path is one file.
+ * A templated path (storepath.c) is one file per expanded path: a chained
+ * hash table finds the file of an event, the open ones sit on an LRU list
+ * and at most max_open_files are open; the least recently written is
+ * closed to make room (counted).  A file closed with lines not yet synced
+ * keeps a dup for the next sync (bounded too: past the bound they are
+ * fsync'ed at once), so `sync` holds for every file.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "hash.h"
+#include "livefile.h"
+#include "logrec.h"
+#include "rotate.h"
+#include "store.h"
+#include "storepath.h"
+#include "syncer.h"
+
+#define NBUCKETS	4096		/* a power of two */
+#define PATH_MAX_LEN	4096
+#define CHECK_NS	100000000ULL	/* 100 ms */
+
+struct store {
+	char			*tmpl;
+	size_t			 rootlen;
+	int			 templated;
+	struct rotate_policy	 pol;		/* of each file */
+	struct rotate		*tree;		/* max_total of a template */
+	size_t			 max_open;
+	struct store_file	**tab;
+	size_t			 nfiles;
+	TAILQ_HEAD(, store_file) lru;		/* open, least recent first */
+	size_t			 nopen;
+	TAILQ_HEAD(, store_file) cold;		/* closed, kept known */
+	size_t			 ncold;
+	struct store_file	*batch, **btail;
+	int			*tosync;	/* dups of closed dirty files */
+	size_t			 ntosync;
+	int			 root_fd;	/* the storage directory */
+	dev_t			 root_dev;
+	int			 fs_dirty;	/* closed files unsynced there */
+	int			 root_ok;	/* the storage directory seen */
+	struct store_file	*plain;
+	struct syncer		*sy;		/* NULL: sync inline */
+	struct diag_rate	 rate;
+};
+
+static uint64_t
+path_hash(const char *s)
+{
+	uint64_t	 h = 1469598103934665603ULL;
+
+	while (*s != '\0')
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+/* A template's file extension: ".log" of ".../{date}.log", or "". */
+static const char *
+tmpl_ext(const char *tmpl)
+{
+	const char	*base = strrchr(tmpl, '/'), *dot;
+
+	base = base != NULL ? base + 1 : tmpl;
+	dot = strrchr(base, '.');
+	if (dot == NULL || dot == base || strchr(dot, '}') != NULL)
+		return "";
+	return dot;
+}
+
+/* The policies: a template's max_total bounds its whole tree (one pass
+ * over the tree), not each file. */
+static int
+set_policy(struct store *s, const struct rotate_policy *pol)
+{
+	char	*root;
+
+	s->pol = *pol;
+	if (!s->templated)
+		return 0;
+	s->pol.max_total = 0;
+	if (s->tree != NULL) {
+		rotate_configure(s->tree, pol);
+		return 0;
+	}
+	if (pol->max_total == 0)
+		return 0;
+	if ((root = strndup(s->tmpl, s->rootlen ? s->rootlen : 1)) == NULL)
+		return -1;
+	if (s->rootlen == 0)
+		root[0] = '.';
+	s->tree = rotate_tree_new(root, tmpl_ext(s->tmpl), pol);
+	free(root);
+	return s->tree != NULL ? 0 : -1;
+}
+
+struct store *
+store_new(const char *tmpl, const struct rotate_policy *pol, size_t max_open,
+    struct syncer *sy)
+{
+	struct store	*s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	TAILQ_INIT(&s->lru);
+	TAILQ_INIT(&s->cold);
+	s->btail = &s->batch;
+	s->root_fd = -1;
+	s->sy = sy;
+	s->max_open = max_open > 0 ? max_open : 1;
+	s->templated = storepath_templated(tmpl);
+	s->rootlen = s->templated ? storepath_root_len(tmpl) : 0;
+	if ((s->tmpl = strdup(tmpl)) == NULL ||
+	    (s->tab = calloc(NBUCKETS, sizeof(*s->tab))) == NULL ||
+	    (s->tosync = calloc(s->max_open, sizeof(int))) == NULL ||
+	    set_policy(s, pol) == -1) {
+		store_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* The dups of closed files, past their bound: to the sync thread (waiting
+ * for the one it runs), or synced here. */
+static void
+tosync_flush(struct store *s)
+{
+	size_t	 i;
+
+	if (s->sy != NULL && s->ntosync > 0) {
+		syncer_wait(s->sy);
+		if (syncer_request_many(s->sy, s->tosync, s->ntosync,
+		    0) == 0) {
+			s->ntosync = 0;
+			return;
+		}
+	}
+	for (i = 0; i < s->ntosync; i++) {
+		if (fdatasync(s->tosync[i]) == 0)
+			COUNT_ADD(counters.syncs, 1);
+		close(s->tosync[i]);
+	}
+	s->ntosync = 0;
+}
+
+void
+store_configure(struct store *s, const struct rotate_policy *pol,
+    size_t max_open)
+{
+	struct store_file	*f;
+	size_t			 i;
+	int			*v;
+
+	set_policy(s, pol);
+	for (i = 0; i < NBUCKETS; i++)
+		for (f = s->tab[i]; f != NULL; f = f->hnext)
+			livefile_configure(f->lf, &s->pol);
+	if (max_open == 0 || max_open == s->max_open)
+		return;
+	tosync_flush(s);
+	if ((v = reallocarray(s->tosync, max_open, sizeof(int))) == NULL)
+		return;
+	s->tosync = v;
+	s->max_open = max_open;
+}
+
+static void
+file_free(struct store *s, struct store_file *f)
+{
+	struct store_file	**pp;
+
+	for (pp = &s->tab[f->hash & (NBUCKETS - 1)]; *pp != f;
+	    pp = &(*pp)->hnext)
+		;
+	*pp = f->hnext;
+	if (f->open) {
+		TAILQ_REMOVE(&s->lru, f, lru);
+		s->nopen--;
+	}
+	if (f->cold) {
+		TAILQ_REMOVE(&s->cold, f, lru);
+		s->ncold--;
+	}
+	if (s->plain == f)
+		s->plain = NULL;
+	livefile_free(f->lf);
+	obuf_free(&f->out);
+	free(f);
+	s->nfiles--;
+}
+
+/*
+ * A closed file no batch holds is kept known (its rotation state, its
+ * directories made) up to COLD_FACTOR times max_open_files, the least
+ * recently closed freed first: a file closed to make room and written
+ * again soon is opened without a new rotation instance or directory scan.
+ */
+#define COLD_FACTOR	4
+
+static void
+park(struct store *s, struct store_file *f)
+{
+	if (f == s->plain || f->cold)
+		return;
+	obuf_free(&f->out);
+	f->cold = 1;
+	TAILQ_INSERT_TAIL(&s->cold, f, lru);
+	s->ncold++;
+	while (s->ncold > COLD_FACTOR * s->max_open)
+		file_free(s, TAILQ_FIRST(&s->cold));
+}
+
+static struct store_file *
+file_get(struct store *s, const char *path)
+{
+	struct store_file	*f;
+	uint64_t		 h = path_hash(path);
+
+	for (f = s->tab[h & (NBUCKETS - 1)]; f != NULL; f = f->hnext)
+		if (f->hash == h && strcmp(livefile_path(f->lf), path) == 0)
+			return f;
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return NULL;
+	if ((f->lf = livefile_new(path, "storage", &s->pol, LF_REPAIR)) ==
+	    NULL) {
+		free(f);
+		return NULL;
+	}
+	f->hash = h;
+	f->hnext = s->tab[h & (NBUCKETS - 1)];
+	s->tab[h & (NBUCKETS - 1)] = f;
+	s->nfiles++;
+	return f;
+}
+
+struct store_file *
+store_file_for(struct store *s, const struct lsbatch *b,
+    const struct logrec *r)
+{
+	char			 path[PATH_MAX_LEN];
+	struct store_file	*f;
+
+	if (!s->templated) {
+		if (s->plain == NULL)
+			s->plain = file_get(s, s->tmpl);
+		f = s->plain;
+	} else if (storepath_expand(path, sizeof(path), s->tmpl, b, r) == -1) {
+		diag_rate(&s->rate, "storage %s: an expanded path is too "
+		    "long", s->tmpl);
+		return NULL;
+	} else
+		f = file_get(s, path);
+	if (f != NULL && !f->in_batch) {
+		f->in_batch = 1;
+		f->bnext = NULL;
+		f->done = 0;
+		f->out.len = 0;
+		f->events = 0;
+		f->oldest = UINT64_MAX;
+		*s->btail = f;
+		s->btail = &f->bnext;
+	}
+	return f;
+}
+
+struct store_file *
+store_batch(const struct store *s)
+{
+	return s->batch;
+}
+
+/*
+ * The storage directory, made when missing only if its parent exists: a
+ * mistyped path fails at start instead of growing a tree of directories,
+ * and one that is made is said so.  -1 (errno ENOENT) if it cannot be.
+ */
+static int
+root_dir(struct store *s, const char *path)
+{
+	struct stat	 st;
+	char		*d, *sl;
+	int		 rc = 0;
+
+	if ((d = strdup(path)) == NULL)
+		return -1;
+	if (s->templated)
+		d[s->rootlen] = '\0';
+	else if ((sl = strrchr(d, '/')) != NULL)
+		*sl = '\0';
+	if (d[0] == '\0' || (stat(d, &st) == 0) || errno != ENOENT)
+		goto done;
+	if (mkdir(d, 0750) == 0)
+		diag_warn("storage: made the directory %s (it did not exist; "
+		    "its parent does)", d);
+	else if (errno == ENOENT) {
+		diag_rate(&s->rate, "storage %s: the directory %s does not "
+		    "exist, nor its parent: not made (check [storage] path)",
+		    path, d);
+		rc = -1;
+	}
+done:
+	free(d);
+	if (rc == -1)
+		errno = ENOENT;
+	return rc;
+}
+
+/* The directories of a templated file, below the storage directory. */
+static int
+file_dirs(struct store *s, const char *path)
+{
+	char	*d, *sl;
+	int	 rc = 0;
+
+	if ((d = strdup(path)) == NULL)
+		return -1;
+	if ((sl = strrchr(d, '/')) != NULL && (size_t)(sl - d) > s->rootlen) {
+		*sl = '\0';
+		rc = livefile_mkdirs(d, s->rootlen);
+	}
+	free(d);
+	return rc;
+}
+
+/* The storage directory open, for one syncfs() that stands for every
+ * file closed there with lines unsynced. */
+static void
+root_open(struct store *s, const char *path)
+{
+	struct stat	 st;
+	char		*d;
+
+	if (!s->templated || s->root_fd != -1 ||
+	    (d = strndup(path, s->rootlen ? s->rootlen : 1)) == NULL)
+		return;
+	if (s->rootlen == 0)
+		d[0] = '.';
+	s->root_fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->root_fd != -1 && fstat(s->root_fd, &st) == 0)
+		s->root_dev = st.st_dev;
+	else if (s->root_fd != -1) {
+		close(s->root_fd);
+		s->root_fd = -1;
+	}
+	free(d);
+}
+
+/* Whether f is on the storage directory's filesystem. */
+static int
+on_root_fs(const struct store *s, const struct store_file *f)
+{
+	struct stat	 st;
+
+	return s->root_fd != -1 && fstat(livefile_fd(f->lf), &st) == 0 &&
+	    st.st_dev == s->root_dev;
+}
+
+/* Close f (the least recently written, to make room). */
+static void
+file_close(struct store *s, struct store_file *f)
+{
+	int	 fd;
+
+	if (livefile_dirty(f->lf) && on_root_fs(s, f)) {
+		s->fs_dirty = 1;	/* one syncfs() at the next sync */
+		livefile_synced(f->lf);
+	} else if (livefile_dirty(f->lf) &&
+	    (fd = livefile_sync_fd(f->lf)) != -1) {
+		if (s->ntosync == s->max_open)
+			tosync_flush(s);
+		s->tosync[s->ntosync++] = fd;
+		livefile_synced(f->lf);
+	} else
+		livefile_sync(f->lf);
+	livefile_close(f->lf);
+	TAILQ_REMOVE(&s->lru, f, lru);
+	f->open = 0;
+	s->nopen--;
+	COUNT_ADD(counters.files_closed, 1);
+	COUNT_SUB(counters.files_open, 1);
+	if (!f->in_batch)
+		park(s, f);
+}
+
+int
+store_use(struct store *s, struct store_file *f)
+{
+	const char	*path = livefile_path(f->lf);
+	uint64_t	 now = diag_mono_ns();
+
+	/* Is it unlinked?  A plain file is looked at every batch, each
+	 * file of a template at most every CHECK_NS (an fstat each). */
+	if ((!s->templated || now - f->checked_ns >= CHECK_NS) &&
+	    (f->checked_ns = now, livefile_check(f->lf)) && f->open) {
+		TAILQ_REMOVE(&s->lru, f, lru);
+		f->open = 0;
+		s->nopen--;
+		COUNT_SUB(counters.files_open, 1);
+	}
+	if (f->open) {
+		TAILQ_REMOVE(&s->lru, f, lru);
+		TAILQ_INSERT_TAIL(&s->lru, f, lru);
+		return 0;
+	}
+	/* Only the first open makes the storage directory: one removed
+	 * later (or an unmounted filesystem) holds events until it is back. */
+	if (!s->root_ok && root_dir(s, path) == -1)
+		return -1;
+	while (s->nopen >= s->max_open && !TAILQ_EMPTY(&s->lru))
+		file_close(s, TAILQ_FIRST(&s->lru));
+	/* A templated file's directories (a host's) are made as needed:
+	 * at its first open, and again after an open found them gone. */
+	if (s->templated && !f->dirs_ok && file_dirs(s, path) == -1 &&
+	    errno != EEXIST)
+		diag_rate(&s->rate, "storage %s: mkdir: %s", path,
+		    strerror(errno));
+	if (livefile_open(f->lf) == -1) {
+		f->dirs_ok = 0;
+		return -1;
+	}
+	f->dirs_ok = 1;
+	root_open(s, path);
+	if (f->cold) {
+		TAILQ_REMOVE(&s->cold, f, lru);
+		f->cold = 0;
+		s->ncold--;
+	}
+	s->root_ok = 1;
+	f->open = 1;
+	TAILQ_INSERT_TAIL(&s->lru, f, lru);
+	s->nopen++;
+	COUNT_ADD(counters.files_opened, 1);
+	COUNT_ADD(counters.files_open, 1);
+	return 0;
+}
+
+void
+store_rotated(struct store *s)
+{
+	if (s->tree != NULL)
+		rotate_start(s->tree);
+}
+
+int
+store_templated(const struct store *s)
+{
+	return s->templated;
+}
+
+/* End the batch; with keep_held, files with lines not yet written stay
+ * on the list (a template's held files). */
+static void
+batch_end(struct store *s, int keep_held)
+{
+	struct store_file	*f, *next;
+
+	f = s->batch;
+	s->batch = NULL;
+	s->btail = &s->batch;
+	for (; f != NULL; f = next) {
+		next = f->bnext;
+		if (keep_held && f->done < f->out.len) {
+			f->bnext = NULL;
+			*s->btail = f;
+			s->btail = &f->bnext;
+			continue;
+		}
+		f->in_batch = 0;
+		f->out.len = 0;
+		f->done = 0;
+		f->events = 0;
+		if (!f->open)
+			park(s, f);
+	}
+}
+
+void
+store_batch_end(struct store *s)
+{
+	batch_end(s, s->templated);
+}
+
+void
+store_batch_drop(struct store *s)
+{
+	batch_end(s, 0);
+}
+
+int
+store_open_plain(struct store *s)
+{
+	if (s->templated)	/* the storage directory is there, or made */
+		return s->root_ok ? 0 : root_dir(s, s->tmpl);
+	if (s->plain == NULL && (s->plain = file_get(s, s->tmpl)) == NULL)
+		return -1;
+	if (s->plain->open)
+		return store_reopen(s);
+	return store_use(s, s->plain);
+}
+
+int
+store_reopen(struct store *s)
+{
+	struct store_file	*f, *next;
+
+	if (!s->templated) {
+		if (s->plain == NULL || !s->plain->open)
+			return s->plain == NULL ? 0 : store_use(s, s->plain);
+		return livefile_open(s->plain->lf);	/* old kept on -1 */
+	}
+	for (f = TAILQ_FIRST(&s->lru); f != NULL; f = next) {
+		next = TAILQ_NEXT(f, lru);
+		file_close(s, f);
+	}
+	return 0;
+}
+
+struct store_file *
+store_next_open(const struct store *s, const struct store_file *f)
+{
+	return f == NULL ? TAILQ_FIRST(&s->lru) : TAILQ_NEXT(f, lru);
+}
+
+void
+store_sync_fds(struct store *s, int *fds, size_t max, size_t *n,
+    int *whole_fs)
+{
+	struct store_file	*f;
+	int			 fd;
+
+	*n = 0;
+	*whole_fs = 0;
+	if (s->fs_dirty && max > 0 &&
+	    (fd = fcntl(s->root_fd, F_DUPFD_CLOEXEC, 0)) != -1) {
+		fds[(*n)++] = fd;
+		*whole_fs = 1;
+		s->fs_dirty = 0;
+	}
+	while (s->ntosync > 0 && *n < max)
+		fds[(*n)++] = s->tosync[--s->ntosync];
+	TAILQ_FOREACH(f, &s->lru, lru) {
+		if (*n == max)
+			break;
+		if ((fd = livefile_sync_fd(f->lf)) == -1)
+			continue;
+		fds[(*n)++] = fd;
+		livefile_synced(f->lf);
+	}
+}
+
+int
+store_sync(struct store *s)
+{
+	struct store_file	*f;
+	struct syncer		*sy = s->sy;
+	int			 rc = 0;
+
+	s->sy = NULL;		/* now, here */
+	tosync_flush(s);
+	s->sy = sy;
+	if (s->fs_dirty) {
+		if (syncfs(s->root_fd) == 0)
+			COUNT_ADD(counters.syncs, 1);
+		else
+			rc = -1;
+		s->fs_dirty = 0;
+	}
+	TAILQ_FOREACH(f, &s->lru, lru)
+		if (livefile_sync(f->lf) == -1)
+			rc = -1;
+	return rc;
+}
+
+int
+store_dirty(const struct store *s)
+{
+	struct store_file	*f;
+
+	if (s->ntosync > 0 || s->fs_dirty)
+		return 1;
+	TAILQ_FOREACH(f, &s->lru, lru)
+		if (livefile_dirty(f->lf))
+			return 1;
+	return 0;
+}
+
+void
+store_stats(const struct store *s, struct store_stats *st)
+{
+	st->open = s->nopen;
+	st->known = s->nfiles;
+}
+
+size_t
+store_busiest(const struct store *s, const char **paths, uint64_t *bytes,
+    size_t n)
+{
+	struct store_file	*f;
+	size_t			 k = 0, i;
+
+	if (n == 0)
+		return 0;
+	TAILQ_FOREACH(f, &s->lru, lru) {
+		if (k == n && bytes[n - 1] >= f->bytes)
+			continue;
+		/* Insert into the top n, most bytes first. */
+		i = k < n ? k++ : n - 1;
+		for (; i > 0 && bytes[i - 1] < f->bytes; i--) {
+			bytes[i] = bytes[i - 1];
+			paths[i] = paths[i - 1];
+		}
+		bytes[i] = f->bytes;
+		paths[i] = livefile_path(f->lf);
+	}
+	return k;
+}
+
+void
+store_free(struct store *s)
+{
+	struct store_file	*f;
+	size_t			 i;
+
+	if (s == NULL)
+		return;
+	if (s->tab != NULL) {
+		for (i = 0; i < NBUCKETS; i++)
+			while ((f = s->tab[i]) != NULL) {
+				if (f->open)
+					COUNT_SUB(counters.files_open, 1);
+				file_free(s, f);
+			}
+	}
+	if (s->tosync != NULL)
+		tosync_flush(s);
+	if (s->fs_dirty)
+		syncfs(s->root_fd);
+	if (s->root_fd != -1)
+		close(s->root_fd);
+	rotate_free(s->tree);
+	free(s->tosync);
+	free(s->tab);
+	free(s->tmpl);
+	free(s);
+}

@@ -1,0 +1,225 @@
+/*
+ * storepath.c: templated storage paths.  A template's literal parts come
+ * from the config; each placeholder's value comes from an event (a host
+ * name is whatever a sender says), so it is made safe first: it can hold
+ * no '/', begins with no '.', is never empty and has a bounded length, so
+ * every expanded path names a file inside the storage directory.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "logrec.h"
+#include "storepath.h"
+
+enum ph { PH_HOST, PH_APP, PH_CLASS, PH_TRANSPORT, PH_DATE, PH_HOUR,
+    PH_FIELD, PH__BAD };
+
+static const char *const ph_names[] = {
+	"host", "app", "class", "transport", "date", "hour",
+};
+
+#define FIELD_PREFIX	"field."
+
+/* The placeholder at p ("{...}"); *end past its '}'; *name, *nlen the
+ * field name for PH_FIELD. */
+static enum ph
+ph_parse(const char *p, const char **end, const char **name, size_t *nlen)
+{
+	const char	*close = strchr(p, '}');
+	size_t		 len, i;
+
+	if (close == NULL)
+		return PH__BAD;
+	*end = close + 1;
+	p++;
+	len = (size_t)(close - p);
+	for (i = 0; i < sizeof(ph_names) / sizeof(ph_names[0]); i++)
+		if (strlen(ph_names[i]) == len &&
+		    memcmp(p, ph_names[i], len) == 0)
+			return (enum ph)i;
+	if (len > strlen(FIELD_PREFIX) &&
+	    memcmp(p, FIELD_PREFIX, strlen(FIELD_PREFIX)) == 0 &&
+	    memchr(p, '{', len) == NULL) {
+		*name = p + strlen(FIELD_PREFIX);
+		*nlen = len - strlen(FIELD_PREFIX);
+		return PH_FIELD;
+	}
+	return PH__BAD;
+}
+
+int
+storepath_templated(const char *tmpl)
+{
+	return tmpl != NULL && strchr(tmpl, '{') != NULL;
+}
+
+int
+storepath_check(const char *tmpl, char *err, size_t errlen)
+{
+	const char	*p, *end, *name;
+	size_t		 nlen;
+
+	for (p = tmpl; (p = strchr(p, '{')) != NULL; p = end) {
+		if (ph_parse(p, &end, &name, &nlen) == PH__BAD) {
+			snprintf(err, errlen, "unknown placeholder in %s at "
+			    "\"%.20s\" (known: {host} {app} {class} "
+			    "{transport} {date} {hour} {field.NAME})", tmpl, p);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+size_t
+storepath_root_len(const char *tmpl)
+{
+	const char	*brace = strchr(tmpl, '{'), *p;
+
+	if (brace == NULL)
+		brace = tmpl + strlen(tmpl);
+	for (p = brace; p > tmpl; p--)
+		if (p[-1] == '/')
+			return p - 1 == tmpl ? 1 : (size_t)(p - 1 - tmpl);
+	return 0;
+}
+
+size_t
+storepath_safe(char *dst, const char *v, size_t n)
+{
+	const unsigned char	*u = (const unsigned char *)v;
+	size_t			 i;
+
+	if (n == 0) {
+		dst[0] = '_';
+		return 1;
+	}
+	if (n > STOREPATH_VALUE_MAX) {
+		n = STOREPATH_VALUE_MAX;
+		while (n > 0 && (u[n] & 0xc0) == 0x80)
+			n--;			/* not inside a sequence */
+		if (n == 0)
+			n = STOREPATH_VALUE_MAX;
+	}
+	for (i = 0; i < n; i++)
+		dst[i] = u[i] == '/' || u[i] < 0x20 || u[i] == 0x7f ||
+		    (i == 0 && u[i] == '.') ? '_' : (char)u[i];
+	return n;
+}
+
+/* Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm). */
+static void
+civil(int64_t days, int *y, unsigned *m, unsigned *d)
+{
+	int64_t		 z = days + 719468, era, yy;
+	unsigned	 doe, yoe, doy, mp;
+
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	yy = (int64_t)yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int)(yy + (*m <= 2));
+}
+
+static _Thread_local int64_t	 date_day;
+static _Thread_local char	 date_s[16];
+static _Thread_local size_t	 date_len;
+
+/* The value of placeholder ph for r: into tmp (made safe), its length. */
+static size_t
+ph_value(char *tmp, enum ph ph, const char *name, size_t nlen,
+    const struct lsbatch *b, const struct logrec *r)
+{
+	const struct lsfield	*f;
+	int64_t			 sec = r->received_us / 1000000, days;
+	const char		*s = NULL;
+	size_t			 len = 0;
+	unsigned		 m, d;
+	uint32_t		 i;
+	int			 y, h;
+
+	if (r->received_us < 0 && r->received_us % 1000000 != 0)
+		sec--;
+	days = sec >= 0 ? sec / 86400 : (sec - 86399) / 86400;
+	switch (ph) {
+	case PH_HOST:
+		s = LS_PTR(b, r->host);
+		len = r->host.len;
+		break;
+	case PH_APP:
+		s = LS_PTR(b, r->app);
+		len = r->app.len;
+		break;
+	case PH_CLASS:
+		if ((s = r->cls) != NULL)
+			len = strlen(s);
+		break;
+	case PH_TRANSPORT:
+		if ((s = lr_transport_name(r->transport)) != NULL)
+			len = strlen(s);
+		break;
+	case PH_DATE:
+		/* Formatted once a day (per thread), not per event. */
+		if (days != date_day || date_len == 0) {
+			civil(days, &y, &m, &d);
+			date_len = (size_t)snprintf(date_s, sizeof(date_s),
+			    "%04d-%02u-%02u", y, m, d);
+			date_day = days;
+		}
+		memcpy(tmp, date_s, date_len);
+		return date_len;
+	case PH_HOUR:
+		h = (int)((sec - days * 86400) / 3600);
+		tmp[0] = (char)('0' + h / 10);
+		tmp[1] = (char)('0' + h % 10);
+		return 2;
+	case PH_FIELD:
+		f = b->fields + r->field_first;
+		for (i = 0; i < r->field_count; i++)
+			if (f[i].key.len == nlen &&
+			    memcmp(LS_PTR(b, f[i].key), name, nlen) == 0) {
+				s = LS_PTR(b, f[i].val);
+				len = f[i].val.len;
+				break;
+			}
+		break;
+	default:
+		break;
+	}
+	return storepath_safe(tmp, s, s != NULL ? len : 0);
+}
+
+int
+storepath_expand(char *buf, size_t len, const char *tmpl,
+    const struct lsbatch *b, const struct logrec *r)
+{
+	char		 tmp[STOREPATH_VALUE_MAX + 1];
+	const char	*p = tmpl, *brace, *end, *name = NULL;
+	size_t		 o = 0, n, nlen = 0;
+	enum ph		 ph;
+
+	while ((brace = strchr(p, '{')) != NULL) {
+		n = (size_t)(brace - p);
+		if ((ph = ph_parse(brace, &end, &name, &nlen)) == PH__BAD)
+			return -1;
+		if (o + n >= len)
+			return -1;
+		memcpy(buf + o, p, n);
+		o += n;
+		n = ph_value(tmp, ph, name, nlen, b, r);
+		if (o + n >= len)
+			return -1;
+		memcpy(buf + o, tmp, n);
+		o += n;
+		p = end;
+	}
+	n = strlen(p);
+	if (o + n >= len)
+		return -1;
+	memcpy(buf + o, p, n + 1);
+	return 0;
+}
