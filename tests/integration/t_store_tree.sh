@@ -82,6 +82,11 @@ wait_stored 60000 120
 [ "$(metric logstreamd_storage_files_open)" -le 64 ] || fail "more than 64 files open"
 closed=$(metric logstreamd_storage_files_closed_total)
 [ "${closed:-0}" -gt 0 ] || fail "no file closed for another: LRU not exercised"
+# /stats publishes the busiest files once a second: wait for a list.
+for i in $(seq 100); do
+	curl -sf "$M/stats" | grep -q '"busiest": *\[{' && break
+	sleep 0.1
+done
 curl -sf "$M/stats" | python3 -c '
 import json, sys
 s = json.load(sys.stdin)["misc"]["storage"]
