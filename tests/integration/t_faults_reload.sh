@@ -149,6 +149,8 @@ print(n)
 PY
 	SPID=$!
 	track $SPID
+	getent ahostsv4 localhost | grep -q '^127\.0\.0\.1 ' ||
+		fail "(D) the name localhost does not resolve to 127.0.0.1 here (no /etc/hosts? make deps installs libnss-myhostname)"
 	for r in $(seq 40); do
 		if [ $((r % 2)) = 1 ]; then host=localhost; else host=127.0.0.1; fi
 		sed -i "s/^udp = .*/udp = $host:$PORT/" "$T/test.conf"
