@@ -30,9 +30,9 @@ UNITS	 = $(patsubst tests/unit/%.c,build/%,$(wildcard tests/unit/test_*.c))
 # openssl; strace; python3 (stdlib only: json, socket, ssl, gzip, ...);
 # timeout split comm sha256sum install mkfifo stat df truncate coreutils;
 # zcat gzip; ischroot debianutils; hostname; awk mawk; man man-db; nm
-# binutils; the LD_PRELOAD shim build/clockshift.so build-essential; the
-# name localhost (t_faults_reload; a debootstrap root has no /etc/hosts)
-# libnss-myhostname.  The
+# binutils; the LD_PRELOAD shim build/clockshift.so build-essential.  No
+# test may rely on the name localhost: a debootstrap root has no
+# /etc/hosts, and a stock one resolves it to ::1 first.  The
 # ones a minimal Debian root already has are listed too: deps.sh asks
 # dpkg, so they cost nothing, and the list stays the whole truth.
 DEB_BUILD = build-essential pkg-config libevent-dev libjansson-dev \
@@ -42,7 +42,7 @@ DEB_BUILD = build-essential pkg-config libevent-dev libjansson-dev \
 DEB_TEST  = netcat-openbsd bsdutils util-linux mount rsyslog jq curl \
 	    python3 procps e2fsprogs psmisc systemd man-db strace kcat \
 	    openssl rsyslog-openssl coreutils gzip debianutils hostname mawk \
-	    binutils libnss-myhostname
+	    binutils
 VERSION	 = $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 all: logstreamd
