@@ -7,8 +7,9 @@
 # 500 KB line and 100 more all stored, only the line over the new limit
 # marked truncated; (D) 40 reloads respelling the UDP address (127.0.0.1:P,
 # 127.1:P: one address, two spellings, on any machine; `localhost` is ::1
-# first where /etc/hosts names it so, and unknown in a debootstrap root) under a seq-numbered UDP sender: one socket throughout, and
-# stored + counted drops = sent; (E) a connected socket from systemd
+# first where /etc/hosts names it so, and unknown in a debootstrap root)
+# under a seq-numbered UDP sender: one socket throughout, and stored +
+# counted drops = sent; (E) a connected socket from systemd
 # (Accept=yes) is refused at start: exit 2, the cause named.
 . "$(dirname "$0")/lib.sh"
 write_conf
