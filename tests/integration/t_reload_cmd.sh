@@ -33,7 +33,12 @@ start() {
 	(cd / && exec "$BIN" -c "$T/$1.conf" 2>"$T/$1.err") &
 	eval "P$1=$!"
 	track $!
-	for i in $(seq 200); do nc -z 127.0.0.1 "$2" 2>/dev/null && return 0; sleep 0.05; done
+	# ready: the port accepts and every start-up line is written (the
+	# listeners are bound before the storage lines are printed)
+	for i in $(seq 200); do
+		nc -z 127.0.0.1 "$2" 2>/dev/null && grep -q " ready$" "$T/$1.err" && return 0
+		sleep 0.05
+	done
 	fail "$1 did not listen on $2: $(tail -3 "$T/$1.err")"
 }
 metric() { curl -s "127.0.0.1:$1/metrics" | sed -n "s/^$2 //p"; }
