@@ -29,10 +29,10 @@
  */
 #define SIG_SEV		0		/* 9 bits: absent, 0..7 */
 #define SIG_FAC		9		/* 25 bits: absent, 0..23 */
-#define SIG_FMT		34		/* LRF__COUNT bits */
-#define SIG_TR		39		/* LRT__COUNT bits */
-#define SIG_ST		42		/* LRS__COUNT bits */
-#define SIG_ALL		((1ULL << 47) - 1)
+#define SIG_FMT		34		/* LRF__COUNT bits (8 kept) */
+#define SIG_TR		42		/* LRT__COUNT bits (8 kept) */
+#define SIG_ST		50		/* LRS__COUNT bits */
+#define SIG_ALL		((1ULL << 55) - 1)
 #define RANGE(at, n)	((((1ULL << (n)) - 1)) << (at))
 _Static_assert(SIG_FMT + LRF__COUNT <= SIG_TR && SIG_TR + LRT__COUNT <= SIG_ST &&
     SIG_ALL == (1ULL << (SIG_ST + LRS__COUNT)) - 1, "signature ranges");

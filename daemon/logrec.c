@@ -183,10 +183,11 @@ static const char *const facilities[] = {
 };
 
 static const char *const formats[] = {
-	"plain", "rfc5424", "rfc3164", "json", "logfmt"
+	"plain", "rfc5424", "rfc3164", "json", "logfmt", "journal"
 };
 
-static const char *const transports[] = { "tcp", "udp", "tls" };
+static const char *const transports[] = { "tcp", "udp", "tls", "unix",
+    "journal", "file" };
 
 static const char *const streams[] = {
 	"ok", "gap", "duplicate", "out_of_order", "delayed"

@@ -263,8 +263,8 @@ reopen_cb(evutil_socket_t sig, short what, void *arg)
 static void
 summary(struct daemon *d)
 {
-	uint64_t	 dropped = 0, tcp, udp, tls, hs, hsf[TLSF__COUNT];
-	char		 drops[256], tlsf[320];
+	uint64_t	 dropped = 0, received = 0, hs, hsf[TLSF__COUNT];
+	char		 drops[256], tlsf[320], recv[160];
 	size_t		 n = 0;
 	int		 i;
 
@@ -275,9 +275,16 @@ summary(struct daemon *d)
 		    diag_drop_name(i),
 		    (unsigned long long)COUNT_GET(counters.dropped[i]));
 	}
-	tcp = COUNT_GET(counters.received[LRT_TCP]);
-	udp = COUNT_GET(counters.received[LRT_UDP]);
-	tls = COUNT_GET(counters.received[LRT_TLS]);
+	/* tcp, udp and tls always; the other transports where they took any */
+	recv[0] = '\0';
+	for (i = 0, n = 0; i < LRT__COUNT; i++) {
+		uint64_t v = COUNT_GET(counters.received[i]);
+
+		received += v;
+		if (v > 0 || i <= LRT_TLS)
+			n += snprintf(recv + n, sizeof(recv) - n, " %s=%llu",
+			    lr_transport_name(i), (unsigned long long)v);
+	}
 	/* TLS handshake figures, where there were any */
 	tls_stats(&hs, hsf);
 	n = snprintf(tlsf, sizeof(tlsf), " tls_handshakes=%llu",
@@ -289,12 +296,11 @@ summary(struct daemon *d)
 	}
 	if (hs == 0)
 		tlsf[0] = '\0';
-	diag_info("stopped: received=%llu tcp=%llu udp=%llu tls=%llu "
+	diag_info("stopped: received=%llu%s "
 	    "stored=%llu dropped=%llu%s refused=%llu per_source=%llu "
 	    "evicted=%llu slow_closed=%llu%s truncated=%llu "
 	    "queue_peak=%zu capacity=%zu",
-	    (unsigned long long)(tcp + udp + tls), (unsigned long long)tcp,
-	    (unsigned long long)udp, (unsigned long long)tls,
+	    (unsigned long long)received, recv,
 	    (unsigned long long)COUNT_GET(counters.stored),
 	    (unsigned long long)dropped, drops,
 	    (unsigned long long)(COUNT_GET(counters.refused_limit) +

@@ -401,6 +401,6 @@ parser_process(struct lsbatch *b)
 	uint32_t	 i;
 
 	for (i = 0; i < b->n; i++)
-		if (!(b->recs[i].flags & LR_DROP))
+		if (!(b->recs[i].flags & (LR_DROP | LR_PARSED)))
 			(void)parser_parse(b, &b->recs[i]);
 }

@@ -205,7 +205,8 @@ json_bound(const struct lsbatch *b, const struct logrec *r)
 	uint32_t		 i;
 
 	n = 640 + JSONENC_STR_MAX((size_t)r->source.len + r->host.len +
-	    r->app.len + r->pid.len + r->msgid.len + r->message.len);
+	    r->app.len + r->pid.len + r->msgid.len + r->message.len) +
+	    r->trusted.len;
 	if (r->cls != NULL)
 		n += JSONENC_STR_MAX(strlen(r->cls));
 	for (i = 0; i < r->field_count; i++)
@@ -372,6 +373,11 @@ writer_encode_json(struct obuf *o, const struct lsbatch *b,
 		w = jsonenc_put_str(w, LS_PTR(b, r->message), r->message.len);
 	}
 	w = put_fields(w, b, r);
+	if (r->trusted.len > 0) {	/* already JSON: its producer made it */
+		w = PUT_LIT(w, ",\"trusted\":");
+		memcpy(w, LS_PTR(b, r->trusted), r->trusted.len);
+		w += r->trusted.len;
+	}
 	if (r->flags & LR_TRUNCATED)
 		w = PUT_LIT(w, ",\"truncated\":true");
 	if (r->stream != LRS_OK) {

@@ -24,6 +24,7 @@ enum lr_format {
 	LRF_RFC3164,
 	LRF_JSON,
 	LRF_LOGFMT,
+	LRF_JOURNAL,		/* a journal entry's fields (not parsed) */
 	LRF__COUNT
 };
 
@@ -31,6 +32,9 @@ enum lr_transport {
 	LRT_TCP = 0,
 	LRT_UDP,
 	LRT_TLS,		/* RFC 5425 */
+	LRT_UNIX,		/* unix socket, datagram or stream */
+	LRT_JOURNAL,		/* [input] type = journal */
+	LRT_FILE,		/* [input] type = tail */
 	LRT__COUNT
 };
 
@@ -63,6 +67,8 @@ struct lsfield {
 
 #define LR_TRUNCATED	0x01		/* cut at max_message */
 #define LR_DROP		0x02		/* a stage dropped it (counted there) */
+#define LR_PARSED	0x04		/* its input filled it: the parser
+					 * leaves it alone (journal, kafka) */
 
 struct logrec {
 	int64_t		 received_us;	/* wall clock at read, µs since epoch */
@@ -75,6 +81,9 @@ struct logrec {
 	struct lsslice	 pid;
 	struct lsslice	 msgid;
 	struct lsslice	 message;
+	struct lsslice	 trusted;	/* what the kernel or journald vouches
+					 * for: a compact JSON object, stored
+					 * as "trusted" (empty: none) */
 	const char	*cls;		/* class name (classifier-owned), or NULL */
 	uint16_t	 cls_id;	/* 0: other, 1..n: classes in file order */
 	uint32_t	 field_first;	/* fields[field_first .. +field_count] */
@@ -101,6 +110,8 @@ struct lsbatch {
 	uint32_t	 nfields;
 	uint32_t	 capfields;
 	int		 prepared;	/* the listener's stages ran */
+	uint64_t	 no;		/* the intake's number for it: 1, 2,
+					 * ... in queue order (input.h) */
 	size_t		 mem_max;	/* full past this many bytes (0: never) */
 	size_t		 qbytes;	/* what the queue counted at push */
 };

@@ -13,7 +13,7 @@
 
 /* Parse r->raw (bytes in b's arena) into r's fields.  Never rejects an event: what it cannot parse becomes LRF_PLAIN with message = the whole raw text.  0, or -1 on ENOMEM only. */
 int	parser_parse(struct lsbatch *b, struct logrec *r);
-/* Parse every record of the batch not flagged LR_DROP. */
+/* Parse every record of the batch not flagged LR_DROP or LR_PARSED. */
 void	parser_process(struct lsbatch *b);
 
 #ifdef PARSER_INTERNAL

@@ -52,6 +52,10 @@ void		 pipeline_reopen(struct pipeline *);
 /* Wait until the queue is closed and drained, everything written and
  * synced; then free it all. */
 void		 pipeline_join(struct pipeline *);
+/* The number (lsbatch.no) of the last batch whose events are all durable:
+ * written and fdatasync'ed, or dropped by a stage; any thread may ask
+ * (inputs save their positions up to it: input.h). */
+uint64_t	 pipeline_durable(struct pipeline *);
 /* Events in the batch being processed now (for the counts that balance). */
 unsigned long	 pipeline_inflight(struct pipeline *);
 
