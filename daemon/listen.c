@@ -26,6 +26,7 @@
 #include "logrec.h"
 #include "metrics.h"
 #include "pipeline.h"
+#include "privport.h"
 #include "queue.h"
 #include "srclimit.h"
 #include "tls.h"
@@ -677,7 +678,7 @@ sock_open(const char *text, const struct sockaddr_storage *sa,
     socklen_t salen, int udp, int tls, int reuse_port)
 {
 	struct lsock	*s;
-	int		 one = 1, what = udp ? SOCK_DGRAM : SOCK_STREAM;
+	int		 one = 1, e, what = udp ? SOCK_DGRAM : SOCK_STREAM;
 	const char	*proto = udp ? "udp" : tls ? "tls" : "tcp";
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
@@ -706,7 +707,10 @@ sock_open(const char *text, const struct sockaddr_storage *sa,
 		goto syserr;
 	return s;
 syserr:
-	diag_err("listen %s %s: %s", proto, text, strerror(errno));
+	e = errno;
+	diag_err("listen %s %s: %s%s", proto, text, strerror(e), e == EACCES ?
+	    privport_hint(ntohs(((const struct sockaddr_in *)sa)->sin_port)) :
+	    "");
 	sock_free(s);
 	return NULL;
 }

@@ -26,6 +26,7 @@
 #include "listen.h"
 #include "metrics.h"
 #include "pipeline.h"
+#include "privport.h"
 #include "queue.h"
 #include "rotate.h"
 #include "tls.h"
@@ -474,6 +475,7 @@ main(int argc, char *argv[])
 	if ((ss = load(d.config_path)) == NULL)
 		return 1;
 	if (test) {
+		privport_warn(ss->cf);
 		printf("%s: ok\n", d.config_path);
 		stageset_free(ss);
 		return 0;
