@@ -22,8 +22,6 @@
 "$TOP/tests/tools/mkdeb.sh" > "$T/mkdeb.out" 2>&1 || fail "make deb: $(tail -30 "$T/mkdeb.out")"
 DEB=$(cat "$TOP/build/deb/ok")
 V1=$(dpkg-deb -f "$DEB" Version)
-V2=$V1+t1
-DEB2=$("$TOP/tests/tools/mkdeb.sh" --again "$V2" 2> "$T/again.err") || fail "second build: $(tail -30 "$T/again.err")"
 in_chroot() {	# as t_systemd.sh
 	local b
 	if b=$(stat -Lc %d:%i /proc/1/root/. 2>/dev/null); then
@@ -36,10 +34,14 @@ if in_chroot || ! mountpoint -q /sys/fs/cgroup; then
 	echo "SKIP t_deb: the package built lintian-clean ($DEB); installing it needs systemd as PID 1 of a namespace, which cannot boot here (a chroot, or no cgroup hierarchy)"
 	exit 77
 fi
-if dpkg-query -W -f '${Status}' logstreamd 2>/dev/null | grep -q installed; then
+# installed, unpacked or its conffiles left: dpkg knows it
+pkg_known() { dpkg-query -W -f '${Status}' logstreamd 2>/dev/null | grep -qv ' not-installed$'; }
+if pkg_known; then
 	echo "SKIP t_deb: a logstreamd package is installed on this machine; the test would replace and purge it"
 	exit 77
 fi
+V2=$V1+t1
+DEB2=$("$TOP/tests/tools/mkdeb.sh" --again "$V2" 2> "$T/again.err") || fail "second build: $(tail -30 "$T/again.err")"
 # It installs into / (t_systemd's lock: one at a time, across checkouts).
 exec 9>/run/logstreamd-t_systemd.lock
 if ! flock -w 240 9; then
@@ -58,7 +60,7 @@ mkdir -p "$T/backup"
 for u in /lib/systemd/system/logstreamd*; do [ -e "$u" ] && mv "$u" "$T/backup/"; done
 undo() {
 	[ -n "${SPID:-}" ] && kill "$SPID" 2>/dev/null
-	if dpkg-query -W -f '${Status}' logstreamd 2>/dev/null | grep -q installed; then
+	if pkg_known; then
 		ns dpkg --purge logstreamd >/dev/null 2>&1 || dpkg --purge logstreamd >/dev/null 2>&1
 	fi
 	"$NS" stop >/dev/null 2>&1

@@ -8,7 +8,8 @@
 # package is newer than every file.
 # mkdeb.sh --again VERSION: the last build's tree again (its objects kept:
 # nothing is compiled) as version VERSION, in build/deb-again/: a second
-# package to upgrade to (tests/integration/t_deb.sh).  Prints the .deb.
+# package to upgrade to (tests/integration/t_deb.sh; kept while newer than
+# the last build).  Prints the .deb.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -33,6 +34,8 @@ build() {	# build DIR: dpkg-buildpackage in DIR/src, at $ver if set
 
 if [ $again = 1 ]; then
 	[ -d "$out/src/build" ] || { echo "mkdeb.sh: no build in $out/src to reuse (make deb)" >&2; exit 1; }
+	deb=$top/build/deb-again/logstreamd_${ver}_$arch.deb
+	[ "$deb" -nt "$out/ok" ] && { echo "$deb"; exit 0; }	# made from it
 	rm -rf "$top/build/deb-again" && mkdir -p "$top/build/deb-again"
 	cp -a "$out/src" "$top/build/deb-again/src"
 	# debhelper's records of the last run go, the compiled objects stay
