@@ -13,6 +13,7 @@
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
+mkdir -p "$top/build"
 out=$top/build/deb
 again=0
 [ "${1:-}" = --again ] && { again=1; shift; }
