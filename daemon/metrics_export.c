@@ -612,15 +612,15 @@ jstreams_see(void *ctx, const void *view)
 		marks = json_object();
 		for (k = 1; k < LRS__COUNT; k++)
 			json_object_set_new(marks, lr_stream_name(k),
-			    json_integer((json_int_t)p->kinds[k]));
+			    json_integer((json_int_t)p->f.kinds[k]));
 		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I, "
 		    "s:o, s:I, s:I, s:I, s:I}", "source", p->part[0], "host",
 		    p->part[1], "app", p->part[2], "events",
-		    (json_int_t)p->events, "marks", marks, "missing",
-		    (json_int_t)p->missing, "restarts",
-		    (json_int_t)p->restarts, "last_seq",
-		    (json_int_t)p->last_seq, "last_us",
-		    (json_int_t)p->last_us));
+		    (json_int_t)p->f.events, "marks", marks, "missing",
+		    (json_int_t)p->f.missing, "restarts",
+		    (json_int_t)p->f.restarts, "last_seq",
+		    (json_int_t)p->f.last_seq, "last_us",
+		    (json_int_t)p->f.last_us));
 	}
 	*out = json_pack("{s:I, s:o}", "tracked", (json_int_t)
 	    v->streams_tracked, "recent", arr);

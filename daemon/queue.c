@@ -50,11 +50,8 @@ queue_stats_read(void *arg, stats_see_fn *see, void *ctx)
 	struct stats_queue	 v;
 
 	pthread_mutex_lock(&q->mtx);
-	v.depth = q->depth;
-	v.capacity = q->capacity;
-	v.peak = q->peak;
-	v.bytes = q->bytes;
-	v.max_bytes = q->max_bytes;
+	v = (struct stats_queue){ q->depth, q->capacity, q->peak, q->bytes,
+	    q->max_bytes };
 	pthread_mutex_unlock(&q->mtx);
 	see(ctx, &v);
 }

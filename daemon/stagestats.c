@@ -291,12 +291,7 @@ stream_pub_cb(const struct streams_stat *st, void *arg)
 		copy_utf8(p->part[i], sizeof(p->part[i]), k, (size_t)(z - k));
 		k = z < end ? z + 1 : end;
 	}
-	p->events = st->events;
-	memcpy(p->kinds, st->kinds, sizeof(p->kinds));
-	p->missing = st->missing;
-	p->restarts = st->restarts;
-	p->last_seq = st->last_seq;
-	p->last_us = st->last_us;
+	p->f = st->f;
 }
 
 void

@@ -84,17 +84,22 @@ struct stats_rule {
 	uint64_t	 gauge;
 };
 
-/* One stream (see streams.h): its key in three parts and its figures. */
-#define STATS_TOP_STREAMS	20
-#define STATS_STREAM_PART	256	/* addr, host, app: 255 bytes, NUL */
-struct stats_stream {
-	char		 part[3][STATS_STREAM_PART];
+/* A stream's figures (streams.c keeps them per stream). */
+struct stats_stream_figures {
 	uint64_t	 events;
-	uint64_t	 kinds[LRS__COUNT];
+	uint64_t	 kinds[LRS__COUNT];	/* by stream mark */
 	uint64_t	 missing;
 	uint64_t	 restarts;
 	uint64_t	 last_seq;
 	int64_t		 last_us;
+};
+
+/* One stream: its key in three parts and its figures. */
+#define STATS_TOP_STREAMS	20
+#define STATS_STREAM_PART	256	/* addr, host, app: 255 bytes, NUL */
+struct stats_stream {
+	char				 part[3][STATS_STREAM_PART];
+	struct stats_stream_figures	 f;
 };
 
 /* The pipeline and its stages (stagestats.c, for the pipeline thread). */
