@@ -27,8 +27,8 @@
 #include "pipeline.h"
 #include "queue.h"
 #include "sources.h"
-#include "stats.h"
 #include "srclimit.h"
+#include "stats.h"
 #include "tls.h"
 
 #define BATCH_MAX	512

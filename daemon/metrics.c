@@ -102,26 +102,27 @@ metrics_configure(struct metrics *m, const struct config *cf)
 	m->stuck_ns = (uint64_t)cf->slo_stuck_ms * 1000000;
 }
 
+static uint64_t
+count_sum(_Atomic uint64_t *v, size_t n)
+{
+	uint64_t	 s = 0;
+	size_t		 i;
+
+	for (i = 0; i < n; i++)
+		s += COUNT_GET(v[i]);
+	return s;
+}
+
 uint64_t
 metrics_total_received(void)
 {
-	int		 t;
-	uint64_t	 n = 0;
-
-	for (t = 0; t < LRT__COUNT; t++)
-		n += COUNT_GET(counters.received[t]);
-	return n;
+	return count_sum(counters.received, LRT__COUNT);
 }
 
 uint64_t
 metrics_total_dropped(void)
 {
-	int		 r;
-	uint64_t	 n = 0;
-
-	for (r = 0; r < DROP__COUNT; r++)
-		n += COUNT_GET(counters.dropped[r]);
-	return n;
+	return count_sum(counters.dropped, DROP__COUNT);
 }
 
 uint64_t
