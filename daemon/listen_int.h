@@ -41,7 +41,7 @@ struct conn {
 	size_t			 slen;
 	uint64_t		 src_gen;	/* batch whose arena has source */
 	struct lsslice		 src;
-	char			 trusted[48];	/* unix: SO_PEERCRED as JSON */
+	char			 trusted[64];	/* unix: SO_PEERCRED as JSON */
 	size_t			 tlen;		/* 0: none */
 	struct lsslice		 tru;		/* in the batch of src_gen */
 	int			 eof;		/* peer is gone; drain, free */
@@ -181,7 +181,8 @@ void	 listen_unix_accepted(struct conn *, const struct lsock *, int fd);
 /* The sender's credentials among a received message's control data:
  * 1 (*uc filled), or 0 if it carries none (pure; unit-tested). */
 int	 listen_unix_creds(const struct msghdr *, struct ucred *uc);
-/* uc as {"pid":N,"uid":N,"gid":N} into buf (48 bytes do); its length. */
+/* uc as {"pid":N,"uid":N,"gid":N} into buf (64 bytes do); its length,
+ * 0 if it does not fit (pure; unit-tested). */
 size_t	 listen_unix_trusted(const struct ucred *uc, char *buf, size_t len);
 /* The text of a unix socket address: its path, "@name" for an abstract
  * one, "unix" for none; into buf (108 bytes and more). */

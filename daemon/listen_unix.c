@@ -379,7 +379,7 @@ static int
 unix_slices(struct unixstate *ux, const struct ucred *uc, int has)
 {
 	struct listener	*l = ux->l;
-	char		 t[48];
+	char		 t[64];
 	size_t		 n;
 
 	if (ux->gen != l->batch_gen) {
