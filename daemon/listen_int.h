@@ -179,7 +179,8 @@ void	 listen_unix_free(struct lsock *);
  * its SO_PEERCRED under trusted. */
 void	 listen_unix_accepted(struct conn *, const struct lsock *, int fd);
 /* The sender's credentials among a received message's control data:
- * 1 (*uc filled), or 0 if it carries none (pure; unit-tested). */
+ * 1 (*uc filled), or 0 if it carries none, or the kernel's "none" (pid
+ * 0: sent before SO_PASSCRED was set).  Pure; unit-tested. */
 int	 listen_unix_creds(const struct msghdr *, struct ucred *uc);
 /* uc as {"pid":N,"uid":N,"gid":N} into buf (64 bytes do); its length,
  * 0 if it does not fit (pure; unit-tested). */

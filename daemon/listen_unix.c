@@ -120,7 +120,9 @@ listen_unix_creds(const struct msghdr *mh, struct ucred *uc)
 		    cm->cmsg_len < CMSG_LEN(sizeof(*uc)))
 			continue;
 		memcpy(uc, CMSG_DATA(cm), sizeof(*uc));
-		return 1;
+		/* pid 0 (uid and gid the overflow ids): sent before
+		 * SO_PASSCRED was set, the kernel had none to give */
+		return uc->pid != 0;
 	}
 	return 0;
 }

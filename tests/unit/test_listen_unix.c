@@ -1,7 +1,7 @@
 /*
  * test_listen_unix.c: the credentials of a unix datagram (SCM_CREDENTIALS)
  * found among its control messages (alone, after another, cut short,
- * absent), the kernel's own from a real socketpair, the trusted JSON they
+ * absent, the kernel's "none"), the kernel's own from a real socketpair, the trusted JSON they
  * become (the widest numbers; a buffer too small), and a socket address's
  * name (path, abstract, unnamed).
  */
@@ -95,6 +95,14 @@ test_creds_absent(void **state)
 	ctl_init(&c);
 	ctl_add(&c, SOL_SOCKET + 1, SCM_CREDENTIALS, &in, sizeof(in), 0);
 	assert_int_equal(listen_unix_creds(&c.mh, &out), 0);
+
+	/* the kernel's "none": pid 0, the overflow uid and gid */
+	in.pid = 0;
+	in.uid = in.gid = 65534;
+	ctl_init(&c);
+	ctl_add(&c, SOL_SOCKET, SCM_CREDENTIALS, &in, sizeof(in), 0);
+	assert_int_equal(listen_unix_creds(&c.mh, &out), 0);
+	in.pid = 1;
 
 	/* cut short: its length holds less than a struct ucred */
 	ctl_init(&c);
