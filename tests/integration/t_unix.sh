@@ -7,7 +7,9 @@
 # (logger -i's own [PID], Python's os.getpid()), trusted.uid its uid.  A
 # datagram over max_message, and one over 64 KiB, are cut and marked
 # truncated, and the datagrams beside them are intact (seq oracle: all
-# sent stored once).  A regular file at a path is refused with file:line
+# sent stored once).  With storage stalled the full queue stops the reading
+# of a datagram socket: a sender of 20,000 is held, none is dropped, all
+# are stored once storage moves.  A regular file at a path is refused with file:line
 # (-t and reload) and left as it was; a path another program serves is
 # refused at reload and its socket left alone.  A reload keeps a listed
 # socket (same inode), adds one and removes one (its file unlinked); a
@@ -15,11 +17,13 @@
 # activation (systemd-socket-activate) is served the same way, beside the
 # config's tcp port.
 . "$(dirname "$0")/lib.sh"
-MAX_MESSAGE=1k write_conf
+MAX_MESSAGE=1k CAPACITY=1024 write_conf
 sed -i "s|^max_message = .*|&\nunix = $T/dlog\nunix_stream = $T/slog\nunix_mode = 0660|" "$T/test.conf"
 # a stale socket (its program died without removing it) is replaced
 python3 -c "import socket,sys; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).bind(sys.argv[1])" "$T/dlog"
+export LOGSTREAMD_TEST_STALL_FILE=$T/stall	# storage stalls while it exists
 start_daemon
+unset LOGSTREAMD_TEST_STALL_FILE
 for i in $(seq 100); do [ -S "$T/slog" ] && break; sleep 0.05; done
 grep -q "listen unix $T/dlog: replaced a stale socket" "$T/daemon.err" || fail "stale socket not replaced"
 [ "$(stat -c %a "$T/dlog") $(stat -c %a "$T/slog")" = "660 660" ] ||
@@ -68,6 +72,34 @@ bad=$(jq -c 'select(.truncated and (.raw // .message | length) > 1024)' "$T/even
 [ "$(jq 'select(.message | test("seq=6")) | .message | test("^octet counted\nwith an LF inside")' "$T/events.log")" = true ] ||
 	fail "octet-counted frame not one event"
 
+# backpressure: storage stalled, the queue fills and the datagram socket
+# is no longer read: a blocking sender of 20,000 is held (not dropped);
+# once storage moves, every one is stored exactly once and none dropped
+touch "$T/stall"
+python3 - "$T" <<'PY' &
+import socket, sys
+T = sys.argv[1]
+d = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+for k in range(100000, 120000):
+    d.sendto(b"<13>bp: held seq=%d" % k, T + "/dlog")
+    if k % 500 == 0:
+        open(T + "/bp.n", "w").write("%d\n" % k)
+PY
+BP=$!
+track $BP
+prev=-1
+for i in $(seq 300); do
+	n=$(cat "$T/bp.n" 2>/dev/null || echo 0)
+	[ "$n" = "$prev" ] && break
+	prev=$n; sleep 0.2
+done
+kill -0 $BP 2>/dev/null || fail "the sender finished with storage stalled: datagrams not held"
+rm -f "$T/stall"
+wait $BP || fail "backpressure sender"
+seq 100000 119999 | sed 's/^/seq=/' >> "$T/sent"
+wait_lines "$T/events.log" 20011 60
+python3 "$(dirname "$0")/seqcheck.py" --all "$T/events.log" "$T/sent" || fail "lost or repeated under backpressure"
+
 # a regular file at a path: -t and reload refuse it with file:line; it stays
 cp "$T/test.conf" "$T/good.conf"
 echo "keep me" > "$T/regular"
@@ -106,13 +138,14 @@ setpriv --reuid=65534 --regid=65534 --clear-groups logger -u "$T/dlog2" -d -i -t
 	"after reload seq=12" || fail "logger (as nobody) to the added socket"
 logger -u "$T/dlog" -d -t lg "after reload seq=13" || fail "logger to the kept socket"
 printf 'seq=%d\n' 12 13 >> "$T/sent"
-wait_lines "$T/events.log" 13
+wait_lines "$T/events.log" 20013
 python3 "$(dirname "$0")/seqcheck.py" --all "$T/events.log" "$T/sent" || fail "lost or repeated over reload"
 [ "$(jq -c 'select(.app == "nb") | [.trusted.uid, .trusted.gid, .trusted.pid == (.pid | tonumber)]' \
 	"$T/events.log")" = "[65534,65534,true]" ] || fail "nobody's credentials: $(grep seq=12 "$T/events.log")"
 stop_daemon
 [ ! -e "$T/dlog" ] && [ ! -e "$T/dlog2" ] || fail "sockets left after stop: $(ls "$T")"
-[ "$(summary_value unix)" = 13 ] || fail "stop summary unix=$(summary_value unix), want 13"
+[ "$(summary_value unix) $(summary_value dropped)" = "20013 0" ] ||
+	fail "stop summary unix=$(summary_value unix) dropped=$(summary_value dropped), want 20013 0"
 
 # socket activation: a unix datagram socket from systemd, beside the tcp port
 cp "$T/good.conf" "$T/test.conf"
