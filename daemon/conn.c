@@ -1,10 +1,10 @@
 /*
- * conn.c: one TCP, TLS or unix stream peer.  Its bytes arrive in a bufferevent (a socket
- * one, or bufferevent_openssl after the handshake); each callback frames
- * every complete event buffered (bounded by the read high-water mark) into
- * the listener's batch.  When the queue is full the listener stops
- * reading every peer; the bytes wait in the socket, so TCP slows the sender
- * and nothing is lost.  A peer is freed in exactly one place, conn_free.
+ * conn.c: one TCP, TLS or unix stream peer.  Its bytes arrive in a
+ * bufferevent (a socket one, or bufferevent_openssl after the handshake);
+ * each callback frames every complete event buffered (bounded by the read
+ * high-water mark) into the listener's batch.  When the queue is full the
+ * listener stops reading every peer; the bytes wait in the socket, so TCP
+ * slows the sender and nothing is lost.  A peer is freed in exactly one place, conn_free.
  *
  * Progress is a complete event, not a byte: peers sit in a list ordered by
  * their last complete event, and one timer closes those that completed none

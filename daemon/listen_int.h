@@ -37,7 +37,7 @@ struct conn {
 	int			 in_lru;
 	struct bufferevent	*bev;
 	struct framer		 fr;
-	char			 source[112];	/* address, or a unix path */
+	char			 source[112];	/* address, or unix path */
 	size_t			 slen;
 	uint64_t		 src_gen;	/* batch whose arena has source */
 	struct lsslice		 src;

@@ -1,9 +1,9 @@
 /*
  * test_listen_unix.c: the credentials of a unix datagram (SCM_CREDENTIALS)
  * found among its control messages (alone, after another, cut short,
- * absent, the kernel's "none"), the kernel's own from a real socketpair, the trusted JSON they
- * become (the widest numbers; a buffer too small), and a socket address's
- * name (path, abstract, unnamed).
+ * absent, the kernel's "none"), the kernel's own from a real socketpair,
+ * the trusted JSON they become (the widest numbers; a buffer too small),
+ * and a socket address's name (path, abstract, unnamed).
  */
 #include <sys/socket.h>
 #include <sys/un.h>
