@@ -4,7 +4,8 @@
  * each callback frames every complete event buffered (bounded by the read
  * high-water mark) into the listener's batch.  When the queue is full the
  * listener stops reading every peer; the bytes wait in the socket, so TCP
- * slows the sender and nothing is lost.  A peer is freed in exactly one place, conn_free.
+ * slows the sender and nothing is lost.  A peer is freed in exactly one
+ * place, conn_free.
  *
  * Progress is a complete event, not a byte: peers sit in a list ordered by
  * their last complete event, and one timer closes those that completed none
