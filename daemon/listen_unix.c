@@ -142,12 +142,12 @@ unixstate_new(struct lsock *s, const char *path)
 }
 
 /*
- * Is the socket file at path served by a process?  A connect tells: one
+ * Is the socket file at sun served by a process?  A connect tells: one
  * left by a program that died is refused (ECONNREFUSED).  1 in use, 0
  * stale.
  */
 static int
-sock_in_use(const char *path, const struct sockaddr_un *sun, int type)
+sock_in_use(const struct sockaddr_un *sun, int type)
 {
 	int	 fd, rc;
 
@@ -156,7 +156,6 @@ sock_in_use(const char *path, const struct sockaddr_un *sun, int type)
 		return 1;
 	rc = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
 	close(fd);
-	(void)path;
 	return rc == 0 || (errno != ECONNREFUSED && errno != ENOENT);
 }
 
@@ -179,7 +178,7 @@ path_prepare(const char *path, const struct sockaddr_un *sun, int type,
 		errno = EEXIST;
 		return -2;
 	}
-	if (sock_in_use(path, sun, type)) {
+	if (sock_in_use(sun, type)) {
 		diag_err("listen %s %s: a socket another program serves: not "
 		    "replaced", kind, path);
 		errno = EADDRINUSE;
