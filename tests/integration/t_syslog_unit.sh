@@ -102,8 +102,7 @@ grep "via journald seq=1" $STORE/events.log > "$T/got" ||
 [ "$(jq -c '[.transport, .source, .app, .trusted.uid, .trusted.gid, .trusted.pid == (.pid | tonumber)]' "$T/got")" = \
 	'["unix","/run/systemd/journal/syslog","tsyslog",4242,4242,true]' ] ||
 	fail "stored as $(cat "$T/got")"
-wait $LPID
-# and back to rsyslog
+# and back to rsyslog (the logger, if still sleeping, goes with the namespace)
 ns systemctl disable --now logstreamd-syslog.service >/dev/null 2>&1 || fail "disable --now logstreamd-syslog"
 ns systemctl enable --now rsyslog.service >/dev/null 2>&1 || fail "enable --now rsyslog"
 [ "$(ns readlink /etc/systemd/system/syslog.service)" = /lib/systemd/system/rsyslog.service ] ||
