@@ -43,6 +43,7 @@ struct unixstate {
 	struct ucred	 last;		/* the credentials of tru */
 	uint64_t	 tgen;		/* batch whose arena has tru */
 	struct lsslice	 tru;
+	uint64_t	 mn, mbytes;	/* for metrics, once per read */
 };
 
 static void	unix_read_cb(evutil_socket_t, short, void *);
@@ -435,7 +436,8 @@ unix_take(struct unixstate *ux, struct msghdr *mh, size_t len)
 	}
 	r->trusted = ux->tru;
 	ux->s->events++;
-	metrics_source_add(ux->path, ux->plen, 1, len);
+	ux->mn++;
+	ux->mbytes += len;
 }
 
 /*
@@ -506,6 +508,8 @@ unix_read(struct unixstate *ux)
 		if (n < (int)vlen)
 			break;
 	}
+	metrics_source_add(ux->path, ux->plen, ux->mn, ux->mbytes);
+	ux->mn = ux->mbytes = 0;
 	listener_handoff(l);
 	return total;
 }
