@@ -44,7 +44,10 @@ CONF=/etc/logstreamd/logstreamd.conf
 STORE=/var/log/logstreamd
 UNIT=/lib/systemd/system/logstreamd-syslog.service
 [ -e /etc/logstreamd ] && cp -a /etc/logstreamd "$T/etc-backup"
+FLAGDIR=$(mktemp -d /var/tmp/logstreamd-t_syslog_unit.XXXXXX)
+chmod 755 "$FLAGDIR"
 undo() {
+	rm -rf "$FLAGDIR"
 	"$NS" stop >/dev/null 2>&1
 	make -s -C "$TOP" uninstall >/dev/null 2>&1
 	rm -rf /etc/logstreamd /var/log/private/logstreamd /var/log/logstreamd \
@@ -90,19 +93,23 @@ for i in $(seq 300); do ns journalctl --since "$SINCE" -u logstreamd-syslog --no
 ns journalctl --since "$SINCE" -u logstreamd-syslog --no-pager | grep -q "socket from systemd: unix" ||
 	fail "syslog.socket not handed over: $(ns journalctl --since "$SINCE" -u logstreamd-syslog --no-pager | tail -8)"
 # A plain logger (journald's /dev/log; -i: its pid in the header, which
-# journald forwards as it came), kept alive while journald forwards
-# so that the kernel vouches for its own pid.
+# journald forwards as it came), kept alive until its event is stored (a
+# flag in /var/tmp, which the namespace shares), so that the kernel vouches
+# for its own pid: journald names itself for a sender already gone.
+touch "$FLAGDIR/wait"
 ns setpriv --reuid=4242 --regid=4242 --clear-groups sh -c \
-	'(echo "via journald seq=1"; sleep 3) | logger -i -t tsyslog' &
+	'(echo "via journald seq=1"; i=0; while [ -e "$1/wait" ] && [ $i -lt 300 ]; do
+	    sleep 0.1; i=$((i + 1)); done) | logger -i -t tsyslog' sh "$FLAGDIR" &
 LPID=$!
-track $LPID
 for i in $(seq 300); do grep -q "via journald seq=1" $STORE/events.log 2>/dev/null && break; sleep 0.1; done
+rm -f "$FLAGDIR/wait"
+wait $LPID	# before the namespace stops: an nsenter left behind would hold it
 grep "via journald seq=1" $STORE/events.log > "$T/got" ||
 	fail "logger did not reach logstreamd: $(tail -3 $STORE/events.log 2>&1)"
 [ "$(jq -c '[.transport, .source, .app, .trusted.uid, .trusted.gid, .trusted.pid == (.pid | tonumber)]' "$T/got")" = \
 	'["unix","/run/systemd/journal/syslog","tsyslog",4242,4242,true]' ] ||
 	fail "stored as $(cat "$T/got")"
-# and back to rsyslog (the logger, if still sleeping, goes with the namespace)
+# and back to rsyslog
 ns systemctl disable --now logstreamd-syslog.service >/dev/null 2>&1 || fail "disable --now logstreamd-syslog"
 ns systemctl enable --now rsyslog.service >/dev/null 2>&1 || fail "enable --now rsyslog"
 [ "$(ns readlink /etc/systemd/system/syslog.service)" = /lib/systemd/system/rsyslog.service ] ||
