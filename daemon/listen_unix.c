@@ -162,8 +162,9 @@ sock_in_use(const struct sockaddr_un *sun, int type)
 
 /*
  * What is at path may be replaced: nothing, or a socket nobody serves.  A
- * regular file, a directory, a symlink or a socket in use is left alone
- * and the bind refused.  0, or -1 (logged).
+ * regular file, a directory, a symlink (/dev/log is journald's) or a
+ * socket in use is left alone and the bind refused.  0; -2 refused
+ * (logged); -1 failed (errno).
  */
 static int
 path_prepare(const char *path, const struct sockaddr_un *sun, int type,
