@@ -31,9 +31,10 @@ grep -q "listen unix $T/dlog: replaced a stale socket" "$T/daemon.err" || fail "
 ino=$(stat -c %i "$T/dlog")
 
 # logger: -i puts its own pid in the header; trusted.pid must equal it
-logger -u "$T/dlog" -d -i -t lg "logger dgram seq=1" || fail "logger -u (datagram)"
-logger -u "$T/slog" -T -i -t lg "logger stream seq=2" || fail "logger -u -T (stream)"
-logger -u "$T/slog" -T -i --octet-count -t lg "logger octet seq=3" || fail "logger -u -T --octet-count"
+# (--socket-errors=on: a socket logger cannot reach is its exit status)
+logger --socket-errors=on -u "$T/dlog" -d -i -t lg "logger dgram seq=1" || fail "logger -u (datagram)"
+logger --socket-errors=on -u "$T/slog" -T -i -t lg "logger stream seq=2" || fail "logger -u -T (stream)"
+logger --socket-errors=on -u "$T/slog" -T -i --octet-count -t lg "logger octet seq=3" || fail "logger -u -T --octet-count"
 printf 'seq=%d\n' 1 2 3 > "$T/sent"
 python3 - "$T" <<'PY' || fail "python sender"
 import os, socket, sys
@@ -134,9 +135,9 @@ wait_grep "$T/daemon.err" "reloaded $T/test.conf"
 [ "$(stat -c %i "$T/dlog")" = "$ino" ] || fail "a kept socket was bound again"
 [ "$(stat -c '%a' "$T/dlog" "$T/dlog2" | tr '\n' ' ')" = "666 666 " ] || fail "unix_mode after reload: $(stat -c "%n %a" "$T"/dlog*)"
 chmod o+x "$T"
-setpriv --reuid=65534 --regid=65534 --clear-groups logger -u "$T/dlog2" -d -i -t nb \
+setpriv --reuid=65534 --regid=65534 --clear-groups logger --socket-errors=on -u "$T/dlog2" -d -i -t nb \
 	"after reload seq=12" || fail "logger (as nobody) to the added socket"
-logger -u "$T/dlog" -d -t lg "after reload seq=13" || fail "logger to the kept socket"
+logger --socket-errors=on -u "$T/dlog" -d -t lg "after reload seq=13" || fail "logger to the kept socket"
 printf 'seq=%d\n' 12 13 >> "$T/sent"
 wait_lines "$T/events.log" 20013
 python3 "$(dirname "$0")/seqcheck.py" --all "$T/events.log" "$T/sent" || fail "lost or repeated over reload"
@@ -157,10 +158,10 @@ track $DPID
 for i in $(seq 200); do [ -S "$T/act" ] && break; sleep 0.05; done
 # The first datagram starts the daemon: sent before it set SO_PASSCRED
 # (systemd's PassCredentials= would have), it has no credentials to store.
-logger -u "$T/act" -d -i -t lg "activated seq=14" || fail "logger to the activation socket"
+logger --socket-errors=on -u "$T/act" -d -i -t lg "activated seq=14" || fail "logger to the activation socket"
 for i in $(seq 600); do nc -z 127.0.0.1 "$PORT" 2>/dev/null && break; sleep 0.05; done
 nc -z 127.0.0.1 "$PORT" || fail "config's tcp port not bound beside a unix socket from systemd"
-logger -u "$T/act" -d -i -t lg "activated seq=15" || fail "logger to the activation socket"
+logger --socket-errors=on -u "$T/act" -d -i -t lg "activated seq=15" || fail "logger to the activation socket"
 for i in $(seq 600); do grep -q "seq=15" "$T/events.log" 2>/dev/null && break; sleep 0.05; done
 [ "$(jq -c 'select(.message | test("seq=1[45]")) | [.transport == "unix" and .source == "'"$T/act"'",
 	.trusted.pid == (.pid | tonumber), .trusted == null]' "$T/events.log" | tr -d '\n')" = \
