@@ -183,10 +183,11 @@ fuzz-smoke: fuzz-build
 
 # The integration suite under ASan+UBSan, every test but ASAN_SKIP
 # (`make integration-asan ASAN_SKIP=` runs them all).  Left out of make
-# check: t_systemd, which installs and runs the plain build under systemd.
+# check: t_systemd and t_syslog_unit, which install and run the plain build
+# under systemd.
 # (t_durability runs its repair, symlink and signal parts under ASan, its
 # SIGKILL rounds and strace fsync order in the plain pass only.)
-ASAN_SKIP ?= t_systemd
+ASAN_SKIP ?= t_systemd t_syslog_unit
 ASAN_TESTS ?= $(filter-out $(ASAN_SKIP),$(patsubst \
 	      tests/integration/%.sh,%,$(wildcard tests/integration/t_*.sh)))
 integration-asan: logstreamd-asan build/kafka-mock build/lsflood build/clockshift.so
@@ -204,7 +205,11 @@ MANDIR	?= $(PREFIX)/share/man
 systemd/logstreamd.service: systemd/logstreamd.service.in
 	sed -e 's|@BINDIR@|$(BINDIR)|g' $< > $@
 
-install: logstreamd systemd/logstreamd.service
+# logstreamd as the host's syslog service (syslog.socket, Alias=syslog.service)
+systemd/logstreamd-syslog.service: systemd/logstreamd-syslog.service.in
+	sed -e 's|@BINDIR@|$(BINDIR)|g' $< > $@
+
+install: logstreamd systemd/logstreamd.service systemd/logstreamd-syslog.service
 	install -D -m 0755 logstreamd $(DESTDIR)$(BINDIR)/logstreamd
 	install -d $(DESTDIR)/etc/logstreamd
 	[ -e $(DESTDIR)/etc/logstreamd/logstreamd.conf ] || \
@@ -214,6 +219,8 @@ install: logstreamd systemd/logstreamd.service
 	    $(DESTDIR)$(UNITDIR)/logstreamd.service
 	install -D -m 0644 systemd/logstreamd.socket \
 	    $(DESTDIR)$(UNITDIR)/logstreamd.socket
+	install -D -m 0644 systemd/logstreamd-syslog.service \
+	    $(DESTDIR)$(UNITDIR)/logstreamd-syslog.service
 	install -D -m 0644 man/logstreamd.8 $(DESTDIR)$(MANDIR)/man8/logstreamd.8
 	install -D -m 0644 man/logstreamd.conf.5 \
 	    $(DESTDIR)$(MANDIR)/man5/logstreamd.conf.5
@@ -223,6 +230,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/logstreamd \
 	    $(DESTDIR)$(UNITDIR)/logstreamd.service \
 	    $(DESTDIR)$(UNITDIR)/logstreamd.socket \
+	    $(DESTDIR)$(UNITDIR)/logstreamd-syslog.service \
 	    $(DESTDIR)$(MANDIR)/man8/logstreamd.8 \
 	    $(DESTDIR)$(MANDIR)/man5/logstreamd.conf.5
 
@@ -231,7 +239,7 @@ format:
 
 clean:
 	rm -rf build build-asan build-fuzz logstreamd logstreamd-asan \
-	    systemd/logstreamd.service
+	    systemd/logstreamd.service systemd/logstreamd-syslog.service
 
 .PHONY: all deps run unit integration check check-ui bench install uninstall format clean
 

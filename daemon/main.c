@@ -160,8 +160,8 @@ listen_prepare(struct daemon *d, const struct config *cf)
 	if ((lp = listener_prepare(d->l, cf)) == NULL)
 		return NULL;
 	if (listener_prep_count(lp) == 0) {
-		diag_err("%s: nothing to listen on (no tcp, udp or tls in "
-		    "[listen], no sockets from systemd)", d->config_path);
+		diag_err("%s: nothing to listen on (no tcp, udp, tls, unix "
+		    "or unix_stream in [listen], no sockets from systemd)", d->config_path);
 		listener_abort(lp);
 		return NULL;
 	}
