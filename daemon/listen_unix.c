@@ -21,7 +21,7 @@
 
 #include "listen_int.h"
 #include "logrec.h"
-#include "metrics.h"
+#include "sources.h"
 
 #define UNIX_ROUNDS	4		/* recvmmsg calls per callback */
 #define UNIX_CBUF	256		/* control bytes per datagram: the
@@ -509,7 +509,7 @@ unix_read(struct unixstate *ux)
 		if (n < (int)vlen)
 			break;
 	}
-	metrics_source_add(ux->path, ux->plen, ux->mn, ux->mbytes);
+	sources_add(ux->path, ux->plen, ux->mn, ux->mbytes);
 	ux->mn = ux->mbytes = 0;
 	listener_handoff(l);
 	return total;
