@@ -185,11 +185,11 @@ fuzz-smoke: fuzz-build
 
 # The integration suite under ASan+UBSan, every test but ASAN_SKIP
 # (`make integration-asan ASAN_SKIP=` runs them all).  Left out of make
-# check: t_systemd, which installs and runs the plain build under systemd.
-# t_deb too: it builds and installs the Debian package (the plain build).
+# check: t_systemd and t_syslog_unit, which install and run the plain build
+# under systemd, and t_deb, which builds and installs the Debian package.
 # (t_durability runs its repair, symlink and signal parts under ASan, its
 # SIGKILL rounds and strace fsync order in the plain pass only.)
-ASAN_SKIP ?= t_systemd t_deb
+ASAN_SKIP ?= t_systemd t_syslog_unit t_deb
 ASAN_TESTS ?= $(filter-out $(ASAN_SKIP),$(patsubst \
 	      tests/integration/%.sh,%,$(wildcard tests/integration/t_*.sh)))
 integration-asan: logstreamd-asan build/kafka-mock build/lsflood build/clockshift.so
@@ -270,7 +270,7 @@ format:
 
 clean:
 	rm -rf build build-asan build-fuzz logstreamd logstreamd-asan \
-	    systemd/logstreamd.service
+	    systemd/logstreamd.service systemd/logstreamd-syslog.service
 
 .PHONY: all deps run unit integration check check-ui bench man deb install \
 	uninstall format clean

@@ -1,10 +1,11 @@
 /*
- * conn.c: one TCP or TLS peer.  Its bytes arrive in a bufferevent (a socket
- * one, or bufferevent_openssl after the handshake); each callback frames
- * every complete event buffered (bounded by the read high-water mark) into
- * the listener's batch.  When the queue is full the listener stops
- * reading every peer; the bytes wait in the socket, so TCP slows the sender
- * and nothing is lost.  A peer is freed in exactly one place, conn_free.
+ * conn.c: one TCP, TLS or unix stream peer.  Its bytes arrive in a
+ * bufferevent (a socket one, or bufferevent_openssl after the handshake);
+ * each callback frames every complete event buffered (bounded by the read
+ * high-water mark) into the listener's batch.  When the queue is full the
+ * listener stops reading every peer; the bytes wait in the socket, so TCP
+ * slows the sender and nothing is lost.  A peer is freed in exactly one
+ * place, conn_free.
  *
  * Progress is a complete event, not a byte: peers sit in a list ordered by
  * their last complete event, and one timer closes those that completed none
@@ -24,7 +25,7 @@
 
 #include "listen_int.h"
 #include "logrec.h"
-#include "metrics.h"
+#include "sources.h"
 #include "srclimit.h"
 #include "tls.h"
 
@@ -127,8 +128,9 @@ conn_admit(struct listener *l, const struct sockaddr *sa, const char *addr,
 		diag_rate(&l->rate_refused, "refused %s: not in allow", addr);
 		return -1;
 	}
-	if ((rc = srclimit_take(l->srcs, sa, l->max_per_source, se)) !=
-	    SRC_TAKEN) {
+	/* Local peers are one host: max_connections bounds them. */
+	if ((rc = srclimit_take(l->srcs, sa, sa->sa_family == AF_UNIX ? 0 :
+	    l->max_per_source, se)) != SRC_TAKEN) {
 		if (rc == -1) {
 			diag_rate(&l->rate_accept, "accept %s: out of memory",
 			    addr);
@@ -152,11 +154,13 @@ conn_admit(struct listener *l, const struct sockaddr *sa, const char *addr,
 }
 
 void
-conn_accept(struct listener *l, int fd, const struct sockaddr *sa, int tls)
+conn_accept(struct listener *l, int fd, const struct sockaddr *sa,
+    const struct lsock *s)
 {
 	struct conn	*c;
 	struct srcent	*se;
 	char		 addr[64];
+	int		 tls = s->tls;
 
 	listener_clock(l);
 	listener_format_addr(sa, addr, sizeof(addr));
@@ -188,6 +192,8 @@ conn_accept(struct listener *l, int fd, const struct sockaddr *sa, int tls)
 	c->se = se;
 	c->slen = strlen(addr);
 	memcpy(c->source, addr, c->slen);
+	if (s->local)
+		listen_unix_accepted(c, s, fd);
 	c->src_gen = UINT64_MAX;
 	c->progress = listener_progress_clock(l);
 	bufferevent_setcb(c->bev, conn_read_cb, NULL, conn_event_cb, c);
@@ -259,6 +265,7 @@ conn_drain(struct conn *c)
 	struct listener	*l = c->l;
 	struct evbuffer	*in = bufferevent_get_input(c->bev);
 	struct frame	 f;
+	struct logrec	*r;
 	size_t		 len, pos = 0, used, n = 0;
 	const char	*p;
 	int		 rc = 0;
@@ -278,17 +285,20 @@ conn_drain(struct conn *c)
 		}
 		if (c->src_gen != l->batch_gen) {
 			if (lsbatch_append(l->batch, c->source, c->slen,
-			    &c->src) == -1) {
+			    &c->src) == -1 || (c->tlen > 0 &&
+			    lsbatch_append(l->batch, c->trusted, c->tlen,
+			    &c->tru) == -1)) {
 				rc = -1;
 				break;
 			}
 			c->src_gen = l->batch_gen;
 		}
-		if (listener_add(l, p + pos + f.off, f.len, f.truncated,
-		    c->transport, &c->src) == NULL) {
+		if ((r = listener_add(l, p + pos + f.off, f.len, f.truncated,
+		    c->transport, &c->src)) == NULL) {
 			rc = -1;
 			break;
 		}
+		r->trusted = c->tru;
 		pos += used;
 		n++;
 	}
@@ -299,7 +309,7 @@ conn_drain(struct conn *c)
 		TAILQ_INSERT_TAIL(&l->lru, c, lru);
 	}
 	COUNT_ADD(counters.bytes, pos);
-	metrics_source_add(c->source, c->slen, n, pos);
+	sources_add(c->source, c->slen, n, pos);
 	return rc;
 }
 

@@ -44,11 +44,8 @@ int		 listener_count(const struct listener *);
 void		 listener_shutdown(struct listener *);
 /* Free it and close every socket; NULL is a no-op. */
 void		 listener_free(struct listener *);
-/* Call fn for every UDP socket with its figures (event loop only); addr
- * and dropped live for the call. */
-void		 listener_foreach(struct listener *,
-		    void (*fn)(void *, const char *proto, const char *addr,
-		    uint64_t events, const uint64_t *dropped), void *);
+/* (Its UDP sockets' figures are its STATS_SOCKET provider, and what each
+ * address sent is sources.h's: stats.h.) */
 /* The queue's wake callback (pass it to queue_new with the listener). */
 void		 listener_wake(int why, void *listener);
 
