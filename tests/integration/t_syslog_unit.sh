@@ -46,10 +46,15 @@ UNIT=/lib/systemd/system/logstreamd-syslog.service
 [ -e /etc/logstreamd ] && cp -a /etc/logstreamd "$T/etc-backup"
 FLAGDIR=$(mktemp -d /var/tmp/logstreamd-t_syslog_unit.XXXXXX)
 chmod 755 "$FLAGDIR"
+getent passwd logstreamd >/dev/null && had_user=1 || had_user=0
 undo() {
 	rm -rf "$FLAGDIR"
 	"$NS" stop >/dev/null 2>&1
 	make -s -C "$TOP" uninstall >/dev/null 2>&1
+	# make install made the system user; the machine gets it back without
+	if [ $had_user = 0 ] && getent passwd logstreamd >/dev/null; then
+		userdel logstreamd; getent group logstreamd >/dev/null && groupdel logstreamd
+	fi
 	rm -rf /etc/logstreamd /var/log/private/logstreamd /var/log/logstreamd \
 		/var/lib/private/logstreamd /var/lib/logstreamd
 	[ -e "$T/etc-backup" ] && cp -a "$T/etc-backup" /etc/logstreamd
