@@ -12,7 +12,9 @@
 # time; trusted.uid/gid/systemd_unit of a unit run as nobody.  (4) A saved
 # cursor whose entry is gone (3 seqnums before our first entry): the first
 # entry read is "stream":"gap" with "missing":2, /stats counts the gap.
-# (5) A corrupt state file: one line naming it, and a start over.
+# (5) A corrupt state file: one line naming it, and a start over.  (6) A
+# reload keeps an unchanged input running, starts a new one and stops a
+# removed one.
 . "$(dirname "$0")/lib.sh"
 if [ "$(id -u)" != 0 ]; then
 	echo "SKIP t_journal: needs root (boots systemd in a namespace)"; exit 77
@@ -202,6 +204,18 @@ start_daemon
 wait_seqs 4000
 grep -q "input j: state $CUR: corrupt (cut short" "$T/daemon.err" ||
 	fail "corrupt state not reported: $(grep 'input j' "$T/daemon.err")"
+# (6) reload: j unchanged runs on, k is started; then k removed is stopped
+printf '[input k]\ntype = journal\nmatch = SYSLOG_IDENTIFIER=%s-none\n' $ID >> "$T/test.conf"
+kill -HUP $DPID
+wait_grep "$T/daemon.err" "input k \(journal\)"
+wait_grep "$T/daemon.err" "reloaded"
+sed -i '/^\[input k\]/,$d' "$T/test.conf"
+kill -HUP $DPID
+wait_grep "$T/daemon.err" "input k \(journal\) stopped by the reload"
+[ "$(grep -c "input j (journal)" "$T/daemon.err")" = 1 ] && ! grep -q "input j (journal) stopped" "$T/daemon.err" ||
+	fail "reload restarted the unchanged input j: $(grep 'input ' "$T/daemon.err")"
+send 4001 4010
+wait_seqs 4010
 stop_daemon
 grep -q "input j (journal)" "$T/daemon.err" || fail "no start-up line for the input"
-pass "each seq once across 2 clean restarts; SIGKILL: none missing, repeats within sync + 1 s; mapping and trusted; gap of 2 marked and counted; corrupt state started over"
+pass "each seq once across 2 clean restarts; SIGKILL: none missing, repeats within sync + 1 s; mapping and trusted; gap of 2 marked and counted; corrupt state started over; reload keeps, starts, stops"
