@@ -191,7 +191,7 @@ start_daemon
 wait_seqs 4000
 head -1 "$T/events.log" | jq -e '.message == "journal test seq=1" and .stream == "gap" and .missing == 2' >/dev/null ||
 	fail "no gap of 2 on the first entry: $(head -c 500 "$T/events.log")"
-curl -sf "http://$HTTP/stats" | jq -e '.inputs[0] | .name == "j" and .type == "journal" and .gaps == 1 and .missing == 2 and .read >= 4001' >/dev/null ||
+curl -sf "http://$HTTP/stats" | jq -e '.inputs.j | .type == "journal" and .gaps == 1 and .missing == 2 and .read >= 4001' >/dev/null ||
 	fail "/stats inputs: $(curl -sf "http://$HTTP/stats" | jq -c .inputs)"
 grep -q "no longer holds the entry of the saved cursor: 2 entries" "$T/daemon.err" ||
 	fail "the gap is not logged"
