@@ -156,19 +156,21 @@ stop_cb(evutil_socket_t sig, short what, void *arg)
 
 /*
  * The listener state cf asks for, built aside; refused when it would listen
- * on nothing (at start and on reload alike: an empty file caught mid-write
- * must not close every port).  NULL after saying why.
+ * on nothing and cf has no [input] either (at start and on reload alike: an
+ * empty file caught mid-write must not close every port).  NULL after
+ * saying why.
  */
 static struct lsprep *
-listen_prepare(struct daemon *d, const struct config *cf)
+listen_prepare(struct daemon *d, const struct config *cf, int inputs)
 {
 	struct lsprep	*lp;
 
 	if ((lp = listener_prepare(d->l, cf)) == NULL)
 		return NULL;
-	if (listener_prep_count(lp) == 0) {
+	if (listener_prep_count(lp) == 0 && !inputs) {
 		diag_err("%s: nothing to listen on (no tcp, udp or tls in "
-		    "[listen], no sockets from systemd)", d->config_path);
+		    "[listen], no sockets from systemd, no [input])",
+		    d->config_path);
 		listener_abort(lp);
 		return NULL;
 	}
@@ -203,7 +205,7 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
 	    ss->cf->queue_max_bytes != d->queue_max_bytes)
 		diag_warn("reload: [queue] capacity and max_bytes change only "
 		    "on restart");
-	if ((lp = listen_prepare(d, ss->cf)) == NULL) {
+	if ((lp = listen_prepare(d, ss->cf, ins != NULL)) == NULL) {
 		why = "listeners could not be set up (see the journal)";
 		goto fail;
 	}
@@ -370,7 +372,7 @@ run(struct daemon *d, struct stageset *ss)
 	if ((d->ctl = control_new(d->config_path, ss->cf->hash)) == NULL)
 		goto out;
 	if (listener_inherit(d->l) == -1 ||
-	    (lp = listen_prepare(d, ss->cf)) == NULL)
+	    (lp = listen_prepare(d, ss->cf, d->ins != NULL)) == NULL)
 		goto out;
 	listener_commit(d->l, lp);
 	if ((w = writer_new(ss->cf)) == NULL || writer_open(w) == -1)
