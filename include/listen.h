@@ -11,6 +11,7 @@
 
 struct config;
 struct event_base;
+struct inputs;
 struct listener;
 struct lsprep;
 struct queue;
@@ -46,6 +47,9 @@ void		 listener_shutdown(struct listener *);
 void		 listener_free(struct listener *);
 /* (Its UDP sockets' figures are its STATS_SOCKET provider, and what each
  * address sent is sources.h's: stats.h.) */
+/* The inputs that feed the intake (input.h), paused and resumed with the
+ * peers and stopped by listener_shutdown; NULL: none.  Not owned. */
+void		 listener_inputs(struct listener *, struct inputs *);
 /* The queue's wake callback (pass it to queue_new with the listener). */
 void		 listener_wake(int why, void *listener);
 

@@ -47,6 +47,7 @@ docs_for() {
 	http|slo) echo docs-metrics.md ;;
 	listen) echo docs-local.md ;;
 	output) echo docs-outputs.md ;;
+	input) echo docs-inputs.md ;;
 	esac
 }
 
