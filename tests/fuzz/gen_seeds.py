@@ -117,6 +117,14 @@ FRAME = {
     'rfc5425': b'35 <165>1 2024-01-01T00:00:00Z h a - - - m35 <165>1 2024-01-01T00:00:00Z h a - - - n',
 }
 
+MULTILINE = {
+    'java': b'2024-01-01 12:00:00 ERROR boom\njava.lang.IllegalStateException: x\n\tat a.B.c(B.java:1)\n\tat a.B.main(B.java:2)\nCaused by: java.io.IOException\n\t... 1 more\n2024-01-01 12:00:01 INFO ok\n',
+    'python': b'2024-01-01 12:00:00,1 ERROR\nTraceback (most recent call last):\n  File "a.py", line 1, in <module>\n    x()\nZeroDivisionError: division by zero\n2024-01-01 x\n',
+    'long_cont': b'start\n' + b' ' + b'c' * 3000 + b'\n more\n' * 40 + b'next\n',
+    'blank_nul': b'\n\n \x00\n\x00start\n\t\xff\xfe\n\n',
+    'slow': b'\xffstart\n\xff cont\n\x01 fast\n\xff\xff\n',
+}
+
 CONFIGS = {
     'basic': open(os.path.join(HERE, '..', '..', 'conf', 'logstreamd.conf'), 'rb').read()
     if os.path.exists(os.path.join(HERE, '..', '..', 'conf', 'logstreamd.conf')) else b'',
@@ -169,6 +177,11 @@ def seeds():
         # header: 2 bytes of max (16 + n % 2048), 1 byte of cut count
         out['frame', k] = b'\x00\x40\x07' + v
         out['frame', k + '_max16'] = b'\x00\x00\x03' + v
+    for k, v in MULTILINE.items():
+        # header: regex choice, 2 bytes of max (1 + n % 600), timeout
+        for i, h in enumerate((b'\x01\x01\x00\x03', b'\x02\x00\x20\x01',
+                               b'\x00\x00\x10\x00', b'\x04\x00\x07\x07')):
+            out['multiline', '%s_%d' % (k, i)] = h + v
     for k, v in CONFIGS.items():
         out['config', k] = v
     return out
