@@ -279,6 +279,12 @@ multiline_held(const struct multiline *ml)
 	return ml->held ? ml->len : 0;
 }
 
+int
+multiline_pending(const struct multiline *ml)
+{
+	return ml->held;
+}
+
 void
 multiline_stats(const struct multiline *ml, struct mlstats *st)
 {

@@ -93,6 +93,8 @@ uint64_t	 multiline_deadline(const struct multiline *);
 int		 multiline_flush(struct multiline *, struct mlevent *out);
 /* Bytes held in the event in progress (0: none). */
 size_t		 multiline_held(const struct multiline *);
+/* Is an event in progress (it may be empty)?  1 or 0. */
+int		 multiline_pending(const struct multiline *);
 /* Its figures so far. */
 void		 multiline_stats(const struct multiline *, struct mlstats *);
 
