@@ -483,6 +483,8 @@ one(struct streams *t, struct lsbatch *b, uint32_t *i, int64_t now,
 		src = src_hash(b, r);
 	if (s != NULL && has)
 		mark = seq_track(s, seq, src, r->recv_mono_ns, &missing);
+	if (mark == LRS_OK && r->stream == LRS_GAP)
+		mark = LRS_GAP;		/* its input saw bytes lost (tail) */
 	if (mark == LRS_OK && t->c.max_delay_us > 0 &&
 	    r->time_us != LR_NOTIME &&
 	    r->received_us - r->time_us > t->c.max_delay_us)
