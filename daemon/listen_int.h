@@ -16,6 +16,8 @@
 
 struct bufferevent;
 struct evconnlistener;
+struct multiline;
+struct multiline_re;
 struct event;
 struct tls;
 struct srcent;
@@ -38,6 +40,7 @@ struct conn {
 	int			 eof;		/* peer is gone; drain, free */
 	int			 transport;	/* LRT_TCP or LRT_TLS */
 	struct event		*hs_ev;		/* TLS: handshake deadline */
+	struct multiline	*ml;		/* multiline_start, or NULL */
 };
 TAILQ_HEAD(connlist, conn);
 
@@ -77,6 +80,9 @@ struct listener {
 	struct conf_cidr	*allow;
 	size_t			 nallow;
 	struct tls		*tls;		/* for new TLS peers */
+	struct multiline_re	*mlre;		/* multiline_start, or NULL */
+	uint64_t		 ml_timeout;	/* ns */
+	struct event		*ml_ev;		/* flushes joined events due */
 	struct lsbatch		*batch;		/* being filled */
 	uint32_t		 batch_max;
 	uint64_t		 batch_gen;
@@ -117,6 +123,7 @@ uint64_t listener_progress_clock(const struct listener *);
 void	 conn_accept(struct listener *, int fd, const struct sockaddr *,
 	    int tls);
 int	 conn_drain(struct conn *);
+int	 conn_flush(struct conn *);
 void	 conn_pause(struct conn *);
 void	 conn_resume(struct conn *);
 void	 conn_free(struct conn *);

@@ -113,6 +113,20 @@ multiline_new(struct multiline_re *re, size_t max, uint64_t timeout_ns)
 }
 
 void
+multiline_set(struct multiline *ml, struct multiline_re *re, size_t max,
+    uint64_t timeout_ns)
+{
+	ml->re = re;
+	ml->max = max > 0 ? max : 1;
+	ml->timeout = timeout_ns;
+	if (ml->held && ml->len > ml->max) {
+		ml->st.cut_bytes += ml->len - ml->max;
+		ml->len = ml->max;
+		ml->trunc = 1;
+	}
+}
+
+void
 multiline_free(struct multiline *ml)
 {
 	if (ml == NULL)
@@ -232,9 +246,10 @@ multiline_feed(struct multiline *ml, const char *line, size_t len,
 		len = ml->max;
 		truncated = 1;
 	}
-	if (ml->re == NULL)
+	if (ml->re == NULL && !ml->held)
 		return pass(ml, line, len, truncated, out);
-	if (ml->held && multiline_re_match(ml->re, line, len)) {
+	if (ml->held && (ml->re == NULL ||
+	    multiline_re_match(ml->re, line, len))) {
 		emit(ml, out);
 		return ML_EVENT;
 	}

@@ -67,6 +67,8 @@ struct config {
 	char		*tls_ca;
 	int		 tls_client_auth;	/* TLS_AUTH_* */
 	int		 tls_min_version;	/* TLS_MIN_* */
+	char		*ml_start;		/* multiline_start, or NULL */
+	int64_t		 ml_timeout_ms;		/* multiline_timeout */
 
 	/* [queue] */
 	uint64_t	 queue_capacity;

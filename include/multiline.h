@@ -67,6 +67,11 @@ int		 multiline_re_match(struct multiline_re *, const char *p,
  */
 struct multiline *multiline_new(struct multiline_re *re, size_t max,
 		    uint64_t timeout_ns);
+/* A reload: the regex, bound and timeout of lines fed from now on (an
+ * event in progress is cut at the new max; with re NULL it is handed out
+ * by the next feed or flush).  re is borrowed as by multiline_new. */
+void		 multiline_set(struct multiline *, struct multiline_re *re,
+		    size_t max, uint64_t timeout_ns);
 /* Free it and the event it holds; NULL is a no-op. */
 void		 multiline_free(struct multiline *);
 
