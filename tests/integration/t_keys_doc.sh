@@ -44,6 +44,7 @@ docs_for() {
 	http|slo) echo docs-metrics.md ;;
 	output) echo docs-outputs.md ;;
 	input) echo docs-inputs.md ;;
+	listen) echo docs-inputs.md ;;
 	esac
 }
 
