@@ -43,7 +43,6 @@
 #define POLL_MS		1000
 #define ROTATE_WAIT_NS	(2 * 1000000000ULL) /* a rotated file is read on
 					 * for this long after its last byte */
-#define IDLE_CLOSE_NS	(5 * 1000000000ULL) /* idle, closed for a waiter */
 #define NOTES		16		/* positions per file not yet durable */
 #define MAX_PATHS	64
 #define MAX_WATCH	64
@@ -82,6 +81,8 @@ struct tfile {
 	unsigned	 done:1;	/* closed for good: freed when durable */
 	unsigned	 symlink:1;	/* a symlink not followed */
 	unsigned	 eof:1;
+	unsigned	 waiting:1;	/* closed, with bytes: wants a slot */
+	unsigned	 parked:1;	/* closed at its end for a waiter */
 };
 TAILQ_HEAD(tfiles, tfile);
 
@@ -133,6 +134,8 @@ struct tail {
 	int			 paused;
 	int			 stopped;
 	int			 dirty;		/* the state file is behind */
+	int			 at_end;	/* a file got to its end: a
+						 * waiting one may take its turn */
 	uint64_t		 durable;	/* the last batch durable */
 	uint64_t		 now;		/* mono ns of this callback */
 	struct tailpos		*loaded;	/* the state file at start */
@@ -256,7 +259,7 @@ tfile_remove(struct tail *t, struct tfile *tf)
 	TAILQ_REMOVE(&t->files, tf, entry);
 	if (tf->fd != -1)
 		t->nopen--;
-	else if (!tf->done && !tf->symlink)
+	if (tf->waiting)
 		t->nwaiting--;
 	if (!tf->symlink)
 		t->dirty = 1;
@@ -367,6 +370,7 @@ tfile_open(struct tail *t, struct tfile *tf)
 		return -1;
 	}
 	tf->fd = fd;
+	tf->parked = 0;
 	tf->ready = 1;
 	tf->eof = 0;
 	tf->last_data = t->now;
@@ -439,6 +443,7 @@ tfile_found(struct tail *t, const char *path, const struct stat *sb)
 		return;
 	if (t->nopen >= t->max_open)
 		t->st.waited++;
+	tf->waiting = 1;
 	t->nwaiting++;
 }
 
@@ -452,9 +457,11 @@ tfile_rotated(struct tail *t, struct tfile *tf)
 	tf->ready = 1;
 	tf->rotated_at = t->now;
 	t->st.rotations++;
-	if (tf->fd == -1) {		/* never read, or idle-closed */
+	if (tf->fd == -1) {		/* never read, or parked */
 		tf->done = 1;
-		t->nwaiting--;
+		if (tf->waiting)
+			t->nwaiting--;
+		tf->waiting = tf->parked = 0;
 	}
 	/* read before the file that took its place */
 	TAILQ_REMOVE(&t->files, tf, entry);
@@ -790,6 +797,7 @@ tfile_read(struct tail *t, struct tfile *tf, size_t *budget)
 		    (size_t)n < t->max)) {
 			tf->ready = 0;
 			tf->eof = 1;
+			t->at_end = 1;
 			tfile_check(t, tf);
 			return 0;
 		}
@@ -805,6 +813,7 @@ tfile_read(struct tail *t, struct tfile *tf, size_t *budget)
 		if (n < (ssize_t)t->rcap) {
 			tf->ready = 0;	/* at its end, a partial line left */
 			tf->eof = 1;
+			t->at_end = 1;
 			return 0;
 		}
 	}
@@ -843,26 +852,88 @@ tfile_finish(struct tail *t, struct tfile *tf)
 	return 0;
 }
 
-/* Read every file that may have bytes, rotated ones first. */
+/*
+ * At max_open_files: a file read to its end (not a rotated one) is closed
+ * for one that waits with bytes to read, so every file gets its turn.
+ * How many were opened.
+ */
+static size_t
+open_waiting(struct tail *t)
+{
+	struct tfile	*tf, *victim = TAILQ_FIRST(&t->files);
+	size_t		 opened = 0;
+
+	TAILQ_FOREACH(tf, &t->files, entry) {
+		if (t->nwaiting == 0)
+			break;
+		if (!tf->waiting)
+			continue;
+		if (t->nopen >= t->max_open) {
+			for (; victim != NULL; victim = TAILQ_NEXT(victim,
+			    entry))
+				if (victim->fd != -1 && victim->eof &&
+				    !victim->ready && !victim->rotated)
+					break;
+			if (victim == NULL)
+				break;
+			close(victim->fd);
+			victim->fd = -1;
+			victim->parked = 1;
+			t->nopen--;
+		}
+		if (tfile_open(t, tf) == 0) {
+			tf->waiting = 0;
+			t->nwaiting--;
+			opened++;
+		}
+	}
+	return opened;
+}
+
+/* Once a second: a parked file that grew (or changed) waits for a slot. */
+static void
+unpark(struct tail *t, struct tfile *tf)
+{
+	struct stat	 sb;
+
+	if (stat(tf->path, &sb) == -1 || ((uint64_t)sb.st_size == tf->off &&
+	    (uint64_t)sb.st_ino == tf->ino))
+		return;
+	tf->parked = 0;
+	tf->waiting = 1;
+	t->nwaiting++;
+}
+
+/* Read every file that may have bytes, rotated ones first; files that
+ * wait for max_open_files take turns. */
 static void
 read_all(struct tail *t)
 {
 	struct tfile	*tf;
 	size_t		 budget = READ_BUDGET;
+	int		 round, full = 0;
 
 	if (t->paused || t->stopped)
 		return;
 	t->now = diag_mono_ns();
-	TAILQ_FOREACH(tf, &t->files, entry) {
-		if (tf->fd == -1 || !tf->ready)
-			continue;
-		if (tfile_read(t, tf, &budget) == -1)
-			break;			/* paused */
-		if (budget == 0) {
-			tail_kick(t);		/* the rest next turn */
-			break;
+	for (round = 0; round < 64 && !full && budget > 0; round++) {
+		TAILQ_FOREACH(tf, &t->files, entry) {
+			if (tf->fd == -1 || !tf->ready)
+				continue;
+			if (tfile_read(t, tf, &budget) == -1) {
+				full = 1;	/* paused */
+				break;
+			}
+			if (budget == 0)
+				break;
 		}
+		if (full || t->nwaiting == 0 || !t->at_end ||
+		    open_waiting(t) == 0)
+			break;
+		t->at_end = 0;
 	}
+	if (budget == 0 || (!full && t->nwaiting > 0 && round == 64))
+		tail_kick(t);			/* the rest next turn */
 	intake_handoff(t->l);
 }
 
@@ -911,40 +982,6 @@ tail_inotify_cb(evutil_socket_t fd, short what, void *arg)
 	read_all(t);
 }
 
-/* Open waiting files with bytes to read, closing idle ones for room. */
-static void
-open_waiting(struct tail *t)
-{
-	struct tfile	*tf, *idle;
-	struct stat	 sb;
-
-	TAILQ_FOREACH(tf, &t->files, entry) {
-		if (t->nwaiting == 0)
-			break;
-		if (tf->fd != -1 || tf->done || tf->symlink || tf->rotated)
-			continue;
-		if (stat(tf->path, &sb) == -1 || ((uint64_t)sb.st_size ==
-		    tf->off && tf->fplen > 0))
-			continue;		/* nothing new */
-		if (t->nopen >= t->max_open) {
-			idle = NULL;
-			TAILQ_FOREACH(idle, &t->files, entry)
-				if (idle->fd != -1 && idle->eof &&
-				    !idle->rotated && t->now -
-				    idle->last_data >= IDLE_CLOSE_NS)
-					break;
-			if (idle == NULL)
-				return;
-			close(idle->fd);
-			idle->fd = -1;
-			t->nopen--;
-			t->nwaiting++;
-		}
-		if (tfile_open(t, tf) == 0)
-			t->nwaiting--;
-	}
-}
-
 /* Add the inotify watches not in place yet (a directory made later). */
 static void
 watch_dirs(struct tail *t)
@@ -981,6 +1018,8 @@ tail_poll_cb(evutil_socket_t fd, short what, void *arg)
 			continue;
 		if (tf->fd != -1 && !tf->rotated)
 			tfile_check(t, tf);
+		else if (tf->parked)
+			unpark(t, tf);
 		if (multiline_due(tf->ml, t->now) &&
 		    tfile_flush(t, tf, tf->off) == -1)
 			break;
@@ -991,7 +1030,7 @@ tail_poll_cb(evutil_socket_t fd, short what, void *arg)
 		if (tf->done && tf->nnotes == 0)
 			tfile_remove(t, tf);
 	}
-	open_waiting(t);
+	t->at_end = 1;		/* the waiting files' sizes, once a second */
 	read_all(t);
 }
 
