@@ -4,7 +4,8 @@
  * traceback become one event each, the timeout hands an event out and a
  * later continuation starts its own, max bounds an event (cut, marked,
  * the rest of its lines dropped and counted), no regex makes every line an
- * event (not copied), a bad regex is refused with a message.
+ * event (not copied), a reload's bound and regex apply to what is held, a
+ * bad regex is refused with a message.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -326,6 +327,34 @@ test_orphan_and_blank(void **state)
 	multiline_re_free(re);
 }
 
+/* A reload: the new bound cuts what is held; no regex hands it out. */
+static void
+test_set(void **state)
+{
+	struct multiline_re	*re = re_new("^\\S");
+	struct multiline	*ml = multiline_new(re, 100, SEC);
+	struct mlevent		 e;
+	struct got		 g = { 0 };
+	int			 rc;
+
+	feed(ml, "start line", 0, &g);
+	feed(ml, " continued", 0, &g);
+	multiline_set(ml, re, 8, SEC);
+	assert_int_equal(multiline_held(ml), 8);
+	multiline_set(ml, NULL, 100, SEC);
+	rc = multiline_feed(ml, " plain", 6, 0, 0, &e);
+	assert_int_equal(rc, ML_EVENT);		/* the held one first */
+	assert_int_equal(e.len, 8);
+	assert_true(e.truncated);
+	assert_memory_equal(e.p, "start li", 8);
+	rc = multiline_feed(ml, " plain", 6, 0, 0, &e);
+	assert_int_equal(rc, ML_TAKEN | ML_EVENT);
+	assert_memory_equal(e.p, " plain", 6);
+	assert_int_equal(multiline_flush(ml, &e), 0);
+	multiline_free(ml);
+	multiline_re_free(re);
+}
+
 static void
 test_bad_regex(void **state)
 {
@@ -346,6 +375,7 @@ main(void)
 		cmocka_unit_test(test_max_bound),
 		cmocka_unit_test(test_no_regex),
 		cmocka_unit_test(test_orphan_and_blank),
+		cmocka_unit_test(test_set),
 		cmocka_unit_test(test_bad_regex),
 	};
 
