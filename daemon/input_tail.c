@@ -1254,12 +1254,14 @@ tail_stats(struct input *in, char *buf, size_t len)
 	struct tail	*t = in->impl;
 	struct tfile	*tf;
 	struct mlstats	 ms;
-	uint64_t	 joined = 0, cut = 0;
+	uint64_t	 joined = 0, cut = 0, pending = 0;
 	int		 n;
 
 	TAILQ_FOREACH(tf, &t->files, entry) {
 		if (tf->ml == NULL)
 			continue;
+		if (tf->fd != -1 && tf->size_seen > tf->off)
+			pending += tf->size_seen - tf->off;
 		multiline_stats(tf->ml, &ms);
 		joined += ms.joined;
 		cut += ms.cut_lines;
@@ -1270,11 +1272,12 @@ tail_stats(struct input *in, char *buf, size_t len)
 	    ",\"symlinks_skipped\":%" PRIu64 ",\"waited\":%" PRIu64
 	    ",\"multiline_joined\":%" PRIu64 ",\"multiline_cut_lines\":%"
 	    PRIu64 ",\"state_errors\":%" PRIu64 ",\"read_errors\":%" PRIu64
-	    ",\"nomem\":%" PRIu64, t->nopen, t->nwaiting, t->st.bytes,
+	    ",\"nomem\":%" PRIu64 ",\"pending_bytes\":%" PRIu64, t->nopen,
+	    t->nwaiting, t->st.bytes,
 	    t->st.events, t->st.rotations, t->st.truncations,
 	    t->st.truncated_bytes, t->st.symlinks_skipped, t->st.waited,
 	    t->st.joined + joined, t->st.cut_lines + cut, t->st.state_errors,
-	    t->st.read_errors, t->st.nomem);
+	    t->st.read_errors, t->st.nomem, pending);
 	if (n < 0)
 		return 0;
 	return (size_t)n < len ? (size_t)n : len > 0 ? len - 1 : 0;

@@ -25,9 +25,13 @@ import sys
 for i in range(3000):
     open("%s/many/f%04d.log" % (sys.argv[1], i), "w").write("many files seq=%d\n" % (900000 + i))
 ' "$T"
+HPORT=$(free_port)
 write_conf "
 [storage]
 rotate_size = 0
+
+[http]
+listen = 127.0.0.1:$HPORT
 
 [input app]
 type = tail
@@ -128,9 +132,8 @@ killdups=$(dups)
 bound=$((RATE * 5 / 2))
 [ "$killdups" -le "$bound" ] || fail "$killdups repeats after the SIGKILL, more than $bound (2.5 s of writing)"
 
-# (4) copy-truncate: a line without its LF goes with the last lines before
-# it (one write, so the daemon has read it once those are stored), then
-# logrotate's copytruncate
+# (4) copy-truncate: a line without its LF at the end of app.log; once the
+# daemon has seen it (/stats: 28 bytes pending), logrotate's copytruncate
 python3 - "$T/sent" "$T/logs/app.log" <<'PY'
 import os, sys
 lines = open(sys.argv[1], "rb").read().splitlines(True)
@@ -138,6 +141,11 @@ fd = os.open(sys.argv[2], os.O_WRONLY | os.O_APPEND)
 os.write(fd, b"".join(lines[45000:46000]) + b"torn line, its LF never came")
 PY
 wait_seqs 46000
+for i in $(seq 200); do
+	curl -s "http://127.0.0.1:$HPORT/stats" | jq -e '.inputs[] | select(.name == "app") | .pending_bytes == 28' >/dev/null && break
+	[ $i = 200 ] && fail "/stats: app's pending_bytes is not the torn line's 28"
+	sleep 0.05
+done
 cp "$T/logs/app.log" "$T/app.log.copy"
 truncate -s 0 "$T/logs/app.log"
 echo "$MARK" >> "$T/logs/app.log"
