@@ -830,10 +830,20 @@ static int
 tfile_finish(struct tail *t, struct tfile *tf)
 {
 	ssize_t		 n = 0;
-	size_t		 len;
+	size_t		 len, budget = READ_BUDGET;
+	uint64_t	 before = tf->off;
 
+	/* Lines written since it was last read: the writer is not done. */
+	if (tf->fd != -1 && tfile_read(t, tf, &budget) == -1)
+		return -1;
+	if (tf->ready || tf->off != before)
+		return 0;
 	if (tf->fd != -1 && !tf->skip &&
 	    (n = pread(tf->fd, t->rbuf, t->rcap, (off_t)tf->off)) > 0) {
+		if (memchr(t->rbuf, '\n', (size_t)n) != NULL) {
+			tf->ready = 1;		/* lines came meanwhile */
+			return 0;
+		}
 		len = (size_t)n > t->max ? t->max : (size_t)n;
 		if (tfile_line(t, tf, t->rbuf, len, (size_t)n > t->max,
 		    tf->off, tf->off + (uint64_t)n) == -1)
@@ -952,6 +962,23 @@ tail_kick(struct tail *t)
 
 /* ---- inotify and the poll ---- */
 
+/* Events lost (every file may have grown) or a directory gone (its watch
+ * is added again by the poll once it is back). */
+static void
+inotify_lost(struct tail *t, const struct inotify_event *ev)
+{
+	struct tfile	*tf;
+	size_t		 i;
+
+	for (i = 0; i < t->nwd; i++)
+		if ((ev->mask & IN_IGNORED) && t->wd[i] == ev->wd)
+			t->wd[i] = -1;
+	if (ev->mask & IN_Q_OVERFLOW)
+		TAILQ_FOREACH(tf, &t->files, entry)
+			if (tf->fd != -1)
+				tf->ready = 1;
+}
+
 static void
 tail_inotify_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -966,6 +993,8 @@ tail_inotify_cb(evutil_socket_t fd, short what, void *arg)
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
 		for (p = buf; p < buf + n; p += sizeof(*ev) + ev->len) {
 			ev = (const struct inotify_event *)p;
+			if (ev->mask & (IN_Q_OVERFLOW | IN_IGNORED))
+				inotify_lost(t, ev);
 			if (!(ev->mask & IN_MODIFY) || ev->len == 0) {
 				t->rescan = 1;
 				continue;
@@ -1016,8 +1045,9 @@ tail_poll_cb(evutil_socket_t fd, short what, void *arg)
 		next = TAILQ_NEXT(tf, entry);
 		if (tf->symlink)
 			continue;
-		if (tf->fd != -1 && !tf->rotated)
-			tfile_check(t, tf);
+		if (tf->fd != -1)
+			tfile_check(t, tf);	/* rotated ones too: the
+						 * writer may not have moved on */
 		else if (tf->parked)
 			unpark(t, tf);
 		if (multiline_due(tf->ml, t->now) &&

@@ -1,8 +1,9 @@
 #!/bin/bash
 # t_tail: [input] type = tail with the seq oracle.  A writer appends
 # tests/gen.py lines to logs/app.log through: (1) a plain run, (2) a rename
-# rotation mid-stream (the old file written on for 300 lines after the
-# rename, then a new one), (3) a SIGKILL of the daemon while the writer
+# rotation mid-stream (the old file written on for 300 lines and a line
+# without LF after the rename, then a new one: the old file is read to its
+# end, that line stored when it is closed), (3) a SIGKILL of the daemon while the writer
 # writes, then a restart, (4) a copy-truncate that takes a line without its
 # LF (counted truncated_file, the next event marked "stream":"gap"), (5) a
 # clean restart.  Every seq sent is stored; duplicates only from the
@@ -59,7 +60,8 @@ ln -s "$T/secret" "$T/logs/evil.log"
 cat > "$T/writer.py" <<'PY'
 # writer.py SENT LOG FROM TO RATE [ROTATE_AT]: append lines FROM..TO-1 of
 # SENT to LOG (O_APPEND) at RATE lines/s; at ROTATE_AT rename LOG to
-# LOG.1, write 300 more lines to the old file, then go on in a new LOG.
+# LOG.1, write 300 more lines and a line without LF to the old file, then
+# go on in a new LOG.
 import os, sys, time
 lines = open(sys.argv[1], "rb").read().splitlines(True)
 log, a, b, rate = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
@@ -70,6 +72,7 @@ while i < b:
     if i == rot:
         os.rename(log, log + ".1")
         os.write(fd, b"".join(lines[i:i + 300])); i += 300
+        os.write(fd, b"last words of the old file, no newline")
         os.close(fd)
         fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         continue
@@ -120,6 +123,8 @@ write 0 5000 $RATE
 write 5000 15000 $RATE 9000
 wait_seqs 15000
 [ -e "$T/logs/app.log.1" ] || fail "the writer did not rotate"
+# the old file is closed 2 s after its last byte: its line without LF too
+wait_grep "$T/events.log" '"message":"last words of the old file, no newline"'
 
 # (3) SIGKILL while the writer writes (30,000 lines at $RATE/s: 3 s)
 write 15000 45000 $RATE & W=$!; track $W
@@ -171,7 +176,7 @@ wait_grep "$T/daemon.err" "input java: state $T/java.state: corrupt: no header: 
 write 50000 55000 $RATE
 wait_seqs 55000
 [ "$(dups)" = "$killdups" ] || fail "the clean restart repeated $(( $(dups) - killdups )) events"
-grep -v -e "$MARK" -e "/many/f" "$T/events.log" > "$T/store"
+grep -v -e "$MARK" -e "/many/f" -e "last words" "$T/events.log" > "$T/store"
 python3 "$TOP/tests/integration/seqcheck.py" --max-dups="$bound" --all \
     "$T/store" "$T/sent" || fail "oracle"
 
