@@ -472,9 +472,15 @@ one(struct streams *t, struct lsbatch *b, uint32_t *i, int64_t now,
 	struct logrec	*r = &b->recs[*i];
 	struct stream	*s = NULL;
 	uint64_t	 seq, src = 0;
-	int		 has = streams_seq(b, r, &seq) == 0, mark = LRS_OK;
+	int		 has, mark = LRS_OK;
 	uint32_t	 missing = 0;
 
+	/* An input's own mark (a journal or file gap) stands as it is. */
+	if (r->stream != LRS_OK) {
+		kinds[r->stream < LRS__COUNT ? r->stream : LRS_OK]++;
+		return;
+	}
+	has = streams_seq(b, r, &seq) == 0;
 	if ((has || t->c.collapse_us > 0) &&
 	    (s = stream_get(t, b, r, now)) == NULL)
 		diag_rate(&t->nomem, "streams: out of memory, stream not "
@@ -483,8 +489,6 @@ one(struct streams *t, struct lsbatch *b, uint32_t *i, int64_t now,
 		src = src_hash(b, r);
 	if (s != NULL && has)
 		mark = seq_track(s, seq, src, r->recv_mono_ns, &missing);
-	if (mark == LRS_OK && r->stream == LRS_GAP)
-		mark = LRS_GAP;		/* its input saw bytes lost (tail) */
 	if (mark == LRS_OK && t->c.max_delay_us > 0 &&
 	    r->time_us != LR_NOTIME &&
 	    r->received_us - r->time_us > t->c.max_delay_us)

@@ -11,7 +11,8 @@
 # the workload sent again and again, storage rotated) with RSS sampled every
 # 10 s: memory must stay flat.  A tail run: one pre-written file read by
 # [input] type = tail and by rsyslog's imfile.  --quick: 200k events,
-# fewer variants.
+# fewer variants.  Then the journal read rate beside rsyslog's imjournal
+# (journal.sh).
 # --readme: rewrite the
 # table between the bench markers in README.md.
 set -u
@@ -375,6 +376,8 @@ tail_run | tee -a "$W/notes"
 latency_run 100000 $([ $quick = 1 ] && echo 2 || echo 5) | tee -a "$W/notes"
 "$top/build/stagebench" "$W/mix.log" 5 | sed 's/^/logstreamd per-stage CPU on one thread: /' | tee -a "$W/notes"
 [ "$soak" -gt 0 ] && soak_run "$soak" | tee -a "$W/notes"
+# The journal read rate beside rsyslog's imjournal (its own journald).
+bash "$here/journal.sh" $([ $quick = 1 ] && echo 50000) | tail -1 | tee -a "$W/notes"
 
 python3 - "$RESULTS" "$readme" "$top/README.md" "$N" "$W/notes" <<'PY'
 import os, platform, subprocess, sys, datetime
