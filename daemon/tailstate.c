@@ -10,17 +10,13 @@
  * is FNV-1a 64 over the lines before "end"), PATH with '%', LF, CR and
  * bytes below 0x20 as %XX.  Anything else is corrupt.
  */
-#include <sys/stat.h>
-
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "statefile.h"
 #include "tailstate.h"
 
 #define HEADER		"# logstreamd tail positions 1\n"
@@ -219,41 +215,19 @@ escape(FILE *fp, const char *s)
 	}
 }
 
-/* fsync the directory holding path, so the rename is durable. */
-static int
-sync_dir(const char *path)
-{
-	char	*copy;
-	int	 fd, rc;
-
-	if ((copy = strdup(path)) == NULL)
-		return -1;
-	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	free(copy);
-	if (fd == -1)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
 int
 tailstate_save(const char *path, const struct tailpos *v, size_t n,
     char *err, size_t errlen)
 {
-	char		*body = NULL, tmp[4096];
+	char		*body = NULL;
 	size_t		 blen = 0, i;
+	uint64_t	 sum;
 	FILE		*mem;
-	int		 fd = -1;
-	ssize_t		 w;
-	size_t		 off;
+	int		 rc;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
-		snprintf(err, errlen, "%s: path too long", path);
-		return -1;
-	}
 	if ((mem = open_memstream(&body, &blen)) == NULL)
 		goto nomem;
+	fputs(HEADER, mem);
 	for (i = 0; i < n; i++) {
 		fprintf(mem, "%" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu32
 		    " %016" PRIx64 " ", v[i].dev, v[i].ino, v[i].off,
@@ -266,40 +240,17 @@ tailstate_save(const char *path, const struct tailpos *v, size_t n,
 		free(body);
 		goto nomem;
 	}
-	fprintf(mem, "end %zu %016" PRIx64 "\n", n, fnv(FNV_OFF, body, blen));
+	sum = fnv(FNV_OFF, body + strlen(HEADER), blen - strlen(HEADER));
+	fprintf(mem, "end %zu %016" PRIx64 "\n", n, sum);
 	if (fclose(mem) != 0) {
 		free(body);
 		goto nomem;
 	}
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
-	    O_NOFOLLOW, 0644)) == -1)
-		goto fail;
-	if (write(fd, HEADER, strlen(HEADER)) != (ssize_t)strlen(HEADER))
-		goto fail;
-	for (off = 0; off < blen; off += (size_t)w)
-		if ((w = write(fd, body + off, blen - off)) <= 0)
-			goto fail;
-	if (fsync(fd) == -1 || close(fd) == -1) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) == -1)
-		goto fail;
+	/* the one way state files are written (statefile.c) */
+	if ((rc = statefile_save(path, body, blen)) == -1)
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 	free(body);
-	if (sync_dir(path) == -1) {
-		snprintf(err, errlen, "%s: fsync of its directory: %s", path,
-		    strerror(errno));
-		return -1;
-	}
-	return 0;
-fail:
-	snprintf(err, errlen, "%s: %s", tmp, strerror(errno ? errno : EIO));
-	if (fd != -1)
-		close(fd);
-	unlink(tmp);
-	free(body);
-	return -1;
+	return rc;
 nomem:
 	snprintf(err, errlen, "%s: out of memory", path);
 	return -1;

@@ -2,8 +2,8 @@
  * tailstate.h: the positions file of a tail input ([input X] state): per
  * file its identity (device, inode and a fingerprint of its first bytes,
  * so a reused inode is not taken for the old file), the offset up to
- * which its lines are stored, and its path.  Written whole to a temp file,
- * fsync'ed, renamed over the old one and the directory fsync'ed; read back
+ * which its lines are stored, and its path.  Written whole through
+ * statefile_save (temp file, fdatasync, rename, directory fsync); read back
  * with every line checked (a count and a checksum close the file), so a
  * torn or edited file is reported as corrupt, never half believed.
  */
@@ -34,8 +34,8 @@ uint64_t	 tailstate_fingerprint(const void *p, size_t len);
  */
 int		 tailstate_load(const char *path, struct tailpos **v,
 		    size_t *n, char *err, size_t errlen);
-/* Write v atomically (temp + fsync + rename + fsync of the directory);
- * 0, or -1 with why in err (the old file is left as it was). */
+/* Write v atomically (statefile_save: temp + fdatasync + rename + fsync
+ * of the directory); 0, or -1 with why in err (the old file stays). */
 int		 tailstate_save(const char *path, const struct tailpos *v,
 		    size_t n, char *err, size_t errlen);
 /* Free what tailstate_load made; NULL is a no-op. */
