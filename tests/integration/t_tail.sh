@@ -147,7 +147,7 @@ os.write(fd, b"".join(lines[45000:46000]) + b"torn line, its LF never came")
 PY
 wait_seqs 46000
 for i in $(seq 200); do
-	curl -s "http://127.0.0.1:$HPORT/stats" | jq -e '.inputs[] | select(.name == "app") | .pending_bytes == 28' >/dev/null && break
+	curl -s "http://127.0.0.1:$HPORT/stats" | jq -e '.inputs | if type == "array" then .[] | select(.name == "app") else .app end | .pending_bytes == 28' >/dev/null && break
 	[ $i = 200 ] && fail "/stats: app's pending_bytes is not the torn line's 28"
 	sleep 0.05
 done
