@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/queue.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
@@ -589,6 +590,69 @@ scan(struct tail *t)
 	t->first_scan = 0;
 }
 
+/*
+ * A file of the state file that no glob matches now, found again in its
+ * directory by device and inode with the same first bytes (rotated while
+ * the daemon was stopped: app.log renamed to app.log.1): read on from its
+ * position to its end, then closed, so what was written before the
+ * rotation is not skipped.  Its path (the source) is its new name.
+ */
+static void
+rotated_away(struct tail *t, const struct tailpos *p)
+{
+	struct tfile	*tf;
+	struct dirent	*de;
+	struct stat	 sb;
+	char		*copy, *dir, path[PATH_MAX];
+	DIR		*d;
+	int		 fd = -1;
+
+	if ((copy = strdup(p->path)) == NULL)
+		return;
+	dir = dirname(copy);
+	if ((d = opendir(dir)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if ((uint64_t)de->d_ino != p->ino ||
+			    snprintf(path, sizeof(path), "%s/%s", dir,
+			    de->d_name) >= (int)sizeof(path) ||
+			    (fd = open(path, O_RDONLY | O_CLOEXEC |
+			    O_NOFOLLOW | O_NONBLOCK)) == -1)
+				continue;
+			if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
+			    (uint64_t)sb.st_dev == p->dev &&
+			    (uint64_t)sb.st_ino == p->ino &&
+			    (uint64_t)sb.st_size > p->off &&
+			    same_start(fd, p->fp, p->fplen) == 1)
+				break;
+			close(fd);
+			fd = -1;
+		}
+		closedir(d);
+	}
+	free(copy);
+	if (fd == -1)
+		return;
+	if (t->nopen >= t->max_open || (tf = tfile_new(t, path)) == NULL) {
+		diag_warn("input %s: %s (rotated while stopped) not read: "
+		    "max_open_files or out of memory", t->in->name, path);
+		close(fd);
+		return;
+	}
+	tf->dev = p->dev;
+	tf->ino = p->ino;
+	tf->fp = p->fp;
+	tf->fplen = p->fplen;
+	tf->off = tf->saved = tf->held_start = tf->size_seen = p->off;
+	tf->fd = fd;
+	tf->ready = tf->rotated = tf->seen = 1;
+	tf->rotated_at = tf->last_data = t->now;
+	t->nopen++;
+	t->st.rotations++;
+	TAILQ_INSERT_HEAD(&t->files, tf, entry);
+	diag_info("input %s: %s was rotated to %s while stopped: read on from "
+	    "offset %" PRIu64, t->in->name, p->path, path, p->off);
+}
+
 /* ---- events ---- */
 
 /* Note that after batch no is durable, the file is stored up to off. */
@@ -1106,6 +1170,7 @@ tail_start(struct input *in, struct event_base *base, struct listener *l)
 	struct timeval	 tv;
 	char		 err[512];
 	int64_t		 ms = POLL_MS;
+	size_t		 i;
 
 	t->base = base;
 	t->l = l;
@@ -1135,6 +1200,9 @@ tail_start(struct input *in, struct event_base *base, struct listener *l)
 	t->now = diag_mono_ns();
 	t->first_scan = 1;
 	scan(t);
+	for (i = 0; i < t->nloaded; i++)
+		if (find_id(t, t->loaded[i].dev, t->loaded[i].ino) == NULL)
+			rotated_away(t, &t->loaded[i]);
 	tailstate_free(t->loaded, t->nloaded);
 	t->loaded = NULL;
 	t->nloaded = 0;

@@ -6,7 +6,7 @@
 # end, that line stored when it is closed), (3) a SIGKILL of the daemon while the writer
 # writes, then a restart, (4) a copy-truncate that takes a line without its
 # LF (counted truncated_file, the next event marked "stream":"gap"), (5) a
-# clean restart.  Every seq sent is stored; duplicates only from the
+# clean restart with a rotation while the daemon was stopped.  Every seq sent is stored; duplicates only from the
 # SIGKILL, at most what the writer wrote in the 2.5 s before it (sync =
 # 200ms plus the one-second position save, and slack: a position saved
 # late or never, re-reading earlier lines, fails); the clean restart adds
@@ -166,14 +166,20 @@ assert len(first) == 1 and first[0].get("stream") == "gap", first
 assert not any("torn line" in e.get("message", "") for e in ev)
 PY
 
-# (5) a clean restart: no repeats
+# (5) a clean restart, with a rotation while stopped: lines written, the
+# file renamed out of the glob and a new one written; the old one is found
+# by its inode and read on from its position.  No repeats.
 stop_daemon
 grep -q "truncated_file=1 " "$T/daemon.err" || fail "stop summary: truncated_file is not 1"
 mv "$T/daemon.err" "$T/daemon.err.1"
+write 50000 51000 $RATE
+mv "$T/logs/app.log" "$T/logs/app.log.2"
+write 51000 52000 $RATE
 echo "garbage" > "$T/java.state"
 start_daemon
 wait_grep "$T/daemon.err" "input java: state $T/java.state: corrupt: no header: starting over"
-write 50000 55000 $RATE
+wait_grep "$T/daemon.err" "app.log was rotated to $T/logs/app.log.2 while stopped"
+write 52000 55000 $RATE
 wait_seqs 55000
 [ "$(dups)" = "$killdups" ] || fail "the clean restart repeated $(( $(dups) - killdups )) events"
 grep -v -e "$MARK" -e "/many/f" -e "last words" "$T/events.log" > "$T/store"
@@ -204,4 +210,4 @@ grep -q "TOP SECRET" "$T/events.log" && fail "the symlink to a file outside was 
 n=$(grep -o 'many files seq=[0-9]*' "$T/events.log" | sort -u | wc -l)
 [ "$n" = 3000 ] || fail "$n of the 3000 files of many/*.log stored, with 64 open at most"
 stop_daemon
-pass "55,000 lines over a rename rotation, a SIGKILL ($killdups repeats, bound $bound), a copy-truncate (counted, gap marked) and a clean restart (no repeats): all stored; a Java trace joined; a symlink not followed"
+pass "55,000 lines over a rename rotation, a SIGKILL ($killdups repeats, bound $bound), a copy-truncate (counted, gap marked) and a clean restart with a rotation while stopped (no repeats): all stored; a Java trace joined; a symlink not followed"
