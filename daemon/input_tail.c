@@ -11,7 +11,9 @@
  * a copy-truncate as a size below what was read or first bytes that
  * changed (bytes not read by then are counted lost and the next event is
  * marked "stream":"gap").  Positions are noted per batch number and saved
- * (tailstate.c) only for batches that are durable.
+ * (tailstate.c) only for batches that are durable.  This file: keys,
+ * files and their identity, globs, inotify, the poll and the input's entry
+ * points; the reading half is input_tail_read.c.
  */
 #include <sys/inotify.h>
 #include <sys/stat.h>
@@ -35,117 +37,10 @@
 #include "confmap.h"
 #include "diag.h"
 #include "input.h"
+#include "input_tail_int.h"
 #include "logrec.h"
 #include "multiline.h"
 #include "tailstate.h"
-
-#define READ_CHUNK	(256 * 1024)	/* one pread, past max_message */
-#define READ_BUDGET	(8 * 1024 * 1024) /* bytes per callback, all files */
-#define POLL_MS		1000
-#define ROTATE_WAIT_NS	(2 * 1000000000ULL) /* a rotated file is read on
-					 * for this long after its last byte */
-#define NOTES		16		/* positions per file not yet durable */
-#define MAX_PATHS	64
-#define MAX_WATCH	64
-
-enum { START_END, START_BEGINNING };
-
-struct note {
-	uint64_t	 no;		/* after this batch is durable ... */
-	uint64_t	 off;		/* ... the file is stored up to here */
-};
-
-struct tfile {
-	TAILQ_ENTRY(tfile) entry;
-	char		*path;		/* its source label */
-	size_t		 plen;
-	const char	*base;		/* in path */
-	int		 wd;		/* of its directory, or -1 */
-	uint64_t	 dev, ino;
-	uint64_t	 fp;		/* fingerprint of the first fplen */
-	uint32_t	 fplen;
-	int		 fd;		/* -1: waiting or idle-closed */
-	uint64_t	 off;		/* first byte not taken */
-	uint64_t	 size_seen;	/* the largest size seen */
-	uint64_t	 held_start;	/* where the joined event began */
-	uint64_t	 saved;		/* durable position (state file) */
-	uint64_t	 last_data;	/* mono ns of its last bytes */
-	uint64_t	 rotated_at;
-	struct note	 notes[NOTES];
-	int		 nnotes;
-	struct multiline *ml;
-	unsigned	 seen:1;	/* matched by this scan */
-	unsigned	 ready:1;	/* may have bytes to read */
-	unsigned	 skip:1;	/* discarding a line cut at max */
-	unsigned	 gap:1;		/* mark the next event */
-	unsigned	 rotated:1;	/* renamed away or deleted */
-	unsigned	 done:1;	/* closed for good: freed when durable */
-	unsigned	 symlink:1;	/* a symlink not followed */
-	unsigned	 eof:1;
-	unsigned	 waiting:1;	/* closed, with bytes: wants a slot */
-	unsigned	 parked:1;	/* closed at its end for a waiter */
-};
-TAILQ_HEAD(tfiles, tfile);
-
-struct tailstats {
-	uint64_t	 bytes;
-	uint64_t	 events;
-	uint64_t	 rotations;
-	uint64_t	 truncations;
-	uint64_t	 truncated_bytes;
-	uint64_t	 symlinks_skipped;
-	uint64_t	 waited;		/* found at max_open_files */
-	uint64_t	 joined;
-	uint64_t	 cut_lines;
-	uint64_t	 state_errors;
-	uint64_t	 read_errors;
-	uint64_t	 nomem;
-};
-
-struct tail {
-	struct input		*in;
-	/* config */
-	char			*paths[MAX_PATHS];
-	size_t			 npaths;
-	char			*state;
-	char			*ml_start;
-	int64_t			 ml_timeout_ms;
-	int			 start;
-	int			 follow;
-	uint64_t		 max_open;
-	size_t			 max;		/* [listen] max_message */
-	/* running */
-	struct event_base	*base;
-	struct listener		*l;
-	struct multiline_re	*re;
-	struct tfiles		 files;
-	size_t			 nopen;
-	size_t			 nwaiting;
-	char			*rbuf;
-	size_t			 rcap;
-	int			 ifd;		/* inotify */
-	struct event		*iev;
-	struct event		*poll_ev;
-	struct event		*kick_ev;
-	int			 wd[MAX_WATCH];
-	char			*wdir[MAX_WATCH];
-	size_t			 nwd;
-	int			 first_scan;
-	int			 rescan;
-	int			 paused;
-	int			 stopped;
-	int			 dirty;		/* the state file is behind */
-	int			 at_end;	/* a file got to its end: a
-						 * waiting one may take its turn */
-	uint64_t		 durable;	/* the last batch durable */
-	uint64_t		 now;		/* mono ns of this callback */
-	struct tailpos		*loaded;	/* the state file at start */
-	size_t			 nloaded;
-	struct tailstats	 st;
-	struct diag_rate	 rate;
-};
-
-static void	tail_kick(struct tail *);
 
 /* ---- keys ---- */
 
@@ -321,8 +216,8 @@ tfile_new(struct tail *t, const char *path)
 }
 
 /* The fingerprint of fd's first min(size, FP_MAX) bytes; -1 on error. */
-static int
-fingerprint(int fd, uint64_t size, uint64_t *fp, uint32_t *len)
+int
+tail_fingerprint(int fd, uint64_t size, uint64_t *fp, uint32_t *len)
 {
 	char	 buf[TAILSTATE_FP_MAX];
 	size_t	 want = size < sizeof(buf) ? (size_t)size : sizeof(buf);
@@ -336,8 +231,8 @@ fingerprint(int fd, uint64_t size, uint64_t *fp, uint32_t *len)
 }
 
 /* Do fd's first len bytes still hash to fp?  1, 0, or -1 on error. */
-static int
-same_start(int fd, uint64_t fp, uint32_t len)
+int
+tail_same_start(int fd, uint64_t fp, uint32_t len)
 {
 	char	 buf[TAILSTATE_FP_MAX];
 	ssize_t	 n;
@@ -350,8 +245,8 @@ same_start(int fd, uint64_t fp, uint32_t len)
 }
 
 /* Open a file found by the scan; its identity must be what stat said. */
-static int
-tfile_open(struct tail *t, struct tfile *tf)
+int
+tail_open(struct tail *t, struct tfile *tf)
 {
 	struct stat	 sb;
 	int		 fd, flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK;
@@ -377,7 +272,7 @@ tfile_open(struct tail *t, struct tfile *tf)
 	tf->last_data = t->now;
 	if ((uint64_t)sb.st_size > tf->size_seen)
 		tf->size_seen = (uint64_t)sb.st_size;
-	if (tf->fplen < TAILSTATE_FP_MAX && fingerprint(fd,
+	if (tf->fplen < TAILSTATE_FP_MAX && tail_fingerprint(fd,
 	    (uint64_t)sb.st_size, &tf->fp, &tf->fplen) == -1)
 		tf->fplen = 0;
 	t->nopen++;
@@ -401,7 +296,7 @@ saved_position(struct tail *t, struct tfile *tf, uint64_t size,
 		    -1 && (!t->follow || (fd = open(tf->path, O_RDONLY |
 		    O_CLOEXEC)) == -1))
 			return 0;
-		same = same_start(fd, p->fp, p->fplen) == 1;
+		same = tail_same_start(fd, p->fp, p->fplen) == 1;
 		close(fd);
 		if (!same)
 			return 0;		/* inode reused: a new file */
@@ -440,7 +335,7 @@ tfile_found(struct tail *t, const char *path, const struct stat *sb)
 	t->dirty = 1;
 	diag_debug("input %s: %s from offset %" PRIu64, t->in->name, path,
 	    off);
-	if (t->nopen < t->max_open && tfile_open(t, tf) == 0)
+	if (t->nopen < t->max_open && tail_open(t, tf) == 0)
 		return;
 	if (t->nopen >= t->max_open)
 		t->st.waited++;
@@ -622,7 +517,7 @@ rotated_away(struct tail *t, const struct tailpos *p)
 			    (uint64_t)sb.st_dev == p->dev &&
 			    (uint64_t)sb.st_ino == p->ino &&
 			    (uint64_t)sb.st_size > p->off &&
-			    same_start(fd, p->fp, p->fplen) == 1)
+			    tail_same_start(fd, p->fp, p->fplen) == 1)
 				break;
 			close(fd);
 			fd = -1;
@@ -653,371 +548,13 @@ rotated_away(struct tail *t, const struct tailpos *p)
 	    "offset %" PRIu64, t->in->name, p->path, path, p->off);
 }
 
-/* ---- events ---- */
-
-/* Note that after batch no is durable, the file is stored up to off. */
-static void
-note(struct tfile *tf, uint64_t no, uint64_t off)
-{
-	if (tf->nnotes > 0 && tf->notes[tf->nnotes - 1].no == no) {
-		tf->notes[tf->nnotes - 1].off = off;
-		return;
-	}
-	/* Full: the newest stands for a later batch (coarser, still safe). */
-	if (tf->nnotes == NOTES)
-		tf->nnotes--;
-	tf->notes[tf->nnotes].no = no;
-	tf->notes[tf->nnotes++].off = off;
-}
-
-/* Hand an event on (room was made); the file is taken up to end_off. */
-static void
-emit(struct tail *t, struct tfile *tf, const struct mlevent *ev,
-    uint64_t end_off)
-{
-	struct logrec	*r;
-
-	r = intake_add(t->l, ev->p, ev->len, ev->truncated, LRT_FILE,
-	    tf->path, tf->plen);
-	if (r == NULL) {
-		t->st.nomem++;
-		diag_rate(&t->rate, "input %s: out of memory: an event of %s "
-		    "dropped", t->in->name, tf->path);
-		return;
-	}
-	if (tf->gap) {
-		r->stream = LRS_GAP;
-		tf->gap = 0;
-	}
-	t->st.events++;
-	note(tf, intake_batchno(t->l), end_off);
-}
-
-/* Hand on the joined event in progress (due, rotated away, cut). */
-static int
-tfile_flush(struct tail *t, struct tfile *tf, uint64_t end_off)
-{
-	struct mlevent	 ev;
-
-	if (!multiline_pending(tf->ml))
-		return 0;
-	if (!intake_room(t->l))
-		return -1;
-	if (multiline_flush(tf->ml, &ev))
-		emit(t, tf, &ev, end_off);
-	return 0;
-}
-
-/*
- * One line of the file, at line_off, the next one at next_off.  0, or -1
- * when the queue is full (the line is not taken: read again on resume).
- */
-static int
-tfile_line(struct tail *t, struct tfile *tf, const char *p, size_t len,
-    int trunc, uint64_t line_off, uint64_t next_off)
-{
-	struct mlevent	 ev;
-	int		 rc;
-
-	if (multiline_due(tf->ml, t->now) && tfile_flush(t, tf, line_off) ==
-	    -1)
-		return -1;
-	for (;;) {
-		if (!intake_room(t->l))
-			return -1;
-		if (!multiline_pending(tf->ml))
-			tf->held_start = line_off;
-		rc = multiline_feed(tf->ml, p, len, trunc, t->now, &ev);
-		if (rc & ML_EVENT)
-			emit(t, tf, &ev, (rc & ML_TAKEN) ? next_off : line_off);
-		if (rc & ML_TAKEN)
-			return 0;
-	}
-}
-
-/*
- * Take the lines of buf[0..n), read at tf->off.  0 when all complete
- * lines are taken (a partial one stays in the file), -1 when the queue
- * filled up (tf->off is the first line not taken).
- */
-static int
-tfile_lines(struct tail *t, struct tfile *tf, const char *buf, size_t n)
-{
-	const char	*p = buf, *end = buf + n, *lf;
-	size_t		 len;
-	uint64_t	 at;
-	int		 trunc;
-
-	while (p < end) {
-		at = tf->off;
-		if ((lf = memchr(p, '\n', (size_t)(end - p))) == NULL) {
-			len = (size_t)(end - p);
-			if (!tf->skip && len < t->max)
-				return 0;	/* wait for its LF */
-			/* Longer than max_message: cut, the rest skipped. */
-			if (!tf->skip && tfile_line(t, tf, p, t->max, 1, at,
-			    at + len) == -1)
-				return -1;
-			tf->skip = 1;
-			tf->off += len;
-			return 0;
-		}
-		len = (size_t)(lf - p);
-		if (tf->skip) {
-			tf->skip = 0;
-		} else {
-			if (len > 0 && p[len - 1] == '\r')
-				len--;
-			trunc = len > t->max;
-			if ((len > 0 || t->re != NULL) && tfile_line(t, tf, p,
-			    trunc ? t->max : len, trunc, at, at +
-			    (size_t)(lf + 1 - p)) == -1)
-				return -1;
-		}
-		tf->off += (size_t)(lf + 1 - p);
-		p = lf + 1;
-	}
-	return 0;
-}
-
-/* A size below what was read, or first bytes that changed: copytruncate. */
-static void
-tfile_truncated(struct tail *t, struct tfile *tf, uint64_t size)
-{
-	uint64_t	 lost = tf->size_seen > tf->off ? tf->size_seen -
-			    tf->off : 0;
-
-	t->st.truncations++;
-	if (lost > 0) {
-		t->st.truncated_bytes += lost;
-		/* at least one event lost: received and dropped at once */
-		COUNT_ADD(counters.received[LRT_FILE], 1);
-		COUNT_ADD(counters.dropped[DROP_TRUNCATED_FILE], 1);
-		tf->gap = 1;
-	}
-	diag_rate(&t->rate, "input %s: %s was truncated to %" PRIu64 " bytes "
-	    "at offset %" PRIu64 " (copytruncate?): %" PRIu64 " bytes not read "
-	    "are lost", t->in->name, tf->path, size, tf->off, lost);
-	/* A joined event in progress is complete: hand it on (a full queue:
-	 * it stays held and goes with its next start line or timeout). */
-	(void)tfile_flush(t, tf, tf->off);
-	tf->off = tf->held_start = 0;
-	tf->skip = 0;
-	tf->size_seen = size;
-	tf->fplen = 0;
-	note(tf, intake_batchno(t->l), 0);
-	if (fingerprint(tf->fd, size, &tf->fp, &tf->fplen) == -1)
-		tf->fplen = 0;
-	t->dirty = 1;
-}
-
-/* At EOF or a poll: was it cut, did it grow? */
-static void
-tfile_check(struct tail *t, struct tfile *tf)
-{
-	struct stat	 sb;
-
-	if (tf->fd == -1 || fstat(tf->fd, &sb) == -1)
-		return;
-	if ((uint64_t)sb.st_size < tf->size_seen ||
-	    (uint64_t)sb.st_size < tf->off ||
-	    same_start(tf->fd, tf->fp, tf->fplen) == 0) {
-		tfile_truncated(t, tf, (uint64_t)sb.st_size);
-		tf->ready = 1;
-		return;
-	}
-	if ((uint64_t)sb.st_size > tf->size_seen) {
-		tf->size_seen = (uint64_t)sb.st_size;
-		tf->ready = 1;
-	}
-	if (tf->fplen < TAILSTATE_FP_MAX && (uint64_t)sb.st_size >
-	    tf->fplen && fingerprint(tf->fd, (uint64_t)sb.st_size, &tf->fp,
-	    &tf->fplen) == -1)
-		tf->fplen = 0;
-}
-
-/* Read what the file has, up to *budget bytes.  -1: the queue is full. */
-static int
-tfile_read(struct tail *t, struct tfile *tf, size_t *budget)
-{
-	ssize_t		 n;
-	uint64_t	 before;
-
-	while (*budget > 0) {
-		n = pread(tf->fd, t->rbuf, t->rcap, (off_t)tf->off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			t->st.read_errors++;
-			diag_rate(&t->rate, "input %s: read %s: %s",
-			    t->in->name, tf->path, strerror(errno));
-			tf->ready = 0;
-			return 0;
-		}
-		if (tf->off + (uint64_t)n > tf->size_seen)
-			tf->size_seen = tf->off + (uint64_t)n;
-		if (n == 0 || (n < (ssize_t)t->rcap &&
-		    memchr(t->rbuf, '\n', (size_t)n) == NULL && !tf->skip &&
-		    (size_t)n < t->max)) {
-			tf->ready = 0;
-			tf->eof = 1;
-			t->at_end = 1;
-			tfile_check(t, tf);
-			return 0;
-		}
-		tf->eof = 0;
-		tf->last_data = t->now;
-		before = tf->off;
-		if (tfile_lines(t, tf, t->rbuf, (size_t)n) == -1) {
-			t->st.bytes += tf->off - before;
-			return -1;
-		}
-		t->st.bytes += tf->off - before;
-		*budget = *budget > (size_t)n ? *budget - (size_t)n : 0;
-		if (n < (ssize_t)t->rcap) {
-			tf->ready = 0;	/* at its end, a partial line left */
-			tf->eof = 1;
-			t->at_end = 1;
-			return 0;
-		}
-	}
-	tf->ready = 1;
-	return 0;
-}
-
-/*
- * A rotated file at its end for ROTATE_WAIT: the writer has moved on.  Its
- * last line without LF is an event now, the event in progress too; then
- * it is closed (freed once what it gave is durable).
- */
-static int
-tfile_finish(struct tail *t, struct tfile *tf)
-{
-	ssize_t		 n = 0;
-	size_t		 len, budget = READ_BUDGET;
-	uint64_t	 before = tf->off;
-
-	/* Lines written since it was last read: the writer is not done. */
-	if (tf->fd != -1 && tfile_read(t, tf, &budget) == -1)
-		return -1;
-	if (tf->ready || tf->off != before)
-		return 0;
-	if (tf->fd != -1 && !tf->skip &&
-	    (n = pread(tf->fd, t->rbuf, t->rcap, (off_t)tf->off)) > 0) {
-		if (memchr(t->rbuf, '\n', (size_t)n) != NULL) {
-			tf->ready = 1;		/* lines came meanwhile */
-			return 0;
-		}
-		len = (size_t)n > t->max ? t->max : (size_t)n;
-		if (tfile_line(t, tf, t->rbuf, len, (size_t)n > t->max,
-		    tf->off, tf->off + (uint64_t)n) == -1)
-			return -1;
-		tf->off += (uint64_t)n;
-	}
-	if (tfile_flush(t, tf, tf->off) == -1)
-		return -1;
-	if (tf->fd != -1) {
-		close(tf->fd);
-		tf->fd = -1;
-		t->nopen--;
-	}
-	tf->done = 1;
-	t->dirty = 1;
-	return 0;
-}
-
-/*
- * At max_open_files: a file read to its end (not a rotated one) is closed
- * for one that waits with bytes to read, so every file gets its turn.
- * How many were opened.
- */
-static size_t
-open_waiting(struct tail *t)
-{
-	struct tfile	*tf, *victim = TAILQ_FIRST(&t->files);
-	size_t		 opened = 0;
-
-	TAILQ_FOREACH(tf, &t->files, entry) {
-		if (t->nwaiting == 0)
-			break;
-		if (!tf->waiting)
-			continue;
-		if (t->nopen >= t->max_open) {
-			for (; victim != NULL; victim = TAILQ_NEXT(victim,
-			    entry))
-				if (victim->fd != -1 && victim->eof &&
-				    !victim->ready && !victim->rotated)
-					break;
-			if (victim == NULL)
-				break;
-			close(victim->fd);
-			victim->fd = -1;
-			victim->parked = 1;
-			t->nopen--;
-		}
-		if (tfile_open(t, tf) == 0) {
-			tf->waiting = 0;
-			t->nwaiting--;
-			opened++;
-		}
-	}
-	return opened;
-}
-
-/* Once a second: a parked file that grew (or changed) waits for a slot. */
-static void
-unpark(struct tail *t, struct tfile *tf)
-{
-	struct stat	 sb;
-
-	if (stat(tf->path, &sb) == -1 || ((uint64_t)sb.st_size == tf->off &&
-	    (uint64_t)sb.st_ino == tf->ino))
-		return;
-	tf->parked = 0;
-	tf->waiting = 1;
-	t->nwaiting++;
-}
-
-/* Read every file that may have bytes, rotated ones first; files that
- * wait for max_open_files take turns. */
-static void
-read_all(struct tail *t)
-{
-	struct tfile	*tf;
-	size_t		 budget = READ_BUDGET;
-	int		 round, full = 0;
-
-	if (t->paused || t->stopped)
-		return;
-	t->now = diag_mono_ns();
-	for (round = 0; round < 64 && !full && budget > 0; round++) {
-		TAILQ_FOREACH(tf, &t->files, entry) {
-			if (tf->fd == -1 || !tf->ready)
-				continue;
-			if (tfile_read(t, tf, &budget) == -1) {
-				full = 1;	/* paused */
-				break;
-			}
-			if (budget == 0)
-				break;
-		}
-		if (full || t->nwaiting == 0 || !t->at_end ||
-		    open_waiting(t) == 0)
-			break;
-		t->at_end = 0;
-	}
-	if (budget == 0 || (!full && t->nwaiting > 0 && round == 64))
-		tail_kick(t);			/* the rest next turn */
-	intake_handoff(t->l);
-}
-
 static void
 tail_kick_cb(evutil_socket_t fd, short what, void *arg)
 {
-	read_all(arg);
+	tailread_all(arg);
 }
 
-static void
+void
 tail_kick(struct tail *t)
 {
 	if (t->kick_ev != NULL && !t->stopped)
@@ -1072,7 +609,7 @@ tail_inotify_cb(evutil_socket_t fd, short what, void *arg)
 	t->now = diag_mono_ns();
 	if (t->rescan && !t->stopped)
 		scan(t);
-	read_all(t);
+	tailread_all(t);
 }
 
 /* Add the inotify watches not in place yet (a directory made later). */
@@ -1110,22 +647,22 @@ tail_poll_cb(evutil_socket_t fd, short what, void *arg)
 		if (tf->symlink)
 			continue;
 		if (tf->fd != -1)
-			tfile_check(t, tf);	/* rotated ones too: the
+			tailread_check(t, tf);	/* rotated ones too: the
 						 * writer may not have moved on */
 		else if (tf->parked)
-			unpark(t, tf);
+			tailread_unpark(t, tf);
 		if (multiline_due(tf->ml, t->now) &&
-		    tfile_flush(t, tf, tf->off) == -1)
+		    tailread_flush(t, tf, tf->off) == -1)
 			break;
 		if (tf->rotated && !tf->done && (tf->fd == -1 || (tf->eof &&
 		    !tf->ready && t->now - tf->last_data >= ROTATE_WAIT_NS)) &&
-		    tfile_finish(t, tf) == -1)
+		    tailread_finish(t, tf) == -1)
 			break;
 		if (tf->done && tf->nnotes == 0)
 			tfile_remove(t, tf);
 	}
 	t->at_end = 1;		/* the waiting files' sizes, once a second */
-	read_all(t);
+	tailread_all(t);
 }
 
 /* ---- the input's entry points ---- */
