@@ -163,6 +163,8 @@ suppress = 10m
     'outputs': b'[output f]\ntype = forward\ntarget = 127.0.0.1:1\nresend = 1k\nreconnect_max = 1ms\nbuffer_size = 1k\n[output k]\ntype = kafka\nbrokers = a:1\ntopic =\nkey = field.\ncompression = lz5\nkafka.x = 1\noverflow = drop\nbuffer_sync = never\nclass = *\n',
     'limits': b'[class dbg]\nseverity = debug\nstore = no\n[class x]\nstore = maybe\n[limit noisy]\nkey = host\nrate = 1000/s\nburst = 2000\nclass = dbg, nope\nmax_keys = 0\n[limit f]\nkey = field.ip\nrate = 5/y\n[limit g]\nrate = 10/m\n[limit]\nrate = 1\n',
     'lookups': b'[class s]\nmessage = from (?<ip>\\S+)\n[lookup hosts]\nfile = /dev/null\nkey = host\n[lookup ips]\nfile = /nonexistent.csv\nkey = field.ip\nmax_rows = 0\n[lookup x]\nkey = user\n',
+    # issue 15: multiline keys and a tail input, good and bad values
+    'multiline': b'[listen]\nmultiline_start = ^(\\d{4}-|[\nmultiline_timeout = 0\n[input t]\ntype = tail\npath =\npath = /var/log/*.log\nstart = middle\nmax_open_files = 0\nmultiline_start = ^\\S\nmultiline_timeout = 2h\nfollow_symlinks = maybe\n[input u]\ntype = tail\n[input v]\ntype = tail\npath = ../x/*.log\nstate = ../x.state\n',
     'exec': b'[class c]\napp = x\n[alert e]\nclass = c\nexec = /bin/true %n\nexec_timeout = 1ms\ntype = absence\nfor = 1s\ngroup_by = host\n',
 }
 
