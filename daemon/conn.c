@@ -24,8 +24,8 @@
 
 #include "listen_int.h"
 #include "logrec.h"
-#include "metrics.h"
 #include "multiline.h"
+#include "sources.h"
 #include "srclimit.h"
 #include "tls.h"
 
@@ -385,7 +385,7 @@ conn_drain(struct conn *c)
 		TAILQ_INSERT_TAIL(&l->lru, c, lru);
 	}
 	COUNT_ADD(counters.bytes, pos);
-	metrics_source_add(c->source, c->slen, nev, pos);
+	sources_add(c->source, c->slen, nev, pos);
 	return rc;
 }
 

@@ -17,8 +17,8 @@
 #include "confmap.h"
 #include "diag.h"
 #include "input.h"
-#include "jsonenc.h"
 #include "listen.h"
+#include "stats.h"
 
 #define MAX_INPUTS	64
 
@@ -56,9 +56,6 @@ struct inputs {
 	struct event_base	*base;
 	struct listener		*l;
 };
-
-/* The set running, for inputs_stats(NULL) (/stats: the event loop). */
-static struct inputs	*running;
 
 /* type is read first (find_type): here it is only let by. */
 static int
@@ -107,9 +104,28 @@ input_free(struct input *in)
 	free(in);
 }
 
+/* The input's figures for /stats (stats.h; on the event loop). */
+static void
+input_stats_read(void *arg, stats_see_fn *see, void *ctx)
+{
+	struct input		*in = arg;
+	struct stats_input	 v = { in->name, in->ops->type, "" };
+	char			 buf[1024];
+	size_t			 n;
+
+	if (in->ops->stats != NULL) {
+		n = in->ops->stats(in, buf, sizeof(buf) - 1);
+		buf[n < sizeof(buf) ? n : sizeof(buf) - 1] = '\0';
+		v.members = buf;
+	}
+	see(ctx, &v);
+}
+
 static void
 inent_free(struct inent *e)
 {
+	if (e->in != NULL && e->started)
+		stats_remove(input_stats_read, e->in);
 	input_free(e->in);
 	free(e->sig);
 }
@@ -236,6 +252,7 @@ inent_start(struct inputs *ins, struct inent *e)
 		return -1;
 	e->started = 1;
 	e->deferred = 0;
+	stats_add(STATS_INPUT, input_stats_read, e->in);
 	diag_info("input %s (%s)", e->in->name, e->in->ops->type);
 	return 0;
 }
@@ -250,7 +267,6 @@ inputs_start(struct inputs *ins, struct event_base *base,
 		return 0;
 	ins->base = base;
 	ins->l = l;
-	running = ins;
 	for (i = 0; i < ins->n; i++)
 		if (!ins->v[i].started && !ins->v[i].deferred &&
 		    inent_start(ins, &ins->v[i]) == -1)
@@ -357,8 +373,6 @@ inputs_free(struct inputs *ins)
 
 	if (ins == NULL)
 		return;
-	if (running == ins)
-		running = NULL;
 	for (i = 0; i < ins->n; i++)
 		inent_free(&ins->v[i]);
 	for (i = 0; i < ins->ngone; i++)
@@ -384,46 +398,6 @@ inputs_describe(struct inputs *ins, char *buf, size_t len)
 		n += (size_t)k;
 	}
 	return n < len ? n : len > 0 ? len - 1 : 0;
-}
-
-size_t
-inputs_stats(struct inputs *ins, char *buf, size_t len)
-{
-	const char	*nm;
-	char		 q[64 * 6 + 3];
-	size_t		 i, n = 0;
-	int		 k;
-
-	if (ins == NULL)
-		ins = running;
-	if (len > 0)
-		buf[0] = '\0';
-	for (i = 0; ins != NULL && i < ins->n && n + 1 < len; i++) {
-		nm = ins->v[i].in->name;
-		if (strlen(nm) * 6 + 2 >= sizeof(q))
-			continue;
-		*jsonenc_put_str(q, nm, strlen(nm)) = '\0';
-		k = snprintf(buf + n, len - n, "%s{\"name\":%s,"
-		    "\"type\":\"%s\"", n ? "," : "", q,
-		    ins->v[i].in->ops->type);
-		if (k < 0 || (size_t)k >= len - n)
-			return n;
-		n += (size_t)k;
-		if (ins->v[i].started && ins->v[i].in->ops->stats != NULL &&
-		    len - n > 2) {
-			buf[n++] = ',';
-			k = (int)ins->v[i].in->ops->stats(ins->v[i].in,
-			    buf + n, len - n - 1);
-			if (k == 0)
-				n--;	/* no figures: no comma */
-			n += (size_t)k;
-		}
-		if (n + 1 >= len)
-			return n;
-		buf[n++] = '}';
-		buf[n] = '\0';
-	}
-	return n;
 }
 
 /* Take over e (an input of the running set) into nw: a new input of the
@@ -523,7 +497,6 @@ inputs_reload(struct inputs **cur, struct inputs *nw,
 		nw = NULL;
 	}
 	*cur = nw;
-	running = nw;
 	listener_inputs(l, nw);
 	return 0;
 }

@@ -49,7 +49,7 @@ struct journal {
 	/* keys */
 	char			*match[MATCH_MAX];
 	size_t			 nmatch;
-	int			 match_line;
+	int			 mline[MATCH_MAX];	/* their lines */
 	char			*state;
 	int			 start_all;	/* start = all */
 	uint64_t		 max_message;
@@ -107,8 +107,7 @@ set_match(struct config *cf, void *obj, const struct conf_sect *s,
 	}
 	if ((jn->match[jn->nmatch] = strdup(kv->val)) == NULL)
 		return -2;
-	jn->nmatch++;
-	jn->match_line = kv->line;
+	jn->mline[jn->nmatch++] = kv->line;
 	return 0;
 }
 
@@ -141,13 +140,16 @@ static int
 journal_finish(struct input *in, struct config *cf, int line)
 {
 	struct journal	*jn = in->impl;
+	size_t		 i;
 
-	if (jn->nmatch > 0 && (strcmp(jn->match[0], "+") == 0 ||
-	    strcmp(jn->match[jn->nmatch - 1], "+") == 0)) {
-		config_error(cf, jn->match_line, "[input %s]: match = + "
-		    "stands between two groups of matches", in->name);
-		return -1;
-	}
+	for (i = 0; i < jn->nmatch; i++)
+		if (strcmp(jn->match[i], "+") == 0 && (i == 0 ||
+		    i == jn->nmatch - 1 || strcmp(jn->match[i + 1], "+") ==
+		    0)) {
+			config_error(cf, jn->mline[i], "[input %s]: match = + "
+			    "stands between two groups of matches", in->name);
+			return -1;
+		}
 	jn->max_message = cf->max_message;
 	return 0;
 }

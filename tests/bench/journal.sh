@@ -51,7 +51,7 @@ for _ in $(seq 600); do
 	sleep 0.1
 done
 TOTAL=$(ns journalctl -q --no-pager -o export | grep -c '^__CURSOR=')
-echo "journal: journald took $N entries in $(echo "$(date +%s.%N) - $t0" | bc) s; $TOTAL in the journal"
+echo "journal: journald took $N entries in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s; $TOTAL in the journal"
 
 cat > "$W/rsyslog.conf" <<EOF
 global(workDirectory="@DIR@" maxMessageSize="64k")
@@ -106,8 +106,8 @@ round() {
 	wait $pid 2>/dev/null
 	n=$(grep -c '"message":" \?bench journal event seq=' "$dir/events.log")
 	[ "$n" = "$N" ] || echo "journal bench: $peer stored $n of the $N bench entries" >&2
-	rate=$(echo "$TOTAL / ($t1 - $t0)" | bc)
-	echo "journal: $peer read $c entries in $(printf '%.2f' "$(echo "$t1 - $t0" | bc)") s: $rate/s" >&2
+	rate=$(awk -v n="$TOTAL" -v a="$t0" -v b="$t1" 'BEGIN { printf "%d", n / (b - a) }')
+	echo "journal: $peer read $c entries in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s: $rate/s" >&2
 	rm -rf "$dir"
 	echo "$rate"
 }
@@ -116,4 +116,4 @@ for i in 1 2; do
 	r=$(round logstreamd) || exit 1; [ "$r" -gt "$best_l" ] && best_l=$r
 	r=$(round rsyslog) || exit 1; [ "$r" -gt "$best_r" ] && best_r=$r
 done
-echo "journal: logstreamd $best_l/s, imjournal $best_r/s, ratio $(echo "scale=2; $best_l / $best_r" | bc) (best of 2 each, $TOTAL entries, same run)"
+echo "journal: logstreamd $best_l/s, imjournal $best_r/s, ratio $(awk -v a="$best_l" -v b="$best_r" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }') (best of 2 each, $TOTAL entries, same run)"

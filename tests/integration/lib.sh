@@ -62,20 +62,35 @@ ${1:-}
 CONF
 }
 
-# start_daemon [args]: run it on $T/test.conf; wait until TCP accepts
-# (30 s: a busy machine, an ASan build).
-start_daemon() {
-	"$BIN" -c "$T/test.conf" "$@" >"$T/daemon.out" 2>"$T/daemon.err" &
-	DPID=$!
-	track $DPID
-	local i
-	for i in $(seq 600); do
-		nc -z 127.0.0.1 "$PORT" 2>/dev/null && return 0
-		kill -0 $DPID 2>/dev/null || fail "daemon died at start"
+# wait_port PORT [PID] [SECONDS]: until 127.0.0.1:PORT accepts (30 s: a busy
+# machine, an ASan build); 1 when the time runs out or PID (if given) exits.
+wait_port() {
+	local i lim=$(( ${3:-30} * 20 ))
+	for i in $(seq $lim); do
+		nc -z 127.0.0.1 "$1" 2>/dev/null && return 0
+		[ -n "${2:-}" ] && ! kill -0 "$2" 2>/dev/null && return 1
 		sleep 0.05
 	done
-	fail "daemon did not listen on $PORT"
+	return 1
 }
+
+# launch CONF PORT ERR [args]: run the daemon on CONF, stderr to ERR (and
+# stdout to ERR less .err, plus .out); fail unless it listens on PORT.  Sets
+# LPID (tracked).
+launch() {
+	local conf=$1 port=$2 err=$3
+	shift 3
+	"$BIN" -c "$conf" "$@" >"${err%.err}.out" 2>"$err" &
+	LPID=$!
+	track $LPID
+	wait_port "$port" $LPID && return 0
+	kill -0 $LPID 2>/dev/null || fail "daemon on $conf died at start: $(tail -3 "$err")"
+	fail "daemon on $conf did not listen on $port"
+}
+
+# start_daemon [args]: run it on $T/test.conf (stderr to $T/daemon.err,
+# stdout to $T/daemon.out); wait until TCP accepts.  Sets DPID.
+start_daemon() { launch "$T/test.conf" "$PORT" "$T/daemon.err" "$@"; DPID=$LPID; }
 
 # stop_daemon: SIGTERM, wait, and check the exit code is 0.
 stop_daemon() {

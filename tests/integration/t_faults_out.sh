@@ -47,18 +47,7 @@ message = GET /api
 ${2:-}
 CONF
 }
-start_in() {
-	"$BIN" -c "$T/$1/conf" 2>"$T/$1/err" &
-	D_PID=$!
-	track $D_PID
-	local i
-	for i in $(seq 200); do
-		nc -z 127.0.0.1 "$D_PORT" 2>/dev/null && return 0
-		kill -0 $D_PID 2>/dev/null || fail "$1: daemon died at start"
-		sleep 0.05
-	done
-	fail "$1: daemon did not listen"
-}
+start_in() { launch "$T/$1/conf" "$D_PORT" "$T/$1/err"; D_PID=$LPID; }
 # wait_exit PID SECONDS: 0 when it exited in time (its code in RC).
 wait_exit() {
 	local i

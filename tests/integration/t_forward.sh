@@ -40,8 +40,7 @@ start_b() {
 	"$BIN" -c "$T/b.conf" 2>>"$T/b.err" &
 	BPID=$!
 	track $BPID
-	for i in $(seq 600); do nc -z 127.0.0.1 $BPORT && return; sleep 0.05; done
-	fail "B did not start"
+	wait_port $BPORT $BPID || fail "B did not start"
 }
 start_b
 
@@ -56,8 +55,7 @@ action(type="omfile" file="$T/rs/out.log" template="m")
 CONF
 rsyslogd -n -f "$T/rs/rsyslog.conf" -i "$T/rs/pid" 2>"$T/rs/err" &
 track $!
-for i in $(seq 600); do nc -z 127.0.0.1 $RPORT && break; sleep 0.05; done
-nc -z 127.0.0.1 $RPORT || fail "rsyslogd did not listen on $RPORT: $(cat "$T/rs/err")"
+wait_port $RPORT || fail "rsyslogd did not listen on $RPORT: $(cat "$T/rs/err")"
 
 write_conf "
 [storage]

@@ -183,7 +183,7 @@ conf
 prlimit --nofile=64:64 "$BIN" -c "$T/test.conf" >"$T/daemon.out" 2>"$T/daemon.err" &
 DPID=$!
 track $DPID
-for i in $(seq 600); do nc -z 127.0.0.1 "$PORT" 2>/dev/null && break; sleep 0.05; done
+wait_port "$PORT" $DPID || fail "EMFILE case: the daemon did not listen"
 mkfifo "$T/hold"
 $LG hold "$PORT" 127.0.0.1 150 "$T/sent7" < "$T/hold" > "$T/held7" &
 HOLD=$!

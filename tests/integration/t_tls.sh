@@ -238,7 +238,7 @@ rsyslogd -N1 -f "$T/rs/rsyslog.conf" >"$T/rs/check" 2>&1 ||
 rsyslogd -n -f "$T/rs/rsyslog.conf" -i "$T/rs/pid" >"$T/rs/out" 2>&1 &
 RPID=$!
 track $RPID
-for i in $(seq 600); do nc -z 127.0.0.1 $RPORT 2>/dev/null && break; sleep 0.05; done
+wait_port $RPORT $RPID || fail "rsyslogd did not listen: $(tail -3 "$T/rs/out")"
 nc -N 127.0.0.1 $RPORT < "$T/sent" || fail "nc to rsyslog"
 wait_lines "$T/events.log" $N 120
 sleep 0.5
@@ -323,7 +323,7 @@ systemd-socket-activate -l 127.0.0.1:$APORT -l 127.0.0.1:$ATPORT \
     --fdname=syslog:tls "$BIN" -c "$T/test.conf" >"$T/daemon.out" 2>"$T/daemon.err" &
 DPID=$!
 track $DPID
-for i in $(seq 600); do nc -z 127.0.0.1 $APORT 2>/dev/null && break; sleep 0.05; done
+wait_port $APORT $DPID || fail "socket activation: nothing listens on $APORT"
 echo "<13>Nov 23 20:14:14 h app: activated plain" | nc -N 127.0.0.1 $APORT
 echo "activated tls" | $TC 127.0.0.1 "$ATPORT" $GOOD --send - ||
 	fail "socket activation: TLS on the socket named tls refused"
@@ -340,7 +340,7 @@ sed -i "/^tls/d" "$T/test.conf"
 systemd-socket-activate -l 127.0.0.1:$APORT -l 127.0.0.1:$ATPORT \
     --fdname=syslog:tls "$BIN" -c "$T/test.conf" >"$T/daemon.out" 2>"$T/daemon.err" &
 DPID=$!
-for i in $(seq 600); do nc -z 127.0.0.1 $APORT 2>/dev/null && break; sleep 0.05; done
+wait_port $APORT $DPID
 echo "<13>Nov 23 20:14:14 h app: wake" | nc -N 127.0.0.1 $APORT 2>/dev/null
 wait $DPID; rc=$?
 [ $rc = 2 ] || fail "socket named tls without tls_cert: exit $rc, want 2"

@@ -28,6 +28,7 @@
 #include "config.h"
 #include "diag.h"
 #include "logrec.h"
+#include "unitconf.h"
 
 #define SEC	1000000LL
 #define T0	(1795464854LL * SEC)	/* 2026-11-23T20:14:14Z */
@@ -35,46 +36,13 @@
 static char	 tmpdir[64];
 static char	 alerts[128];
 
-/* A config from INI text: "[kind NAME]" and "key = value" lines only. */
+/* unitconf(), and the exec limit the alerter checks. */
 static struct config *
 mkconf(const char *text)
 {
-	struct config		*cf = calloc(1, sizeof(*cf));
-	struct conf_sect	*s = NULL;
-	char			*copy = strdup(text), *line, *save, *eq, *v;
-	int			 n = 0;
+	struct config	*cf = unitconf(text);
 
-	cf->file = strdup("test.conf");
 	cf->alerts_exec_max = 4;
-	for (line = strtok_r(copy, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save)) {
-		n++;
-		if (*line == '[') {
-			cf->sects = realloc(cf->sects, (cf->nsects + 1) *
-			    sizeof(*cf->sects));
-			s = &cf->sects[cf->nsects++];
-			memset(s, 0, sizeof(*s));
-			line[strcspn(line, "]")] = '\0';
-			v = strchr(line, ' ');
-			*v = '\0';
-			s->kind = strdup(line + 1);
-			s->name = strdup(v + 1);
-			s->line = n;
-			continue;
-		}
-		assert_non_null(s);
-		assert_non_null(eq = strchr(line, '='));
-		v = eq + 1 + strspn(eq + 1, " ");
-		*eq = '\0';
-		while (eq > line && eq[-1] == ' ')
-			*--eq = '\0';
-		s->kv = realloc(s->kv, (s->nkv + 1) * sizeof(*s->kv));
-		s->kv[s->nkv].key = strdup(line);
-		s->kv[s->nkv].val = strdup(v);
-		s->kv[s->nkv].line = n;
-		s->nkv++;
-	}
-	free(copy);
 	return cf;
 }
 
