@@ -8,6 +8,8 @@
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -39,6 +41,10 @@ static const char *const tls_versions[] = { "1.2", "1.3", NULL };
 static int	set_addr(struct config *, void *, const struct conf_sect *,
 		    const struct conf_kv *);
 static int	set_cidr(struct config *, void *, const struct conf_sect *,
+		    const struct conf_kv *);
+static int	set_sockpath(struct config *, void *, const struct conf_sect *,
+		    const struct conf_kv *);
+static int	set_mode(struct config *, void *, const struct conf_sect *,
 		    const struct conf_kv *);
 static int	set_ml_start(struct config *, void *,
 		    const struct conf_sect *, const struct conf_kv *);
@@ -84,6 +90,14 @@ static const struct conf_map listen_keys[] = {
 	    0, NULL },
 	{ "tls_min_version", CM_ENUM, O(tls_min_version), "1.2", 0, 0,
 	    tls_versions, "oldest TLS version taken", 0, NULL },
+	{ "unix", CM_CUSTOM, O(unix_dgram), NULL, 0, 0, NULL,
+	    "datagram socket path (syslog(3), logger -u), repeatable",
+	    CM_REPEAT, set_sockpath },
+	{ "unix_stream", CM_CUSTOM, O(unix_stream), NULL, 0, 0, NULL,
+	    "stream socket path, LF or octet-counted, repeatable", CM_REPEAT,
+	    set_sockpath },
+	{ "unix_mode", CM_CUSTOM, O(unix_mode), "0666", 0, 0, NULL,
+	    "octal file mode of the unix sockets bound", 0, set_mode },
 	{ "multiline_start", CM_STRING, O(ml_start), NULL, 1, 0, NULL,
 	    "a regex: a line of a TCP or stream connection that does not "
 	    "match joins the event before it", 0, set_ml_start },
@@ -442,6 +456,81 @@ set_addr(struct config *cf, void *obj, const struct conf_sect *s,
 	a[*n].text = strdup(v);
 	a[*n].line = kv->line;
 	(*n)++;
+	return 0;
+}
+
+/*
+ * A unix socket path (unix, unix_stream) onto its list, made absolute
+ * against the config's directory; it must fit a sockaddr_un.
+ */
+static int
+set_sockpath(struct config *cf, void *obj, const struct conf_sect *s,
+    const struct conf_kv *kv)
+{
+	const struct conf_map	*k = conf_map_find(listen_keys,
+				    CM_N(listen_keys), kv->key);
+	struct conf_addr	**list = (void *)((char *)obj + k->off);
+	size_t			*n = (size_t *)((char *)obj + k->off +
+				    sizeof(struct conf_addr *));
+	struct sockaddr_un	 sun;
+	struct stat		 st;
+	struct conf_addr	*a;
+	char			*path;
+
+	(void)s;
+	if (*kv->val == '\0')
+		return 0;
+	if ((path = config_path(cf, kv->val)) == NULL)
+		return -2;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		config_error(cf, kv->line, "%s = %s: path longer than %zu "
+		    "bytes (a unix socket's limit)", k->key, kv->val,
+		    sizeof(sun.sun_path) - 1);
+		free(path);
+		return CM_REPORTED;
+	}
+	/* Checked again at bind; said here with file:line (and by -t). */
+	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		config_error(cf, kv->line, "%s = %s: exists and is not a "
+		    "socket (it is never removed: remove it or choose another "
+		    "path)", k->key, path);
+		free(path);
+		return CM_REPORTED;
+	}
+	if ((a = reallocarray(*list, *n + 1, sizeof(*a))) == NULL) {
+		free(path);
+		return -2;
+	}
+	*list = a;
+	a[*n].text = path;
+	a[*n].line = kv->line;
+	(*n)++;
+	return 0;
+}
+
+/* unix_mode: an octal file mode, as chmod(1) takes it ("0660", "666"). */
+static int
+set_mode(struct config *cf, void *obj, const struct conf_sect *s,
+    const struct conf_kv *kv)
+{
+	const char	*v = kv->val;
+	uint64_t	 m = 0;
+
+	(void)s;
+	if (*v == '\0' || strlen(v) > 4 || strspn(v, "01234567") !=
+	    strlen(v)) {
+		config_error(cf, kv->line, "%s = %s: expected an octal mode "
+		    "(0000 to 0777), e.g. 0660", kv->key, v);
+		return CM_REPORTED;
+	}
+	for (; *v != '\0'; v++)
+		m = m * 8 + (uint64_t)(*v - '0');
+	if (m > 0777) {
+		config_error(cf, kv->line, "%s = %s: expected an octal mode "
+		    "(0000 to 0777), e.g. 0660", kv->key, kv->val);
+		return CM_REPORTED;
+	}
+	((struct config *)obj)->unix_mode = m;
 	return 0;
 }
 
@@ -922,6 +1011,10 @@ config_free(struct config *cf)
 		free(cf->udp[i].text);
 	for (i = 0; i < cf->ntls; i++)
 		free(cf->tls[i].text);
+	for (i = 0; i < cf->nunix_dgram; i++)
+		free(cf->unix_dgram[i].text);
+	for (i = 0; i < cf->nunix_stream; i++)
+		free(cf->unix_stream[i].text);
 	for (i = 0; i < cf->nsects; i++) {
 		for (j = 0; j < cf->sects[i].nkv; j++) {
 			free(cf->sects[i].kv[j].key);
@@ -939,6 +1032,8 @@ config_free(struct config *cf)
 	free(cf->tcp);
 	free(cf->udp);
 	free(cf->tls);
+	free(cf->unix_dgram);
+	free(cf->unix_stream);
 	free(cf->tls_cert);
 	free(cf->tls_key);
 	free(cf->tls_ca);

@@ -1,10 +1,11 @@
 /*
- * conn.c: one TCP or TLS peer.  Its bytes arrive in a bufferevent (a socket
- * one, or bufferevent_openssl after the handshake); each callback frames
- * every complete event buffered (bounded by the read high-water mark) into
- * the listener's batch.  When the queue is full the listener stops
- * reading every peer; the bytes wait in the socket, so TCP slows the sender
- * and nothing is lost.  A peer is freed in exactly one place, conn_free.
+ * conn.c: one TCP, TLS or unix stream peer.  Its bytes arrive in a
+ * bufferevent (a socket one, or bufferevent_openssl after the handshake);
+ * each callback frames every complete event buffered (bounded by the read
+ * high-water mark) into the listener's batch.  When the queue is full the
+ * listener stops reading every peer; the bytes wait in the socket, so TCP
+ * slows the sender and nothing is lost.  A peer is freed in exactly one
+ * place, conn_free.
  *
  * Progress is a complete event, not a byte: peers sit in a list ordered by
  * their last complete event, and one timer closes those that completed none
@@ -128,8 +129,9 @@ conn_admit(struct listener *l, const struct sockaddr *sa, const char *addr,
 		diag_rate(&l->rate_refused, "refused %s: not in allow", addr);
 		return -1;
 	}
-	if ((rc = srclimit_take(l->srcs, sa, l->max_per_source, se)) !=
-	    SRC_TAKEN) {
+	/* Local peers are one host: max_connections bounds them. */
+	if ((rc = srclimit_take(l->srcs, sa, sa->sa_family == AF_UNIX ? 0 :
+	    l->max_per_source, se)) != SRC_TAKEN) {
 		if (rc == -1) {
 			diag_rate(&l->rate_accept, "accept %s: out of memory",
 			    addr);
@@ -153,11 +155,13 @@ conn_admit(struct listener *l, const struct sockaddr *sa, const char *addr,
 }
 
 void
-conn_accept(struct listener *l, int fd, const struct sockaddr *sa, int tls)
+conn_accept(struct listener *l, int fd, const struct sockaddr *sa,
+    const struct lsock *s)
 {
 	struct conn	*c;
 	struct srcent	*se;
 	char		 addr[64];
+	int		 tls = s->tls;
 
 	listener_clock(l);
 	listener_format_addr(sa, addr, sizeof(addr));
@@ -199,6 +203,8 @@ conn_accept(struct listener *l, int fd, const struct sockaddr *sa, int tls)
 	c->se = se;
 	c->slen = strlen(addr);
 	memcpy(c->source, addr, c->slen);
+	if (s->local)
+		listen_unix_accepted(c, s, fd);
 	c->src_gen = UINT64_MAX;
 	c->progress = listener_progress_clock(l);
 	bufferevent_setcb(c->bev, conn_read_cb, NULL, conn_event_cb, c);
@@ -261,7 +267,8 @@ conn_free(struct conn *c)
 	free(c);
 }
 
-/* The peer's source in the batch being filled; 0 or -1 (ENOMEM). */
+/* The peer's source (and a unix peer's credentials) in the batch being
+ * filled; 0 or -1 (ENOMEM). */
 static int
 conn_src(struct conn *c)
 {
@@ -269,9 +276,24 @@ conn_src(struct conn *c)
 
 	if (c->src_gen == l->batch_gen)
 		return 0;
-	if (lsbatch_append(l->batch, c->source, c->slen, &c->src) == -1)
+	if (lsbatch_append(l->batch, c->source, c->slen, &c->src) == -1 ||
+	    (c->tlen > 0 && lsbatch_append(l->batch, c->trusted, c->tlen,
+	    &c->tru) == -1))
 		return -1;
 	c->src_gen = l->batch_gen;
+	return 0;
+}
+
+/* An event of c (conn_src done); 0, or -1 (ENOMEM). */
+static int
+conn_add(struct conn *c, const char *p, size_t len, int trunc)
+{
+	struct logrec	*r;
+
+	if ((r = listener_add(c->l, p, len, trunc, c->transport, &c->src)) ==
+	    NULL)
+		return -1;
+	r->trusted = c->tru;
 	return 0;
 }
 
@@ -298,7 +320,7 @@ conn_flush(struct conn *c)
 	if (conn_room(c, multiline_held(c->ml)) == -1)
 		return -1;
 	multiline_flush(c->ml, &ev);
-	listener_add(c->l, ev.p, ev.len, ev.truncated, c->transport, &c->src);
+	conn_add(c, ev.p, ev.len, ev.truncated);	/* room was made */
 	return 1;
 }
 
@@ -323,8 +345,7 @@ conn_join(struct conn *c, const char *p, size_t len, int trunc, size_t *nev)
 			return -1;
 		rc = multiline_feed(c->ml, p, len, trunc, l->now_mono, &ev);
 		if (rc & ML_EVENT) {
-			listener_add(l, ev.p, ev.len, ev.truncated,
-			    c->transport, &c->src);
+			conn_add(c, ev.p, ev.len, ev.truncated);
 			(*nev)++;
 		}
 		if (rc & ML_TAKEN)
@@ -365,9 +386,8 @@ conn_drain(struct conn *c)
 				rc = -1;
 				break;
 			}
-		} else if (conn_src(c) == -1 || listener_add(l, p + pos +
-		    f.off, f.len, f.truncated, c->transport, &c->src) ==
-		    NULL) {
+		} else if (conn_src(c) == -1 || conn_add(c, p + pos + f.off,
+		    f.len, f.truncated) == -1) {
 			rc = -1;
 			break;
 		} else

@@ -19,6 +19,7 @@
 #include "diag.h"
 #include "http.h"
 #include "metrics.h"
+#include "privport.h"
 
 #define MAX_HEADERS	8192
 #define MAX_BODY	1024
@@ -427,7 +428,8 @@ http_bind(struct http *h, const char *addr, struct evhttp_bound_socket **bs)
 	evhttp_set_bevcb(eh, http_conn_new_cb, h);
 	if ((*bs = evhttp_bind_socket_with_handle(eh, host,
 	    (uint16_t)pn)) == NULL) {
-		diag_err("http listen %s: %s", addr, strerror(errno));
+		diag_err("http listen %s: %s%s", addr, strerror(errno),
+		    errno == EACCES ? privport_hint((int)pn) : "");
 		evhttp_free(eh);
 		return NULL;
 	}

@@ -1,7 +1,8 @@
 /*
- * listen.c: listening sockets (TCP and TLS through evconnlistener, UDP
- * through recvmmsg), the batch being filled, and backpressure: a refused push pauses
- * every TCP peer until the pipeline thread reports room (through an eventfd,
+ * listen.c: listening sockets (TCP, TLS and unix stream through
+ * evconnlistener, UDP through recvmmsg; unix sockets are listen_unix.c's),
+ * the batch being filled, and backpressure: a refused push pauses every
+ * TCP peer until the pipeline thread reports room (through an eventfd,
  * so the event loop never blocks on the queue).
  */
 #include <sys/types.h>
@@ -27,6 +28,7 @@
 #include "logrec.h"
 #include "multiline.h"
 #include "parser.h"
+#include "privport.h"
 #include "queue.h"
 #include "sources.h"
 #include "srclimit.h"
@@ -34,9 +36,7 @@
 #include "tls.h"
 
 #define BATCH_MAX	512
-#define UDP_VLEN	64		/* datagrams per recvmmsg */
 #define UDP_ROUNDS	4		/* recvmmsg calls per callback */
-#define UDP_BUFLEN	65536
 #define UDP_RCVBUF	(8 * 1024 * 1024)
 #define ACCEPT_BURST	32		/* accepts before peers are read */
 
@@ -177,6 +177,7 @@ listener_pause(struct listener *l)
 	l->paused_at = diag_mono_ns();
 	TAILQ_FOREACH(c, &l->conns, entry)
 		conn_pause(c);
+	listen_unix_pause(l, 1);
 	inputs_pause(l->inputs);
 	diag_debug("queue full: pausing %zu connections", l->nconns);
 }
@@ -394,6 +395,8 @@ listener_resume(struct listener *l)
 		conn_resume(c);
 	}
 	if (!l->paused)
+		listen_unix_pause(l, 0);
+	if (!l->paused)
 		inputs_resume(l->inputs);
 	listener_handoff(l);
 }
@@ -441,7 +444,7 @@ retry_cb(evutil_socket_t fd, short what, void *arg)
 
 static void
 accept_peer(struct listener *l, evutil_socket_t fd, struct sockaddr *sa,
-    int tls)
+    const struct lsock *s)
 {
 	static const struct timeval now = { 0, 0 };
 
@@ -449,7 +452,7 @@ accept_peer(struct listener *l, evutil_socket_t fd, struct sockaddr *sa,
 		close(fd);
 		return;
 	}
-	conn_accept(l, fd, sa, tls);
+	conn_accept(l, fd, sa, s);
 	listener_handoff(l);		/* what an evicted peer held */
 	/*
 	 * libevent accepts until the backlog is empty.  Let the peers taken
@@ -471,21 +474,16 @@ static void
 accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
     struct sockaddr *sa, int socklen, void *arg)
 {
-	accept_peer(arg, fd, sa, 0);
-}
+	struct lsock	*s = arg;
 
-static void
-accept_tls_cb(struct evconnlistener *evl, evutil_socket_t fd,
-    struct sockaddr *sa, int socklen, void *arg)
-{
-	accept_peer(arg, fd, sa, 1);
+	accept_peer(s->l, fd, sa, s);
 }
 
 /* accept() failed (EMFILE...): back off 100 ms rather than spin. */
 static void
 accept_error_cb(struct evconnlistener *evl, void *arg)
 {
-	struct listener	*l = arg;
+	struct listener	*l = ((struct lsock *)arg)->l;
 	struct timeval	 tv = { 0, 100000 };
 	int		 err = EVUTIL_SOCKET_ERROR();
 
@@ -502,10 +500,10 @@ accept_error_cb(struct evconnlistener *evl, void *arg)
  * A datagram that arrived and was dropped is received too (so received =
  * stored + dropped + in flight holds for every reason), counted at once.
  */
-static void
-udp_dropped(struct lsock *s, int reason, uint64_t n)
+void
+listener_dropped(struct lsock *s, int t, int reason, uint64_t n)
 {
-	COUNT_ADD(counters.received[LRT_UDP], n);
+	COUNT_ADD(counters.received[t], n);
 	COUNT_ADD(counters.dropped[reason], n);
 	s->events += n;
 	s->dropped[reason] += n;
@@ -524,16 +522,14 @@ udp_overflow(struct lsock *s, struct msghdr *mh)
 			continue;
 		memcpy(&v, CMSG_DATA(cm), sizeof(v));
 		if (v != (uint32_t)s->ovfl) {
-			udp_dropped(s, DROP_KERNEL, (uint32_t)(v -
+			listener_dropped(s, LRT_UDP, DROP_KERNEL, (uint32_t)(v -
 			    (uint32_t)s->ovfl));
 			s->ovfl = v;
 		}
 	}
 }
 
-/* One datagram, one event (RFC 5426); a trailing LF or CRLF is dropped,
- * then one NUL (Python's SysLogHandler ends each datagram with one; rsyslog
- * drops it too). */
+/* One datagram, one event (listener_dgram_len). */
 static void
 udp_take(struct udpstate *u, const struct sockaddr *sa, socklen_t salen,
     const char *p, size_t len)
@@ -543,23 +539,17 @@ udp_take(struct udpstate *u, const struct sockaddr *sa, socklen_t salen,
 
 	COUNT_ADD(counters.bytes, len);
 	if (!listener_allowed(l, sa)) {
-		udp_dropped(u->s, DROP_ACL, 1);
+		listener_dropped(u->s, LRT_UDP, DROP_ACL, 1);
 		return;
 	}
-	if (len > 0 && p[len - 1] == '\n')
-		len--;
-	if (len > 0 && p[len - 1] == '\r')
-		len--;
-	if (len > 0 && p[len - 1] == '\0')
-		len--;
-	if (len == 0)
+	if ((len = listener_dgram_len(p, len)) == 0)
 		return;
 	if (len > l->max_message) {
 		len = l->max_message;
 		trunc = 1;
 	}
 	if (!listener_room(l)) {
-		udp_dropped(u->s, DROP_QUEUE_FULL, 1);
+		listener_dropped(u->s, LRT_UDP, DROP_QUEUE_FULL, 1);
 		diag_rate(&l->rate_udp, "queue full: dropping UDP datagrams");
 		return;
 	}
@@ -639,15 +629,20 @@ sock_start(struct listener *l, struct lsock *s)
 {
 	int	 one = 1, sz = UDP_RCVBUF;
 
+	s->l = l;
+	if (s->local && listen_unix_start(l, s) == -1)
+		return -1;
 	if (!s->udp) {
-		s->evl = evconnlistener_new(l->base, s->tls ? accept_tls_cb :
-		    accept_cb, l, LEV_OPT_CLOSE_ON_FREE |
-		    LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_DISABLED, 0, s->fd);
+		s->evl = evconnlistener_new(l->base, accept_cb, s,
+		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC |
+		    LEV_OPT_DISABLED, 0, s->fd);
 		if (s->evl == NULL)
 			return -1;
 		evconnlistener_set_error_cb(s->evl, accept_error_cb);
 		return 0;
 	}
+	if (s->local)
+		return 0;
 	if (setsockopt(s->fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) ==
 	    -1)
 		setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
@@ -669,6 +664,8 @@ sock_serve(struct lsock *s)
 {
 	if (s->evl != NULL)
 		return evconnlistener_enable(s->evl);
+	if (s->local)
+		return listen_unix_serve(s);
 	return event_add(s->ev, NULL);
 }
 
@@ -683,6 +680,7 @@ sock_free(struct lsock *s)
 		close(s->fd);
 	if (s->ev != NULL)
 		event_free(s->ev);
+	listen_unix_free(s);
 	free(s->us);
 	free(s->text);
 	free(s);
@@ -699,7 +697,9 @@ sock_close(struct listener *l, struct lsock *s)
 {
 	int	 i;
 
-	if (s->udp && s->us != NULL && s->fd != -1) {
+	if (s->local)
+		listen_unix_drain(s);
+	else if (s->udp && s->us != NULL && s->fd != -1) {
 		if (s->ev != NULL)
 			event_del(s->ev);
 		for (i = 0; i < 1024; i++)
@@ -712,6 +712,8 @@ sock_close(struct listener *l, struct lsock *s)
 static const char *
 sock_proto(const struct lsock *s)
 {
+	if (s->local)
+		return s->udp ? "unix" : "unix_stream";
 	return s->udp ? "udp" : s->tls ? "tls" : "tcp";
 }
 
@@ -774,7 +776,7 @@ sock_open(const char *text, const struct sockaddr_storage *sa,
     socklen_t salen, int udp, int tls, int reuse_port)
 {
 	struct lsock	*s;
-	int		 one = 1, what = udp ? SOCK_DGRAM : SOCK_STREAM;
+	int		 one = 1, e, what = udp ? SOCK_DGRAM : SOCK_STREAM;
 	const char	*proto = udp ? "udp" : tls ? "tls" : "tcp";
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
@@ -803,7 +805,10 @@ sock_open(const char *text, const struct sockaddr_storage *sa,
 		goto syserr;
 	return s;
 syserr:
-	diag_err("listen %s %s: %s", proto, text, strerror(errno));
+	e = errno;
+	diag_err("listen %s %s: %s%s", proto, text, strerror(e), e == EACCES ?
+	    privport_hint(ntohs(((const struct sockaddr_in *)sa)->sin_port)) :
+	    "");
 	sock_free(s);
 	return NULL;
 }
@@ -820,6 +825,7 @@ struct lsprep {
 	uint64_t		 max_connections;
 	uint64_t		 max_per_source;
 	int64_t			 idle_ms;
+	unsigned		 unix_mode;
 	struct multiline_re	*mlre;
 	uint64_t		 ml_timeout;
 };
@@ -850,6 +856,24 @@ sock_find(struct lsock **v, size_t n, const struct sockaddr_storage *sa,
 	return NULL;
 }
 
+/* A socket just bound into p, ready but not serving; -1: freed, logged. */
+static int
+prep_fresh(struct listener *l, struct lsprep *p, struct lsock *s)
+{
+	s->fresh = 1;
+	if (sock_start(l, s) == -1) {
+		diag_err("listen %s %s: %s", sock_proto(s), s->text,
+		    strerror(errno));
+		sock_free(s);
+		return -1;
+	}
+	if (prep_add(p, s) == -1) {
+		sock_free(s);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Add what a[0..n) lists to p: a running socket bound to the same resolved
  * address is kept (127.0.0.1:514 and localhost:514 are one socket), others
@@ -876,19 +900,34 @@ prep_list(struct listener *l, struct lsprep *p, const struct conf_addr *a,
 			continue;
 		}
 		if ((s = sock_open(a[i].text, &sa, salen, udp, tls,
-		    reuse_port)) == NULL)
+		    reuse_port)) == NULL || prep_fresh(l, p, s) == -1)
 			return -1;
-		s->fresh = 1;
-		if (sock_start(l, s) == -1) {
-			diag_err("listen %s %s: %s", sock_proto(s), s->text,
-			    strerror(errno));
-			sock_free(s);
-			return -1;
+	}
+	return 0;
+}
+
+/* The unix paths a[0..n) into p, kept by path as prep_list keeps
+ * addresses (a socket from systemd on the path is that socket). */
+static int
+prep_unix(struct listener *l, struct lsprep *p, const struct conf_addr *a,
+    size_t n, int stream, unsigned mode)
+{
+	struct lsock	*s;
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		if (listen_unix_find(p->socks, p->nsocks, a[i].text, stream) !=
+		    NULL)
+			continue;		/* listed twice, or inherited */
+		if ((s = listen_unix_find(l->socks, l->nsocks, a[i].text,
+		    stream)) != NULL) {
+			if (prep_add(p, s) == -1)
+				return -1;
+			continue;
 		}
-		if (prep_add(p, s) == -1) {
-			sock_free(s);
+		if ((s = listen_unix_open(a[i].text, stream, mode)) == NULL ||
+		    prep_fresh(l, p, s) == -1)
 			return -1;
-		}
 	}
 	return 0;
 }
@@ -922,12 +961,15 @@ listener_prepare(struct listener *l, const struct config *cf)
 	/*
 	 * Sockets from systemd replace the tcp and udp addresses of cf; its
 	 * tls addresses too when one of them is named "tls", else those
-	 * are opened here.  They stay whatever cf says.
+	 * are opened here.  They stay whatever cf says.  A unix socket from
+	 * systemd (syslog.socket) replaces nothing: it serves beside cf's
+	 * addresses, and is the socket of a unix path of cf that names it.
 	 */
 	for (i = 0; i < l->nsocks; i++) {
 		if (!l->socks[i]->inherited)
 			continue;
-		inherited++;
+		if (!l->socks[i]->local)
+			inherited++;
 		inherited_tls += l->socks[i]->tls;
 		if (prep_add(p, l->socks[i]) == -1)
 			goto nomem;
@@ -938,8 +980,12 @@ listener_prepare(struct listener *l, const struct config *cf)
 	if ((inherited == 0 && (prep_list(l, p, cf->tcp, cf->ntcp, 0, 0,
 	    cf->reuse_port) == -1 || prep_list(l, p, cf->udp, cf->nudp, 1, 0,
 	    cf->reuse_port) == -1)) || (inherited_tls == 0 &&
-	    prep_list(l, p, cf->tls, cf->ntls, 0, 1, cf->reuse_port) == -1))
+	    prep_list(l, p, cf->tls, cf->ntls, 0, 1, cf->reuse_port) == -1) ||
+	    prep_unix(l, p, cf->unix_dgram, cf->nunix_dgram, 0,
+	    (unsigned)cf->unix_mode) == -1 || prep_unix(l, p, cf->unix_stream,
+	    cf->nunix_stream, 1, (unsigned)cf->unix_mode) == -1)
 		goto fail;
+	p->unix_mode = (unsigned)cf->unix_mode;
 	if (cf->nallow > 0) {
 		if ((p->allow = calloc(cf->nallow, sizeof(*p->allow))) == NULL)
 			goto nomem;
@@ -1077,6 +1123,8 @@ listener_commit(struct listener *l, struct lsprep *p)
 	for (i = 0; i < l->nsocks; i++) {
 		struct lsock *s = l->socks[i];
 
+		if (s->local && !s->inherited)
+			listen_unix_chmod(s, p->unix_mode);
 		if (!s->fresh)
 			continue;
 		s->fresh = 0;
@@ -1125,6 +1173,9 @@ listener_inherit(struct listener *l)
 		if (getsockopt(s->fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1)
 			type = SOCK_STREAM;
 		s->udp = type == SOCK_DGRAM;
+		/* A unix socket (syslog.socket's): its path is the source. */
+		if (listen_unix_inherit(s) == -1)
+			rc = -1;
 		/* FileDescriptorName=tls: a TLS listener (tls_cert needed). */
 		s->tls = !s->udp && names != NULL && names[i] != NULL &&
 		    strcmp(names[i], "tls") == 0;
@@ -1166,16 +1217,17 @@ listener_inherit(struct listener *l)
 	return rc;
 }
 
-/* The STATS_SOCKET provider: each UDP socket (event loop only). */
+/* The STATS_SOCKET provider: each datagram socket (event loop only). */
 static void
 listener_stats_read(void *arg, stats_see_fn *see, void *ctx)
 {
 	struct listener		*l = arg;
-	struct stats_socket	 v = { .proto = "udp" };
+	struct stats_socket	 v;
 	size_t			 i;
 
 	for (i = 0; i < l->nsocks; i++)
-		if (l->socks[i]->udp) {
+		if (l->socks[i]->udp) {		/* datagram sockets: udp, unix */
+			v.proto = sock_proto(l->socks[i]);
 			v.addr = l->socks[i]->text ? l->socks[i]->text : "?";
 			v.events = l->socks[i]->events;
 			v.dropped = l->socks[i]->dropped;

@@ -1,6 +1,7 @@
 /*
- * listen_int.h: state shared by listen.c (sockets, batches) and conn.c (one
- * TCP or TLS peer).  Private to those two files.
+ * listen_int.h: state shared by listen.c (sockets, batches), conn.c (one
+ * TCP, TLS or unix stream peer) and listen_unix.c (unix sockets).  Private
+ * to those files (and the unit test of listen_unix.c).
  */
 #ifndef LISTEN_INT_H
 #define LISTEN_INT_H
@@ -22,7 +23,12 @@ struct event;
 struct tls;
 struct srcent;
 struct srclimit;
+struct ucred;
 struct udpstate;
+struct unixstate;
+
+#define UDP_VLEN	64		/* datagrams per recvmmsg */
+#define UDP_BUFLEN	65536		/* bytes of each, at most */
 
 struct conn {
 	TAILQ_ENTRY(conn)	 entry;
@@ -33,21 +39,27 @@ struct conn {
 	int			 in_lru;
 	struct bufferevent	*bev;
 	struct framer		 fr;
-	char			 source[64];
+	char			 source[112];	/* address, or unix path */
 	size_t			 slen;
 	uint64_t		 src_gen;	/* batch whose arena has source */
 	struct lsslice		 src;
+	char			 trusted[64];	/* unix: SO_PEERCRED as JSON */
+	size_t			 tlen;		/* 0: none */
+	struct lsslice		 tru;		/* in the batch of src_gen */
 	int			 eof;		/* peer is gone; drain, free */
-	int			 transport;	/* LRT_TCP or LRT_TLS */
+	int			 transport;	/* LRT_TCP, LRT_TLS, LRT_UNIX */
 	struct event		*hs_ev;		/* TLS: handshake deadline */
 	struct multiline	*ml;		/* multiline_start, or NULL */
 };
 TAILQ_HEAD(connlist, conn);
 
 struct lsock {
+	struct listener		*l;
 	char			*text;		/* address as configured */
-	int			 udp;
+	int			 udp;		/* a datagram socket */
 	int			 tls;		/* TCP with RFC 5425 on top */
+	int			 local;		/* AF_UNIX (listen_unix.c) */
+	unsigned		 mode;		/* local, ours: the file's */
 	int			 fd;
 	int			 inherited;
 	int			 fresh;		/* bound, not yet serving */
@@ -59,6 +71,7 @@ struct lsock {
 	uint64_t		 events;	/* UDP: received, drops too */
 	uint64_t		 dropped[DROP__COUNT];
 	struct udpstate		*us;
+	struct unixstate	*ux;		/* local: its path, creds */
 };
 
 struct listener {
@@ -118,10 +131,27 @@ void	 listener_pause(struct listener *);
 int	 listener_allowed(const struct listener *, const struct sockaddr *);
 void	 listener_format_addr(const struct sockaddr *, char *, size_t);
 uint64_t listener_progress_clock(const struct listener *);
+void	 listener_dropped(struct lsock *, int transport, int reason,
+	    uint64_t n);
+
+/* One datagram, one event (RFC 5426): its length without a trailing LF or
+ * CRLF, then without one NUL (Python's SysLogHandler ends each datagram
+ * with one; rsyslog drops it too). */
+static inline size_t
+listener_dgram_len(const char *p, size_t len)
+{
+	if (len > 0 && p[len - 1] == '\n')
+		len--;
+	if (len > 0 && p[len - 1] == '\r')
+		len--;
+	if (len > 0 && p[len - 1] == '\0')
+		len--;
+	return len;
+}
 
 /* conn.c */
 void	 conn_accept(struct listener *, int fd, const struct sockaddr *,
-	    int tls);
+	    const struct lsock *);
 int	 conn_drain(struct conn *);
 int	 conn_flush(struct conn *);
 void	 conn_pause(struct conn *);
@@ -129,5 +159,45 @@ void	 conn_resume(struct conn *);
 void	 conn_free(struct conn *);
 void	 conn_limits(struct conn *);
 void	 conn_sweep_arm(struct listener *, int again);
+
+/* listen_unix.c */
+/* A unix socket bound at path (a stale socket there is replaced; anything
+ * else, or a socket in use, is refused), mode set; NULL (logged). */
+struct lsock *listen_unix_open(const char *path, int stream, unsigned mode);
+/* fd from systemd is AF_UNIX: mark s local with its path; 1, 0 if not a
+ * unix socket, -1 ENOMEM. */
+int	 listen_unix_inherit(struct lsock *);
+/* The socket of v[0..n) with this path and kind (own or inherited). */
+struct lsock *listen_unix_find(struct lsock **v, size_t n, const char *path,
+	    int stream);
+/* Ready to serve: a datagram socket gets SO_PASSCRED and its read event
+ * (not added).  0, or -1 (errno). */
+int	 listen_unix_start(struct listener *, struct lsock *);
+/* Serve (add the read event of) a datagram socket; 0 or -1. */
+int	 listen_unix_serve(struct lsock *);
+/* Apply unix_mode to a socket we bound (a reload may change it). */
+void	 listen_unix_chmod(struct lsock *, unsigned mode);
+/* The queue is full (on) or has room again: stop or go on reading every
+ * unix datagram socket (senders wait, nothing is dropped). */
+void	 listen_unix_pause(struct listener *, int on);
+/* Read a datagram socket dry before it is closed. */
+void	 listen_unix_drain(struct lsock *);
+/* Free s's unix state; remove the socket file if we bound it and it is
+ * still ours. */
+void	 listen_unix_free(struct lsock *);
+/* A stream peer accepted on s: source is s's path, transport unix, and
+ * its SO_PEERCRED under trusted. */
+void	 listen_unix_accepted(struct conn *, const struct lsock *, int fd);
+/* The sender's credentials among a received message's control data:
+ * 1 (*uc filled), or 0 if it carries none, or the kernel's "none" (pid
+ * 0: sent before SO_PASSCRED was set).  Pure; unit-tested. */
+int	 listen_unix_creds(const struct msghdr *, struct ucred *uc);
+/* uc as {"pid":N,"uid":N,"gid":N} into buf (64 bytes do); its length,
+ * 0 if it does not fit (pure; unit-tested). */
+size_t	 listen_unix_trusted(const struct ucred *uc, char *buf, size_t len);
+/* The text of a unix socket address: its path, "@name" for an abstract
+ * one, "unix" for none; into buf (108 bytes and more). */
+void	 listen_unix_name(const struct sockaddr *, socklen_t, char *buf,
+	    size_t len);
 
 #endif

@@ -27,6 +27,7 @@
 #include "listen.h"
 #include "metrics.h"
 #include "pipeline.h"
+#include "privport.h"
 #include "queue.h"
 #include "rotate.h"
 #include "tls.h"
@@ -167,8 +168,8 @@ listen_prepare(struct daemon *d, const struct config *cf)
 	if ((lp = listener_prepare(d->l, cf)) == NULL)
 		return NULL;
 	if (listener_prep_count(lp) == 0) {
-		diag_err("%s: nothing to listen on (no tcp, udp or tls in "
-		    "[listen], no sockets from systemd)", d->config_path);
+		diag_err("%s: nothing to listen on (no tcp, udp, tls, unix "
+		    "or unix_stream in [listen], no sockets from systemd)", d->config_path);
 		listener_abort(lp);
 		return NULL;
 	}
@@ -500,6 +501,7 @@ main(int argc, char *argv[])
 	if ((ss = load(d.config_path, &ins)) == NULL)
 		return 1;
 	if (test) {
+		privport_warn(ss->cf);
 		printf("%s: ok\n", d.config_path);
 		stageset_free(ss);
 		inputs_free(ins);

@@ -67,6 +67,11 @@ struct config {
 	char		*tls_ca;
 	int		 tls_client_auth;	/* TLS_AUTH_* */
 	int		 tls_min_version;	/* TLS_MIN_* */
+	struct conf_addr *unix_dgram;		/* unix: socket paths */
+	size_t		 nunix_dgram;
+	struct conf_addr *unix_stream;
+	size_t		 nunix_stream;
+	uint64_t	 unix_mode;		/* of the sockets we bind */
 	char		*ml_start;		/* multiline_start, or NULL */
 	int64_t		 ml_timeout_ms;		/* multiline_timeout */
 

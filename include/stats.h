@@ -30,7 +30,7 @@
 enum stats_kind {
 	STATS_QUEUE = 0,	/* struct stats_queue, one */
 	STATS_PIPELINE,		/* struct stats_pipeline, one */
-	STATS_SOCKET,		/* struct stats_socket, per UDP socket */
+	STATS_SOCKET,		/* struct stats_socket, per datagram socket */
 	STATS_SOURCES,		/* struct stats_sources, one */
 	STATS_OUTPUT,		/* struct stats_output, per [output] */
 	STATS_STORAGE,		/* struct stats_storage, one */
@@ -127,7 +127,7 @@ struct stats_pipeline {
 
 /* A UDP listening socket (listen.c). */
 struct stats_socket {
-	const char	*proto;		/* "udp" */
+	const char	*proto;		/* "udp", "unix" */
 	const char	*addr;
 	uint64_t	 events;
 	const uint64_t	*dropped;	/* [DROP__COUNT] */

@@ -3,8 +3,9 @@
 # documented: in man/logstreamd.conf.5 inside its section's entry, with its
 # default (when the table has one), and in README.md's configuration table
 # under its section or in the docs-*.md that covers the section; `--keys`
-# prints six fields a line and the usage names it.  Issue 20: the manuals
-# cannot drift from the table.
+# prints six fields a line and the usage names it; the page's KEYS section
+# is what tests/tools/mankeys.sh makes from --keys (make man).  Issue 20:
+# the manuals cannot drift from the table.
 . "$(dirname "$0")/lib.sh"
 
 MAN=$TOP/man/logstreamd.conf.5
@@ -19,6 +20,8 @@ for s in listen queue storage alerts streams http slo class lookup limit alert o
 done
 "$BIN" --help | grep -q -- '--keys' || fail "--help does not name --keys"
 grep -qF -- '\-\-keys' "$TOP/man/logstreamd.8" || fail "logstreamd(8) does not name --keys"
+sh "$TOP/tests/tools/mankeys.sh" --check "$BIN" "$MAN" 2> "$T/mankeys.err" ||
+	fail "the KEYS section of logstreamd.conf(5) is not the key table's: $(cat "$T/mankeys.err")"
 
 # The text of a section's entry in the man page: from ".B [SECTION" (named
 # sections are written [kind NAME]) to the next .TP or .SH.
@@ -42,9 +45,9 @@ docs_for() {
 	alerts) echo docs-storage.md docs-streams.md ;;
 	streams|alert|class) echo docs-streams.md ;;
 	http|slo) echo docs-metrics.md ;;
+	listen) echo docs-local.md docs-inputs.md ;;
 	output) echo docs-outputs.md ;;
 	input) echo docs-inputs.md ;;
-	listen) echo docs-inputs.md ;;
 	esac
 }
 

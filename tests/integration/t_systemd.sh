@@ -10,7 +10,8 @@
 # the first event starts the service and nothing sent before READY is lost,
 # TCP and UDP.  Watchdog: a stuck event loop is killed and restarted, and
 # what was stored stays.  Both units pass systemd-analyze verify, and the
-# security exposure is at most 2.0.  Needs root (it installs into / and
+# security exposure is at most 2.0.  make install made the user logstreamd
+# and the store is 0640 logstreamd:adm.  Needs root (it installs into / and
 # boots systemd); it backs up and restores an existing /etc/logstreamd.
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || fail "needs root (installs units, boots systemd in a namespace)"
@@ -52,9 +53,14 @@ ns() { "$NS" exec "$@"; }
 CONF=/etc/logstreamd/logstreamd.conf
 STORE=/var/log/logstreamd
 [ -e /etc/logstreamd ] && cp -a /etc/logstreamd "$T/etc-backup"
+getent passwd logstreamd >/dev/null && had_user=1 || had_user=0
 undo() {
 	"$NS" stop >/dev/null 2>&1
 	make -s -C "$TOP" uninstall >/dev/null 2>&1
+	# make install made the system user; the machine gets it back without
+	if [ $had_user = 0 ] && getent passwd logstreamd >/dev/null; then
+		userdel logstreamd; getent group logstreamd >/dev/null && groupdel logstreamd
+	fi
 	rm -rf /etc/systemd/system/logstreamd.service.d /etc/systemd/system/logstreamd.socket.d
 	rm -rf /etc/logstreamd /var/log/private/logstreamd /var/log/logstreamd \
 		/var/lib/private/logstreamd /var/lib/logstreamd
@@ -89,7 +95,8 @@ nc -z 127.0.0.1 $PORT || fail "active before the port was bound (READY too early
 logger -n 127.0.0.1 -P $PORT --tcp -t sshd "Failed password for root from 203.0.113.9 port 22 ssh2 seq=1"
 logger -n 127.0.0.1 -P $PORT -d "over udp seq=2"
 wait_lines $STORE/events.log 2
-[ "$(stat -c %a $STORE/events.log)" = 640 ] || fail "store mode $(stat -c %a $STORE/events.log)"
+[ "$(stat -c '%a %U %G' $STORE/events.log)" = "640 logstreamd adm" ] ||
+	fail "store mode $(stat -c '%a %U %G' $STORE/events.log)"
 
 # reload: a changed config takes effect ...
 printf '[class reloaded]\nmessage = after reload\n' >> $CONF
