@@ -6,12 +6,13 @@
 # longer than max_message (256) is one event cut there and marked
 # truncated, and the start line after it is whole again; lines of two
 # connections never join each other; a peer that leaves hands on what it
-# held.
+# held; a unix stream connection's trace is joined too.
 . "$(dirname "$0")/lib.sh"
 PORT=$(free_port)
 cat > "$T/test.conf" <<CONF
 [listen]
 tcp = 127.0.0.1:$PORT
+unix_stream = $T/log.sock
 max_message = 256
 multiline_start = ^\\d{4}-\\d\\d-\\d\\d 
 multiline_timeout = 300ms
@@ -47,7 +48,10 @@ track $!
 	printf '\tlast, held until the peer left'
 } | nc -N 127.0.0.1 "$PORT" &
 track $!
-wait_lines "$T/events.log" 6 20
+# a unix stream connection joins the same way
+printf '2024-01-01 12:00:04 ERROR over unix\n\tat x.Y.z(Y.java:1)\n2024-01-01 12:00:05 INFO unix next\n' |
+	nc -N -U "$T/log.sock" || fail "nc -U"
+wait_lines "$T/events.log" 8 20
 sleep 0.5
 stop_daemon
 
@@ -67,6 +71,9 @@ assert one("\tother peer, alone")["message"] == "\tother peer, alone"
 cut = one("2024-01-01 12:00:02 WARN")
 assert cut.get("truncated") is True and len(cut["raw"] if "raw" in cut else cut["message"].encode()) <= 256, cut
 assert one("2024-01-01 12:00:03 INFO")["message"] == "2024-01-01 12:00:03 INFO whole again\n\tlast, held until the peer left"
-assert len(ev) == 6, msgs
+u = one("2024-01-01 12:00:04 ERROR over unix")
+assert u["message"].endswith("\n\tat x.Y.z(Y.java:1)") and u["transport"] == "unix", u
+assert one("2024-01-01 12:00:05 INFO unix")["transport"] == "unix"
+assert len(ev) == 8, msgs
 PY
-pass "TCP: a Java trace joined, a late continuation on its own, a long trace cut at max_message and marked, two peers kept apart, the last held event handed on at EOF"
+pass "TCP and unix stream: a Java trace joined, a late continuation on its own, a long trace cut at max_message and marked, two peers kept apart, the last held event handed on at EOF"
