@@ -207,6 +207,13 @@ assert m.endswith("Caused by: java.io.IOException: disk gone\n\t... 2 more"), m
 assert ev[0]["transport"] == "file" and ev[0]["source"].endswith("/java/app.log")
 PY
 grep -q "TOP SECRET" "$T/events.log" && fail "the symlink to a file outside was followed"
+for i in $(seq 100); do
+	curl -s "http://127.0.0.1:$HPORT/stats" | jq -e '.events.balanced' >/dev/null && break
+	[ $i = 100 ] && fail "/stats: received, stored and dropped do not balance"
+	sleep 0.05
+done
+curl -s "http://127.0.0.1:$HPORT/stats" | jq -e '.inputs | if type == "array" then .[] | select(.name == "app") else .app end | .symlinks_skipped == 1' >/dev/null ||
+	fail "/stats: app's symlinks_skipped is not 1"
 n=$(grep -o 'many files seq=[0-9]*' "$T/events.log" | sort -u | wc -l)
 [ "$n" = 3000 ] || fail "$n of the 3000 files of many/*.log stored, with 64 open at most"
 stop_daemon
