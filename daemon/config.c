@@ -28,6 +28,7 @@
 
 #include "config.h"
 #include "confmap.h"
+#include "multiline.h"
 #include "storepath.h"
 
 static const char *const store_formats[] = { "json", "raw", NULL };
@@ -45,6 +46,8 @@ static int	set_sockpath(struct config *, void *, const struct conf_sect *,
 		    const struct conf_kv *);
 static int	set_mode(struct config *, void *, const struct conf_sect *,
 		    const struct conf_kv *);
+static int	set_ml_start(struct config *, void *,
+		    const struct conf_sect *, const struct conf_kv *);
 
 #define O(f)	offsetof(struct config, f)
 #define DAY_MS	(86400000ULL)
@@ -95,6 +98,12 @@ static const struct conf_map listen_keys[] = {
 	    set_sockpath },
 	{ "unix_mode", CM_CUSTOM, O(unix_mode), "0666", 0, 0, NULL,
 	    "octal file mode of the unix sockets bound", 0, set_mode },
+	{ "multiline_start", CM_STRING, O(ml_start), NULL, 1, 0, NULL,
+	    "a regex: a line of a TCP or stream connection that does not "
+	    "match joins the event before it", 0, set_ml_start },
+	{ "multiline_timeout", CM_MS, O(ml_timeout_ms), "1s", 1, 3600000,
+	    NULL, "a joined event is handed on this long after its last line",
+	    0, NULL },
 };
 
 static const struct conf_map queue_keys[] = {
@@ -582,6 +591,22 @@ set_cidr(struct config *cf, void *obj, const struct conf_sect *s,
 	return add_cidr(cf, kv->val, kv->line) == -1 ? CM_REPORTED : 0;
 }
 
+/* multiline_start: a regex that compiles (-t says why not). */
+static int
+set_ml_start(struct config *cf, void *obj, const struct conf_sect *s,
+    const struct conf_kv *kv)
+{
+	struct multiline_re	*re;
+	char			 err[256];
+
+	if ((re = multiline_re_new(kv->val, err, sizeof(err))) == NULL) {
+		config_error(cf, kv->line, "multiline_start: %s", err);
+		return CM_REPORTED;
+	}
+	multiline_re_free(re);
+	return 0;
+}
+
 /* The row of [section] key, and its index over all fixed rows; NULL. */
 static const struct conf_map *
 find_key(const char *section, const char *key, size_t *idx)
@@ -1012,6 +1037,7 @@ config_free(struct config *cf)
 	free(cf->tls_cert);
 	free(cf->tls_key);
 	free(cf->tls_ca);
+	free(cf->ml_start);
 	free(cf->key_lines);
 	free(cf->allow);
 	free(cf->store_path);

@@ -25,6 +25,7 @@
 
 #include "listen_int.h"
 #include "logrec.h"
+#include "multiline.h"
 #include "sources.h"
 #include "srclimit.h"
 #include "tls.h"
@@ -189,6 +190,16 @@ conn_accept(struct listener *l, int fd, const struct sockaddr *sa,
 		return;
 	}
 	c->transport = tls ? LRT_TLS : LRT_TCP;
+	if (l->mlre != NULL && (c->ml = multiline_new(l->mlre,
+	    l->max_message, l->ml_timeout)) == NULL) {
+		if (c->hs_ev != NULL)
+			event_free(c->hs_ev);
+		bufferevent_free(c->bev);	/* closes fd */
+		free(c);
+		srclimit_put(l->srcs, se);
+		diag_rate(&l->rate_accept, "accept %s: out of memory", addr);
+		return;
+	}
 	c->se = se;
 	c->slen = strlen(addr);
 	memcpy(c->source, addr, c->slen);
@@ -251,8 +262,95 @@ conn_free(struct conn *c)
 	COUNT_ADD(counters.bad_frames, c->fr.bad);
 	if (c->hs_ev != NULL)
 		event_free(c->hs_ev);
+	multiline_free(c->ml);
 	bufferevent_free(c->bev);
 	free(c);
+}
+
+/* The peer's source (and a unix peer's credentials) in the batch being
+ * filled; 0 or -1 (ENOMEM). */
+static int
+conn_src(struct conn *c)
+{
+	struct listener	*l = c->l;
+
+	if (c->src_gen == l->batch_gen)
+		return 0;
+	if (lsbatch_append(l->batch, c->source, c->slen, &c->src) == -1 ||
+	    (c->tlen > 0 && lsbatch_append(l->batch, c->trusted, c->tlen,
+	    &c->tru) == -1))
+		return -1;
+	c->src_gen = l->batch_gen;
+	return 0;
+}
+
+/* An event of c (conn_src done); 0, or -1 (ENOMEM). */
+static int
+conn_add(struct conn *c, const char *p, size_t len, int trunc)
+{
+	struct logrec	*r;
+
+	if ((r = listener_add(c->l, p, len, trunc, c->transport, &c->src)) ==
+	    NULL)
+		return -1;
+	r->trusted = c->tru;
+	return 0;
+}
+
+/* Room for an event of len bytes from c: a slot, its source, the bytes
+ * (so the add after the joiner handed an event out cannot fail). */
+static int
+conn_room(struct conn *c, size_t len)
+{
+	return listener_room(c->l) && conn_src(c) == 0 &&
+	    lsbatch_reserve(c->l->batch, len) == 0 ? 0 : -1;
+}
+
+/*
+ * The joined event in progress, handed on (its timeout passed, the peer
+ * left, a stop).  1 added, 0 none held, -1 no room (it stays held).
+ */
+int
+conn_flush(struct conn *c)
+{
+	struct mlevent	 ev;
+
+	if (c->ml == NULL || !multiline_pending(c->ml))
+		return 0;
+	if (conn_room(c, multiline_held(c->ml)) == -1)
+		return -1;
+	multiline_flush(c->ml, &ev);
+	conn_add(c, ev.p, ev.len, ev.truncated);	/* room was made */
+	return 1;
+}
+
+/*
+ * One framed line through the joiner: *nev events added.  0 taken, -1
+ * not taken (no room: framed again later).
+ */
+static int
+conn_join(struct conn *c, const char *p, size_t len, int trunc, size_t *nev)
+{
+	struct listener	*l = c->l;
+	struct mlevent	 ev;
+	int		 rc;
+
+	if (multiline_due(c->ml, l->now_mono)) {
+		if ((rc = conn_flush(c)) == -1)
+			return -1;
+		*nev += (size_t)rc;
+	}
+	for (;;) {
+		if (conn_room(c, multiline_held(c->ml) + len + 1) == -1)
+			return -1;
+		rc = multiline_feed(c->ml, p, len, trunc, l->now_mono, &ev);
+		if (rc & ML_EVENT) {
+			conn_add(c, ev.p, ev.len, ev.truncated);
+			(*nev)++;
+		}
+		if (rc & ML_TAKEN)
+			return 0;
+	}
 }
 
 /*
@@ -265,13 +363,12 @@ conn_drain(struct conn *c)
 	struct listener	*l = c->l;
 	struct evbuffer	*in = bufferevent_get_input(c->bev);
 	struct frame	 f;
-	struct logrec	*r;
-	size_t		 len, pos = 0, used, n = 0;
+	size_t		 len, pos = 0, used, n = 0, nev = 0;
 	const char	*p;
 	int		 rc = 0;
 
 	if ((len = evbuffer_get_length(in)) == 0)
-		return 0;
+		return c->eof && conn_flush(c) == -1 ? -1 : 0;
 	p = (const char *)evbuffer_pullup(in, -1);
 	while (pos < len) {
 		if (!listener_room(l)) {
@@ -283,25 +380,24 @@ conn_drain(struct conn *c)
 			pos += used;
 			break;
 		}
-		if (c->src_gen != l->batch_gen) {
-			if (lsbatch_append(l->batch, c->source, c->slen,
-			    &c->src) == -1 || (c->tlen > 0 &&
-			    lsbatch_append(l->batch, c->trusted, c->tlen,
-			    &c->tru) == -1)) {
+		if (c->ml != NULL) {
+			if (conn_join(c, p + pos + f.off, f.len, f.truncated,
+			    &nev) == -1) {
 				rc = -1;
 				break;
 			}
-			c->src_gen = l->batch_gen;
-		}
-		if ((r = listener_add(l, p + pos + f.off, f.len, f.truncated,
-		    c->transport, &c->src)) == NULL) {
+		} else if (conn_src(c) == -1 || conn_add(c, p + pos + f.off,
+		    f.len, f.truncated) == -1) {
 			rc = -1;
 			break;
-		}
-		r->trusted = c->tru;
+		} else
+			nev++;
 		pos += used;
 		n++;
 	}
+	/* The peer left: its joined event is complete. */
+	if (rc == 0 && c->eof && pos == len && conn_flush(c) == -1)
+		rc = -1;
 	evbuffer_drain(in, pos);
 	if (n > 0 && c->in_lru) {
 		c->progress = listener_progress_clock(l);
@@ -309,7 +405,7 @@ conn_drain(struct conn *c)
 		TAILQ_INSERT_TAIL(&l->lru, c, lru);
 	}
 	COUNT_ADD(counters.bytes, pos);
-	sources_add(c->source, c->slen, n, pos);
+	sources_add(c->source, c->slen, nev, pos);
 	return rc;
 }
 

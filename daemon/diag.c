@@ -24,7 +24,7 @@ static __thread size_t	 cap_len, cap_off;
 
 static const char *const drop_names[] = {
 	"queue_full", "kernel", "acl", "storage", "duplicate", "repeat",
-	"rule", "rate_limit"
+	"rule", "rate_limit", "truncated_file"
 };
 
 const char *

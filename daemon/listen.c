@@ -26,6 +26,7 @@
 #include "listen.h"
 #include "listen_int.h"
 #include "logrec.h"
+#include "multiline.h"
 #include "parser.h"
 #include "privport.h"
 #include "queue.h"
@@ -825,6 +826,8 @@ struct lsprep {
 	uint64_t		 max_per_source;
 	int64_t			 idle_ms;
 	unsigned		 unix_mode;
+	struct multiline_re	*mlre;
+	uint64_t		 ml_timeout;
 };
 
 static int
@@ -942,6 +945,7 @@ listener_abort(struct lsprep *p)
 	free(p->socks);
 	tls_free(p->tls);
 	free(p->allow);
+	multiline_re_free(p->mlre);
 	free(p);
 }
 
@@ -950,6 +954,7 @@ listener_prepare(struct listener *l, const struct config *cf)
 {
 	struct lsprep	*p;
 	size_t		 i, inherited = 0, inherited_tls = 0;
+	char		 err[256];
 
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		goto nomem;
@@ -991,6 +996,12 @@ listener_prepare(struct listener *l, const struct config *cf)
 	p->max_connections = cf->max_connections;
 	p->max_per_source = cf->max_per_source;
 	p->idle_ms = cf->idle_timeout_ms;
+	p->ml_timeout = (uint64_t)cf->ml_timeout_ms * 1000000;
+	if (cf->ml_start != NULL && (p->mlre = multiline_re_new(cf->ml_start,
+	    err, sizeof(err))) == NULL) {
+		diag_err("listen: multiline_start: %s", err);
+		goto fail;
+	}
 	return p;
 nomem:
 	diag_err("listen: %s", strerror(errno));
@@ -1014,6 +1025,62 @@ prep_has(const struct lsprep *p, const struct lsock *s)
 		if (p->socks[i] == s)
 			return 1;
 	return 0;
+}
+
+/* Hand on the joined events whose multiline_timeout has passed. */
+static void
+listener_ml_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct listener	*l = arg;
+	struct conn	*c;
+
+	if (l->paused)
+		return;
+	listener_clock(l);
+	TAILQ_FOREACH(c, &l->conns, entry)
+		if (c->ml != NULL && multiline_due(c->ml, l->now_mono) &&
+		    conn_flush(c) == -1)
+			break;
+	listener_handoff(l);
+}
+
+/*
+ * multiline_start and its timeout of a new config: every peer's joiner
+ * takes the new regex (a peer without one keeps lines as they are), then
+ * the old regex goes.  The timer runs while there is a regex (or an
+ * event it joined may still be held), at a quarter of the timeout.
+ */
+static void
+listener_multiline(struct listener *l, struct lsprep *p)
+{
+	struct multiline_re	*old = l->mlre;
+	struct conn		*c;
+	struct timeval		 tv;
+	uint64_t		 tick;
+
+	l->mlre = p->mlre;
+	p->mlre = NULL;
+	l->ml_timeout = p->ml_timeout;
+	TAILQ_FOREACH(c, &l->conns, entry)
+		if (c->ml != NULL)
+			multiline_set(c->ml, l->mlre, l->max_message,
+			    l->ml_timeout);
+	multiline_re_free(old);
+	if (l->mlre == NULL && old == NULL)
+		return;
+	if (l->ml_ev == NULL && (l->ml_ev = event_new(l->base, -1,
+	    EV_PERSIST, listener_ml_cb, l)) == NULL) {
+		diag_err("listen: multiline_timeout: out of memory");
+		return;
+	}
+	tick = l->ml_timeout / 4;
+	if (tick < 10000000)
+		tick = 10000000;
+	if (tick > 250000000)
+		tick = 250000000;
+	tv.tv_sec = 0;
+	tv.tv_usec = (suseconds_t)(tick / 1000);
+	evtimer_add(l->ml_ev, &tv);
 }
 
 void
@@ -1041,6 +1108,7 @@ listener_commit(struct listener *l, struct lsprep *p)
 		listener_clock(l);
 		conn_sweep_arm(l, 1);
 	}
+	listener_multiline(l, p);
 	/* The sockets last: what p drops first, then the new ones serve. */
 	for (i = 0; i < l->nsocks; i++) {
 		if (prep_has(p, l->socks[i]))
@@ -1182,6 +1250,8 @@ listener_shutdown(struct listener *l)
 	l->stopping = 1;
 	if (l->sweep_ev != NULL)
 		evtimer_del(l->sweep_ev);
+	if (l->ml_ev != NULL)
+		evtimer_del(l->ml_ev);
 	for (i = 0; i < l->nsocks; i++)
 		sock_close(l, l->socks[i]);
 	l->nsocks = 0;
@@ -1197,6 +1267,7 @@ listener_shutdown(struct listener *l)
 	while ((c = TAILQ_FIRST(&l->conns)) != NULL) {
 		bufferevent_disable(c->bev, EV_READ);
 		conn_drain(c);		/* waits for room: stopping */
+		conn_flush(c);		/* a joined event is complete */
 		conn_free(c);
 	}
 	l->paused = 0;
@@ -1226,6 +1297,9 @@ listener_free(struct listener *l)
 		event_free(l->retry_ev);
 	if (l->sweep_ev != NULL)
 		event_free(l->sweep_ev);
+	if (l->ml_ev != NULL)
+		event_free(l->ml_ev);
+	multiline_re_free(l->mlre);
 	srclimit_free(l->srcs);
 	if (l->wake_fd != -1)
 		close(l->wake_fd);

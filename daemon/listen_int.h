@@ -17,6 +17,8 @@
 
 struct bufferevent;
 struct evconnlistener;
+struct multiline;
+struct multiline_re;
 struct event;
 struct tls;
 struct srcent;
@@ -47,6 +49,7 @@ struct conn {
 	int			 eof;		/* peer is gone; drain, free */
 	int			 transport;	/* LRT_TCP, LRT_TLS, LRT_UNIX */
 	struct event		*hs_ev;		/* TLS: handshake deadline */
+	struct multiline	*ml;		/* multiline_start, or NULL */
 };
 TAILQ_HEAD(connlist, conn);
 
@@ -90,6 +93,9 @@ struct listener {
 	struct conf_cidr	*allow;
 	size_t			 nallow;
 	struct tls		*tls;		/* for new TLS peers */
+	struct multiline_re	*mlre;		/* multiline_start, or NULL */
+	uint64_t		 ml_timeout;	/* ns */
+	struct event		*ml_ev;		/* flushes joined events due */
 	struct lsbatch		*batch;		/* being filled */
 	uint32_t		 batch_max;
 	uint64_t		 batch_gen;
@@ -147,6 +153,7 @@ listener_dgram_len(const char *p, size_t len)
 void	 conn_accept(struct listener *, int fd, const struct sockaddr *,
 	    const struct lsock *);
 int	 conn_drain(struct conn *);
+int	 conn_flush(struct conn *);
 void	 conn_pause(struct conn *);
 void	 conn_resume(struct conn *);
 void	 conn_free(struct conn *);

@@ -72,6 +72,8 @@ struct config {
 	struct conf_addr *unix_stream;
 	size_t		 nunix_stream;
 	uint64_t	 unix_mode;		/* of the sockets we bind */
+	char		*ml_start;		/* multiline_start, or NULL */
+	int64_t		 ml_timeout_ms;		/* multiline_timeout */
 
 	/* [queue] */
 	uint64_t	 queue_capacity;

@@ -20,6 +20,7 @@ enum drop_reason {
 	DROP_REPEAT,		/* [streams] collapse_repeats: a repeat */
 	DROP_RULE,		/* [class] store = no */
 	DROP_RATE_LIMIT,	/* over a [limit] */
+	DROP_TRUNCATED_FILE,	/* tail: a truncation took bytes not read */
 	DROP__COUNT
 };
 

@@ -9,8 +9,10 @@
 # same data in the same run; ratios count, absolute figures drift on a shared
 # machine.  --soak: also a run at full rate for SECONDS (4 connections,
 # the workload sent again and again, storage rotated) with RSS sampled every
-# 10 s: memory must stay flat.  --quick: 200k events, fewer variants.
-# Then the journal read rate beside rsyslog's imjournal (journal.sh).
+# 10 s: memory must stay flat.  A tail run: one pre-written file read by
+# [input] type = tail and by rsyslog's imfile.  --quick: 200k events,
+# fewer variants.  Then the journal read rate beside rsyslog's imjournal
+# (journal.sh).
 # --readme: rewrite the
 # table between the bench markers in README.md.
 set -u
@@ -326,7 +328,51 @@ PY
 	rm -rf "$dir"
 }
 
+# tail_run: one pre-written file of the mixed workload read from its start
+# by each peer ([input] type = tail; rsyslog's imfile), the same pipeline
+# after it; the clock runs from the start of the daemon until the last
+# line is in the store.  The oracle on logstreamd's store.
+tail_run() {
+	local peer dir port t0 t1 c rate="" extra oracle out=""
+	for peer in rsyslog logstreamd; do
+		[ $peer = rsyslog ] && [ $have_rsyslog = 0 ] && continue
+		dir=$(mktemp -d "$W/tail.XXXX"); port=$(free_port)
+		cp "$W/mix.log" "$dir/in.log"
+		if [ $peer = rsyslog ]; then
+			extra="module(load=\"imfile\" mode=\"inotify\")
+input(type=\"imfile\" File=\"$dir/in.log\" Tag=\"bench:\" ruleset=\"pipe\" freshStartTail=\"off\")"
+		else
+			extra="[input bench]
+type = tail
+path = $dir/in.log
+start = beginning"
+		fi
+		t0=$(date +%s.%N)
+		peer_start $peer "$here/$peer-peer.conf" "$dir" "$port" "$extra" || return 1
+		for _ in $(seq 6000); do
+			c=$(wc -l 2>/dev/null < "$dir/events.log" || echo 0)
+			[ "$c" -ge "$N" ] && break
+			sleep 0.02
+		done
+		t1=$(date +%s.%N)
+		kill "$PID"; wait "$PID" 2>/dev/null
+		oracle=""
+		if [ $peer = logstreamd ]; then
+			python3 "$top/tests/integration/seqcheck.py" --all "$dir/events.log" \
+			    "$W/mix.log" > "$dir/oracle" 2>&1 && oracle=", seq oracle ok" ||
+			    { oracle=", SEQ ORACLE FAILED: $(tail -1 "$dir/oracle")"; ORACLE_FAILED=1; }
+		fi
+		r=$(echo "$t0 $t1 $c" | awk '{printf "%.0f", $3 / ($2 - $1)}')
+		out="$out${out:+; }$([ $peer = rsyslog ] && echo "rsyslog imfile" || echo logstreamd) $r lines/s$oracle"
+		[ $peer = rsyslog ] && rate=$r
+		[ $peer = logstreamd ] && [ -n "$rate" ] && out="$out; logstreamd / rsyslog $(echo "$r $rate" | awk '{printf "%.1fx", $1 / $2}')"
+		rm -rf "$dir"
+	done
+	echo "tail of one pre-written file ($N mixed lines, read from its start, same pipeline after it): $out"
+}
+
 udp_run | tee -a "$W/notes"
+tail_run | tee -a "$W/notes"
 latency_run 100000 $([ $quick = 1 ] && echo 2 || echo 5) | tee -a "$W/notes"
 "$top/build/stagebench" "$W/mix.log" 5 | sed 's/^/logstreamd per-stage CPU on one thread: /' | tee -a "$W/notes"
 [ "$soak" -gt 0 ] && soak_run "$soak" | tee -a "$W/notes"

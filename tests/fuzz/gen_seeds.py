@@ -117,6 +117,14 @@ FRAME = {
     'rfc5425': b'35 <165>1 2024-01-01T00:00:00Z h a - - - m35 <165>1 2024-01-01T00:00:00Z h a - - - n',
 }
 
+MULTILINE = {
+    'java': b'2024-01-01 12:00:00 ERROR boom\njava.lang.IllegalStateException: x\n\tat a.B.c(B.java:1)\n\tat a.B.main(B.java:2)\nCaused by: java.io.IOException\n\t... 1 more\n2024-01-01 12:00:01 INFO ok\n',
+    'python': b'2024-01-01 12:00:00,1 ERROR\nTraceback (most recent call last):\n  File "a.py", line 1, in <module>\n    x()\nZeroDivisionError: division by zero\n2024-01-01 x\n',
+    'long_cont': b'start\n' + b' ' + b'c' * 3000 + b'\n more\n' * 40 + b'next\n',
+    'blank_nul': b'\n\n \x00\n\x00start\n\t\xff\xfe\n\n',
+    'slow': b'\xffstart\n\xff cont\n\x01 fast\n\xff\xff\n',
+}
+
 CONFIGS = {
     'basic': open(os.path.join(HERE, '..', '..', 'conf', 'logstreamd.conf'), 'rb').read()
     if os.path.exists(os.path.join(HERE, '..', '..', 'conf', 'logstreamd.conf')) else b'',
@@ -155,6 +163,8 @@ suppress = 10m
     'outputs': b'[output f]\ntype = forward\ntarget = 127.0.0.1:1\nresend = 1k\nreconnect_max = 1ms\nbuffer_size = 1k\n[output k]\ntype = kafka\nbrokers = a:1\ntopic =\nkey = field.\ncompression = lz5\nkafka.x = 1\noverflow = drop\nbuffer_sync = never\nclass = *\n',
     'limits': b'[class dbg]\nseverity = debug\nstore = no\n[class x]\nstore = maybe\n[limit noisy]\nkey = host\nrate = 1000/s\nburst = 2000\nclass = dbg, nope\nmax_keys = 0\n[limit f]\nkey = field.ip\nrate = 5/y\n[limit g]\nrate = 10/m\n[limit]\nrate = 1\n',
     'lookups': b'[class s]\nmessage = from (?<ip>\\S+)\n[lookup hosts]\nfile = /dev/null\nkey = host\n[lookup ips]\nfile = /nonexistent.csv\nkey = field.ip\nmax_rows = 0\n[lookup x]\nkey = user\n',
+    # issue 15: multiline keys and a tail input, good and bad values
+    'multiline': b'[listen]\nmultiline_start = ^(\\d{4}-|[\nmultiline_timeout = 0\n[input t]\ntype = tail\npath =\npath = /var/log/*.log\nstart = middle\nmax_open_files = 0\nmultiline_start = ^\\S\nmultiline_timeout = 2h\nfollow_symlinks = maybe\n[input u]\ntype = tail\n[input v]\ntype = tail\npath = ../x/*.log\nstate = ../x.state\n',
     'exec': b'[class c]\napp = x\n[alert e]\nclass = c\nexec = /bin/true %n\nexec_timeout = 1ms\ntype = absence\nfor = 1s\ngroup_by = host\n',
 }
 
@@ -169,6 +179,11 @@ def seeds():
         # header: 2 bytes of max (16 + n % 2048), 1 byte of cut count
         out['frame', k] = b'\x00\x40\x07' + v
         out['frame', k + '_max16'] = b'\x00\x00\x03' + v
+    for k, v in MULTILINE.items():
+        # header: regex choice, 2 bytes of max (1 + n % 600), timeout
+        for i, h in enumerate((b'\x01\x01\x00\x03', b'\x02\x00\x20\x01',
+                               b'\x00\x00\x10\x00', b'\x04\x00\x07\x07')):
+            out['multiline', '%s_%d' % (k, i)] = h + v
     for k, v in CONFIGS.items():
         out['config', k] = v
     return out

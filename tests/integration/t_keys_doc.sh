@@ -45,7 +45,7 @@ docs_for() {
 	alerts) echo docs-storage.md docs-streams.md ;;
 	streams|alert|class) echo docs-streams.md ;;
 	http|slo) echo docs-metrics.md ;;
-	listen) echo docs-local.md ;;
+	listen) echo docs-local.md docs-inputs.md ;;
 	output) echo docs-outputs.md ;;
 	input) echo docs-inputs.md ;;
 	esac
