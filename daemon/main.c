@@ -53,6 +53,7 @@ struct daemon {
 	struct http		*http;
 	struct control		*ctl;		/* pid and state files */
 	struct event		*tick;		/* 1 s: metrics, STATUS= */
+	struct event		*saver;		/* inputs' positions, 4 a second */
 	const char		*reload_failed;	/* kept in STATUS= till ok */
 	const char		*hang_file;	/* test knob, see watchdog_cb */
 };
@@ -253,6 +254,19 @@ done:
 		sd_notify(0, "READY=1\nSTATUS=reloaded");
 }
 
+/*
+ * Four times a second: the inputs save their positions up to what storage
+ * synced (each saves only what moved), so a SIGKILL repeats about the sync
+ * window, not that plus a second.
+ */
+static void
+saver_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon	*d = arg;
+
+	inputs_durable(d->ins, pipeline_durable(d->p));
+}
+
 /* Every second: the figures' rates and windows, and systemd's STATUS=. */
 static void
 tick_cb(evutil_socket_t fd, short what, void *arg)
@@ -263,8 +277,6 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	metrics_config_changed(d->m, control_config(d->ctl),
 	    control_file_changed(d->ctl));
 	metrics_tick(d->m, diag_mono_ns());
-	/* The inputs save their positions up to what storage synced. */
-	inputs_durable(d->ins, pipeline_durable(d->p));
 	metrics_status_line(d->m, line, sizeof(line));
 	if (d->reload_failed != NULL)
 		sd_notifyf(0, "STATUS=reload failed: %s; running on the "
@@ -402,6 +414,9 @@ run(struct daemon *d, struct stageset *ss)
 	w = NULL;
 	if ((d->tick = event_new(d->base, -1, EV_PERSIST, tick_cb, d)) != NULL)
 		event_add(d->tick, &(struct timeval){ 1, 0 });
+	if ((d->saver = event_new(d->base, -1, EV_PERSIST, saver_cb, d)) !=
+	    NULL)
+		event_add(d->saver, &(struct timeval){ 0, 250000 });
 	metrics_tick(d->m, diag_mono_ns());
 	diag_info("logstreamd %s ready", LOGSTREAMD_VERSION);
 	watchdog_start(d);
@@ -423,6 +438,8 @@ out:
 		event_free(d->watchdog);
 	if (d->tick != NULL)
 		event_free(d->tick);
+	if (d->saver != NULL)
+		event_free(d->saver);
 	metrics_free(d->m);
 	control_free(d->ctl);
 	writer_free(w);
