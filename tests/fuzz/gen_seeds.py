@@ -158,6 +158,24 @@ suppress = 10m
     'exec': b'[class c]\napp = x\n[alert e]\nclass = c\nexec = /bin/true %n\nexec_timeout = 1ms\ntype = absence\nfor = 1s\ngroup_by = host\n',
 }
 
+EXPRS = {
+    'eq': b'host=web01',
+    'and': b'host=web01 && app=sshd && severity<=warning',
+    'regex': b'message~"Failed password for (?<user>\\S+)"',
+    'regex_bomb': b'message~' + b'(' * 300 + b'a' + b')*' * 300,
+    'regex_bad': b'message~(ab',
+    'rank': b'severity>=err&&facility!=kern',
+    'num': b'field.seq>41 && field.r<=1.5 && trusted.uid=0',
+    'sd': b'sd.m.s=1 && sd.x=1',
+    'quoted': b'field.user="r\\"o\\\\ot" && host="',
+    'eqtilde': b'host=~x',
+    'empty': b'',
+    'amp': b'&&&&host=&&',
+    'nul': b'host=a\x00b',
+    'utf8': b'host~\xff\xfe(?i)\xc3\xa9',
+    'long': b'host=' + b'a' * 3000,
+}
+
 def seeds():
     """{(target, name): bytes}: every seed file."""
     out = {}
@@ -171,6 +189,8 @@ def seeds():
         out['frame', k + '_max16'] = b'\x00\x00\x03' + v
     for k, v in CONFIGS.items():
         out['config', k] = v
+    for k, v in EXPRS.items():
+        out['expr', k] = v
     return out
 
 def main():
