@@ -27,6 +27,7 @@
 #include "config.h"
 #include "diag.h"
 #include "rotate.h"
+#include "storeidx.h"
 
 #define CHUNK		(128 * 1024)
 #define IDLE_S		60		/* max_age is looked at this often */
@@ -278,6 +279,7 @@ rotate_policy_storage(const struct config *cf, struct rotate_policy *pol)
 	pol->max_age_ms = cf->max_age_ms;
 	pol->max_total = cf->max_total;
 	pol->compress = cf->compress;
+	pol->index = cf->store_format == STORE_JSON;
 }
 
 void
@@ -289,6 +291,7 @@ rotate_policy_alerts(const struct config *cf, struct rotate_policy *pol)
 	pol->max_age_ms = cf->alerts_max_age_ms;
 	pol->max_total = cf->alerts_max_total;
 	pol->compress = cf->alerts_compress;
+	pol->index = 0;
 }
 
 /*
@@ -629,7 +632,22 @@ note_deleted(struct rotate *r, const struct rotate_entry *e,
 	    (unsigned long long)e->size, why);
 }
 
-/* Retention, then compression, until nothing is left to do. */
+/* The index of a rotated file that has none yet (storeidx.h): read
+ * before it is compressed, while it is in the page cache. */
+static void
+index_one(struct rotate *r, int dfd, const char *name)
+{
+	char	 idx[ROTATE_NAME_MAX + 8];
+
+	if (storeidx_name(idx, sizeof(idx), name) == -1 ||
+	    faccessat(dfd, idx, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return;
+	if (storeidx_build(dfd, name) == -1)
+		diag_rate(&r->wrate, "index %s/%s: %s; a query reads it whole",
+		    r->dir, name, strerror(errno));
+}
+
+/* Retention, then indexing and compression, until nothing is left. */
 static void
 maintain(struct rotate *r, const struct rotate_policy *pol)
 {
@@ -654,8 +672,14 @@ maintain(struct rotate *r, const struct rotate_policy *pol)
 		}
 		rotate_retain(e, n, pol, diag_now_us());
 		for (i = 0; i < n; i++)
-			if (e[i].del && unlinkat(dfd, e[i].name, 0) == 0)
+			if (e[i].del && unlinkat(dfd, e[i].name, 0) == 0) {
+				storeidx_unlink(dfd, e[i].name);
 				note_deleted(r, &e[i], pol);
+			}
+		for (i = 0; i < n && pol->index && !atomic_load(&pool_stop);
+		    i++)
+			if (!e[i].del)
+				index_one(r, dfd, e[i].name);
 		for (i = 0; i < n && !atomic_load(&pool_stop); i++)
 			if (pol->compress == COMPRESS_GZIP && !e[i].del &&
 			    !e[i].gz && compress_one(r, dfd, e[i].name) == 0)
@@ -752,8 +776,10 @@ tree_retain(struct rotate *r, const struct rotate_policy *pol)
 		rotate_sort(w.v, w.n);
 		rotate_retain(w.v, w.n, &p, diag_now_us());
 		for (i = 0; i < w.n; i++)
-			if (w.v[i].del && unlink(w.v[i].name) == 0)
+			if (w.v[i].del && unlink(w.v[i].name) == 0) {
+				storeidx_unlink(AT_FDCWD, w.v[i].name);
 				note_deleted(r, &w.v[i], pol);
+			}
 	}
 	free_entries(w.v, w.n);
 }
