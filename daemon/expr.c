@@ -536,6 +536,32 @@ expr_match_json(struct expr *e, const json_t *obj)
 	return expr_match(e, expr_json_get, &j);
 }
 
+struct expr_key *
+expr_key_new(const char *s)
+{
+	char		 err[256];
+	struct pstate	 ps = { .s = s, .err = err, .errlen = sizeof(err) };
+	struct expr_key	*k = NULL;
+	struct cond	 c;
+	size_t		 nl;
+
+	memset(&c, 0, sizeof(c));
+	if (parse_key(&ps, &c) == -1)
+		return NULL;
+	if (s[ps.pos] == '\0') {
+		nl = c.name != NULL ? strlen(c.name) + 1 : 0;
+		if ((k = malloc(sizeof(*k) + nl)) != NULL) {
+			*k = c.key;
+			if (nl > 0) {
+				memcpy(k + 1, c.name, nl);
+				k->name = (const char *)(k + 1);
+			}
+		}
+	}
+	free(c.name);
+	return k;
+}
+
 const char *
 expr_required(const struct expr *e, enum expr_top k)
 {

@@ -26,6 +26,7 @@
 #include "listen.h"
 #include "metrics.h"
 #include "pipeline.h"
+#include "query.h"
 #include "queue.h"
 #include "rotate.h"
 #include "tls.h"
@@ -93,6 +94,7 @@ usage(FILE *fp)
 	fprintf(fp,
 	    "usage: logstreamd [-c FILE] [-t] [-v] [-V] [-h] [--keys]\n"
 	    "       logstreamd reload [-c FILE] [-w SECONDS]\n"
+	    "       logstreamd query [-c FILE] [--where EXPR]... (query -h)\n"
 	    "  -c, --config FILE   config file (default: %s)\n"
 	    "  -t, --test          check the config, print what is wrong "
 	    "with file:line, exit 0 or 1\n"
@@ -426,6 +428,8 @@ main(int argc, char *argv[])
 	uint64_t	 n;
 	int		 ch, test = 0, verbose = 0, wait_s = RELOAD_WAIT_S;
 
+	if (argc > 1 && strcmp(argv[1], "query") == 0)
+		return query_main(argc - 1, argv + 1);
 	memset(&d, 0, sizeof(d));
 	d.config_path = DEFAULT_CONFIG;
 	while ((ch = getopt_long(argc, argv, "c:tvVhw:", longopts, NULL)) !=

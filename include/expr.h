@@ -83,6 +83,9 @@ struct expr_json {
 };
 int		 expr_json_get(void *arg, const struct expr_key *k,
 		    struct expr_val *v);
+/* The key named s ("host", "field.user"), for --count-by: one
+ * allocation (free() it), or NULL if s is not a key (or ENOMEM). */
+struct expr_key	*expr_key_new(const char *s);
 /* Free e and its regexes; NULL is a no-op. */
 void		 expr_free(struct expr *e);
 

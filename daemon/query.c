@@ -1,0 +1,1342 @@
+/*
+ * query.c: `logstreamd query`, reading back what the JSON store holds.
+ * Finds every file of the configured [storage] path (a templated path:
+ * every file of its tree that the template can produce), live, rotated
+ * and .gz; reads the files of one live path in rotation order, and merges
+ * those streams by received time (each is time ordered); filters by time
+ * and --where (expr.h); prints events (json as stored, or aligned text),
+ * the last N, or counts per value and time bucket; -f follows the live
+ * files like tail -F.  A rotated file whose index (storeidx.h) says it
+ * cannot match is not opened.  What cannot be read is skipped and named
+ * (file:line) on stderr; --strict makes that exit 1.
+ */
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <zlib.h>
+
+#define PARSER_INTERNAL		/* parser_rfc3339: the one RFC 3339 reader */
+#include "alerter_int.h"
+#include "config.h"
+#include "expr.h"
+#include "parser.h"
+#include "query.h"
+#include "rotate.h"
+#include "storeidx.h"
+#include "storepath.h"
+
+#define CHUNK		(128 * 1024)
+#define LINE_MAX_B	(64u << 20)	/* a longer line is not an event */
+#define COUNT_BY_MAX	8
+#define FOLLOW_MS	200
+#define RESCAN_MS	1000
+#define REPORT_MAX	20		/* skipped lines named, then a total */
+
+/* One file of a live path. */
+struct qfile {
+	char		*path;
+	time_t		 sec;		/* rotated: from the name */
+	unsigned	 idx;
+	int		 live;
+};
+
+/* The files of one live path, read as one time-ordered stream. */
+struct qgroup {
+	char		*live;
+	struct qfile	*f;
+	size_t		 nf;
+	size_t		 cur;		/* the file being read */
+	gzFile		 gz;
+	int		 gz_live;	/* gz reads the live file */
+	char		*buf;
+	size_t		 cap, len, off;
+	uint64_t	 lineno;
+	const char	*line;		/* the current event (in buf) */
+	size_t		 linelen;
+	int64_t		 us;
+	json_t		*obj;		/* it decoded, or NULL */
+	int		 done;
+	/* -f: the live file held open */
+	dev_t		 dev;
+	ino_t		 ino;
+	int		 seen;		/* dev/ino are set */
+	time_t		 last_sec;	/* -f: the newest rotated name seen */
+	unsigned	 last_idx;
+};
+
+struct query {
+	const char	*config;
+	char		*tmpl;		/* [storage] path */
+	int		 templated;
+	struct expr	*ex;
+	int64_t		 since, until;
+	struct expr_key	*cb[COUNT_BY_MAX];
+	size_t		 ncb;
+	int64_t		 bucket_us;
+	uint64_t	 last_n;
+	int		 n_set;
+	int		 follow, text, text_set, strict, stats;
+	const char	*req_host, *req_class;	/* from --where X=V */
+	struct qgroup	*g;
+	size_t		 ng;
+	size_t		 old_ng;	/* -f's rescan: groups known */
+	struct qgroup	**heap;
+	size_t		 nheap;
+	char		**ring;		/* -n: the last N lines */
+	uint64_t	 nring;
+	json_t		*counts;
+	struct abuf	 out;
+	uint64_t	 files, opened, skipped, lines, bad, matched, reported;
+};
+
+static int	 rotated_since(const struct qgroup *);
+static void	 note_newest(struct qgroup *);
+static void	 catch_up(struct query *, struct qgroup *);
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: logstreamd query [-c FILE] [--since TIME] [--until TIME] "
+	    "[--where EXPR]...\n"
+	    "                        [--count-by FIELD]... [--bucket DURATION] "
+	    "[-n N] [-f]\n"
+	    "                        [-o json|text] [--strict] [--stats]\n"
+	    "  --since, --until TIME  RFC 3339 (2026-11-23T20:00:00Z, "
+	    "2026-11-23), now, or\n"
+	    "                         relative to now (-2h, -30m, -1d)\n"
+	    "  --where EXPR           FIELD=VALUE, FIELD!=VALUE, FIELD~REGEX, "
+	    "FIELD!~REGEX,\n"
+	    "                         severity<=warning, field.NAME>10 ...; "
+	    "all must hold\n"
+	    "  --count-by FIELD       counts per value instead of events "
+	    "(repeatable)\n"
+	    "  --bucket DURATION      ...and per this much received time "
+	    "(1h, 10m)\n"
+	    "  -n N                   only the last N events\n"
+	    "  -f                     then follow the live files (tail -F)\n"
+	    "  -o json|text           events as stored (default) or aligned "
+	    "text\n"
+	    "  --strict               exit 1 if a line or file was skipped\n"
+	    "  --stats                say on stderr how many files were read "
+	    "and skipped\n");
+}
+
+/* A skipped line or file, named on stderr (the first REPORT_MAX). */
+static void
+report(struct query *q, const char *path, uint64_t line, const char *what)
+{
+	q->bad++;
+	if (q->reported++ >= REPORT_MAX)
+		return;
+	if (line > 0)
+		fprintf(stderr, "logstreamd query: %s:%llu: %s, skipped\n",
+		    path, (unsigned long long)line, what);
+	else
+		fprintf(stderr, "logstreamd query: %s: %s\n", path, what);
+}
+
+/* TIME: RFC 3339, a date, now, or -DURATION / +DURATION from now. */
+static int
+parse_time(const char *s, int64_t *us)
+{
+	struct timespec	 ts;
+	int64_t		 now, ms;
+	uint8_t		 prec;
+	char		 buf[64];
+	size_t		 len = strlen(s);
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	if (strcmp(s, "now") == 0) {
+		*us = now;
+		return 0;
+	}
+	if ((s[0] == '-' || s[0] == '+') && conf_parse_duration(s + 1, &ms) ==
+	    0) {
+		*us = now + (s[0] == '-' ? -ms : ms) * 1000;
+		return 0;
+	}
+	if (len == 10) {		/* YYYY-MM-DD: its midnight, UTC */
+		snprintf(buf, sizeof(buf), "%sT00:00:00Z", s);
+		s = buf;
+		len = strlen(s);
+	}
+	return parser_rfc3339(s, len, 0, us, &prec) == (int)len ? 0 : -1;
+}
+
+/* Files. */
+
+static int
+file_cmp(const void *a, const void *b)
+{
+	const struct qfile	*x = a, *y = b;
+
+	if (x->live != y->live)
+		return x->live - y->live;	/* the live file last */
+	if (x->sec != y->sec)
+		return x->sec < y->sec ? -1 : 1;
+	return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+static struct qgroup *
+group_for(struct query *q, const char *live)
+{
+	struct qgroup	*ng;
+	size_t		 i;
+
+	for (i = q->ng; i > 0; i--)
+		if (strcmp(q->g[i - 1].live, live) == 0)
+			return &q->g[i - 1];
+	if ((ng = reallocarray(q->g, q->ng + 1, sizeof(*ng))) == NULL)
+		return NULL;
+	q->g = ng;
+	ng = &q->g[q->ng];
+	memset(ng, 0, sizeof(*ng));
+	if ((ng->live = strdup(live)) == NULL)
+		return NULL;
+	q->ng++;
+	return ng;
+}
+
+/* Add file path of live path live (path == live: the live file).  A
+ * rotated NAME beside its complete NAME.gz (a crash between the two) is
+ * read once, as the .gz. */
+static int
+add_file(struct query *q, const char *live, const char *path,
+    const struct rotate_entry *e)
+{
+	struct qgroup	*g;
+	struct qfile	*nf;
+	size_t		 i;
+
+	if ((g = group_for(q, live)) == NULL)
+		return -1;
+	if ((size_t)(g - q->g) < q->old_ng)
+		return 0;		/* -f's rescan: only new live paths */
+	for (i = 0; e != NULL && i < g->nf; i++) {
+		if (g->f[i].live || g->f[i].sec != e->sec ||
+		    g->f[i].idx != e->idx)
+			continue;
+		if (e->gz) {		/* the .gz replaces the plain one */
+			free(g->f[i].path);
+			if ((g->f[i].path = strdup(path)) == NULL)
+				return -1;
+		}
+		return 0;
+	}
+	if ((nf = reallocarray(g->f, g->nf + 1, sizeof(*nf))) == NULL)
+		return -1;
+	g->f = nf;
+	nf = &g->f[g->nf];
+	memset(nf, 0, sizeof(*nf));
+	if ((nf->path = strdup(path)) == NULL)
+		return -1;
+	nf->live = e == NULL;
+	if (e != NULL) {
+		nf->sec = e->sec;
+		nf->idx = e->idx;
+	}
+	g->nf++;
+	q->files++;
+	return 0;
+}
+
+/* The files of a plain path: it and its rotated names beside it. */
+static int
+scan_plain(struct query *q)
+{
+	struct rotate_entry	 e;
+	struct dirent		*de;
+	struct stat		 st;
+	char			 dir[PATH_MAX], p[PATH_MAX + 256];
+	const char		*sl = strrchr(q->tmpl, '/');
+	DIR			*d;
+
+	snprintf(dir, sizeof(dir), "%.*s", sl != NULL ? (int)(sl - q->tmpl) :
+	    1, sl != NULL ? q->tmpl : ".");
+	if (sl == q->tmpl)
+		snprintf(dir, sizeof(dir), "/");
+	if ((d = opendir(dir)) == NULL) {
+		fprintf(stderr, "logstreamd query: %s: %s\n", dir,
+		    strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		memset(&e, 0, sizeof(e));
+		if (rotate_parse(q->tmpl, de->d_name, &e) == -1)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		if (add_file(q, q->tmpl, p, &e) == -1)
+			break;
+	}
+	closedir(d);
+	if (stat(q->tmpl, &st) == 0 && S_ISREG(st.st_mode))
+		return add_file(q, q->tmpl, q->tmpl, NULL);
+	return 0;
+}
+
+/*
+ * A templated path: every file below its storage directory that the
+ * template can produce (each placeholder stands for one path component's
+ * text without '/'), and the rotated names of those.
+ */
+static struct query	*walk_q;	/* nftw has no user pointer */
+static char		 walk_pat[PATH_MAX * 2];
+
+/* The template as an fnmatch pattern: {x} -> *, metacharacters quoted. */
+static int
+make_pattern(const char *tmpl, char *pat, size_t len)
+{
+	size_t	 n = 0;
+
+	for (; *tmpl != '\0'; tmpl++) {
+		if (n + 3 >= len)
+			return -1;
+		if (*tmpl == '{') {
+			while (*tmpl != '\0' && *tmpl != '}')
+				tmpl++;
+			if (*tmpl == '\0')
+				return -1;
+			pat[n++] = '*';
+			continue;
+		}
+		if (strchr("*?[\\", *tmpl) != NULL)
+			pat[n++] = '\\';
+		pat[n++] = *tmpl;
+	}
+	pat[n] = '\0';
+	return 0;
+}
+
+/* Whether base (of path, at dir) is a rotated name of a live path the
+ * template can produce: *e and live set. */
+static int
+rotated_of(const char *path, size_t base, struct rotate_entry *e,
+    char *live, size_t len)
+{
+	const char	*b = path + base, *dash, *ext;
+	size_t		 bl = strlen(b);
+
+	for (dash = b + bl; dash > b; dash--) {
+		if (dash[-1] != '-' || strlen(dash) < 16)
+			continue;
+		/* stem-STAMP[_NNN]EXT[.gz] */
+		ext = dash + 16;
+		if (*ext == '_')
+			ext += 4;
+		if (ext > b + bl)
+			continue;
+		if ((size_t)snprintf(live, len, "%.*s%.*s%.*s", (int)base, path,
+		    (int)(dash - 1 - b), b, (int)(b + bl - ext) -
+		    (bl > 3 && strcmp(b + bl - 3, ".gz") == 0 ? 3 : 0), ext) >=
+		    len)
+			continue;
+		memset(e, 0, sizeof(*e));
+		if (rotate_parse(live, b, e) == 0 &&
+		    fnmatch(walk_pat, live, FNM_PATHNAME) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+static int
+walk_visit(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+	struct rotate_entry	 e;
+	char			 live[PATH_MAX];
+
+	if (type != FTW_F || !S_ISREG(st->st_mode) || path[f->base] == '.')
+		return 0;
+	if (fnmatch(walk_pat, path, FNM_PATHNAME) == 0)
+		return add_file(walk_q, path, path, NULL) == -1;
+	if (rotated_of(path, (size_t)f->base, &e, live, sizeof(live)) == 0)
+		return add_file(walk_q, live, path, &e) == -1;
+	return 0;
+}
+
+static int
+scan_tree(struct query *q)
+{
+	char	 root[PATH_MAX];
+	size_t	 rl = storepath_root_len(q->tmpl);
+	int	 rc;
+
+	if (make_pattern(q->tmpl, walk_pat, sizeof(walk_pat)) == -1)
+		return -1;
+	snprintf(root, sizeof(root), "%.*s", rl > 0 ? (int)rl : 1,
+	    rl > 0 ? q->tmpl : ".");
+	walk_q = q;
+	rc = nftw(root, walk_visit, 16, FTW_PHYS);
+	walk_q = NULL;
+	if (rc == -1) {
+		fprintf(stderr, "logstreamd query: %s: %s\n", root,
+		    strerror(errno));
+		return -1;
+	}
+	return rc == 0 ? 0 : -1;
+}
+
+static int
+scan(struct query *q)
+{
+	size_t	 i;
+	int	 rc;
+
+	rc = q->templated ? scan_tree(q) : scan_plain(q);
+	for (i = 0; i < q->ng; i++) {
+		qsort(q->g[i].f, q->g[i].nf, sizeof(*q->g[i].f), file_cmp);
+		note_newest(&q->g[i]);
+	}
+	return rc;
+}
+
+/* Reading. */
+
+/* Whether rotated file f must be read: no index, or one that allows it. */
+static int
+wanted(struct query *q, const struct qfile *f)
+{
+	struct storeidx	 ix;
+	int		 r;
+
+	if (f->live || storeidx_read(f->path, &ix) == -1)
+		return 1;
+	r = storeidx_may_match(&ix, q->since, q->until, q->req_host,
+	    q->req_class);
+	storeidx_clear(&ix);
+	return r;
+}
+
+/* Open g's next file that must be read; 0, or -1 when none is left. */
+static int
+next_file(struct query *q, struct qgroup *g)
+{
+	struct qfile	*f;
+	struct stat	 st;
+	char		 alt[PATH_MAX + 4];
+	int		 fd;
+
+	for (; g->cur < g->nf; g->cur++) {
+		f = &g->f[g->cur];
+		if (!wanted(q, f)) {
+			q->skipped++;
+			continue;
+		}
+		if (f->live && q->follow && rotated_since(g)) {
+			/* rotated after the list was made: those first */
+			g->seen = 0;
+			catch_up(q, g);
+			g->cur = (size_t)-1;	/* ++: from the start */
+			continue;
+		}
+		fd = open(f->path, O_RDONLY | O_CLOEXEC);
+		if (fd == -1 && errno == ENOENT && !f->live) {
+			/* compressed since the scan */
+			snprintf(alt, sizeof(alt), "%s.gz", f->path);
+			fd = open(alt, O_RDONLY | O_CLOEXEC);
+		}
+		if (fd == -1) {
+			if (errno != ENOENT)	/* else: deleted since */
+				report(q, f->path, 0, strerror(errno));
+			continue;
+		}
+		if (f->live && q->follow && rotated_since(g)) {
+			/* Rotated while being opened: the file opened may be
+			 * among the rotated names; read those first.  Once
+			 * none came, the file opened gets the first rotated
+			 * name after g->last_*: catch_up relies on that. */
+			close(fd);
+			g->seen = 0;
+			catch_up(q, g);
+			g->cur = (size_t)-1;
+			continue;
+		}
+		if (f->live && fstat(fd, &st) == 0) {
+			g->dev = st.st_dev;
+			g->ino = st.st_ino;
+			g->seen = 1;
+		}
+		if ((g->gz = gzdopen(fd, "rb")) == NULL) {
+			close(fd);
+			report(q, f->path, 0, "out of memory");
+			continue;
+		}
+		q->opened++;
+		g->gz_live = f->live;
+		g->len = g->off = 0;	/* a partial line of before: gone */
+		g->lineno = 0;
+		return 0;
+	}
+	return -1;
+}
+
+static void
+close_file(struct qgroup *g)
+{
+	if (g->gz != NULL)
+		gzclose(g->gz);
+	g->gz = NULL;
+	g->len = g->off = 0;
+	g->cur++;
+}
+
+/* The next line of g into g->line; 1, or 0 when g's files are done. */
+static int
+next_line(struct query *q, struct qgroup *g)
+{
+	const char	*p, *nl;
+	char		*nb;
+	int		 n, err;
+
+	for (;;) {
+		if (g->gz == NULL && next_file(q, g) == -1)
+			return 0;
+		p = g->buf + g->off;
+		if (g->len > g->off && (nl = memchr(p, '\n', g->len - g->off)) !=
+		    NULL) {
+			g->line = p;
+			g->linelen = (size_t)(nl - p);
+			g->off += g->linelen + 1;
+			g->lineno++;
+			return 1;
+		}
+		memmove(g->buf, p, g->len - g->off);
+		g->len -= g->off;
+		g->off = 0;
+		if (g->cap - g->len < CHUNK / 2) {
+			if (g->cap >= LINE_MAX_B || (nb = realloc(g->buf,
+			    g->cap ? g->cap * 2 : CHUNK)) == NULL) {
+				report(q, g->f[g->cur].path, g->lineno + 1,
+				    "a line too long (or out of memory)");
+				close_file(g);
+				continue;
+			}
+			g->buf = nb;
+			g->cap = g->cap ? g->cap * 2 : CHUNK;
+		}
+		n = gzread(g->gz, g->buf + g->len, (unsigned)(g->cap - g->len));
+		if (n > 0) {
+			g->len += (size_t)n;
+			continue;
+		}
+		if (n < 0) {
+			q->bad++;
+			if (q->reported++ < REPORT_MAX)
+				fprintf(stderr, "logstreamd query: %s: "
+				    "unreadable after line %llu (%s); the rest "
+				    "of it skipped\n", g->f[g->cur].path,
+				    (unsigned long long)g->lineno,
+				    gzerror(g->gz, &err));
+		} else if (g->len > 0 && !g->gz_live)
+			report(q, g->f[g->cur].path, g->lineno + 1,
+			    "a torn last line (no line end)");
+		if (g->gz_live && q->follow)
+			return 0;	/* -f reads on from here */
+		close_file(g);
+	}
+}
+
+/* The next event of g that passes the time range and the filter. */
+static int
+next_event(struct query *q, struct qgroup *g)
+{
+	int	 need_obj = expr_count(q->ex) > 0 || q->ncb > 0 || q->text;
+
+	json_decref(g->obj);
+	g->obj = NULL;
+	while (next_line(q, g)) {
+		q->lines++;
+		if (storeidx_received(g->line, g->linelen, &g->us) == -1) {
+			report(q, g->f[g->cur].path, g->lineno,
+			    "not a stored event (no received time first)");
+			continue;
+		}
+		if (g->us < q->since || g->us > q->until)
+			continue;
+		if (!need_obj)
+			return 1;
+		if ((g->obj = json_loadb(g->line, g->linelen, 0, NULL)) ==
+		    NULL || !json_is_object(g->obj)) {
+			report(q, g->f[g->cur].path, g->lineno, "not JSON");
+			json_decref(g->obj);
+			g->obj = NULL;
+			continue;
+		}
+		if (expr_match_json(q->ex, g->obj))
+			return 1;
+		json_decref(g->obj);
+		g->obj = NULL;
+	}
+	g->done = 1;
+	return 0;
+}
+
+/* Output. */
+
+static void
+put_col(struct query *q, const json_t *o, const char *key, int width)
+{
+	const char	*v = json_string_value(json_object_get(o, key));
+	size_t		 before = q->out.len, len;
+
+	if (v == NULL)
+		v = "-";
+	alerter_escape(&q->out, v, strlen(v), 0);
+	len = q->out.len - before;
+	while ((int)len++ < width)
+		alerter_buf_put(&q->out, " ", 1);
+	alerter_buf_put(&q->out, " ", 1);
+}
+
+/* One event as aligned text: received host app severity class message,
+ * terminal-safe (the alert file's escaping). */
+static void
+put_text(struct query *q, const json_t *o)
+{
+	const char	*m;
+
+	put_col(q, o, "received", 27);
+	put_col(q, o, "host", 15);
+	put_col(q, o, "app", 12);
+	put_col(q, o, "severity", 7);
+	put_col(q, o, "class", 15);
+	if ((m = json_string_value(json_object_get(o, "message"))) != NULL)
+		alerter_escape(&q->out, m, strlen(m), 0);
+	alerter_buf_put(&q->out, "\n", 1);
+}
+
+static void
+flush_out(struct query *q)
+{
+	if (q->out.len > 0)
+		fwrite(q->out.p, 1, q->out.len, stdout);
+	q->out.len = 0;
+	q->out.oom = 0;
+}
+
+static void
+put_event(struct query *q, const char *line, size_t len, const json_t *o)
+{
+	if (q->text && o != NULL)
+		put_text(q, o);
+	else {
+		alerter_buf_put(&q->out, line, len);
+		alerter_buf_put(&q->out, "\n", 1);
+	}
+	if (q->out.len >= CHUNK)
+		flush_out(q);
+}
+
+/* --count-by: the key "bucket\x1fvalue\x1f..." of the event. */
+static void
+count_event(struct query *q, const struct qgroup *g)
+{
+	struct expr_json	 j = { .obj = g->obj };
+	struct expr_val		 v;
+	struct abuf		 k = { 0 };
+	json_t			*c;
+	char			 b[40];
+	int64_t			 s;
+	size_t			 i;
+
+	if (q->bucket_us > 0) {
+		s = g->us - ((g->us % q->bucket_us) + q->bucket_us) %
+		    q->bucket_us;
+		snprintf(b, sizeof(b), "%lld", (long long)s);
+		alerter_buf_put(&k, b, strlen(b));
+	}
+	for (i = 0; i < q->ncb; i++) {
+		alerter_buf_put(&k, "\x1f", 1);
+		if (expr_json_get(&j, q->cb[i], &v))
+			alerter_buf_put(&k, v.s, v.len);
+	}
+	alerter_buf_put(&k, "", 1);
+	if (k.oom)
+		goto done;
+	if ((c = json_object_get(q->counts, k.p)) != NULL)
+		json_integer_set(c, json_integer_value(c) + 1);
+	else
+		json_object_set_new(q->counts, k.p, json_integer(1));
+done:
+	free(k.p);
+}
+
+static void
+deliver(struct query *q, struct qgroup *g)
+{
+	char	*copy;
+
+	q->matched++;
+	if (q->ncb > 0) {
+		count_event(q, g);
+		return;
+	}
+	if (!q->n_set) {
+		put_event(q, g->line, g->linelen, g->obj);
+		return;
+	}
+	if (q->last_n == 0)
+		return;
+	/* -n: keep the line (as text output needs it decoded, re-read it
+	 * at the end) */
+	if ((copy = strndup(g->line, g->linelen)) == NULL)
+		return;
+	free(q->ring[q->nring % q->last_n]);
+	q->ring[q->nring % q->last_n] = copy;
+	q->nring++;
+}
+
+static void
+print_ring(struct query *q)
+{
+	uint64_t	 i, first;
+	json_t		*o;
+	char		*l;
+
+	first = q->nring > q->last_n ? q->nring - q->last_n : 0;
+	for (i = first; i < q->nring; i++) {
+		l = q->ring[i % q->last_n];
+		o = q->text ? json_loads(l, 0, NULL) : NULL;
+		put_event(q, l, strlen(l), o);
+		json_decref(o);
+	}
+}
+
+/* The merge: a heap of groups by their current event's received time
+ * (ties: the group found first). */
+static int
+heap_less(const struct query *q, const struct qgroup *a,
+    const struct qgroup *b)
+{
+	if (a->us != b->us)
+		return a->us < b->us;
+	return a < b;
+}
+
+static void
+heap_down(struct query *q, size_t i)
+{
+	struct qgroup	*t;
+	size_t		 c;
+
+	for (;;) {
+		c = 2 * i + 1;
+		if (c >= q->nheap)
+			return;
+		if (c + 1 < q->nheap && heap_less(q, q->heap[c + 1],
+		    q->heap[c]))
+			c++;
+		if (!heap_less(q, q->heap[c], q->heap[i]))
+			return;
+		t = q->heap[c];
+		q->heap[c] = q->heap[i];
+		q->heap[i] = t;
+		i = c;
+	}
+}
+
+static int
+merge(struct query *q)
+{
+	struct qgroup	*g;
+	size_t		 i;
+
+	if ((q->heap = calloc(q->ng + 1, sizeof(*q->heap))) == NULL)
+		return -1;
+	for (i = 0; i < q->ng; i++)
+		if (next_event(q, &q->g[i]))
+			q->heap[q->nheap++] = &q->g[i];
+	for (i = q->nheap / 2 + 1; i > 0; i--)
+		heap_down(q, i - 1);
+	while (q->nheap > 0) {
+		g = q->heap[0];
+		deliver(q, g);
+		if (!next_event(q, g))
+			q->heap[0] = q->heap[--q->nheap];
+		heap_down(q, 0);
+	}
+	return 0;
+}
+
+/* --count-by output. */
+
+struct row {
+	const char	*key;
+	json_int_t	 n;
+};
+
+static int
+row_cmp(const void *a, const void *b)
+{
+	const struct row	*x = a, *y = b;
+	long long		 bx = atoll(x->key), by = atoll(y->key);
+
+	if (bx != by)		/* the bucket (0 without --bucket) */
+		return bx < by ? -1 : 1;
+	if (x->n != y->n)
+		return x->n > y->n ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+static void
+bucket_text(int64_t us, char *buf, size_t len)
+{
+	time_t		 sec = (time_t)(us / 1000000);
+	struct tm	 tm;
+
+	gmtime_r(&sec, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Column i (0: the bucket) of a row key into *s, *len. */
+static void
+key_col(const char *key, size_t i, const char **s, size_t *len)
+{
+	const char	*p = key, *e;
+
+	while (i-- > 0 && (p = strchr(p, '\x1f')) != NULL)
+		p++;
+	if (p == NULL)
+		p = "";
+	e = strchr(p, '\x1f');
+	*s = p;
+	*len = e != NULL ? (size_t)(e - p) : strlen(p);
+}
+
+static const char *
+cb_name(const struct expr_key *k, char *buf, size_t len)
+{
+	static const char *const pfx[] = { "", "field.", "trusted.", "sd." };
+
+	if (k->space == EXPR_TOP)
+		return expr_top_name(k->top);
+	snprintf(buf, len, "%s%s", pfx[k->space], k->name);
+	return buf;
+}
+
+static void
+print_counts(struct query *q)
+{
+	struct row	*r;
+	const char	*key, *s;
+	json_t		*v, *o;
+	size_t		 n = 0, i, c, len, w[COUNT_BY_MAX + 1] = { 0 };
+	char		 b[40], nm[300];
+
+	if ((r = calloc(json_object_size(q->counts) + 1, sizeof(*r))) ==
+	    NULL)
+		return;
+	json_object_foreach(q->counts, key, v) {
+		r[n].key = key;
+		r[n++].n = json_integer_value(v);
+	}
+	qsort(r, n, sizeof(*r), row_cmp);
+	w[0] = q->bucket_us > 0 ? 20 : 0;
+	for (c = 0; c < q->ncb; c++)
+		w[c + 1] = strlen(cb_name(q->cb[c], nm, sizeof(nm)));
+	for (i = 0; i < n; i++)
+		for (c = 0; c < q->ncb; c++) {
+			key_col(r[i].key, c + 1, &s, &len);
+			if (len > w[c + 1])
+				w[c + 1] = len;
+		}
+	if (q->text) {
+		if (q->bucket_us > 0)
+			printf("%-20s ", "bucket");
+		for (c = 0; c < q->ncb; c++)
+			printf("%-*s ", (int)w[c + 1], cb_name(q->cb[c], nm,
+			    sizeof(nm)));
+		printf("count\n");
+	}
+	for (i = 0; i < n; i++) {
+		o = q->text ? NULL : json_object();
+		if (q->bucket_us > 0) {
+			bucket_text(atoll(r[i].key), b, sizeof(b));
+			if (o != NULL)
+				json_object_set_new(o, "bucket",
+				    json_string(b));
+			else
+				printf("%-20s ", b);
+		}
+		for (c = 0; c < q->ncb; c++) {
+			key_col(r[i].key, c + 1, &s, &len);
+			if (o != NULL)
+				json_object_set_new(o, cb_name(q->cb[c], nm,
+				    sizeof(nm)), json_stringn(s, len));
+			else
+				printf("%-*.*s ", (int)w[c + 1], (int)len, s);
+		}
+		if (o == NULL) {
+			printf("%lld\n", (long long)r[i].n);
+			continue;
+		}
+		json_object_set_new(o, "count", json_integer(r[i].n));
+		json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(o);
+	}
+	free(r);
+}
+
+/* -f: follow. */
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec	 ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/* g's file list ends with its live file (which may not exist yet). */
+static int
+ensure_live(struct query *q, struct qgroup *g)
+{
+	if (g->nf > 0 && g->f[g->nf - 1].live)
+		return 0;
+	return add_file(q, g->live, g->live, NULL);
+}
+
+/* Note the newest rotated name of g's list. */
+static void
+note_newest(struct qgroup *g)
+{
+	size_t	 i;
+
+	for (i = 0; i < g->nf; i++)
+		if (!g->f[i].live && (g->f[i].sec > g->last_sec ||
+		    (g->f[i].sec == g->last_sec && g->f[i].idx > g->last_idx))) {
+			g->last_sec = g->f[i].sec;
+			g->last_idx = g->f[i].idx;
+		}
+}
+
+static void
+live_dir(const struct qgroup *g, char *dir, size_t len)
+{
+	const char	*sl = strrchr(g->live, '/');
+
+	if (sl == g->live)
+		snprintf(dir, len, "/");
+	else
+		snprintf(dir, len, "%.*s", sl != NULL ? (int)(sl - g->live) :
+		    1, sl != NULL ? g->live : ".");
+}
+
+/* Whether g's directory holds a rotated name of it newer than any g has
+ * listed.  1 or 0. */
+static int
+rotated_since(const struct qgroup *g)
+{
+	struct rotate_entry	 e;
+	struct dirent		*de;
+	char			 dir[PATH_MAX];
+	DIR			*d;
+	int			 r = 0;
+
+	live_dir(g, dir, sizeof(dir));
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while (!r && (de = readdir(d)) != NULL) {
+		memset(&e, 0, sizeof(e));
+		r = rotate_parse(g->live, de->d_name, &e) == 0 &&
+		    (e.sec > g->last_sec || (e.sec == g->last_sec &&
+		    e.idx > g->last_idx));
+	}
+	closedir(d);
+	return r;
+}
+
+static void
+drain(struct query *q, struct qgroup *g)
+{
+	while (next_event(q, g))
+		deliver(q, g);
+}
+
+/*
+ * g's live file was renamed (rotated), and read to its end through the
+ * descriptor held.  Its list becomes the rotated names newer than any g
+ * has listed, then the live file.  The first of those is the file just
+ * read (see next_file): dropped, if it is (its inode, held open, cannot
+ * have been reused; a .gz is taken to be it).  The others were rotated
+ * while no one looked (a fast writer): read whole.
+ */
+static void
+catch_up(struct query *q, struct qgroup *g)
+{
+	struct rotate_entry	 e;
+	struct dirent		*de;
+	struct stat		 st;
+	struct qfile		*old = g->f;
+	char			 dir[PATH_MAX], p[PATH_MAX + 256];
+	size_t			 nold = g->nf, i, len;
+	DIR			*d;
+
+	live_dir(g, dir, sizeof(dir));
+	g->f = NULL;
+	g->nf = 0;
+	if ((d = opendir(dir)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			memset(&e, 0, sizeof(e));
+			if (rotate_parse(g->live, de->d_name, &e) == -1 ||
+			    e.sec < g->last_sec || (e.sec == g->last_sec &&
+			    e.idx <= g->last_idx))
+				continue;
+			snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+			add_file(q, g->live, p, &e);	/* to g's new list */
+		}
+		closedir(d);
+	}
+	qsort(g->f, g->nf, sizeof(*g->f), file_cmp);
+	note_newest(g);
+	len = g->nf > 0 ? strlen(g->f[0].path) : 0;
+	if (g->seen && g->nf > 0 && ((len > 3 && strcmp(g->f[0].path + len -
+	    3, ".gz") == 0) || (stat(g->f[0].path, &st) == 0 &&
+	    st.st_dev == g->dev && st.st_ino == g->ino))) {
+		free(g->f[0].path);
+		memmove(g->f, g->f + 1, (g->nf - 1) * sizeof(*g->f));
+		g->nf--;
+	}
+	for (i = 0; i < nold; i++)
+		free(old[i].path);
+	free(old);
+	ensure_live(q, g);
+	g->cur = 0;
+	g->seen = 0;
+}
+
+/* g's live path names another file than the one held open.  1 or 0. */
+static int
+follow_renamed(const struct qgroup *g)
+{
+	struct stat	 st;
+
+	if (stat(g->live, &st) == -1)
+		return 0;
+	return st.st_dev != g->dev || st.st_ino != g->ino;
+}
+
+/* One look at g: what its files hold beyond what was printed.  The live
+ * file stays open between looks (so its inode cannot be reused, and a
+ * rename is seen for what it is). */
+static void
+follow_group(struct query *q, struct qgroup *g)
+{
+	if (ensure_live(q, g) == -1)
+		return;
+	if (g->cur + 1 < g->nf) {
+		drain(q, g);		/* files not read yet */
+		return;
+	}
+	if (g->gz == NULL) {		/* the live file, from its start */
+		g->cur = g->nf - 1;
+		g->seen = 0;
+		drain(q, g);
+		return;
+	}
+	gzclearerr(g->gz);		/* its end was where it ended then */
+	drain(q, g);
+	if (!follow_renamed(g))
+		return;
+	gzclearerr(g->gz);		/* what came before the rename */
+	drain(q, g);
+	gzclose(g->gz);
+	g->gz = NULL;
+	catch_up(q, g);
+	drain(q, g);
+}
+
+static void
+raise_nofile(void)
+{
+	struct rlimit	 rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static int
+follow(struct query *q)
+{
+	uint64_t	 ticks = 0;
+	size_t		 i;
+
+	for (i = 0; i < q->ng; i++)
+		if (q->g[i].gz != NULL && !q->g[i].gz_live) {
+			gzclose(q->g[i].gz);
+			q->g[i].gz = NULL;
+		}
+	for (;;) {
+		for (i = 0; i < q->ng; i++)
+			follow_group(q, &q->g[i]);
+		flush_out(q);
+		if (fflush(stdout) == EOF || ferror(stdout))
+			return -1;
+		sleep_ms(FOLLOW_MS);
+		if (++ticks % (RESCAN_MS / FOLLOW_MS) != 0 || !q->templated)
+			continue;
+		q->old_ng = q->ng;	/* new live files (hosts, days) */
+		scan_tree(q);
+		for (i = q->old_ng; i < q->ng; i++) {
+			qsort(q->g[i].f, q->g[i].nf, sizeof(*q->g[i].f),
+			    file_cmp);
+			note_newest(&q->g[i]);
+		}
+		q->old_ng = 0;
+	}
+}
+
+/* Setup. */
+
+static int
+add_count_by(struct query *q, const char *s)
+{
+	if (q->ncb == COUNT_BY_MAX) {
+		fprintf(stderr, "logstreamd query: at most %d --count-by\n",
+		    COUNT_BY_MAX);
+		return -1;
+	}
+	if ((q->cb[q->ncb] = expr_key_new(s)) == NULL) {
+		fprintf(stderr, "logstreamd query: --count-by %s: not a key "
+		    "(host, class, app, severity, field.NAME...)\n", s);
+		return -1;
+	}
+	q->ncb++;
+	return 0;
+}
+
+static int
+load_config(struct query *q)
+{
+	struct config	*cf;
+	int		 rc = -1;
+
+	if ((cf = config_load(q->config)) == NULL)
+		return -1;
+	if (cf->nerrors > 0)
+		config_print_errors(cf);
+	else if (cf->store_format != STORE_JSON)
+		fprintf(stderr, "logstreamd query: %s: [storage] format is "
+		    "not json: nothing to query\n", q->config);
+	else if ((q->tmpl = strdup(cf->store_path)) != NULL) {
+		q->templated = storepath_templated(q->tmpl);
+		rc = 0;
+	}
+	config_free(cf);
+	return rc;
+}
+
+static int
+parse_args(struct query *q, int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "since", required_argument, NULL, 'S' },
+		{ "until", required_argument, NULL, 'U' },
+		{ "where", required_argument, NULL, 'W' },
+		{ "count-by", required_argument, NULL, 'C' },
+		{ "bucket", required_argument, NULL, 'B' },
+		{ "strict", no_argument, NULL, 'X' },
+		{ "stats", no_argument, NULL, 'T' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char		 err[256];
+	uint64_t	 n;
+	int64_t		 ms;
+	int		 ch;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:n:fo:h", longopts, NULL)) !=
+	    -1) {
+		switch (ch) {
+		case 'c':
+			q->config = optarg;
+			break;
+		case 'S':
+		case 'U':
+			if (parse_time(optarg, ch == 'S' ? &q->since :
+			    &q->until) == -1) {
+				fprintf(stderr, "logstreamd query: --%s %s: "
+				    "not a time (RFC 3339, YYYY-MM-DD, now, "
+				    "-2h)\n", ch == 'S' ? "since" : "until",
+				    optarg);
+				return -1;
+			}
+			break;
+		case 'W':
+			if (expr_add(q->ex, optarg, err, sizeof(err)) == -1) {
+				fprintf(stderr, "logstreamd query: --where "
+				    "'%s': %s\n", optarg, err);
+				return -1;
+			}
+			break;
+		case 'C':
+			if (add_count_by(q, optarg) == -1)
+				return -1;
+			break;
+		case 'B':
+			if (conf_parse_duration(optarg, &ms) == -1 || ms < 1) {
+				fprintf(stderr, "logstreamd query: --bucket "
+				    "%s: not a duration (10m, 1h, 1d)\n",
+				    optarg);
+				return -1;
+			}
+			q->bucket_us = ms * 1000;
+			break;
+		case 'n':
+			if (conf_parse_uint(optarg, &n) == -1 ||
+			    n > 10000000) {
+				fprintf(stderr, "logstreamd query: -n %s: not "
+				    "0 to 10000000\n", optarg);
+				return -1;
+			}
+			q->last_n = n;
+			q->n_set = 1;
+			break;
+		case 'f':
+			q->follow = 1;
+			break;
+		case 'o':
+			if (strcmp(optarg, "json") != 0 &&
+			    strcmp(optarg, "text") != 0) {
+				fprintf(stderr, "logstreamd query: -o %s: "
+				    "json or text\n", optarg);
+				return -1;
+			}
+			q->text = strcmp(optarg, "text") == 0;
+			q->text_set = 1;
+			break;
+		case 'X':
+			q->strict = 1;
+			break;
+		case 'T':
+			q->stats = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return -1;
+	}
+	if (q->bucket_us > 0 && q->ncb == 0) {
+		fprintf(stderr, "logstreamd query: --bucket needs "
+		    "--count-by\n");
+		return -1;
+	}
+	if (q->follow && q->ncb > 0) {
+		fprintf(stderr, "logstreamd query: -f prints events, not "
+		    "counts\n");
+		return -1;
+	}
+	if (q->ncb > 0 && !q->text_set)
+		q->text = 1;		/* a table, unless -o json */
+	if (q->follow && !q->n_set && q->since == INT64_MIN) {
+		q->last_n = 10;		/* as tail -f and journalctl -f */
+		q->n_set = 1;
+	}
+	return 0;
+}
+
+static void
+query_free(struct query *q)
+{
+	size_t	 i, k;
+
+	for (i = 0; i < q->ng; i++) {
+		for (k = 0; k < q->g[i].nf; k++)
+			free(q->g[i].f[k].path);
+		if (q->g[i].gz != NULL)
+			gzclose(q->g[i].gz);
+		json_decref(q->g[i].obj);
+		free(q->g[i].f);
+		free(q->g[i].buf);
+		free(q->g[i].live);
+	}
+	free(q->g);
+	free(q->heap);
+	for (i = 0; q->ring != NULL && i < q->last_n; i++)
+		free(q->ring[i]);
+	free(q->ring);
+	for (i = 0; i < q->ncb; i++)
+		free(q->cb[i]);
+	json_decref(q->counts);
+	expr_free(q->ex);
+	free(q->out.p);
+	free(q->tmpl);
+}
+
+int
+query_main(int argc, char *argv[])
+{
+	struct query	 q;
+	int		 rc = 2;
+
+	memset(&q, 0, sizeof(q));
+	q.config = QUERY_DEFAULT_CONFIG;
+	q.since = INT64_MIN;
+	q.until = INT64_MAX;
+	if ((q.ex = expr_new()) == NULL || (q.counts = json_object()) == NULL)
+		goto done;
+	rc = 1;
+	if (parse_args(&q, argc, argv) == -1 || load_config(&q) == -1)
+		goto done;
+	q.req_host = expr_required(q.ex, EXPR_K_HOST);
+	q.req_class = expr_required(q.ex, EXPR_K_CLASS);
+	if (q.n_set && q.last_n > 0 &&
+	    (q.ring = calloc(q.last_n, sizeof(*q.ring))) == NULL)
+		goto done;
+	rc = 2;
+	if (scan(&q) == -1 || merge(&q) == -1)
+		goto done;
+	if (q.ncb > 0)
+		print_counts(&q);
+	else if (q.n_set)
+		print_ring(&q);
+	flush_out(&q);
+	if (q.stats)
+		fprintf(stderr, "logstreamd query: %llu files, %llu opened, "
+		    "%llu skipped by their index; %llu lines read, %llu "
+		    "matched, %llu skipped as unreadable\n",
+		    (unsigned long long)q.files, (unsigned long long)q.opened,
+		    (unsigned long long)q.skipped, (unsigned long long)q.lines,
+		    (unsigned long long)q.matched, (unsigned long long)q.bad);
+	if (q.reported > REPORT_MAX)
+		fprintf(stderr, "logstreamd query: %llu more skipped lines "
+		    "not named\n", (unsigned long long)(q.reported -
+		    REPORT_MAX));
+	if (q.follow) {
+		raise_nofile();		/* a live file held open per path */
+		q.n_set = 0;
+		rc = follow(&q) == 0 ? 0 : 2;
+		goto done;
+	}
+	rc = fflush(stdout) == EOF ? 2 : q.strict && q.bad > 0 ? 1 : 0;
+done:
+	query_free(&q);
+	return rc;
+}
