@@ -91,6 +91,8 @@ struct query {
 	int		 n_set;
 	int		 follow, text, text_set, strict, stats;
 	const char	*req_host, *req_class;	/* from --where X=V */
+	char		*needle[EXPR_K__COUNT];	/* "KEY":"V" every match has */
+	size_t		 nneedle;
 	struct qgroup	*g;
 	size_t		 ng;
 	size_t		 old_ng;	/* -f's rescan: groups known */
@@ -495,6 +497,19 @@ close_file(struct qgroup *g)
 	g->cur++;
 }
 
+/* zlib's message without the "<fd:N>: " it puts first. */
+static const char *
+gz_why(gzFile gz)
+{
+	const char	*m, *c;
+	int		 err;
+
+	m = gzerror(gz, &err);
+	if (m[0] == '<' && (c = strstr(m, ">: ")) != NULL)
+		m = c + 3;
+	return m;
+}
+
 /* The next line of g into g->line; 1, or 0 when g's files are done. */
 static int
 next_line(struct query *q, struct qgroup *g)
@@ -534,14 +549,16 @@ next_line(struct query *q, struct qgroup *g)
 			g->len += (size_t)n;
 			continue;
 		}
-		if (n < 0) {
+		if (n == 0)
+			gzerror(g->gz, &err);	/* a truncated .gz ends so */
+		if (n < 0 || (n == 0 && err != Z_OK && err != Z_STREAM_END)) {
 			q->bad++;
 			if (q->reported++ < REPORT_MAX)
 				fprintf(stderr, "logstreamd query: %s: "
 				    "unreadable after line %llu (%s); the rest "
 				    "of it skipped\n", g->f[g->cur].path,
 				    (unsigned long long)g->lineno,
-				    gzerror(g->gz, &err));
+				    gz_why(g->gz));
 		} else if (g->len > 0 && !g->gz_live)
 			report(q, g->f[g->cur].path, g->lineno + 1,
 			    "a torn last line (no line end)");
@@ -551,28 +568,91 @@ next_line(struct query *q, struct qgroup *g)
 	}
 }
 
+/*
+ * A condition KEY=VALUE on a top-level string key: the line holds
+ * "KEY":"VALUE" as the writer puts it (no blank; inside a string a '"'
+ * is escaped, so the text cannot come from one).  A line that lacks it
+ * cannot match and is not decoded.  Only for plain ASCII values that are
+ * not numbers (those compare in other ways).
+ */
+static void
+make_needles(struct query *q)
+{
+	static const enum expr_top keys[] = { EXPR_K_SOURCE,
+	    EXPR_K_TRANSPORT, EXPR_K_FORMAT, EXPR_K_HOST, EXPR_K_APP,
+	    EXPR_K_PID, EXPR_K_MSGID, EXPR_K_CLASS, EXPR_K_MESSAGE,
+	    EXPR_K_STREAM };
+	const unsigned char	*v;
+	size_t			 i;
+	int			 ok, alpha;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if ((v = (const unsigned char *)expr_required(q->ex,
+		    keys[i])) == NULL || *v == '\0')
+			continue;
+		for (ok = 1, alpha = 0; *v != '\0'; v++) {
+			ok &= *v >= 0x20 && *v < 0x7f && *v != '"' &&
+			    *v != '\\';
+			alpha |= !(*v >= '0' && *v <= '9') && *v != '.' &&
+			    *v != '-' && *v != '+';
+		}
+		if (!ok || !alpha)
+			continue;
+		if (asprintf(&q->needle[q->nneedle], "\"%s\":\"%s\"",
+		    expr_top_name(keys[i]), expr_required(q->ex, keys[i])) ==
+		    -1)
+			continue;
+		q->nneedle++;
+	}
+}
+
+static int
+has_needles(const struct query *q, const char *line, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < q->nneedle; i++)
+		if (memmem(line, len, q->needle[i], strlen(q->needle[i])) ==
+		    NULL)
+			return 0;
+	return 1;
+}
+
 /* The next event of g that passes the time range and the filter. */
 static int
 next_event(struct query *q, struct qgroup *g)
 {
 	int	 need_obj = expr_count(q->ex) > 0 || q->ncb > 0 || q->text;
+	int	 fast;
 
 	json_decref(g->obj);
 	g->obj = NULL;
 	while (next_line(q, g)) {
 		q->lines++;
-		if (storeidx_received(g->line, g->linelen, &g->us) == -1) {
-			report(q, g->f[g->cur].path, g->lineno,
-			    "not a stored event (no received time first)");
+		/* The writer puts "received" first: most lines outside the
+		 * time range are passed over without decoding them. */
+		fast = storeidx_received(g->line, g->linelen, &g->us) == 0;
+		if (fast && (g->us < q->since || g->us > q->until))
 			continue;
-		}
-		if (g->us < q->since || g->us > q->until)
-			continue;
-		if (!need_obj)
+		if (fast && !need_obj)
 			return 1;
+		if (fast && !has_needles(q, g->line, g->linelen))
+			continue;
 		if ((g->obj = json_loadb(g->line, g->linelen, 0, NULL)) ==
 		    NULL || !json_is_object(g->obj)) {
 			report(q, g->f[g->cur].path, g->lineno, "not JSON");
+			json_decref(g->obj);
+			g->obj = NULL;
+			continue;
+		}
+		if (!fast && storeidx_event_time(g->obj, &g->us) == -1) {
+			report(q, g->f[g->cur].path, g->lineno,
+			    "no \"received\" time");
+			json_decref(g->obj);
+			g->obj = NULL;
+			continue;
+		}
+		if (!fast && (g->us < q->since || g->us > q->until)) {
 			json_decref(g->obj);
 			g->obj = NULL;
 			continue;
@@ -1285,6 +1365,8 @@ query_free(struct query *q)
 	for (i = 0; i < q->ncb; i++)
 		free(q->cb[i]);
 	json_decref(q->counts);
+	for (i = 0; i < q->nneedle; i++)
+		free(q->needle[i]);
 	expr_free(q->ex);
 	free(q->out.p);
 	free(q->tmpl);
@@ -1307,6 +1389,7 @@ query_main(int argc, char *argv[])
 		goto done;
 	q.req_host = expr_required(q.ex, EXPR_K_HOST);
 	q.req_class = expr_required(q.ex, EXPR_K_CLASS);
+	make_needles(&q);
 	if (q.n_set && q.last_n > 0 &&
 	    (q.ring = calloc(q.last_n, sizeof(*q.ring))) == NULL)
 		goto done;

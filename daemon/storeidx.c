@@ -54,6 +54,19 @@ storeidx_received(const char *line, size_t len, int64_t *us)
 	return 0;
 }
 
+int
+storeidx_event_time(const json_t *o, int64_t *us)
+{
+	const char	*s = json_string_value(json_object_get(o, "received"));
+	uint8_t		 prec;
+	size_t		 len;
+
+	if (s == NULL)
+		return -1;
+	len = strlen(s);
+	return parser_rfc3339(s, len, 0, us, &prec) == (int)len ? 0 : -1;
+}
+
 /* Count value v of key in map *m (dropped to NULL past the bound). */
 static void
 count_key(json_t **m, const json_t *o, const char *key)
@@ -82,8 +95,9 @@ index_line(struct storeidx *ix, const char *p, size_t len)
 	json_t	*o;
 	int64_t	 us;
 
-	if (storeidx_received(p, len, &us) == -1 ||
-	    (o = json_loadb(p, len, 0, NULL)) == NULL || !json_is_object(o)) {
+	if ((o = json_loadb(p, len, 0, NULL)) == NULL ||
+	    storeidx_event_time(o, &us) == -1) {
+		json_decref(o);
 		ix->bad++;
 		return;
 	}

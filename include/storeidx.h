@@ -30,6 +30,9 @@ int		 storeidx_name(char *buf, size_t len, const char *path);
 /* The received time of a stored JSON line (its first key, as the writer
  * puts it).  0, or -1 if the line does not start so. */
 int		 storeidx_received(const char *line, size_t len, int64_t *us);
+/* The received time of a decoded stored event.  0, or -1 if it has
+ * none. */
+int		 storeidx_event_time(const json_t *o, int64_t *us);
 /* Read rotated file name in directory dfd (plain or gzip) and write its
  * index (a temporary name, then rename).  0, or -1 (errno). */
 int		 storeidx_build(int dfd, const char *name);
