@@ -67,47 +67,108 @@ storeidx_event_time(const json_t *o, int64_t *us)
 	return parser_rfc3339(s, len, 0, us, &prec) == (int)len ? 0 : -1;
 }
 
-/* Count value v of key in map *m (dropped to NULL past the bound). */
+/* Count value v[0..len) in map *m (dropped to NULL past the bound). */
 static void
-count_key(json_t **m, const json_t *o, const char *key)
+count_key(json_t **m, const char *v, size_t len)
 {
-	const char	*v;
-	json_t		*c;
+	json_t	*c;
 
 	if (*m == NULL)
 		return;
-	if ((v = json_string_value(json_object_get(o, key))) == NULL)
-		v = "";
-	if ((c = json_object_get(*m, v)) != NULL) {
+	if ((c = json_object_getn(*m, v, len)) != NULL) {
 		json_integer_set(c, json_integer_value(c) + 1);
 		return;
 	}
 	if (json_object_size(*m) >= STOREIDX_MAX_KEYS ||
-	    json_object_set_new(*m, v, json_integer(1)) == -1) {
+	    json_object_setn_new(*m, v, len, json_integer(1)) == -1) {
 		json_decref(*m);
 		*m = NULL;
 	}
 }
 
+/* A string member of o as text ("" if it has none). */
+static void
+member(const json_t *o, const char *key, const char **v, size_t *len)
+{
+	const json_t	*s = json_object_get(o, key);
+
+	*v = json_is_string(s) ? json_string_value(s) : "";
+	*len = json_is_string(s) ? json_string_length(s) : 0;
+}
+
+/*
+ * A line as the writer puts it: {"received":"...",...}, the keys up to
+ * "message" plain strings in a fixed order (host and class among them),
+ * objects and other values only after.  Read without decoding: the
+ * string members until the first other value; host and class found
+ * there (absent: "").  0, or -1 if the line is not of that form (a value
+ * with an escape included): then it is decoded.
+ */
+static int
+scan_line(const char *p, size_t len, int64_t *us, const char **host,
+    size_t *hl, const char **cls, size_t *cl)
+{
+	const char	*e = p + len, *k, *v;
+	size_t		 kl;
+
+	*host = *cls = "";
+	*hl = *cl = 0;
+	if (storeidx_received(p, len, us) == -1)
+		return -1;
+	for (p++; p < e && *p == '"'; p++) {
+		k = ++p;
+		if ((p = memchr(p, '"', (size_t)(e - p))) == NULL)
+			return -1;
+		kl = (size_t)(p - k);
+		if (++p >= e || *p++ != ':' || p >= e)
+			return -1;
+		if (*p != '"')
+			return 0;		/* sd, fields...: past host, class */
+		for (v = ++p; p < e && *p != '"'; p++)
+			if (*p == '\\')
+				return -1;
+		if (p >= e)
+			return -1;
+		if (kl == 4 && memcmp(k, "host", 4) == 0) {
+			*host = v;
+			*hl = (size_t)(p - v);
+		} else if (kl == 5 && memcmp(k, "class", 5) == 0) {
+			*cls = v;
+			*cl = (size_t)(p - v);
+		}
+		if (++p < e && *p == '}')
+			return 0;
+		if (p >= e || *p != ',')
+			return -1;
+	}
+	return -1;
+}
+
 static void
 index_line(struct storeidx *ix, const char *p, size_t len)
 {
-	json_t	*o;
-	int64_t	 us;
+	const char	*host, *cls;
+	size_t		 hl, cl;
+	json_t		*o = NULL;
+	int64_t		 us;
 
-	if ((o = json_loadb(p, len, 0, NULL)) == NULL ||
-	    storeidx_event_time(o, &us) == -1) {
-		json_decref(o);
-		ix->bad++;
-		return;
+	if (scan_line(p, len, &us, &host, &hl, &cls, &cl) == -1) {
+		if ((o = json_loadb(p, len, 0, NULL)) == NULL ||
+		    storeidx_event_time(o, &us) == -1) {
+			json_decref(o);
+			ix->bad++;
+			return;
+		}
+		member(o, "host", &host, &hl);
+		member(o, "class", &cls, &cl);
 	}
 	ix->lines++;
 	if (us < ix->first_us)
 		ix->first_us = us;
 	if (us > ix->last_us)
 		ix->last_us = us;
-	count_key(&ix->hosts, o, "host");
-	count_key(&ix->classes, o, "class");
+	count_key(&ix->hosts, host, hl);
+	count_key(&ix->classes, cls, cl);
 	json_decref(o);
 }
 
