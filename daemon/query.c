@@ -69,6 +69,11 @@ struct qgroup {
 	size_t		 linelen;
 	int64_t		 us;
 	json_t		*obj;		/* it decoded, or NULL */
+	int		 bad;		/* it is not JSON */
+	int		 scanned;	/* sp holds its early keys... */
+	int		 scan_ok;	/* ...if it is of the writer's form */
+	struct storeidx_span sp[EXPR_K_MESSAGE + 1];
+	struct expr_json j;
 	int		 done;
 	/* -f: the live file held open */
 	dev_t		 dev;
@@ -90,6 +95,7 @@ struct query {
 	uint64_t	 last_n;
 	int		 n_set;
 	int		 follow, text, text_set, strict, stats;
+	int		 cb_decode;	/* a --count-by key needs decoding */
 	const char	*req_host, *req_class;	/* from --where X=V */
 	char		*needle[EXPR_K__COUNT];	/* "KEY":"V" every match has */
 	size_t		 nneedle;
@@ -618,50 +624,99 @@ has_needles(const struct query *q, const char *line, size_t len)
 	return 1;
 }
 
+/* The keys the writer puts first, in its order: read in place. */
+static const char	*early_keys[EXPR_K_MESSAGE + 1];
+
+/* g's line decoded (once).  0, or -1 if it is not a JSON object. */
+static int
+line_decode(struct qgroup *g)
+{
+	if (g->obj != NULL)
+		return 0;
+	if (g->bad)
+		return -1;
+	if ((g->obj = json_loadb(g->line, g->linelen, 0, NULL)) == NULL ||
+	    !json_is_object(g->obj)) {
+		json_decref(g->obj);
+		g->obj = NULL;
+		g->bad = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The accessor the filter and --count-by read g's line through
+ * (expr_get_fn): a key the writer puts before "message" straight from
+ * the line; any other key, or a line of another form, from the line
+ * decoded (once).  Most lines are never decoded.
+ */
+static int
+line_get(void *arg, const struct expr_key *k, struct expr_val *v)
+{
+	struct qgroup	*g = arg;
+
+	if (k->space == EXPR_TOP && k->top <= EXPR_K_MESSAGE &&
+	    g->obj == NULL) {
+		if (!g->scanned) {
+			g->scanned = 1;
+			g->scan_ok = storeidx_scan(g->line, g->linelen,
+			    early_keys, EXPR_K_MESSAGE + 1, g->sp) == 0;
+		}
+		if (g->scan_ok) {
+			if (g->sp[k->top].v == NULL)
+				return 0;
+			memset(v, 0, sizeof(*v));
+			v->s = g->sp[k->top].v;
+			v->len = g->sp[k->top].len;
+			return 1;
+		}
+	}
+	if (line_decode(g) == -1)
+		return 0;
+	g->j.obj = g->obj;
+	return expr_json_get(&g->j, k, v);
+}
+
 /* The next event of g that passes the time range and the filter. */
 static int
 next_event(struct query *q, struct qgroup *g)
 {
-	int	 need_obj = expr_count(q->ex) > 0 || q->ncb > 0 || q->text;
-	int	 fast;
+	const char	*why;
+	int		 fast;
 
-	json_decref(g->obj);
-	g->obj = NULL;
 	while (next_line(q, g)) {
 		q->lines++;
+		json_decref(g->obj);
+		g->obj = NULL;
+		g->bad = g->scanned = 0;
 		/* The writer puts "received" first: most lines outside the
 		 * time range are passed over without decoding them. */
 		fast = storeidx_received(g->line, g->linelen, &g->us) == 0;
-		if (fast && (g->us < q->since || g->us > q->until))
+		why = "not JSON";
+		if (!fast && (line_decode(g) == -1 ||
+		    (why = "no \"received\" time",
+		    storeidx_event_time(g->obj, &g->us) == -1)))
+			goto bad;
+		if (g->us < q->since || g->us > q->until)
 			continue;
-		if (fast && !need_obj)
-			return 1;
 		if (fast && !has_needles(q, g->line, g->linelen))
 			continue;
-		if ((g->obj = json_loadb(g->line, g->linelen, 0, NULL)) ==
-		    NULL || !json_is_object(g->obj)) {
-			report(q, g->f[g->cur].path, g->lineno, "not JSON");
-			json_decref(g->obj);
-			g->obj = NULL;
+		why = "not JSON";
+		if (!expr_match(q->ex, line_get, g)) {
+			if (g->bad)
+				goto bad;
 			continue;
 		}
-		if (!fast && storeidx_event_time(g->obj, &g->us) == -1) {
-			report(q, g->f[g->cur].path, g->lineno,
-			    "no \"received\" time");
-			json_decref(g->obj);
-			g->obj = NULL;
-			continue;
-		}
-		if (!fast && (g->us < q->since || g->us > q->until)) {
-			json_decref(g->obj);
-			g->obj = NULL;
-			continue;
-		}
-		if (expr_match_json(q->ex, g->obj))
-			return 1;
-		json_decref(g->obj);
-		g->obj = NULL;
+		if (g->bad || ((q->text || q->cb_decode) &&
+		    line_decode(g) == -1))
+			goto bad;
+		return 1;
+bad:
+		report(q, g->f[g->cur].path, g->lineno, why);
 	}
+	json_decref(g->obj);
+	g->obj = NULL;
 	g->done = 1;
 	return 0;
 }
@@ -724,9 +779,8 @@ put_event(struct query *q, const char *line, size_t len, const json_t *o)
 
 /* --count-by: the key "bucket\x1fvalue\x1f..." of the event. */
 static void
-count_event(struct query *q, const struct qgroup *g)
+count_event(struct query *q, struct qgroup *g)
 {
-	struct expr_json	 j = { .obj = g->obj };
 	struct expr_val		 v;
 	struct abuf		 k = { 0 };
 	json_t			*c;
@@ -742,7 +796,7 @@ count_event(struct query *q, const struct qgroup *g)
 	}
 	for (i = 0; i < q->ncb; i++) {
 		alerter_buf_put(&k, "\x1f", 1);
-		if (expr_json_get(&j, q->cb[i], &v))
+		if (line_get(g, q->cb[i], &v))
 			alerter_buf_put(&k, v.s, v.len);
 	}
 	alerter_buf_put(&k, "", 1);
@@ -1376,6 +1430,7 @@ int
 query_main(int argc, char *argv[])
 {
 	struct query	 q;
+	size_t		 i;
 	int		 rc = 2;
 
 	memset(&q, 0, sizeof(q));
@@ -1387,6 +1442,11 @@ query_main(int argc, char *argv[])
 	rc = 1;
 	if (parse_args(&q, argc, argv) == -1 || load_config(&q) == -1)
 		goto done;
+	for (i = 0; i <= EXPR_K_MESSAGE; i++)
+		early_keys[i] = expr_top_name((enum expr_top)i);
+	for (i = 0; i < q.ncb; i++)
+		q.cb_decode |= q.cb[i]->space != EXPR_TOP ||
+		    q.cb[i]->top > EXPR_K_MESSAGE;
 	q.req_host = expr_required(q.ex, EXPR_K_HOST);
 	q.req_class = expr_required(q.ex, EXPR_K_CLASS);
 	make_needles(&q);

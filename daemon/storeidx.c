@@ -96,24 +96,16 @@ member(const json_t *o, const char *key, const char **v, size_t *len)
 	*len = json_is_string(s) ? json_string_length(s) : 0;
 }
 
-/*
- * A line as the writer puts it: {"received":"...",...}, the keys up to
- * "message" plain strings in a fixed order (host and class among them),
- * objects and other values only after.  Read without decoding: the
- * string members until the first other value; host and class found
- * there (absent: "").  0, or -1 if the line is not of that form (a value
- * with an escape included): then it is decoded.
- */
-static int
-scan_line(const char *p, size_t len, int64_t *us, const char **host,
-    size_t *hl, const char **cls, size_t *cl)
+int
+storeidx_scan(const char *p, size_t len, const char *const *keys, size_t n,
+    struct storeidx_span *sp)
 {
 	const char	*e = p + len, *k, *v;
-	size_t		 kl;
+	size_t		 kl, i;
 
-	*host = *cls = "";
-	*hl = *cl = 0;
-	if (storeidx_received(p, len, us) == -1)
+	for (i = 0; i < n; i++)
+		sp[i].v = NULL;
+	if (len < 2 || *p != '{')
 		return -1;
 	for (p++; p < e && *p == '"'; p++) {
 		k = ++p;
@@ -123,19 +115,18 @@ scan_line(const char *p, size_t len, int64_t *us, const char **host,
 		if (++p >= e || *p++ != ':' || p >= e)
 			return -1;
 		if (*p != '"')
-			return 0;		/* sd, fields...: past host, class */
+			return 0;	/* sd, fields...: the early keys are past */
 		for (v = ++p; p < e && *p != '"'; p++)
 			if (*p == '\\')
 				return -1;
 		if (p >= e)
 			return -1;
-		if (kl == 4 && memcmp(k, "host", 4) == 0) {
-			*host = v;
-			*hl = (size_t)(p - v);
-		} else if (kl == 5 && memcmp(k, "class", 5) == 0) {
-			*cls = v;
-			*cl = (size_t)(p - v);
-		}
+		for (i = 0; i < n; i++)
+			if (strlen(keys[i]) == kl && memcmp(keys[i], k, kl) ==
+			    0) {
+				sp[i].v = v;
+				sp[i].len = (size_t)(p - v);
+			}
 		if (++p < e && *p == '}')
 			return 0;
 		if (p >= e || *p != ',')
@@ -147,12 +138,20 @@ scan_line(const char *p, size_t len, int64_t *us, const char **host,
 static void
 index_line(struct storeidx *ix, const char *p, size_t len)
 {
-	const char	*host, *cls;
-	size_t		 hl, cl;
-	json_t		*o = NULL;
-	int64_t		 us;
+	static const char *const keys[] = { "host", "class" };
+	struct storeidx_span	 sp[2];
+	const char		*host, *cls;
+	size_t			 hl, cl;
+	json_t			*o = NULL;
+	int64_t			 us;
 
-	if (scan_line(p, len, &us, &host, &hl, &cls, &cl) == -1) {
+	if (storeidx_received(p, len, &us) == 0 &&
+	    storeidx_scan(p, len, keys, 2, sp) == 0) {
+		host = sp[0].v != NULL ? sp[0].v : "";
+		hl = sp[0].v != NULL ? sp[0].len : 0;
+		cls = sp[1].v != NULL ? sp[1].v : "";
+		cl = sp[1].v != NULL ? sp[1].len : 0;
+	} else {
 		if ((o = json_loadb(p, len, 0, NULL)) == NULL ||
 		    storeidx_event_time(o, &us) == -1) {
 			json_decref(o);

@@ -30,6 +30,23 @@ int		 storeidx_name(char *buf, size_t len, const char *path);
 /* The received time of a stored JSON line (its first key, as the writer
  * puts it).  0, or -1 if the line does not start so. */
 int		 storeidx_received(const char *line, size_t len, int64_t *us);
+/*
+ * A line as the writer puts it: {"received":"...",...}, its keys up to
+ * "message" (received time source transport format facility severity
+ * host app pid msgid class message) plain strings in that order, objects
+ * and other values only after them.  The n keys asked for (of those)
+ * found in place, without decoding: sp[i].v (NULL: the line has none),
+ * sp[i].len; the scan stops at the first value that is not a string.  0,
+ * or -1 if the line is not of that form or a value holds an escape
+ * (decode it).
+ */
+struct storeidx_span {
+	const char	*v;
+	size_t		 len;
+};
+int		 storeidx_scan(const char *line, size_t len,
+		    const char *const *keys, size_t n,
+		    struct storeidx_span *sp);
 /* The received time of a decoded stored event.  0, or -1 if it has
  * none. */
 int		 storeidx_event_time(const json_t *o, int64_t *us);
