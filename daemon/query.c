@@ -524,6 +524,11 @@ next_line(struct query *q, struct qgroup *g)
 	char		*nb;
 	int		 n, err;
 
+	if (g->buf == NULL) {
+		if ((g->buf = malloc(CHUNK)) == NULL)
+			return 0;
+		g->cap = CHUNK;
+	}
 	for (;;) {
 		if (g->gz == NULL && next_file(q, g) == -1)
 			return 0;
