@@ -264,6 +264,20 @@ add_file(struct query *q, const char *live, const char *path,
 	return 0;
 }
 
+/* The directory of path into dir. */
+static void
+dir_of(const char *path, char *dir, size_t len)
+{
+	const char	*sl = strrchr(path, '/');
+
+	if (sl == path)
+		snprintf(dir, len, "/");
+	else if (sl == NULL)
+		snprintf(dir, len, ".");
+	else
+		snprintf(dir, len, "%.*s", (int)(sl - path), path);
+}
+
 /* The files of a plain path: it and its rotated names beside it. */
 static int
 scan_plain(struct query *q)
@@ -272,13 +286,9 @@ scan_plain(struct query *q)
 	struct dirent		*de;
 	struct stat		 st;
 	char			 dir[PATH_MAX], p[PATH_MAX + 256];
-	const char		*sl = strrchr(q->tmpl, '/');
 	DIR			*d;
 
-	snprintf(dir, sizeof(dir), "%.*s", sl != NULL ? (int)(sl - q->tmpl) :
-	    1, sl != NULL ? q->tmpl : ".");
-	if (sl == q->tmpl)
-		snprintf(dir, sizeof(dir), "/");
+	dir_of(q->tmpl, dir, sizeof(dir));
 	if ((d = opendir(dir)) == NULL) {
 		fprintf(stderr, "logstreamd query: %s: %s\n", dir,
 		    strerror(errno));
@@ -370,10 +380,12 @@ walk_visit(const char *path, const struct stat *st, int type, struct FTW *f)
 
 	if (type != FTW_F || !S_ISREG(st->st_mode) || path[f->base] == '.')
 		return 0;
-	if (fnmatch(walk_pat, path, FNM_PATHNAME) == 0)
-		return add_file(walk_q, path, path, NULL) == -1;
+	/* A rotated name first: remote/{host}/{date}.log matches
+	 * remote/web01/2026-11-23-20261123T201414Z_000.log as well. */
 	if (rotated_of(path, (size_t)f->base, &e, live, sizeof(live)) == 0)
 		return add_file(walk_q, live, path, &e) == -1;
+	if (fnmatch(walk_pat, path, FNM_PATHNAME) == 0)
+		return add_file(walk_q, path, path, NULL) == -1;
 	return 0;
 }
 
@@ -1065,18 +1077,6 @@ note_newest(struct qgroup *g)
 		}
 }
 
-static void
-live_dir(const struct qgroup *g, char *dir, size_t len)
-{
-	const char	*sl = strrchr(g->live, '/');
-
-	if (sl == g->live)
-		snprintf(dir, len, "/");
-	else
-		snprintf(dir, len, "%.*s", sl != NULL ? (int)(sl - g->live) :
-		    1, sl != NULL ? g->live : ".");
-}
-
 /* Whether g's directory holds a rotated name of it newer than any g has
  * listed.  1 or 0. */
 static int
@@ -1088,7 +1088,7 @@ rotated_since(const struct qgroup *g)
 	DIR			*d;
 	int			 r = 0;
 
-	live_dir(g, dir, sizeof(dir));
+	dir_of(g->live, dir, sizeof(dir));
 	if ((d = opendir(dir)) == NULL)
 		return 0;
 	while (!r && (de = readdir(d)) != NULL) {
@@ -1127,7 +1127,7 @@ catch_up(struct query *q, struct qgroup *g)
 	size_t			 nold = g->nf, i, len;
 	DIR			*d;
 
-	live_dir(g, dir, sizeof(dir));
+	dir_of(g->live, dir, sizeof(dir));
 	g->f = NULL;
 	g->nf = 0;
 	if ((d = opendir(dir)) != NULL) {
@@ -1385,6 +1385,11 @@ parse_args(struct query *q, int argc, char *argv[])
 	if (q->bucket_us > 0 && q->ncb == 0) {
 		fprintf(stderr, "logstreamd query: --bucket needs "
 		    "--count-by\n");
+		return -1;
+	}
+	if (q->n_set && q->ncb > 0) {
+		fprintf(stderr, "logstreamd query: -n picks events, "
+		    "--count-by prints counts: not both\n");
 		return -1;
 	}
 	if (q->follow && q->ncb > 0) {

@@ -527,16 +527,17 @@ free_entries(struct rotate_entry *e, size_t n)
 	free(e);
 }
 
-/* A stale ".NAME.gz.tmp" of ours: a compression cut short by a crash. */
+/* A stale ".NAME.gz.tmp" of ours: a compression cut short by a crash
+ * (sfx TMP_SUFFIX); or ".NAME.idx.tmp", an index (storeidx.h). */
 static int
-is_temp(const struct rotate *r, const char *name)
+is_temp(const struct rotate *r, const char *name, const char *sfx)
 {
 	struct rotate_entry	 e;
 	char			 mid[ROTATE_NAME_MAX];
-	size_t			 len = strlen(name), sl = strlen(TMP_SUFFIX);
+	size_t			 len = strlen(name), sl = strlen(sfx);
 
 	if (name[0] != '.' || len < sl + 2 || len - sl >= sizeof(mid) ||
-	    strcmp(name + len - sl, TMP_SUFFIX) != 0)
+	    strcmp(name + len - sl, sfx) != 0)
 		return 0;
 	memcpy(mid, name + 1, len - sl - 1);
 	mid[len - sl - 1] = '\0';
@@ -561,11 +562,15 @@ scan(struct rotate *r, int dfd, struct rotate_entry **ep, size_t *np)
 	}
 	rewinddir(d);
 	while ((de = readdir(d)) != NULL) {
-		if (is_temp(r, de->d_name)) {
+		if (is_temp(r, de->d_name, TMP_SUFFIX)) {
 			if (unlinkat(dfd, de->d_name, 0) == 0)
 				diag_warn("%s/%s: removed a half-compressed "
 				    "file left by an earlier run", r->dir,
 				    de->d_name);
+			continue;
+		}
+		if (is_temp(r, de->d_name, ".idx.tmp")) {
+			unlinkat(dfd, de->d_name, 0);	/* made again */
 			continue;
 		}
 		memset(&e, 0, sizeof(e));
