@@ -725,7 +725,7 @@ next_event(struct query *q, struct qgroup *g)
 				goto bad;
 			continue;
 		}
-		if (g->bad || ((q->text || q->cb_decode) &&
+		if (g->bad || (((q->text && q->ncb == 0) || q->cb_decode) &&
 		    line_decode(g) == -1))
 			goto bad;
 		return 1;
