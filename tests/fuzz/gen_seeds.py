@@ -176,6 +176,17 @@ EXPRS = {
     'long': b'host=' + b'a' * 3000,
 }
 
+LINES = {
+    'stored': b'{"received":"2026-11-23T20:14:14.906034Z","time":"2026-11-23T20:14:14Z","source":"127.0.0.1:53422","transport":"tcp","format":"rfc3164","facility":"auth","severity":"warning","host":"web01","app":"sshd","pid":"1234","msgid":"ID47","class":"auth_failure","message":"Failed password for root","sd":{"meta":{"sequenceId":"17"}},"fields":{"user":"root","host":"x"},"truncated":true,"stream":"gap","missing":3}',
+    'escaped': b'{"received":"2026-11-23T20:14:14.906034Z","host":"a\\"b","class":"c\\\\"}',
+    'twice': b'{"received":"2026-11-23T20:14:14Z","host":"a","host":"b"}',
+    'spaces': b'{"received": "2026-11-23T20:14:14Z", "host": "web01"}',
+    'torn': b'{"received":"2026-11-23T20:14:14.906034Z","host":"web01","cla',
+    'nul': b'{"received":"2026-11-23T20:14:14Z","host":"a\x00b"}',
+    'notjson': b'not json at all',
+    'late_host': b'{"received":"2026-11-23T20:14:14Z","sd":{"x":{"host":"h"}},"host":"late"}',
+}
+
 def seeds():
     """{(target, name): bytes}: every seed file."""
     out = {}
@@ -191,6 +202,8 @@ def seeds():
         out['config', k] = v
     for k, v in EXPRS.items():
         out['expr', k] = v
+    for k, v in LINES.items():
+        out['storeidx', k] = v
     return out
 
 def main():
