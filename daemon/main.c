@@ -20,6 +20,7 @@
 #include "alerter.h"
 #include "config.h"
 #include "confmap.h"
+#include "conftest.h"
 #include "control.h"
 #include "diag.h"
 #include "http.h"
@@ -127,7 +128,12 @@ load(const char *path)
 	}
 	tls_check(cf);			/* loads the certificates: -t too */
 	rotate_warn_retention(cf);
-	if ((ss = stageset_new(cf)) == NULL) {
+	if ((ss = stageset_new(cf)) != NULL && conftest_check(ss) == -1) {
+		ss->cf = NULL;		/* its errors are printed below */
+		stageset_free(ss);
+		ss = NULL;
+	}
+	if (ss == NULL) {
 		config_print_errors(cf);
 		for (i = 0; i < cf->nerrors; i++)
 			diag_captured(cf->errors[i]);	/* for reload's state */
@@ -410,6 +416,23 @@ out:
 	return rc;
 }
 
+/* -t: the config loaded; its [test] sections run.  The exit code. */
+static int
+test_config(struct daemon *d, struct stageset *ss)
+{
+	int	 n = conftest_count(ss), failed = conftest_run(ss);
+
+	stageset_free(ss);
+	if (failed != 0) {
+		fprintf(stderr, "%s: %d of %d tests failed\n", d->config_path,
+		    failed < 0 ? n : failed, n);
+		return 1;
+	}
+	printf("%s: ok", d->config_path);
+	printf(n > 0 ? " (%d tests passed)\n" : "\n", n);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -477,10 +500,7 @@ main(int argc, char *argv[])
 	diag_init(verbose);
 	if ((ss = load(d.config_path)) == NULL)
 		return 1;
-	if (test) {
-		printf("%s: ok\n", d.config_path);
-		stageset_free(ss);
-		return 0;
-	}
+	if (test)
+		return test_config(&d, ss);
 	return run(&d, ss);
 }

@@ -105,7 +105,7 @@ extern const size_t		 conf_nfixed;
 extern const struct conf_table	 conf_class_keys, conf_alert_keys,
 				 conf_output_keys, conf_output_kafka_keys,
 				 conf_output_forward_keys, conf_lookup_keys,
-				 conf_limit_keys;
+				 conf_limit_keys, conf_test_keys;
 /* Print every row: "SECTION KEY TYPE DEFAULT BOUNDS HELP", one a line. */
 void		 conf_keys_print(FILE *);
 

@@ -40,7 +40,7 @@ docs_for() {
 	case $1 in
 	storage) echo docs-storage.md ;;
 	alerts) echo docs-storage.md docs-streams.md ;;
-	streams|alert|class) echo docs-streams.md ;;
+	streams|alert|class|test) echo docs-streams.md ;;
 	http|slo) echo docs-metrics.md ;;
 	output) echo docs-outputs.md ;;
 	esac
