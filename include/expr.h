@@ -83,6 +83,17 @@ struct expr_json {
 };
 int		 expr_json_get(void *arg, const struct expr_key *k,
 		    struct expr_val *v);
+/* The accessor over an event in flight (the tap): record r of batch b,
+ * each key as the writer would store it; arg is a struct expr_logrec. */
+struct lsbatch;
+struct logrec;
+struct expr_logrec {
+	const struct lsbatch	*b;
+	const struct logrec	*r;
+	char			 buf[256];	/* a time, a number's text */
+};
+int		 expr_logrec_get(void *arg, const struct expr_key *k,
+		    struct expr_val *v);
 /* The key named s ("host", "field.user"), for --count-by: one
  * allocation (free() it), or NULL if s is not a key (or ENOMEM). */
 struct expr_key	*expr_key_new(const char *s);

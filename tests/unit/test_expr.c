@@ -15,6 +15,10 @@
 #include <cmocka.h>
 
 #include "expr.h"
+#include "jsonenc.h"
+#include "logrec.h"
+#include "parser.h"
+#include "writer.h"
 
 static const char *EV =
     "{\"received\":\"2026-11-23T20:14:14.906034Z\","
@@ -210,6 +214,93 @@ test_required(void **state)
 	assert_int_equal(expr_top_parse("apps", 4), -1);
 }
 
+/*
+ * The tap's accessor (expr_logrec_get) against the store's: records
+ * parsed from real lines, each stored as the writer would, and every
+ * filter must give the same answer over the record and over its stored
+ * JSON.
+ */
+static void
+test_logrec(void **state)
+{
+	static const char *lines[] = {
+		"<165>1 2026-11-23T20:14:14.003Z web01 sshd 1234 ID47 "
+		    "[meta sequenceId=\"17\"][x@1 user=\"root\" n=\"5\"] "
+		    "Failed password for root from 203.0.113.9",
+		"<38>Nov 23 20:14:14 db01 cron[99]: (root) CMD (run-parts)",
+		"{\"host\":\"web02\",\"app\":\"api\",\"level\":\"error\","
+		    "\"msg\":\"slow\",\"seq\":42,\"lat\":1.5,\"ok\":true,"
+		    "\"nil\":null,\"obj\":{\"a\":1},\"user\":\"bob\"}",
+		"host=web03 app=worker level=warn msg=\"queue full\" "
+		    "depth=1000 user=carol",
+		"just some text",
+	};
+	static const char *exprs[] = {
+		"host=web01", "host!=web01", "host=", "host~^web", "app=sshd",
+		"severity<=warning", "severity>err", "severity=info",
+		"facility=auth", "facility!=local4", "class=auth",
+		"class=other", "format=rfc5424", "format=plain",
+		"transport=tcp", "message~Failed", "message=slow",
+		"message~^just", "pid=1234", "pid>1000", "msgid=ID47",
+		"msgid=", "received>=2026-01-01", "time<2026-11-24",
+		"time=", "source=10.0.0.1:514", "sd.meta.sequenceId=17",
+		"sd.x@1.user=root", "sd.x@1.n>4", "field.seq=42",
+		"field.seq>41", "field.lat<2", "field.ok=true", "field.nil=",
+		"field.obj=", "field.user~^[bc]", "field.depth>=1000",
+		"field.nope=", "truncated=true", "truncated=", "stream=",
+		"missing=", "trusted.uid=0", "trusted.uid=",
+		"host~web && severity<=warning", "field.user!=bob",
+	};
+	struct lsbatch		*b;
+	struct logrec		*r;
+	struct expr_logrec	 x;
+	struct obuf		 o = { 0 };
+	struct expr		*e;
+	json_t			*j;
+	char			 err[256];
+	size_t			 i, k, same = 0;
+	int			 a, c;
+
+	assert_non_null(b = lsbatch_new(8));
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		assert_non_null(r = lsbatch_add_rec(b));
+		assert_int_equal(lsbatch_append(b, lines[i], strlen(lines[i]),
+		    &r->raw), 0);
+		assert_int_equal(lsbatch_append(b, "10.0.0.1:514", 12,
+		    &r->source), 0);
+		r->received_us = INT64_C(1795464854906034);
+		r->transport = LRT_TCP;
+	}
+	parser_process(b);
+	b->recs[0].cls = "auth";
+	b->recs[1].cls = "other";
+	b->recs[2].flags |= LR_TRUNCATED;
+	for (i = 0; i < b->n; i++) {
+		o.len = 0;
+		writer_encode_json(&o, b, &b->recs[i]);
+		assert_non_null(j = json_loadb(o.p, o.len, 0, NULL));
+		x.b = b;
+		x.r = &b->recs[i];
+		for (k = 0; k < sizeof(exprs) / sizeof(exprs[0]); k++) {
+			assert_non_null(e = expr_new());
+			assert_int_equal(expr_add(e, exprs[k], err,
+			    sizeof(err)), 0);
+			a = expr_match(e, expr_logrec_get, &x);
+			c = expr_match_json(e, j);
+			if (a != c)
+				fail_msg("line %zu, '%s': record %d, stored %d "
+				    "(%.*s)", i, exprs[k], a, c, (int)o.len,
+				    o.p);
+			same += a;
+			expr_free(e);
+		}
+		json_decref(j);
+	}
+	assert_true(same > 40);		/* not all false */
+	obuf_free(&o);
+	lsbatch_free(b);
+}
+
 int
 main(void)
 {
@@ -221,6 +312,7 @@ main(void)
 		cmocka_unit_test(test_and),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_required),
+		cmocka_unit_test(test_logrec),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
