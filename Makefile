@@ -120,7 +120,7 @@ SAN_CFLAGS = -O1 -g $(SAN) $(WARN) $(WERROR) -std=gnu11 -D_GNU_SOURCE \
 ASAN_OBJS = $(SRCS:daemon/%.c=build-asan/%.o)
 FUZZ_OBJS = $(filter-out build-fuzz/main.o,$(SRCS:daemon/%.c=build-fuzz/%.o))
 FUZZ_PARSERS = rfc5424 rfc3164 json logfmt
-FUZZ_OTHERS = frame config classifier jsonenc alertesc multiline
+FUZZ_OTHERS = frame config classifier jsonenc alertesc multiline expr storeidx
 FUZZ_ALL = $(FUZZ_PARSERS) $(FUZZ_OTHERS)
 FUZZ_BINS = $(FUZZ_ALL:%=build-fuzz/fuzz_%)
 FM_BINS	 = $(FUZZ_ALL:%=build-fuzz/fm_%)

@@ -37,6 +37,7 @@
 #define LAT_MAX		256		/* alert latencies kept per batch */
 
 struct alerter {
+	int			 dry;		/* alerter_dry: count only */
 	struct rule		*rules;
 	size_t			 nrules;
 	uint32_t		*order;		/* rule ids grouped by class */
@@ -289,6 +290,8 @@ static void
 output(struct alerter *a, const struct rule *ru,
     const struct alerter_firing *f)
 {
+	if (a->dry)
+		return;
 	if (a->format == ALERT_JSON)
 		alerter_line_json(&a->out, &a->tc, f);
 	else
@@ -791,6 +794,12 @@ alerter_new(struct config *cf, const struct classifier *cl)
 fail:
 	alerter_free(a);
 	return NULL;
+}
+
+void
+alerter_dry(struct alerter *a)
+{
+	a->dry = 1;
 }
 
 void

@@ -210,7 +210,7 @@ const size_t conf_nfixed = CM_N(conf_fixed);
 #define VAL_MARK	'\x01'
 
 static const char *const named_kinds[] = { "class", "alert", "output",
-    "limit", "lookup", "input", NULL };
+    "limit", "lookup", "input", "test", NULL };
 
 /* State of one read: the line reader and the inih handler share it. */
 struct reader {

@@ -97,7 +97,7 @@ conf_keys_print(FILE *fp)
 	static const struct conf_table *const named[] = {
 		&conf_class_keys, &conf_lookup_keys, &conf_limit_keys,
 		&conf_alert_keys, &conf_output_keys, &conf_output_kafka_keys,
-		&conf_output_forward_keys, &conf_input_keys
+		&conf_output_forward_keys, &conf_input_keys, &conf_test_keys
 	};
 	struct conf_table	 in[8];
 	size_t			 i, n;

@@ -20,6 +20,7 @@
 #include "alerter.h"
 #include "config.h"
 #include "confmap.h"
+#include "conftest.h"
 #include "control.h"
 #include "diag.h"
 #include "http.h"
@@ -28,6 +29,7 @@
 #include "metrics.h"
 #include "pipeline.h"
 #include "privport.h"
+#include "query.h"
 #include "queue.h"
 #include "rotate.h"
 #include "tls.h"
@@ -97,6 +99,7 @@ usage(FILE *fp)
 	fprintf(fp,
 	    "usage: logstreamd [-c FILE] [-t] [-v] [-V] [-h] [--keys]\n"
 	    "       logstreamd reload [-c FILE] [-w SECONDS]\n"
+	    "       logstreamd query [-c FILE] [--where EXPR]... (query -h)\n"
 	    "  -c, --config FILE   config file (default: %s)\n"
 	    "  -t, --test          check the config, print what is wrong "
 	    "with file:line, exit 0 or 1\n"
@@ -132,7 +135,12 @@ load(const char *path, struct inputs **ins)
 	tls_check(cf);			/* loads the certificates: -t too */
 	rotate_warn_retention(cf);
 	*ins = inputs_new(cf);		/* its errors are reported with all */
-	if ((ss = stageset_new(cf)) == NULL) {
+	if ((ss = stageset_new(cf)) != NULL && conftest_check(ss) == -1) {
+		ss->cf = NULL;		/* its errors are printed below */
+		stageset_free(ss);
+		ss = NULL;
+	}
+	if (ss == NULL) {
 		config_print_errors(cf);
 		for (i = 0; i < cf->nerrors; i++)
 			diag_captured(cf->errors[i]);	/* for reload's state */
@@ -453,6 +461,23 @@ out:
 	return rc;
 }
 
+/* -t: the config loaded; its [test] sections run.  The exit code. */
+static int
+test_config(struct daemon *d, struct stageset *ss)
+{
+	int	 n = conftest_count(ss), failed = conftest_run(ss);
+
+	stageset_free(ss);
+	if (failed != 0) {
+		fprintf(stderr, "%s: %d of %d tests failed\n", d->config_path,
+		    failed < 0 ? n : failed, n);
+		return 1;
+	}
+	printf("%s: ok", d->config_path);
+	printf(n > 0 ? " (%d tests passed)\n" : "\n", n);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -472,6 +497,8 @@ main(int argc, char *argv[])
 	uint64_t	 n;
 	int		 ch, test = 0, verbose = 0, wait_s = RELOAD_WAIT_S;
 
+	if (argc > 1 && strcmp(argv[1], "query") == 0)
+		return query_main(argc - 1, argv + 1);
 	memset(&d, 0, sizeof(d));
 	d.config_path = DEFAULT_CONFIG;
 	while ((ch = getopt_long(argc, argv, "c:tvVhw:", longopts, NULL)) !=
@@ -521,10 +548,8 @@ main(int argc, char *argv[])
 		return 1;
 	if (test) {
 		privport_warn(ss->cf);
-		printf("%s: ok\n", d.config_path);
-		stageset_free(ss);
 		inputs_free(ins);
-		return 0;
+		return test_config(&d, ss);
 	}
 	d.ins = ins;
 	return run(&d, ss);

@@ -27,6 +27,7 @@
 #include "config.h"
 #include "diag.h"
 #include "rotate.h"
+#include "storeidx.h"
 
 #define CHUNK		(128 * 1024)
 #define IDLE_S		60		/* max_age is looked at this often */
@@ -278,6 +279,7 @@ rotate_policy_storage(const struct config *cf, struct rotate_policy *pol)
 	pol->max_age_ms = cf->max_age_ms;
 	pol->max_total = cf->max_total;
 	pol->compress = cf->compress;
+	pol->index = cf->store_format == STORE_JSON;
 }
 
 void
@@ -289,6 +291,7 @@ rotate_policy_alerts(const struct config *cf, struct rotate_policy *pol)
 	pol->max_age_ms = cf->alerts_max_age_ms;
 	pol->max_total = cf->alerts_max_total;
 	pol->compress = cf->alerts_compress;
+	pol->index = 0;
 }
 
 /*
@@ -524,16 +527,17 @@ free_entries(struct rotate_entry *e, size_t n)
 	free(e);
 }
 
-/* A stale ".NAME.gz.tmp" of ours: a compression cut short by a crash. */
+/* A stale ".NAME.gz.tmp" of ours: a compression cut short by a crash
+ * (sfx TMP_SUFFIX); or ".NAME.idx.tmp", an index (storeidx.h). */
 static int
-is_temp(const struct rotate *r, const char *name)
+is_temp(const struct rotate *r, const char *name, const char *sfx)
 {
 	struct rotate_entry	 e;
 	char			 mid[ROTATE_NAME_MAX];
-	size_t			 len = strlen(name), sl = strlen(TMP_SUFFIX);
+	size_t			 len = strlen(name), sl = strlen(sfx);
 
 	if (name[0] != '.' || len < sl + 2 || len - sl >= sizeof(mid) ||
-	    strcmp(name + len - sl, TMP_SUFFIX) != 0)
+	    strcmp(name + len - sl, sfx) != 0)
 		return 0;
 	memcpy(mid, name + 1, len - sl - 1);
 	mid[len - sl - 1] = '\0';
@@ -558,11 +562,15 @@ scan(struct rotate *r, int dfd, struct rotate_entry **ep, size_t *np)
 	}
 	rewinddir(d);
 	while ((de = readdir(d)) != NULL) {
-		if (is_temp(r, de->d_name)) {
+		if (is_temp(r, de->d_name, TMP_SUFFIX)) {
 			if (unlinkat(dfd, de->d_name, 0) == 0)
 				diag_warn("%s/%s: removed a half-compressed "
 				    "file left by an earlier run", r->dir,
 				    de->d_name);
+			continue;
+		}
+		if (is_temp(r, de->d_name, ".idx.tmp")) {
+			unlinkat(dfd, de->d_name, 0);	/* made again */
 			continue;
 		}
 		memset(&e, 0, sizeof(e));
@@ -629,7 +637,22 @@ note_deleted(struct rotate *r, const struct rotate_entry *e,
 	    (unsigned long long)e->size, why);
 }
 
-/* Retention, then compression, until nothing is left to do. */
+/* The index of a rotated file that has none yet (storeidx.h): read
+ * before it is compressed, while it is in the page cache. */
+static void
+index_one(struct rotate *r, int dfd, const char *name)
+{
+	char	 idx[ROTATE_NAME_MAX + 8];
+
+	if (storeidx_name(idx, sizeof(idx), name) == -1 ||
+	    faccessat(dfd, idx, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return;
+	if (storeidx_build(dfd, name) == -1)
+		diag_rate(&r->wrate, "index %s/%s: %s; a query reads it whole",
+		    r->dir, name, strerror(errno));
+}
+
+/* Retention, then indexing and compression, until nothing is left. */
 static void
 maintain(struct rotate *r, const struct rotate_policy *pol)
 {
@@ -654,8 +677,14 @@ maintain(struct rotate *r, const struct rotate_policy *pol)
 		}
 		rotate_retain(e, n, pol, diag_now_us());
 		for (i = 0; i < n; i++)
-			if (e[i].del && unlinkat(dfd, e[i].name, 0) == 0)
+			if (e[i].del && unlinkat(dfd, e[i].name, 0) == 0) {
+				storeidx_unlink(dfd, e[i].name);
 				note_deleted(r, &e[i], pol);
+			}
+		for (i = 0; i < n && pol->index && !atomic_load(&pool_stop);
+		    i++)
+			if (!e[i].del)
+				index_one(r, dfd, e[i].name);
 		for (i = 0; i < n && !atomic_load(&pool_stop); i++)
 			if (pol->compress == COMPRESS_GZIP && !e[i].del &&
 			    !e[i].gz && compress_one(r, dfd, e[i].name) == 0)
@@ -752,8 +781,10 @@ tree_retain(struct rotate *r, const struct rotate_policy *pol)
 		rotate_sort(w.v, w.n);
 		rotate_retain(w.v, w.n, &p, diag_now_us());
 		for (i = 0; i < w.n; i++)
-			if (w.v[i].del && unlink(w.v[i].name) == 0)
+			if (w.v[i].del && unlink(w.v[i].name) == 0) {
+				storeidx_unlink(AT_FDCWD, w.v[i].name);
 				note_deleted(r, &w.v[i], pol);
+			}
 	}
 	free_entries(w.v, w.n);
 }

@@ -49,6 +49,9 @@ void		 alerter_process(struct alerter *, struct lsbatch *b,
  * timeout) exec outputs, flush; now_us (wall) stamps the lines. */
 void		 alerter_tick(struct alerter *, int64_t now_us,
 		    uint64_t now_mono_ns);
+/* Dry mode (config tests): firings are counted (alerter_fired), no line
+ * is written, no program run, nothing sent to the journal. */
+void		 alerter_dry(struct alerter *);
 /* Close the file and free everything; NULL is a no-op.  Exec programs
  * still running are left to finish on their own. */
 void		 alerter_free(struct alerter *);

@@ -25,6 +25,7 @@ struct rotate_policy {
 	int64_t		 max_age_ms;
 	uint64_t	 max_total;	/* bytes of rotated files */
 	int		 compress;	/* COMPRESS_NONE, COMPRESS_GZIP */
+	int		 index;		/* write storeidx sidecars (JSON store) */
 };
 
 /* Why retention deletes a rotated file. */

@@ -168,6 +168,35 @@ suppress = 10m
     'exec': b'[class c]\napp = x\n[alert e]\nclass = c\nexec = /bin/true %n\nexec_timeout = 1ms\ntype = absence\nfor = 1s\ngroup_by = host\n',
 }
 
+EXPRS = {
+    'eq': b'host=web01',
+    'and': b'host=web01 && app=sshd && severity<=warning',
+    'regex': b'message~"Failed password for (?<user>\\S+)"',
+    'regex_bomb': b'message~' + b'(' * 300 + b'a' + b')*' * 300,
+    'regex_bad': b'message~(ab',
+    'rank': b'severity>=err&&facility!=kern',
+    'num': b'field.seq>41 && field.r<=1.5 && trusted.uid=0',
+    'sd': b'sd.m.s=1 && sd.x=1',
+    'quoted': b'field.user="r\\"o\\\\ot" && host="',
+    'eqtilde': b'host=~x',
+    'empty': b'',
+    'amp': b'&&&&host=&&',
+    'nul': b'host=a\x00b',
+    'utf8': b'host~\xff\xfe(?i)\xc3\xa9',
+    'long': b'host=' + b'a' * 3000,
+}
+
+LINES = {
+    'stored': b'{"received":"2026-11-23T20:14:14.906034Z","time":"2026-11-23T20:14:14Z","source":"127.0.0.1:53422","transport":"tcp","format":"rfc3164","facility":"auth","severity":"warning","host":"web01","app":"sshd","pid":"1234","msgid":"ID47","class":"auth_failure","message":"Failed password for root","sd":{"meta":{"sequenceId":"17"}},"fields":{"user":"root","host":"x"},"truncated":true,"stream":"gap","missing":3}',
+    'escaped': b'{"received":"2026-11-23T20:14:14.906034Z","host":"a\\"b","class":"c\\\\"}',
+    'twice': b'{"received":"2026-11-23T20:14:14Z","host":"a","host":"b"}',
+    'spaces': b'{"received": "2026-11-23T20:14:14Z", "host": "web01"}',
+    'torn': b'{"received":"2026-11-23T20:14:14.906034Z","host":"web01","cla',
+    'nul': b'{"received":"2026-11-23T20:14:14Z","host":"a\x00b"}',
+    'notjson': b'not json at all',
+    'late_host': b'{"received":"2026-11-23T20:14:14Z","sd":{"x":{"host":"h"}},"host":"late"}',
+}
+
 def seeds():
     """{(target, name): bytes}: every seed file."""
     out = {}
@@ -186,6 +215,10 @@ def seeds():
             out['multiline', '%s_%d' % (k, i)] = h + v
     for k, v in CONFIGS.items():
         out['config', k] = v
+    for k, v in EXPRS.items():
+        out['expr', k] = v
+    for k, v in LINES.items():
+        out['storeidx', k] = v
     return out
 
 def main():

@@ -43,7 +43,7 @@ docs_for() {
 	case $1 in
 	storage) echo docs-storage.md ;;
 	alerts) echo docs-storage.md docs-streams.md ;;
-	streams|alert|class) echo docs-streams.md ;;
+	streams|alert|class|test) echo docs-streams.md ;;
 	http|slo) echo docs-metrics.md ;;
 	listen) echo docs-local.md docs-inputs.md ;;
 	output) echo docs-outputs.md ;;

@@ -103,6 +103,8 @@ seen = collections.Counter()
 gz = 0
 for d, _, files in os.walk(t + "/remote"):
     for f in files:
+        if f.startswith("."):   # .NAME.idx: a rotated file's index
+            continue
         p = os.path.join(d, f)
         if f.endswith(".gz"):
             gz += 1
@@ -166,14 +168,14 @@ for d, dirs, files in os.walk(root):
         assert p.startswith(root + "/"), p
         assert len(x.encode()) <= 80, x
     for f in files:
-        if not f.endswith(".gz"):
+        if not f.endswith(".gz") and not f.startswith("."):
             for line in open(os.path.join(d, f), "rb"):
                 seqs.add(json.loads(line)["fields"]["seq"])
 want = set(range(11))
 assert want <= seqs, want - seqs
 # rotated names have one width (always _NNN): time order in every locale
 import re
-rot = [f for f in os.listdir(root + "/ret") if "-2" in f]
+rot = [f for f in os.listdir(root + "/ret") if "-2" in f and f[0] != "."]
 assert rot and all(re.search(r"-\d{8}T\d{6}Z_\d{3}\.log(\.gz)?$", f) for f in rot), rot
 print("hostile hosts:", sorted(os.listdir(root)))
 PY
@@ -209,7 +211,7 @@ for d, _, files in os.walk(t + "/remote"):
     for f in files:
         # a kill between a .gz's rename and its source's unlink leaves
         # both: the .gz is complete (the next start removes the source)
-        if ".gz.tmp" in f or f + ".gz" in files:
+        if ".gz.tmp" in f or f + ".gz" in files or f.startswith("."):
             continue
         with (gzip.open if f.endswith(".gz") else open)(os.path.join(d, f), "rt") as fp:
             for line in fp:

@@ -258,7 +258,7 @@ test_all_tables(void **state)
 	const struct conf_table *const named[] = {
 		&conf_class_keys, &conf_lookup_keys, &conf_limit_keys,
 		&conf_alert_keys, &conf_output_keys, &conf_output_kafka_keys,
-		&conf_output_forward_keys, &conf_input_keys
+		&conf_output_forward_keys, &conf_input_keys, &conf_test_keys
 	};
 	const struct conf_table	*t;
 	struct conf_table	 in[8];
