@@ -1,10 +1,10 @@
 /*
  * store.h: the live files of a storage path.  One file for a plain path;
  * for a templated one (storepath.h) one per expanded path, found by a hash
- * of the path, at most max_open_files of them open (the least recently
- * written is closed to make room).  Each batch is grouped by file: every
- * file's lines are gathered in its out buffer, then written with one
- * write() (writer.c does that).
+ * of its placeholders' values (then of the path), at most max_open_files
+ * of them open (the least recently written is closed to make room).
+ * Each batch is grouped by file: every file's lines are gathered in its
+ * out buffer, then written with one write() (writer.c does that).
  */
 #ifndef STORE_H
 #define STORE_H
@@ -34,6 +34,11 @@ struct store_file {
 	/* store.c's */
 	uint64_t		 hash;
 	struct store_file	*hnext;
+	char			*key;		/* its placeholders' values */
+	char			 kbuf[48];	/* key, when it fits */
+	size_t			 klen;
+	uint64_t		 khash;
+	struct store_file	*knext;
 	TAILQ_ENTRY(store_file)	 lru;
 	int			 open;		/* in the LRU */
 	int			 cold;		/* closed, on the cold list */
