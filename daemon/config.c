@@ -814,7 +814,8 @@ set_dir(struct config *cf, const char *path)
 	return 0;
 }
 
-/* A templated [storage] path names only placeholders it knows. */
+/* A templated [storage] or [alerts] path names only placeholders it
+ * knows. */
 static void
 check_templates(struct config *cf)
 {
@@ -823,9 +824,9 @@ check_templates(struct config *cf)
 	if (cf->store_path != NULL &&
 	    storepath_check(cf->store_path, err, sizeof(err)) == -1)
 		config_error(cf, config_line(cf, "storage", "path"), "%s", err);
-	if (storepath_templated(cf->alerts_path))
-		config_error(cf, config_line(cf, "alerts", "path"),
-		    "[alerts] path: placeholders are not supported here yet");
+	if (cf->alerts_path != NULL &&
+	    storepath_check(cf->alerts_path, err, sizeof(err)) == -1)
+		config_error(cf, config_line(cf, "alerts", "path"), "%s", err);
 }
 
 struct config *

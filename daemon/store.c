@@ -33,9 +33,14 @@
 #define SPARE_MAX	64		/* line buffers kept for reuse */
 #define SPARE_CAP	(256 * 1024)	/* a bigger one is freed */
 #define CHECK_NS	100000000ULL	/* 100 ms */
+/* The open-file metrics are the storage's. */
+#define FILES_ADD(s, c, n)	do { if ((s)->count) COUNT_ADD(c, n); } while (0)
+#define FILES_SUB(s, c, n)	do { if ((s)->count) COUNT_SUB(c, n); } while (0)
 
 struct store {
 	char			*tmpl;
+	const char		*what;		/* "storage", "alerts" */
+	int			 count;		/* in the storage metrics */
 	struct storepath	*sp;		/* tmpl compiled */
 	size_t			 rootlen;
 	int			 templated;
@@ -110,13 +115,15 @@ set_policy(struct store *s, const struct rotate_policy *pol)
 }
 
 struct store *
-store_new(const char *tmpl, const struct rotate_policy *pol, size_t max_open,
-    struct syncer *sy)
+store_new(const char *tmpl, const char *what, const struct rotate_policy *pol,
+    size_t max_open, struct syncer *sy)
 {
 	struct store	*s;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
+	s->what = what;
+	s->count = strcmp(what, "storage") == 0;
 	TAILQ_INIT(&s->lru);
 	TAILQ_INIT(&s->cold);
 	s->btail = &s->batch;
@@ -256,7 +263,7 @@ file_get(struct store *s, const char *path)
 			return f;
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return NULL;
-	if ((f->lf = livefile_new(path, "storage", &s->pol, LF_REPAIR)) ==
+	if ((f->lf = livefile_new(path, s->what, &s->pol, LF_REPAIR)) ==
 	    NULL) {
 		free(f);
 		return NULL;
@@ -291,8 +298,8 @@ path_get(struct store *s, const struct lsbatch *b, const struct logrec *r,
 	struct store_file	*f;
 
 	if (storepath_path(s->sp, path, sizeof(path), b, r) == -1) {
-		diag_rate(&s->rate, "storage %s: an expanded path is too "
-		    "long", s->tmpl);
+		diag_rate(&s->rate, "%s %s: an expanded path is too long",
+		    s->what, s->tmpl);
 		return NULL;
 	}
 	if ((f = file_get(s, path)) == NULL || klen < 0 || f->key != NULL)
@@ -374,12 +381,12 @@ root_dir(struct store *s, const char *path)
 	if (d[0] == '\0' || (stat(d, &st) == 0) || errno != ENOENT)
 		goto done;
 	if (mkdir(d, 0750) == 0)
-		diag_warn("storage: made the directory %s (it did not exist; "
-		    "its parent does)", d);
+		diag_warn("%s: made the directory %s (it did not exist; "
+		    "its parent does)", s->what, d);
 	else if (errno == ENOENT) {
-		diag_rate(&s->rate, "storage %s: the directory %s does not "
-		    "exist, nor its parent: not made (check [storage] path)",
-		    path, d);
+		diag_rate(&s->rate, "%s %s: the directory %s does not "
+		    "exist, nor its parent: not made (check [%s] path)",
+		    s->what, path, d, s->what);
 		rc = -1;
 	}
 done:
@@ -457,8 +464,8 @@ file_close(struct store *s, struct store_file *f)
 	TAILQ_REMOVE(&s->lru, f, lru);
 	f->open = 0;
 	s->nopen--;
-	COUNT_ADD(counters.files_closed, 1);
-	COUNT_SUB(counters.files_open, 1);
+	FILES_ADD(s, counters.files_closed, 1);
+	FILES_SUB(s, counters.files_open, 1);
 	if (!f->in_batch)
 		park(s, f);
 }
@@ -501,7 +508,7 @@ store_use(struct store *s, struct store_file *f)
 		TAILQ_REMOVE(&s->lru, f, lru);
 		f->open = 0;
 		s->nopen--;
-		COUNT_SUB(counters.files_open, 1);
+		FILES_SUB(s, counters.files_open, 1);
 	}
 	if (f->open) {
 		TAILQ_REMOVE(&s->lru, f, lru);
@@ -518,7 +525,7 @@ store_use(struct store *s, struct store_file *f)
 	 * at its first open, and again after an open found them gone. */
 	if (s->templated && !f->dirs_ok && file_dirs(s, path) == -1 &&
 	    errno != EEXIST)
-		diag_rate(&s->rate, "storage %s: mkdir: %s", path,
+		diag_rate(&s->rate, "%s %s: mkdir: %s", s->what, path,
 		    strerror(errno));
 	if (livefile_open(f->lf) == -1) {
 		f->dirs_ok = 0;
@@ -535,8 +542,8 @@ store_use(struct store *s, struct store_file *f)
 	f->open = 1;
 	TAILQ_INSERT_TAIL(&s->lru, f, lru);
 	s->nopen++;
-	COUNT_ADD(counters.files_opened, 1);
-	COUNT_ADD(counters.files_open, 1);
+	FILES_ADD(s, counters.files_opened, 1);
+	FILES_ADD(s, counters.files_open, 1);
 	return 0;
 }
 
@@ -733,7 +740,7 @@ store_free(struct store *s)
 		for (i = 0; i < NBUCKETS; i++)
 			while ((f = s->tab[i]) != NULL) {
 				if (f->open)
-					COUNT_SUB(counters.files_open, 1);
+					FILES_SUB(s, counters.files_open, 1);
 				file_free(s, f);
 			}
 	}

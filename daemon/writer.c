@@ -118,7 +118,7 @@ writer_configure(struct writer *w, const struct config *cf)
 		return 0;
 	}
 	if ((p = strdup(cf->store_path)) == NULL ||
-	    (st = store_new(p, &w->pol, w->max_open, w->sy)) == NULL) {
+	    (st = store_new(p, "storage", &w->pol, w->max_open, w->sy)) == NULL) {
 		free(p);
 		return -1;
 	}

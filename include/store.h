@@ -56,10 +56,13 @@ struct store_stats {
 	uint64_t	 known;		/* files with a state (open or pending) */
 };
 
-/* The store of tmpl (copied); opens nothing; sy (NULL: none) fsyncs the
- * files closed to make room.  Caller frees (before sy). */
-struct store	*store_new(const char *tmpl, const struct rotate_policy *,
-		    size_t max_open, struct syncer *sy);
+/* The store of tmpl (copied), named what ("storage", "alerts": static)
+ * in its diagnostics, its files counted in the storage metrics if it is
+ * "storage"; opens nothing; sy (NULL: none) fsyncs the files closed to
+ * make room.  Caller frees (before sy). */
+struct store	*store_new(const char *tmpl, const char *what,
+		    const struct rotate_policy *, size_t max_open,
+		    struct syncer *sy);
 /* Take a new rotation policy and open-file bound (reload). */
 void		 store_configure(struct store *, const struct rotate_policy *,
 		    size_t max_open);
