@@ -50,7 +50,7 @@ struct alerter {
 	char			*path;
 	int			 format;
 	struct store		*st;		/* NULL without a path */
-	struct lsbatch		*abs;		/* an absence's values (template) */
+	struct lsbatch		*abs;		/* an absence's values */
 	struct abuf		 out;
 	struct abuf		 side;		/* exec/journal copy */
 	struct alert_exec	*ex;

@@ -286,10 +286,27 @@ storepath_path(const struct storepath *sp, char *buf, size_t len,
 	return 0;
 }
 
-/* A value's bytes in a key: as many as storepath_safe looks at. */
-static size_t
-key_bytes(char *k, size_t o, size_t len, const char *v, size_t vlen)
+/* One word into a key's hash (a multiply-xorshift). */
+static uint64_t
+mix(uint64_t h, uint64_t w)
 {
+	h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+	return h ^ (h >> 31);
+}
+
+/*
+ * A value's bytes in a key: as many as storepath_safe looks at, after
+ * their count.  The hash reads them where they are (the batch), not back
+ * from the key just written: a word loaded over a few fresh byte stores
+ * waits for them (store forwarding fails), which cost more than the rest.
+ */
+static size_t
+key_bytes(char *k, size_t o, size_t len, const char *v, size_t vlen,
+    uint64_t *h)
+{
+	uint64_t	 w;
+	size_t		 i;
+
 	if (v == NULL)
 		vlen = 0;
 	if (vlen > STOREPATH_VALUE_MAX + 1)
@@ -298,18 +315,30 @@ key_bytes(char *k, size_t o, size_t len, const char *v, size_t vlen)
 		return len + 1;
 	k[o] = (char)vlen;
 	memcpy(k + o + 1, v, vlen);
+	*h = mix(*h, vlen);
+	for (i = 0; i + 8 <= vlen; i += 8) {
+		memcpy(&w, v + i, 8);
+		*h = mix(*h, w);
+	}
+	if (i < vlen) {
+		for (w = 0; i < vlen; i++)
+			w = w << 8 | (unsigned char)v[i];
+		*h = mix(*h, w);
+	}
 	return o + 1 + vlen;
 }
 
 int
 storepath_key(const struct storepath *sp, char *k, size_t len,
-    const struct lsbatch *b, const struct logrec *r)
+    const struct lsbatch *b, const struct logrec *r, const uint64_t seed[2],
+    uint64_t *hash)
 {
 	const struct sp_part	*pt;
 	const struct lsfield	*f;
 	const char		*v;
 	size_t			 o = 0, i, vlen;
 	int64_t			 sec = r->received_us / 1000000, t;
+	uint64_t		 h = seed != NULL ? seed[0] : 0;
 	uint32_t		 j;
 
 	if (r->received_us < 0 && r->received_us % 1000000 != 0)
@@ -319,19 +348,21 @@ storepath_key(const struct storepath *sp, char *k, size_t len,
 		switch (pt->ph) {
 		case PH_HOST:
 			o = key_bytes(k, o, len, LS_PTR(b, r->host),
-			    r->host.len);
+			    r->host.len, &h);
 			break;
 		case PH_APP:
-			o = key_bytes(k, o, len, LS_PTR(b, r->app), r->app.len);
+			o = key_bytes(k, o, len, LS_PTR(b, r->app), r->app.len,
+			    &h);
 			break;
 		case PH_CLASS:
 			o = key_bytes(k, o, len, r->cls,
-			    r->cls != NULL ? strlen(r->cls) : 0);
+			    r->cls != NULL ? strlen(r->cls) : 0, &h);
 			break;
 		case PH_TRANSPORT:
 			if (o + 1 > len)
 				return -1;
 			k[o++] = (char)r->transport;
+			h = mix(h, r->transport);
 			break;
 		case PH_DATE:
 		case PH_HOUR:
@@ -342,6 +373,7 @@ storepath_key(const struct storepath *sp, char *k, size_t len,
 				return -1;
 			memcpy(k + o, &t, sizeof(t));
 			o += sizeof(t);
+			h = mix(h, (uint64_t)t);
 			break;
 		case PH_FIELD:
 			v = NULL;
@@ -355,11 +387,15 @@ storepath_key(const struct storepath *sp, char *k, size_t len,
 					vlen = f[j].val.len;
 					break;
 				}
-			o = key_bytes(k, o, len, v, vlen);
+			o = key_bytes(k, o, len, v, vlen, &h);
 			break;
 		default:
 			break;
 		}
+	}
+	if (hash != NULL && seed != NULL) {
+		h = (h ^ seed[1]) * 0x94d049bb133111ebULL;
+		*hash = h ^ (h >> 29);
 	}
 	return o <= len ? (int)o : -1;
 }

@@ -23,8 +23,16 @@ struct rotate_policy;
 struct store;
 struct syncer;
 
-/* One live file; writer.c uses the first group of members. */
+/* One live file; writer.c uses the second group of members. */
 struct store_file {
+	/* store.c's lookup by key: one cache line */
+	uint64_t		 khash;
+	struct store_file	*knext;
+	char			*key;		/* its placeholders' values */
+	uint32_t		 klen;
+	int			 in_batch;
+	char			 kbuf[32];	/* key, when it fits */
+	/* writer.c's */
 	struct livefile		*lf;
 	struct obuf		 out;		/* this batch's lines for it */
 	size_t			 done;		/* bytes of out in the file */
@@ -34,11 +42,6 @@ struct store_file {
 	/* store.c's */
 	uint64_t		 hash;
 	struct store_file	*hnext;
-	char			*key;		/* its placeholders' values */
-	char			 kbuf[48];	/* key, when it fits */
-	size_t			 klen;
-	uint64_t		 khash;
-	struct store_file	*knext;
 	TAILQ_ENTRY(store_file)	 lru;
 	int			 open;		/* in the LRU */
 	int			 cold;		/* closed, on the cold list */
@@ -46,7 +49,6 @@ struct store_file {
 	uint64_t		 checked_ns;	/* last looked for an unlink */
 	uint64_t		 failed_ns;	/* its last write failed (0: ok) */
 	uint64_t		 gather_ns;	/* its first unwritten line came */
-	int			 in_batch;
 	uint64_t		 bytes;		/* written since it was made */
 };
 

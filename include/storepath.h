@@ -8,6 +8,7 @@
 #define STOREPATH_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct lsbatch;
 struct logrec;
@@ -36,10 +37,13 @@ int		 storepath_path(const struct storepath *, char *buf,
 		    const struct logrec *r);
 /* The key of r's path: its placeholders' values as they came (as many
  * bytes as storepath_safe reads), the day or hour as a number; events
- * with equal keys have equal paths, without one being expanded.  Its
+ * with equal keys have equal paths, without one being expanded.  With
+ * seed, *hash is a fast hash of the key under it (equal keys, equal
+ * hashes; not SipHash: made to collide, a caller must notice).  Its
  * length, or -1 if it does not fit in len. */
 int		 storepath_key(const struct storepath *, char *key, size_t len,
-		    const struct lsbatch *b, const struct logrec *r);
+		    const struct lsbatch *b, const struct logrec *r,
+		    const uint64_t seed[2], uint64_t *hash);
 /* tmpl expanded for event r of b into buf (NUL-terminated).  0, or -1 if
  * it does not fit. */
 int		 storepath_expand(char *buf, size_t len, const char *tmpl,
