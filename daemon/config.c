@@ -112,8 +112,8 @@ static const struct conf_map storage_keys[] = {
 	    "delete the oldest rotated files past this total; 0: no limit", 0,
 	    NULL },
 	{ "max_open_files", CM_UINT, O(max_open_files), "256", 1, 65536, NULL,
-	    "files of a templated path open at once (least recently used "
-	    "closed)", 0, NULL },
+	    "files of a templated path open at once (the one with the fewest "
+	    "lines waiting closed)", 0, NULL },
 };
 
 static const struct conf_map alerts_keys[] = {
