@@ -535,19 +535,24 @@ file_close(struct store *s, struct store_file *f)
 }
 
 /*
- * The open file to close to make room: the one with the fewest lines
- * waiting for it (the least recently written of those).  A file is
- * written when it has gathered enough, so the one just written is the one
- * needed last: with more hosts than open files written in turn, plain LRU
- * would close every file just before its next write.
+ * The open file to close to make room: of the VICTIM_SCAN least recently
+ * written, the one with the fewest lines waiting for it (the least
+ * recently written of those).  A file is written when it has gathered
+ * enough, so the one just written is the one needed last: with more hosts
+ * than open files written in turn, plain LRU would close every file just
+ * before its next write.
  */
+#define VICTIM_SCAN	128
+
 static struct store_file *
 victim(struct store *s)
 {
 	struct store_file	*f, *v = NULL;
-	size_t			 best = SIZE_MAX, w;
+	size_t			 best = SIZE_MAX, w, n = 0;
 
 	TAILQ_FOREACH(f, &s->lru, lru) {
+		if (n++ == VICTIM_SCAN)
+			break;
 		w = f->in_batch ? f->out.len - f->done : 0;
 		if (w < best) {
 			best = w;
