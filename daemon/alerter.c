@@ -9,7 +9,9 @@
  * group that has been silent `for` long.  Receive windows, suppression,
  * expiry and silence run on the monotonic clock (recv_mono_ns), so a step
  * of the wall clock neither delays nor hastens them; wall time is only
- * written.
+ * written.  The alerts file is a store (store.c, as [storage]'s): one live
+ * file, or with placeholders in the path one per expanded path (the
+ * firing event's host, class, date...), each rotated and kept by itself.
  */
 #include <sys/stat.h>
 
@@ -29,12 +31,15 @@
 #include "diag.h"
 #include "hash.h"
 #include "histogram.h"
+#include "jsonenc.h"
 #include "livefile.h"
 #include "logrec.h"
 #include "rotate.h"
+#include "store.h"
 
 #define EXPIRE_STEP	2		/* idle groups freed per event */
 #define LAT_MAX		256		/* alert latencies kept per batch */
+#define FILES_MAX	64		/* alert files open at once (template) */
 
 struct alerter {
 	int			 dry;		/* alerter_dry: count only */
@@ -45,7 +50,8 @@ struct alerter {
 	size_t			 ncls;
 	char			*path;
 	int			 format;
-	struct livefile		*lf;		/* NULL without a path */
+	struct store		*st;		/* NULL without a path */
+	struct lsbatch		*abs;		/* an absence's values */
 	struct abuf		 out;
 	struct abuf		 side;		/* exec/journal copy */
 	struct alert_exec	*ex;
@@ -285,17 +291,37 @@ group_key(const struct rule *ru, const struct lsbatch *b,
 	return 1;
 }
 
-/* The line of a firing to the file; to exec and journal where set. */
+/*
+ * The line of a firing to the buffer of its file (the file of event r of
+ * b: its expanded path), a line that fits nowhere counted; to exec and
+ * journal where set.
+ */
 static void
 output(struct alerter *a, const struct rule *ru,
-    const struct alerter_firing *f)
+    const struct alerter_firing *f, const struct lsbatch *b,
+    const struct logrec *r)
 {
+	struct store_file	*sf;
+
 	if (a->dry)
 		return;
+	a->out.len = 0;
 	if (a->format == ALERT_JSON)
 		alerter_line_json(&a->out, &a->tc, f);
 	else
 		alerter_line_text(&a->out, &a->tc, f);
+	if (a->out.oom || a->st == NULL ||
+	    (r == NULL && store_templated(a->st)) ||
+	    (sf = store_file_for(a->st, b, r)) == NULL ||
+	    obuf_add(&sf->out, a->out.p, a->out.len) == -1) {
+		bump(&a->write_errors, 1);
+		diag_rate(&a->rate, "alerts: %s, an alert line is lost",
+		    a->out.oom ? "out of memory" : a->st == NULL ?
+		    "no file" : "its file cannot be named or memory is short");
+	} else
+		sf->events++;
+	a->out.len = 0;
+	a->out.oom = 0;
 	if (ru->exec != NULL) {
 		a->side.len = 0;
 		alerter_line_json(&a->side, &a->tc, f);
@@ -342,7 +368,45 @@ emit(struct alerter *a, const struct rule *ru, const struct lsbatch *b,
 	f.first_us = first;
 	f.msg = LS_PTR(b, r->message);
 	f.msglen = r->message.len;
-	output(a, ru, &f);
+	output(a, ru, &f, b, r);
+}
+
+/*
+ * The values a silent group's file is named by (a templated path): the
+ * group's host, app or field as {host}, {app}, {field.NAME}, the rule's
+ * class, the day of now; the others are "_".  NULL if memory is short.
+ */
+static const struct logrec *
+absence_rec(struct alerter *a, const struct rule *ru, const struct group *g,
+    size_t klen, int64_t now_us)
+{
+	struct logrec	*r;
+	struct lsfield	*fl;
+	struct lsslice	*sl = NULL;
+
+	if (a->abs == NULL && (a->abs = lsbatch_new(1)) == NULL)
+		return NULL;
+	lsbatch_reset(a->abs);
+	if ((r = lsbatch_add_rec(a->abs)) == NULL)
+		return NULL;
+	r->received_us = now_us;
+	r->time_us = LR_NOTIME;
+	r->transport = LRT__COUNT;	/* none: "_" */
+	r->cls = ru->cls;
+	if (g->key[0] == 0)
+		return r;
+	if (ru->gb == GB_HOST)
+		sl = &r->host;
+	else if (ru->gb == GB_APP)
+		sl = &r->app;
+	else if (ru->gb == GB_FIELD &&
+	    (fl = lsbatch_add_rec_field(a->abs, r)) != NULL &&
+	    lsbatch_append(a->abs, ru->gbkey + 6, strlen(ru->gbkey + 6),
+	    &fl->key) == 0)
+		sl = &fl->val;
+	if (sl != NULL && lsbatch_append(a->abs, g->key + 1, klen, sl) == -1)
+		return NULL;
+	return r;
 }
 
 /* A silent group: "host web01 silent since ..." from what its key holds. */
@@ -356,6 +420,7 @@ emit_absence(struct alerter *a, const struct rule *ru,
 	char			 msg[KEY_MAX + 96];
 	size_t			 klen = g->keylen - 1 < KEY_MAX ?
 				    g->keylen - 1 : KEY_MAX;
+	const struct logrec	*r;
 	int			 n;
 
 	memset(&f, 0, sizeof(f));
@@ -383,7 +448,9 @@ emit_absence(struct alerter *a, const struct rule *ru,
 	f.msg = msg;
 	f.msglen = n < 0 ? 0 : (size_t)n >= sizeof(msg) ? sizeof(msg) - 1 :
 	    (size_t)n;
-	output(a, ru, &f);
+	r = a->st != NULL && store_templated(a->st) ?
+	    absence_rec(a, ru, g, klen, now_us) : NULL;
+	output(a, ru, &f, r != NULL ? a->abs : NULL, r);
 }
 
 /* Insert t into g's sorted times (time = event); 0, or -1 on ENOMEM.  At
@@ -521,40 +588,46 @@ count_event(struct alerter *a, struct rule *ru, const struct lsbatch *b,
 	emit(a, ru, b, r, first, now_us);
 }
 
-/* Before a write: a removed file is opened anew, a due one rotated (both
- * per batch with alert lines, never per event). */
-static void
-file_check(struct alerter *a)
+/*
+ * One file's alert lines: opened if it is not (or was removed: opened
+ * anew), rotated when due (per batch with alert lines, never per event),
+ * then one write().  0, or -1 (the lines are lost, counted).
+ */
+static int
+write_file(struct alerter *a, struct store_file *sf)
 {
-	if (livefile_check(a->lf))
-		livefile_open(a->lf);
-	if (!livefile_due(a->lf, a->out.len,
-	    (int64_t)(diag_mono_ns() / 1000)))
-		return;
-	/* A failed rename is logged: write on to the live file. */
-	if (livefile_rotate(a->lf) == -1 && livefile_fd(a->lf) == -1)
-		diag_rate(&a->rate, "alerts %s: %s after rotation", a->path,
-		    strerror(errno));
+	if (store_use(a->st, sf) == -1)
+		return -1;
+	if (livefile_due(sf->lf, sf->out.len,
+	    (int64_t)(diag_mono_ns() / 1000))) {
+		/* A failed rename is logged: write on to the live file. */
+		if (livefile_rotate(sf->lf) == 0)
+			store_rotated(a->st);
+		else if (livefile_fd(sf->lf) == -1) {
+			diag_rate(&a->rate, "alerts %s: %s after rotation",
+			    livefile_path(sf->lf), strerror(errno));
+			return -1;
+		}
+	}
+	return livefile_write(sf->lf, sf->out.p, sf->out.len);
 }
 
+/* Every file's lines of this batch (or tick) into it. */
 static void
 flush(struct alerter *a)
 {
-	if (!a->out.oom && a->out.len > 0 && a->lf != NULL)
-		file_check(a);
-	if (a->out.oom) {
+	struct store_file	*sf;
+
+	if (a->st == NULL)
+		return;
+	for (sf = store_batch(a->st); sf != NULL; sf = sf->bnext) {
+		if (sf->out.len == 0 || write_file(a, sf) == 0)
+			continue;
 		bump(&a->write_errors, 1);
-		diag_rate(&a->rate, "alerts: out of memory, alert lines lost");
-	} else if ((a->lf == NULL || livefile_fd(a->lf) == -1) &&
-	    a->out.len > 0) {
-		bump(&a->write_errors, 1);
-		diag_rate(&a->rate, "alerts: %s is not open, alert lines lost",
-		    a->path ? a->path : "file");
-	} else if (a->out.len > 0 &&
-	    livefile_write(a->lf, a->out.p, a->out.len) == -1)
-		bump(&a->write_errors, 1);
-	a->out.len = 0;
-	a->out.oom = 0;
+		diag_rate(&a->rate, "alerts: %s cannot be written, %u alert "
+		    "lines lost", livefile_path(sf->lf), sf->events);
+	}
+	store_batch_drop(a->st);
 }
 
 /* The latencies of the alerts just written, into the owner's histogram. */
@@ -589,7 +662,7 @@ alerter_process(struct alerter *a, struct lsbatch *b, int64_t now_us)
 		    j < a->cls_start[r->cls_id + 1]; j++)
 			count_event(a, &a->rules[a->order[j]], b, r, now_us);
 	}
-	if (a->out.len > 0 || a->out.oom) {
+	if (a->st != NULL && store_batch(a->st) != NULL) {
 		errs = atomic_load(&a->write_errors);
 		flush(a);
 		if (atomic_load(&a->write_errors) == errs)
@@ -618,8 +691,7 @@ alerter_tick(struct alerter *a, int64_t now_us, uint64_t now_mono_ns)
 			group_remove(ru, g);
 		}
 	}
-	if (a->out.len > 0 || a->out.oom)
-		flush(a);
+	flush(a);
 	alert_exec_reap(a->ex);
 }
 
@@ -628,17 +700,21 @@ alerter_tick(struct alerter *a, int64_t now_us, uint64_t now_mono_ns)
 int
 alerter_open(struct alerter *a)
 {
-	if (a->lf == NULL) {
+	if (a->st == NULL) {
 		errno = EINVAL;
 		return -1;
 	}
-	return livefile_open(a->lf);
+	return store_open_plain(a->st);
 }
 
 int
 alerter_reopen(struct alerter *a)
 {
-	return alerter_open(a);
+	if (a->st == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	return store_reopen(a->st);
 }
 
 /* Reload. */
@@ -773,7 +849,8 @@ alerter_new(struct config *cf, const struct classifier *cl)
 	rotate_policy_alerts(cf, &pol);
 	if ((cf->alerts_path != NULL &&
 	    ((a->path = strdup(cf->alerts_path)) == NULL ||
-	    (a->lf = livefile_new(a->path, "alerts", &pol, 0)) == NULL)) ||
+	    (a->st = store_new(a->path, "alerts", &pol, FILES_MAX,
+	    NULL)) == NULL)) ||
 	    (a->rules = calloc(n + 1, sizeof(*a->rules))) == NULL)
 		goto fail;
 	for (i = 0; i < n + 1; i++)
@@ -822,7 +899,10 @@ alerter_free(struct alerter *a)
 	}
 	alert_exec_free(a->ex);
 	free(a->side.p);
-	livefile_free(a->lf);
+	if (a->st != NULL)
+		store_batch_drop(a->st);
+	store_free(a->st);
+	lsbatch_free(a->abs);
 	free(a->rules);
 	free(a->order);
 	free(a->cls_start);

@@ -135,8 +135,8 @@ static const struct conf_map storage_keys[] = {
 	    "delete the oldest rotated files past this total; 0: no limit", 0,
 	    NULL },
 	{ "max_open_files", CM_UINT, O(max_open_files), "256", 1, 65536, NULL,
-	    "files of a templated path open at once (least recently used "
-	    "closed)", 0, NULL },
+	    "files of a templated path open at once (the one with the fewest "
+	    "lines waiting closed)", 0, NULL },
 };
 
 static const struct conf_map alerts_keys[] = {
@@ -928,7 +928,8 @@ set_dir(struct config *cf, const char *path)
 	return 0;
 }
 
-/* A templated [storage] path names only placeholders it knows. */
+/* A templated [storage] or [alerts] path names only placeholders it
+ * knows. */
 static void
 check_templates(struct config *cf)
 {
@@ -937,9 +938,9 @@ check_templates(struct config *cf)
 	if (cf->store_path != NULL &&
 	    storepath_check(cf->store_path, err, sizeof(err)) == -1)
 		config_error(cf, config_line(cf, "storage", "path"), "%s", err);
-	if (storepath_templated(cf->alerts_path))
-		config_error(cf, config_line(cf, "alerts", "path"),
-		    "[alerts] path: placeholders are not supported here yet");
+	if (cf->alerts_path != NULL &&
+	    storepath_check(cf->alerts_path, err, sizeof(err)) == -1)
+		config_error(cf, config_line(cf, "alerts", "path"), "%s", err);
 }
 
 struct config *

@@ -312,6 +312,12 @@ livefile_size(const struct livefile *lf)
 	return lf->size;
 }
 
+dev_t
+livefile_dev(const struct livefile *lf)
+{
+	return lf->dev;
+}
+
 const char *
 livefile_path(const struct livefile *lf)
 {

@@ -1,7 +1,9 @@
 /*
  * store.c: the live files of a storage path.  A plain path is one file.
  * A templated path (storepath.c) is one file per expanded path: a chained
- * hash table finds the file of an event, the open ones sit on an LRU list
+ * hash table finds the file of an event by the key of its placeholders'
+ * values (the path is expanded only for a key not seen yet; a second table
+ * finds the file by its path then), the open ones sit on an LRU list
  * and at most max_open_files are open; the least recently written is
  * closed to make room (counted).  A file closed with lines not yet synced
  * keeps a dup for the next sync (bounded too: past the bound they are
@@ -27,22 +29,43 @@
 
 #define NBUCKETS	4096		/* a power of two */
 #define PATH_MAX_LEN	4096
+#define KEY_MAX		512		/* longer: expanded each time */
+#define KEY_WALK	32		/* a longer chain: SipHash from now */
+#define SPARE_MAX	64		/* line buffers kept for reuse */
+#define SPARE_CAP	(256 * 1024)	/* a bigger one is freed */
 #define CHECK_NS	100000000ULL	/* 100 ms */
+/* The open-file metrics are the storage's. */
+#define FILES_ADD(s, c, n)	do {					\
+	if ((s)->count)							\
+		COUNT_ADD(c, n);					\
+} while (0)
+#define FILES_SUB(s, c, n)	do {					\
+	if ((s)->count)							\
+		COUNT_SUB(c, n);					\
+} while (0)
 
 struct store {
 	char			*tmpl;
+	const char		*what;		/* "storage", "alerts" */
+	int			 count;		/* in the storage metrics */
+	struct storepath	*sp;		/* tmpl compiled */
 	size_t			 rootlen;
 	int			 templated;
+	uint64_t		 hkey[2];	/* keys come from senders */
+	int			 ksip;		/* keys hashed with SipHash */
 	struct rotate_policy	 pol;		/* of each file */
 	struct rotate		*tree;		/* max_total of a template */
 	size_t			 max_open;
-	struct store_file	**tab;
+	struct store_file	**tab;		/* by path */
+	struct store_file	**ktab;		/* by key */
 	size_t			 nfiles;
 	TAILQ_HEAD(, store_file) lru;		/* open, least recent first */
 	size_t			 nopen;
 	TAILQ_HEAD(, store_file) cold;		/* closed, kept known */
 	size_t			 ncold;
 	struct store_file	*batch, **btail;
+	struct obuf		 spare[SPARE_MAX];	/* of files parked */
+	size_t			 nspare;
 	int			*tosync;	/* dups of closed dirty files */
 	size_t			 ntosync;
 	int			 root_fd;	/* the storage directory */
@@ -55,13 +78,9 @@ struct store {
 };
 
 static uint64_t
-path_hash(const char *s)
+path_hash(const struct store *s, const char *path)
 {
-	uint64_t	 h = 1469598103934665603ULL;
-
-	while (*s != '\0')
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
+	return hash_sip(s->hkey, path, strlen(path));
 }
 
 /* A template's file extension: ".log" of ".../{date}.log", or "". */
@@ -104,13 +123,15 @@ set_policy(struct store *s, const struct rotate_policy *pol)
 }
 
 struct store *
-store_new(const char *tmpl, const struct rotate_policy *pol, size_t max_open,
-    struct syncer *sy)
+store_new(const char *tmpl, const char *what, const struct rotate_policy *pol,
+    size_t max_open, struct syncer *sy)
 {
 	struct store	*s;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
+	s->what = what;
+	s->count = strcmp(what, "storage") == 0;
 	TAILQ_INIT(&s->lru);
 	TAILQ_INIT(&s->cold);
 	s->btail = &s->batch;
@@ -119,8 +140,12 @@ store_new(const char *tmpl, const struct rotate_policy *pol, size_t max_open,
 	s->max_open = max_open > 0 ? max_open : 1;
 	s->templated = storepath_templated(tmpl);
 	s->rootlen = s->templated ? storepath_root_len(tmpl) : 0;
+	hash_seed(s->hkey);
 	if ((s->tmpl = strdup(tmpl)) == NULL ||
 	    (s->tab = calloc(NBUCKETS, sizeof(*s->tab))) == NULL ||
+	    (s->templated &&
+	    ((s->sp = storepath_new(tmpl)) == NULL ||
+	    (s->ktab = calloc(NBUCKETS, sizeof(*s->ktab))) == NULL)) ||
 	    (s->tosync = calloc(s->max_open, sizeof(int))) == NULL ||
 	    set_policy(s, pol) == -1) {
 		store_free(s);
@@ -182,6 +207,14 @@ file_free(struct store *s, struct store_file *f)
 	    pp = &(*pp)->hnext)
 		;
 	*pp = f->hnext;
+	if (f->key != NULL) {
+		for (pp = &s->ktab[f->khash & (NBUCKETS - 1)]; *pp != f;
+		    pp = &(*pp)->knext)
+			;
+		*pp = f->knext;
+		if (f->key != f->kbuf)
+			free(f->key);
+	}
 	if (f->open) {
 		TAILQ_REMOVE(&s->lru, f, lru);
 		s->nopen--;
@@ -211,7 +244,15 @@ park(struct store *s, struct store_file *f)
 {
 	if (f == s->plain || f->cold)
 		return;
-	obuf_free(&f->out);
+	/* Its line buffer goes to the next file that gathers lines: not
+	 * grown again from nothing (a copy at each doubling). */
+	if (f->out.p != NULL && f->out.cap <= SPARE_CAP &&
+	    s->nspare < SPARE_MAX) {
+		s->spare[s->nspare] = f->out;
+		s->spare[s->nspare++].len = 0;
+		memset(&f->out, 0, sizeof(f->out));
+	} else
+		obuf_free(&f->out);
 	f->cold = 1;
 	TAILQ_INSERT_TAIL(&s->cold, f, lru);
 	s->ncold++;
@@ -223,14 +264,15 @@ static struct store_file *
 file_get(struct store *s, const char *path)
 {
 	struct store_file	*f;
-	uint64_t		 h = path_hash(path);
+	uint64_t		 h = path_hash(s, path);
 
 	for (f = s->tab[h & (NBUCKETS - 1)]; f != NULL; f = f->hnext)
 		if (f->hash == h && strcmp(livefile_path(f->lf), path) == 0)
 			return f;
-	if ((f = calloc(1, sizeof(*f))) == NULL)
+	if (posix_memalign((void **)&f, 64, sizeof(*f)) != 0)
 		return NULL;
-	if ((f->lf = livefile_new(path, "storage", &s->pol, LF_REPAIR)) ==
+	memset(f, 0, sizeof(*f));
+	if ((f->lf = livefile_new(path, s->what, &s->pol, LF_REPAIR)) ==
 	    NULL) {
 		free(f);
 		return NULL;
@@ -242,24 +284,128 @@ file_get(struct store *s, const char *path)
 	return f;
 }
 
+/*
+ * Keys are hashed by storepath_key as they are made, with a seeded
+ * multiply-xorshift (a few ns, where SipHash cost a tenth of the stage's
+ * time per event).  Keys come from senders: once a chain is found longer
+ * than a fair share plus KEY_WALK (keys made to collide), the table is
+ * hashed again with SipHash, for good.
+ */
+
+/* Every key hashed again with SipHash. */
+static void
+key_rehash(struct store *s)
+{
+	struct store_file	*f, *next, *all = NULL;
+	size_t			 i;
+
+	s->ksip = 1;
+	for (i = 0; i < NBUCKETS; i++) {
+		for (f = s->ktab[i]; f != NULL; f = next) {
+			next = f->knext;
+			f->knext = all;
+			all = f;
+		}
+		s->ktab[i] = NULL;
+	}
+	for (f = all; f != NULL; f = next) {
+		next = f->knext;
+		f->khash = hash_sip(s->hkey, f->key, f->klen);
+		f->knext = s->ktab[f->khash & (NBUCKETS - 1)];
+		s->ktab[f->khash & (NBUCKETS - 1)] = f;
+	}
+	diag_warn("%s %s: many keys in one hash chain; hashed with SipHash "
+	    "from now on", s->what, s->tmpl);
+}
+
+/* Whether a and b hold the same n bytes (b just written: compared by
+ * bytes, not words read over fresh byte stores). */
+static int
+key_eq(const char *a, const char *b, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
+}
+
+/* The file of key k (klen bytes, fast hash *h), if one has it; *h the
+ * key's hash in the table. */
+static struct store_file *
+key_get(struct store *s, const char *k, size_t klen, uint64_t *h)
+{
+	struct store_file	*f;
+	size_t			 walk = 0;
+
+	if (s->ksip)
+		*h = hash_sip(s->hkey, k, klen);
+	for (f = s->ktab[*h & (NBUCKETS - 1)]; f != NULL; f = f->knext) {
+		if (f->khash == *h && f->klen == klen &&
+		    key_eq(f->key, k, klen))
+			break;
+		walk++;
+	}
+	if (walk > KEY_WALK + 2 * s->nfiles / NBUCKETS && !s->ksip) {
+		key_rehash(s);
+		return key_get(s, k, klen, h);
+	}
+	return f;
+}
+
+/* The file of r's expanded path; given key k if it has none (a second
+ * key of the same path is not kept: that one is expanded each time). */
+static struct store_file *
+path_get(struct store *s, const struct lsbatch *b, const struct logrec *r,
+    const char *k, int klen, uint64_t h)
+{
+	char			 path[PATH_MAX_LEN];
+	struct store_file	*f;
+
+	if (storepath_path(s->sp, path, sizeof(path), b, r) == -1) {
+		diag_rate(&s->rate, "%s %s: an expanded path is too long",
+		    s->what, s->tmpl);
+		return NULL;
+	}
+	if ((f = file_get(s, path)) == NULL || klen < 0 || f->key != NULL)
+		return f;
+	if ((size_t)klen <= sizeof(f->kbuf))
+		f->key = f->kbuf;
+	else if ((f->key = malloc((size_t)klen)) == NULL)
+		return f;
+	memcpy(f->key, k, (size_t)klen);
+	f->klen = (uint32_t)klen;
+	f->khash = h;
+	f->knext = s->ktab[h & (NBUCKETS - 1)];
+	s->ktab[h & (NBUCKETS - 1)] = f;
+	return f;
+}
+
 struct store_file *
 store_file_for(struct store *s, const struct lsbatch *b,
     const struct logrec *r)
 {
-	char			 path[PATH_MAX_LEN];
+	char			 k[KEY_MAX];
 	struct store_file	*f;
+	uint64_t		 h = 0;
+	int			 klen;
 
 	if (!s->templated) {
 		if (s->plain == NULL)
 			s->plain = file_get(s, s->tmpl);
 		f = s->plain;
-	} else if (storepath_expand(path, sizeof(path), s->tmpl, b, r) == -1) {
-		diag_rate(&s->rate, "storage %s: an expanded path is too "
-		    "long", s->tmpl);
-		return NULL;
-	} else
-		f = file_get(s, path);
+	} else {
+		klen = storepath_key(s->sp, k, sizeof(k), b, r, s->hkey, &h);
+		f = NULL;
+		if (klen >= 0)
+			f = key_get(s, k, (size_t)klen, &h);
+		if (f == NULL)
+			f = path_get(s, b, r, k, klen, h);
+	}
 	if (f != NULL && !f->in_batch) {
+		if (f->out.p == NULL && s->nspare > 0)
+			f->out = s->spare[--s->nspare];
 		f->in_batch = 1;
 		f->bnext = NULL;
 		f->done = 0;
@@ -299,12 +445,12 @@ root_dir(struct store *s, const char *path)
 	if (d[0] == '\0' || (stat(d, &st) == 0) || errno != ENOENT)
 		goto done;
 	if (mkdir(d, 0750) == 0)
-		diag_warn("storage: made the directory %s (it did not exist; "
-		    "its parent does)", d);
+		diag_warn("%s: made the directory %s (it did not exist; "
+		    "its parent does)", s->what, d);
 	else if (errno == ENOENT) {
-		diag_rate(&s->rate, "storage %s: the directory %s does not "
-		    "exist, nor its parent: not made (check [storage] path)",
-		    path, d);
+		diag_rate(&s->rate, "%s %s: the directory %s does not "
+		    "exist, nor its parent: not made (check [%s] path)",
+		    s->what, path, d, s->what);
 		rc = -1;
 	}
 done:
@@ -358,10 +504,7 @@ root_open(struct store *s, const char *path)
 static int
 on_root_fs(const struct store *s, const struct store_file *f)
 {
-	struct stat	 st;
-
-	return s->root_fd != -1 && fstat(livefile_fd(f->lf), &st) == 0 &&
-	    st.st_dev == s->root_dev;
+	return s->root_fd != -1 && livefile_dev(f->lf) == s->root_dev;
 }
 
 /* Close f (the least recently written, to make room). */
@@ -385,10 +528,40 @@ file_close(struct store *s, struct store_file *f)
 	TAILQ_REMOVE(&s->lru, f, lru);
 	f->open = 0;
 	s->nopen--;
-	COUNT_ADD(counters.files_closed, 1);
-	COUNT_SUB(counters.files_open, 1);
+	FILES_ADD(s, counters.files_closed, 1);
+	FILES_SUB(s, counters.files_open, 1);
 	if (!f->in_batch)
 		park(s, f);
+}
+
+/*
+ * The open file to close to make room: of the VICTIM_SCAN least recently
+ * written, the one with the fewest lines waiting for it (the least
+ * recently written of those).  A file is written when it has gathered
+ * enough, so the one just written is the one needed last: with more hosts
+ * than open files written in turn, plain LRU would close every file just
+ * before its next write.
+ */
+#define VICTIM_SCAN	128
+
+static struct store_file *
+victim(struct store *s)
+{
+	struct store_file	*f, *v = NULL;
+	size_t			 best = SIZE_MAX, w, n = 0;
+
+	TAILQ_FOREACH(f, &s->lru, lru) {
+		if (n++ == VICTIM_SCAN)
+			break;
+		w = f->in_batch ? f->out.len - f->done : 0;
+		if (w < best) {
+			best = w;
+			v = f;
+			if (w == 0)
+				break;
+		}
+	}
+	return v;
 }
 
 int
@@ -404,7 +577,7 @@ store_use(struct store *s, struct store_file *f)
 		TAILQ_REMOVE(&s->lru, f, lru);
 		f->open = 0;
 		s->nopen--;
-		COUNT_SUB(counters.files_open, 1);
+		FILES_SUB(s, counters.files_open, 1);
 	}
 	if (f->open) {
 		TAILQ_REMOVE(&s->lru, f, lru);
@@ -416,12 +589,12 @@ store_use(struct store *s, struct store_file *f)
 	if (!s->root_ok && root_dir(s, path) == -1)
 		return -1;
 	while (s->nopen >= s->max_open && !TAILQ_EMPTY(&s->lru))
-		file_close(s, TAILQ_FIRST(&s->lru));
+		file_close(s, victim(s));
 	/* A templated file's directories (a host's) are made as needed:
 	 * at its first open, and again after an open found them gone. */
 	if (s->templated && !f->dirs_ok && file_dirs(s, path) == -1 &&
 	    errno != EEXIST)
-		diag_rate(&s->rate, "storage %s: mkdir: %s", path,
+		diag_rate(&s->rate, "%s %s: mkdir: %s", s->what, path,
 		    strerror(errno));
 	if (livefile_open(f->lf) == -1) {
 		f->dirs_ok = 0;
@@ -438,8 +611,8 @@ store_use(struct store *s, struct store_file *f)
 	f->open = 1;
 	TAILQ_INSERT_TAIL(&s->lru, f, lru);
 	s->nopen++;
-	COUNT_ADD(counters.files_opened, 1);
-	COUNT_ADD(counters.files_open, 1);
+	FILES_ADD(s, counters.files_opened, 1);
+	FILES_ADD(s, counters.files_open, 1);
 	return 0;
 }
 
@@ -636,7 +809,7 @@ store_free(struct store *s)
 		for (i = 0; i < NBUCKETS; i++)
 			while ((f = s->tab[i]) != NULL) {
 				if (f->open)
-					COUNT_SUB(counters.files_open, 1);
+					FILES_SUB(s, counters.files_open, 1);
 				file_free(s, f);
 			}
 	}
@@ -648,7 +821,11 @@ store_free(struct store *s)
 		close(s->root_fd);
 	rotate_free(s->tree);
 	free(s->tosync);
+	while (s->nspare > 0)
+		obuf_free(&s->spare[--s->nspare]);
 	free(s->tab);
+	free(s->ktab);
+	storepath_free(s->sp);
 	free(s->tmpl);
 	free(s);
 }

@@ -7,6 +7,7 @@
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "logrec.h"
@@ -191,6 +192,212 @@ ph_value(char *tmp, enum ph ph, const char *name, size_t nlen,
 		break;
 	}
 	return storepath_safe(tmp, s, s != NULL ? len : 0);
+}
+
+/*
+ * A compiled template: its literal runs and placeholders found once, so
+ * an event's path (or its key) is made without parsing the template.
+ */
+struct sp_part {
+	enum ph		 ph;		/* PH__BAD: a literal */
+	const char	*s;		/* the literal, or a field's name */
+	size_t		 len;
+};
+
+struct storepath {
+	char		*tmpl;
+	size_t		 n;
+	struct sp_part	 part[];
+};
+
+struct storepath *
+storepath_new(const char *tmpl)
+{
+	struct storepath	*sp;
+	const char		*p, *brace, *end, *name;
+	size_t			 n = 1, nlen;
+
+	for (p = tmpl; (p = strchr(p, '{')) != NULL; p++)
+		n += 2;
+	if ((sp = calloc(1, sizeof(*sp) + n * sizeof(sp->part[0]))) == NULL)
+		return NULL;
+	if ((sp->tmpl = strdup(tmpl)) == NULL) {
+		free(sp);
+		return NULL;
+	}
+	for (p = sp->tmpl; *p != '\0'; p = end) {
+		if ((brace = strchr(p, '{')) == NULL)
+			brace = p + strlen(p);
+		if (brace > p) {
+			sp->part[sp->n].ph = PH__BAD;
+			sp->part[sp->n].s = p;
+			sp->part[sp->n++].len = (size_t)(brace - p);
+		}
+		if (*(end = brace) == '\0')
+			break;
+		name = NULL;
+		nlen = 0;
+		if ((sp->part[sp->n].ph = ph_parse(brace, &end, &name,
+		    &nlen)) == PH__BAD) {
+			storepath_free(sp);
+			return NULL;
+		}
+		sp->part[sp->n].s = name;
+		sp->part[sp->n++].len = nlen;
+	}
+	return sp;
+}
+
+void
+storepath_free(struct storepath *sp)
+{
+	if (sp == NULL)
+		return;
+	free(sp->tmpl);
+	free(sp);
+}
+
+int
+storepath_path(const struct storepath *sp, char *buf, size_t len,
+    const struct lsbatch *b, const struct logrec *r)
+{
+	char			 tmp[STOREPATH_VALUE_MAX + 1];
+	const struct sp_part	*pt;
+	size_t			 o = 0, n, i;
+
+	for (i = 0; i < sp->n; i++) {
+		pt = &sp->part[i];
+		if (pt->ph == PH__BAD) {
+			if (o + pt->len >= len)
+				return -1;
+			memcpy(buf + o, pt->s, pt->len);
+			o += pt->len;
+			continue;
+		}
+		n = ph_value(tmp, pt->ph, pt->s, pt->len, b, r);
+		if (o + n >= len)
+			return -1;
+		memcpy(buf + o, tmp, n);
+		o += n;
+	}
+	if (o >= len)
+		return -1;
+	buf[o] = '\0';
+	return 0;
+}
+
+/* One word into a key's hash (a multiply-xorshift). */
+static uint64_t
+mix(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+	return h ^ (h >> 31);
+}
+
+/*
+ * A value's bytes in a key: as many as storepath_safe looks at, after
+ * their count.  The hash reads them where they are (the batch), not back
+ * from the key just written: a word loaded over a few fresh byte stores
+ * waits for them (store forwarding fails), which cost more than the rest.
+ */
+static size_t
+key_bytes(char *k, size_t o, size_t len, const char *v, size_t vlen,
+    uint64_t *h)
+{
+	uint64_t	 w;
+	size_t		 i;
+
+	if (v == NULL)
+		vlen = 0;
+	if (vlen > STOREPATH_VALUE_MAX + 1)
+		vlen = STOREPATH_VALUE_MAX + 1;
+	if (o + 1 + vlen > len)
+		return len + 1;
+	k[o] = (char)vlen;
+	memcpy(k + o + 1, v, vlen);
+	*h = mix(*h, vlen);
+	for (i = 0; i + 8 <= vlen; i += 8) {
+		memcpy(&w, v + i, 8);
+		*h = mix(*h, w);
+	}
+	if (i < vlen) {
+		for (w = 0; i < vlen; i++)
+			w = w << 8 | (unsigned char)v[i];
+		*h = mix(*h, w);
+	}
+	return o + 1 + vlen;
+}
+
+int
+storepath_key(const struct storepath *sp, char *k, size_t len,
+    const struct lsbatch *b, const struct logrec *r, const uint64_t seed[2],
+    uint64_t *hash)
+{
+	const struct sp_part	*pt;
+	const struct lsfield	*f;
+	const char		*v;
+	size_t			 o = 0, i, vlen;
+	int64_t			 sec = r->received_us / 1000000, t;
+	uint64_t		 h = seed != NULL ? seed[0] : 0;
+	uint32_t		 j;
+
+	if (r->received_us < 0 && r->received_us % 1000000 != 0)
+		sec--;
+	for (i = 0; i < sp->n && o <= len; i++) {
+		pt = &sp->part[i];
+		switch (pt->ph) {
+		case PH_HOST:
+			o = key_bytes(k, o, len, LS_PTR(b, r->host),
+			    r->host.len, &h);
+			break;
+		case PH_APP:
+			o = key_bytes(k, o, len, LS_PTR(b, r->app), r->app.len,
+			    &h);
+			break;
+		case PH_CLASS:
+			o = key_bytes(k, o, len, r->cls,
+			    r->cls != NULL ? strlen(r->cls) : 0, &h);
+			break;
+		case PH_TRANSPORT:
+			if (o + 1 > len)
+				return -1;
+			k[o++] = (char)r->transport;
+			h = mix(h, r->transport);
+			break;
+		case PH_DATE:
+		case PH_HOUR:
+			t = pt->ph == PH_DATE ?
+			    (sec >= 0 ? sec / 86400 : (sec - 86399) / 86400) :
+			    (sec >= 0 ? sec / 3600 : (sec - 3599) / 3600);
+			if (o + sizeof(t) > len)
+				return -1;
+			memcpy(k + o, &t, sizeof(t));
+			o += sizeof(t);
+			h = mix(h, (uint64_t)t);
+			break;
+		case PH_FIELD:
+			v = NULL;
+			vlen = 0;
+			f = b->fields + r->field_first;
+			for (j = 0; j < r->field_count; j++)
+				if (f[j].key.len == pt->len &&
+				    memcmp(LS_PTR(b, f[j].key), pt->s,
+				    pt->len) == 0) {
+					v = LS_PTR(b, f[j].val);
+					vlen = f[j].val.len;
+					break;
+				}
+			o = key_bytes(k, o, len, v, vlen, &h);
+			break;
+		default:
+			break;
+		}
+	}
+	if (hash != NULL && seed != NULL) {
+		h = (h ^ seed[1]) * 0x94d049bb133111ebULL;
+		*hash = h ^ (h >> 29);
+	}
+	return o <= len ? (int)o : -1;
 }
 
 int

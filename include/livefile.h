@@ -58,6 +58,8 @@ void		 livefile_synced(struct livefile *);
  * as the livefile), whether written since the last sync. */
 int		 livefile_fd(const struct livefile *);
 off_t		 livefile_size(const struct livefile *);
+/* The device of the file last opened (0: none yet). */
+dev_t		 livefile_dev(const struct livefile *);
 const char	*livefile_path(const struct livefile *);
 int		 livefile_dirty(const struct livefile *);
 /* Close (after a sync) and free; NULL is a no-op. */

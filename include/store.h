@@ -1,10 +1,10 @@
 /*
  * store.h: the live files of a storage path.  One file for a plain path;
  * for a templated one (storepath.h) one per expanded path, found by a hash
- * of the path, at most max_open_files of them open (the least recently
- * written is closed to make room).  Each batch is grouped by file: every
- * file's lines are gathered in its out buffer, then written with one
- * write() (writer.c does that).
+ * of its placeholders' values (then of the path), at most max_open_files
+ * of them open (the least recently written is closed to make room).
+ * Each batch is grouped by file: every file's lines are gathered in its
+ * out buffer, then written with one write() (writer.c does that).
  */
 #ifndef STORE_H
 #define STORE_H
@@ -23,8 +23,16 @@ struct rotate_policy;
 struct store;
 struct syncer;
 
-/* One live file; writer.c uses the first group of members. */
+/* One live file; writer.c uses the second group of members. */
 struct store_file {
+	/* store.c's lookup by key: one cache line */
+	uint64_t		 khash;
+	struct store_file	*knext;
+	char			*key;		/* its placeholders' values */
+	uint32_t		 klen;
+	int			 in_batch;
+	char			 kbuf[32];	/* key, when it fits */
+	/* writer.c's */
 	struct livefile		*lf;
 	struct obuf		 out;		/* this batch's lines for it */
 	size_t			 done;		/* bytes of out in the file */
@@ -41,7 +49,6 @@ struct store_file {
 	uint64_t		 checked_ns;	/* last looked for an unlink */
 	uint64_t		 failed_ns;	/* its last write failed (0: ok) */
 	uint64_t		 gather_ns;	/* its first unwritten line came */
-	int			 in_batch;
 	uint64_t		 bytes;		/* written since it was made */
 };
 
@@ -51,10 +58,13 @@ struct store_stats {
 	uint64_t	 known;		/* files with a state (open or pending) */
 };
 
-/* The store of tmpl (copied); opens nothing; sy (NULL: none) fsyncs the
- * files closed to make room.  Caller frees (before sy). */
-struct store	*store_new(const char *tmpl, const struct rotate_policy *,
-		    size_t max_open, struct syncer *sy);
+/* The store of tmpl (copied), named what ("storage", "alerts": static)
+ * in its diagnostics, its files counted in the storage metrics if it is
+ * "storage"; opens nothing; sy (NULL: none) fsyncs the files closed to
+ * make room.  Caller frees (before sy). */
+struct store	*store_new(const char *tmpl, const char *what,
+		    const struct rotate_policy *, size_t max_open,
+		    struct syncer *sy);
 /* Take a new rotation policy and open-file bound (reload). */
 void		 store_configure(struct store *, const struct rotate_policy *,
 		    size_t max_open);

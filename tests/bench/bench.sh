@@ -13,16 +13,18 @@
 # [input] type = tail and by rsyslog's imfile.  --quick: 200k events,
 # fewer variants.  Then the journal read rate beside rsyslog's imjournal
 # (journal.sh).
-# --readme: rewrite the
+# --tree RUNS: only the 300-host pair (one file, then one file per host
+# and day), RUNS times, with the ratio of each run.  --readme: rewrite the
 # table between the bench markers in README.md.
 set -u
 here=$(cd "$(dirname "$0")" && pwd); top=$(cd "$here/../.." && pwd)
 BIN=${LOGSTREAMD:-$top/logstreamd}
-quick=0; readme=0; soak=0
+quick=0; readme=0; soak=0; tree=0
 while [ $# -gt 0 ]; do
 	case $1 in --quick) quick=1 ;; --readme) readme=1 ;;
 	--soak) soak=${2:?--soak SECONDS}; shift ;;
-	*) echo "usage: bench.sh [--quick] [--readme] [--soak SECONDS]" >&2; exit 2 ;; esac
+	--tree) tree=${2:?--tree RUNS}; shift ;;
+	*) echo "usage: bench.sh [--quick] [--readme] [--soak SECONDS] [--tree RUNS]" >&2; exit 2 ;; esac
 	shift
 done
 N=1000000; [ $quick = 1 ] && N=200000
@@ -130,12 +132,12 @@ for i in range(int(sys.argv[1])):
 }
 
 echo "workload: $N events from tests/gen.py"
-python3 "$top/tests/gen.py" "$N" > "$W/mix.log"
+[ $tree = 0 ] && python3 "$top/tests/gen.py" "$N" > "$W/mix.log"
 command -v rsyslogd >/dev/null && have_rsyslog=1 || have_rsyslog=0
-[ $have_rsyslog = 1 ] && run rsyslog "mixed" "$W/mix.log" 4
-run logstreamd "mixed" "$W/mix.log" 4
-run logstreamd "mixed" "$W/mix.log" 1
-if [ $quick = 0 ]; then
+[ $tree = 0 ] && [ $have_rsyslog = 1 ] && run rsyslog "mixed" "$W/mix.log" 4
+[ $tree = 0 ] && run logstreamd "mixed" "$W/mix.log" 4
+[ $tree = 0 ] && run logstreamd "mixed" "$W/mix.log" 1
+if [ $quick = 0 ] && [ $tree = 0 ]; then
 	[ $have_rsyslog = 1 ] && run rsyslog "mixed" "$W/mix.log" 1
 	for c in 64 512; do run logstreamd "mixed" "$W/mix.log" $c; done
 	for s in 100 1024 8192; do
@@ -165,49 +167,82 @@ for i in range(int(sys.argv[1])):
 PY
 }
 
-# tree_run DATA CONNS: the same job with a templated store, one file per
-# host and day, 64 open at most (300 hosts: the LRU turns over); done when
-# the daemon says all are stored; the oracle over every file.
+# tree_run DATA CONNS one|tree: the 300-host data stored in one file, or
+# with a templated store, one file per host and day, 64 open at most (300
+# hosts: the LRU turns over).  Both on the same harness: 4 nc senders, done
+# when the daemon says all are stored; the oracle over every file.
 tree_run() {
-	local data=$1 conns=$2 dir port hp n bytes t0 t1 rss f pids="" st
+	local data=$1 conns=$2 kind=$3 dir port hp n bytes t0 t1 rss f pids="" st
+	local peer label
 	dir=$(mktemp -d "$W/tree.XXXX"); port=$(free_port); hp=$(free_port)
 	n=$(wc -l < "$data"); bytes=$(wc -c < "$data")
 	split -n l/"$conns" -d -a 4 "$data" "$dir/part."
-	sed "s|^path = @DIR@/events.log.*|path = @DIR@/remote/{host}/{date}.log\nmax_open_files = 64|" \
-	    "$here/logstreamd-peer.conf" > "$W/tree.conf"
+	if [ "$kind" = tree ]; then
+		peer=logstreamd-tree label="300 hosts, {host}/{date}.log, 64 open"
+		sed "s|^path = @DIR@/events.log.*|path = @DIR@/remote/{host}/{date}.log\nmax_open_files = 64|" \
+		    "$here/logstreamd-peer.conf" > "$W/tree.conf"
+	else
+		peer=logstreamd label="300 hosts, one file"
+		cp "$here/logstreamd-peer.conf" "$W/tree.conf"
+	fi
 	HTTP_PORT=$hp PEER_CONF=$W/tree.conf peer_start logstreamd "$W/tree.conf" "$dir" "$port" || return 1
 	t0=$(date +%s.%N)
 	for f in "$dir"/part.*; do nc -N 127.0.0.1 "$port" < "$f" & pids="$pids $!"; done
-	for _ in $(seq 6000); do
+	for _ in $(seq 3000); do
 		st=$(mval $hp logstreamd_events_stored_total)
 		[ "${st:-0}" -ge "$n" ] && break
-		sleep 0.02
+		sleep 0.04
 	done
 	t1=$(date +%s.%N)
 	rss=$(awk '/VmHWM/{print $2}' /proc/$PID/status)
 	kill "$PID"; wait "$PID" 2>/dev/null; wait $pids 2>/dev/null
-	find "$dir/remote" -type f -name '*.log' -exec cat {} + > "$dir/all"
+	if [ "$kind" = tree ]; then
+		find "$dir/remote" -type f -name '*.log' -exec cat {} + > "$dir/all"
+	else
+		mv "$dir/events.log" "$dir/all"
+	fi
 	if python3 "$top/tests/integration/seqcheck.py" --all "$dir/all" "$data" \
 	    > "$dir/oracle" 2>&1; then
 		oracle="seq oracle ok"
 	else
 		oracle="SEQ ORACLE FAILED: $(tail -1 "$dir/oracle")"; ORACLE_FAILED=1
 	fi
-	python3 - "$n" "$bytes" "$t0" "$t1" "$rss" "$conns" "$oracle" >> "$RESULTS" <<'PY'
+	python3 - "$peer" "$label" "$n" "$bytes" "$t0" "$t1" "$rss" "$conns" "$oracle" >> "$RESULTS" <<'PY'
 import sys
-n, b, t0, t1, rss, conns, oracle = sys.argv[1:]
+peer, label, n, b, t0, t1, rss, conns, oracle = sys.argv[1:]
 t = float(t1) - float(t0)
-print("logstreamd-tree|300 hosts, {host}/{date}.log, 64 open|%s|%d|%.2f|%.0f|%.1f|%d|0|%s" % (
+print("%s|%s|%s|%d|%.2f|%.0f|%.1f|%d|0|%s" % (peer, label,
       conns, int(n), t, int(n) / t, int(b) / t / 1e6, int(rss) // 1024, oracle))
 PY
 	tail -1 "$RESULTS" | awk -F'|' '{printf "%-10s %-22s conns=%-4s %8d events in %6.2fs = %9d ev/s %6.1f MB/s  peak RSS %4d MB  %s\n", $1, $2, $3, $4, $5, $6, $7, $8, $10}'
-	rm -rf "$dir"
+	# The files are emptied, not deleted, until the end: ext4 passes
+	# over recently deleted inodes when it allocates one, so deleting
+	# a tree of 600 would slow the next run's making of its own.
+	find "$dir" -type f -exec truncate -s 0 {} +
 }
 
 # One file and one file per host, on the same 300-host data, same run.
 hosts "$N" > "$W/hosts.log"
-run logstreamd "300 hosts, one file" "$W/hosts.log" 4
-tree_run "$W/hosts.log" 4
+tree_run "$W/hosts.log" 4 one
+tree_run "$W/hosts.log" 4 tree
+if [ "$tree" -gt 0 ]; then
+	# --tree RUNS: only this pair, RUNS times, one ratio a run.
+	for _ in $(seq 2 "$tree"); do
+		tree_run "$W/hosts.log" 4 one
+		tree_run "$W/hosts.log" 4 tree
+	done
+	python3 - "$RESULTS" <<'PY'
+import sys
+rows = [l.strip().split("|") for l in open(sys.argv[1]) if l.strip()]
+one = [float(r[5]) for r in rows if r[0] == "logstreamd"]
+tree = [float(r[5]) for r in rows if r[0] == "logstreamd-tree"]
+ratios = [100 * t / o for o, t in zip(one, tree)]
+print("templated / one file, each run: %s; median %.0f%%" % (
+      " ".join("%.0f%%" % r for r in ratios), sorted(ratios)[len(ratios) // 2]))
+PY
+	[ "$ORACLE_FAILED" = 0 ] || { echo "bench: the seq oracle failed in a run (see above)" >&2; exit 1; }
+	exit 0
+fi
 
 # udp_run: the mixed workload as datagrams, unpaced; every datagram must
 # be accounted for: received + dropped (queue full, kernel) = sent.

@@ -129,6 +129,79 @@ test_check(void **state)
 	assert_int_equal(storepath_root_len("{host}.log"), 0);
 }
 
+/* The compiled template expands as storepath_expand does; events with
+ * equal keys have equal paths, and different values give different keys
+ * (a long value: as many bytes as the path uses). */
+static void
+test_key(void **state)
+{
+	static const char *const tmpls[] = {
+		"/s/{host}/{date}.log", "/s/{app}-{transport}-{hour}-"
+		    "{field.user}-{field.none}-{class}", "/s/plain.log",
+		"{host}{host}",
+	};
+	struct storepath	*sp;
+	struct lsbatch		*a, *b, *c;
+	char			 p1[4096], p2[4096], k1[512], k2[512], big[300];
+	const uint64_t		 seed[2] = { 12345, 67890 };
+	uint64_t		 h1, h2;
+	size_t			 i;
+	int			 n1, n2;
+
+	memset(big, 'x', sizeof(big));
+	a = one("web01", 5, "user", "../root");
+	b = one("web01", 5, "user", "../root");
+	c = one("web02", 5, "user", "../root");
+	for (i = 0; i < sizeof(tmpls) / sizeof(tmpls[0]); i++) {
+		assert_non_null(sp = storepath_new(tmpls[i]));
+		assert_int_equal(storepath_path(sp, p1, sizeof(p1), a,
+		    &a->recs[0]), 0);
+		assert_int_equal(storepath_expand(p2, sizeof(p2), tmpls[i], a,
+		    &a->recs[0]), 0);
+		assert_string_equal(p1, p2);
+		n1 = storepath_key(sp, k1, sizeof(k1), a, &a->recs[0],
+		    seed, &h1);
+		n2 = storepath_key(sp, k2, sizeof(k2), b, &b->recs[0],
+		    seed, &h2);
+		assert_true(n1 >= 0 && n1 == n2 && memcmp(k1, k2, n1) == 0);
+		assert_true(h1 == h2);
+		/* Too small a buffer: -1, and too small a path buffer. */
+		assert_int_equal(storepath_path(sp, p1, 3, a, &a->recs[0]),
+		    -1);
+		storepath_free(sp);
+	}
+	assert_non_null(sp = storepath_new("/s/{host}/{date}.log"));
+	n1 = storepath_key(sp, k1, sizeof(k1), a, &a->recs[0],
+	    seed, &h1);
+	n2 = storepath_key(sp, k2, sizeof(k2), c, &c->recs[0],
+	    seed, &h2);
+	assert_false(n1 == n2 && memcmp(k1, k2, n1) == 0);
+	assert_true(h1 != h2);
+	/* Another day: another key. */
+	c->recs[0].received_us = a->recs[0].received_us + 86400000000LL;
+	n2 = storepath_key(sp, k2, sizeof(k2), c, &c->recs[0],
+	    seed, &h2);
+	assert_false(n1 == n2 && memcmp(k1, k2, n1) == 0);
+	assert_int_equal(storepath_key(sp, k1, 4, a, &a->recs[0], seed, &h1),
+	    -1);
+	lsbatch_free(c);
+	/* Two 300-byte hosts that differ past byte 65: one key, one path. */
+	c = one(big, sizeof(big), NULL, NULL);
+	big[200] = 'y';
+	lsbatch_free(b);
+	b = one(big, sizeof(big), NULL, NULL);
+	n1 = storepath_key(sp, k1, sizeof(k1), b, &b->recs[0],
+	    seed, &h1);
+	n2 = storepath_key(sp, k2, sizeof(k2), c, &c->recs[0],
+	    seed, &h2);
+	assert_true(n1 == n2 && memcmp(k1, k2, n1) == 0 && h1 == h2);
+	storepath_free(sp);
+	assert_null(storepath_new("/s/{hots}"));
+	lsbatch_free(a);
+	lsbatch_free(b);
+	lsbatch_free(c);
+}
+
 int
 main(void)
 {
@@ -136,6 +209,7 @@ main(void)
 		cmocka_unit_test(test_expand),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
