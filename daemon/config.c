@@ -187,7 +187,7 @@ const size_t conf_nfixed = CM_N(conf_fixed);
 #define VAL_MARK	'\x01'
 
 static const char *const named_kinds[] = { "class", "alert", "output",
-    "limit", "lookup", NULL };
+    "limit", "lookup", "input", NULL };
 
 /* State of one read: the line reader and the inih handler share it. */
 struct reader {

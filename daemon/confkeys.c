@@ -97,12 +97,16 @@ conf_keys_print(FILE *fp)
 	static const struct conf_table *const named[] = {
 		&conf_class_keys, &conf_lookup_keys, &conf_limit_keys,
 		&conf_alert_keys, &conf_output_keys, &conf_output_kafka_keys,
-		&conf_output_forward_keys
+		&conf_output_forward_keys, &conf_input_keys
 	};
-	size_t	 i;
+	struct conf_table	 in[8];
+	size_t			 i, n;
 
 	for (i = 0; i < conf_nfixed; i++)
 		print_table(fp, &conf_fixed[i]);
 	for (i = 0; i < sizeof(named) / sizeof(named[0]); i++)
 		print_table(fp, named[i]);
+	n = input_key_tables(in, sizeof(in) / sizeof(in[0]));
+	for (i = 0; i < n; i++)
+		print_table(fp, &in[i]);
 }

@@ -21,11 +21,12 @@
 #include <event2/listener.h>
 #include <systemd/sd-daemon.h>
 
+#include "input.h"
 #include "listen.h"
 #include "listen_int.h"
 #include "logrec.h"
 #include "metrics.h"
-#include "pipeline.h"
+#include "parser.h"
 #include "queue.h"
 #include "srclimit.h"
 #include "tls.h"
@@ -73,6 +74,7 @@ listener_new(struct event_base *base, struct queue *q)
 	l->q = q;
 	TAILQ_INIT(&l->conns);
 	TAILQ_INIT(&l->lru);
+	l->clock_stale = 1;
 	l->batch_max = queue_capacity(q) < BATCH_MAX ?
 	    (uint32_t)queue_capacity(q) : BATCH_MAX;
 	l->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -156,7 +158,7 @@ listener_allowed(const struct listener *l, const struct sockaddr *sa)
 	return 0;
 }
 
-/* Pause every TCP peer: the queue is full. */
+/* Pause every TCP peer and every input: the queue is full. */
 void
 listener_pause(struct listener *l)
 {
@@ -168,10 +170,35 @@ listener_pause(struct listener *l)
 	l->paused_at = diag_mono_ns();
 	TAILQ_FOREACH(c, &l->conns, entry)
 		conn_pause(c);
+	inputs_pause(l->inputs);
 	diag_debug("queue full: pausing %zu connections", l->nconns);
 }
 
-/* Push the batch being filled; 0, or -1 when the queue is full. */
+/*
+ * The parse, on this thread, once per batch (the listener's and every
+ * input's events alike): the parser is called here directly, not through
+ * the stage table; records an input filled itself (LR_PARSED) are left
+ * alone and counted by their format.
+ */
+static void
+intake_parse(struct lsbatch *b)
+{
+	uint64_t	 formats[LRF__COUNT] = { 0 };
+	uint32_t	 i;
+	int		 f;
+
+	if (b->prepared)
+		return;
+	parser_process(b);
+	for (i = 0; i < b->n; i++)
+		formats[b->recs[i].format]++;
+	for (f = 0; f < LRF__COUNT; f++)
+		if (formats[f])
+			COUNT_ADD(counters.formats[f], formats[f]);
+	b->prepared = 1;
+}
+
+/* Push the batch being filled, numbered; 0, or -1 when the queue is full. */
 static int
 listener_push(struct listener *l)
 {
@@ -180,10 +207,12 @@ listener_push(struct listener *l)
 
 	if (b == NULL || b->n == 0)
 		return 0;
-	pipeline_prepare(b);
+	intake_parse(b);
 	n = b->n;		/* b is the pipeline's once pushed */
+	b->no = l->batch_no + 1;
 	if (queue_push(l->q, b) == -1)
 		return -1;
+	l->batch_no++;
 	COUNT_SUB(counters.inflight, n);
 	l->batch = NULL;
 	return 0;
@@ -249,6 +278,7 @@ listener_handoff(struct listener *l)
 {
 	int	 t;
 
+	l->clock_stale = 1;
 	for (t = 0; t < LRT__COUNT; t++) {
 		if (l->nrecv[t] == 0)
 			continue;
@@ -263,6 +293,63 @@ listener_handoff(struct listener *l)
 			return;
 	}
 	queue_hold(l->q);
+}
+
+/* ---- the intake (input.h): the inputs' way in, the listener's own ---- */
+
+/* The clock is taken at the first event of a callback (handoff ends one). */
+int
+intake_room(struct listener *l)
+{
+	if (l->clock_stale)
+		listener_clock(l);
+	return listener_room(l);
+}
+
+struct logrec *
+intake_add(struct listener *l, const char *p, size_t len, int truncated,
+    int t, const char *source, size_t slen)
+{
+	struct lsslice	 src;
+
+	if (t < 0 || t >= LRT__COUNT ||
+	    lsbatch_append(l->batch, source, slen, &src) == -1)
+		return NULL;
+	return listener_add(l, p, len, truncated, t, &src);
+}
+
+int
+intake_slice(struct listener *l, const char *p, size_t len,
+    struct lsslice *out)
+{
+	return lsbatch_append(l->batch, p, len, out);
+}
+
+uint64_t
+intake_batchno(struct listener *l)
+{
+	return l->batch_no + 1;	/* batches are pushed in order */
+}
+
+uint64_t
+intake_filled(struct listener *l)
+{
+	return l->batch != NULL && l->batch->n > 0 ? l->batch_no + 1 :
+	    l->batch_no;
+}
+
+void
+intake_handoff(struct listener *l)
+{
+	listener_handoff(l);
+}
+
+void
+listener_inputs(struct listener *l, struct inputs *ins)
+{
+	l->inputs = ins;
+	if (ins != NULL && l->paused)
+		inputs_pause(ins);
 }
 
 /*
@@ -282,6 +369,7 @@ listener_clock(struct listener *l)
 {
 	l->now_us = diag_now_us();
 	l->now_mono = diag_mono_ns();
+	l->clock_stale = 0;
 }
 
 static void
@@ -298,6 +386,8 @@ listener_resume(struct listener *l)
 		next = TAILQ_NEXT(c, entry);
 		conn_resume(c);
 	}
+	if (!l->paused)
+		inputs_resume(l->inputs);
 	listener_handoff(l);
 }
 
@@ -1032,6 +1122,9 @@ listener_shutdown(struct listener *l)
 	for (i = 0; i < l->nsocks; i++)
 		sock_close(l, l->socks[i]);
 	l->nsocks = 0;
+	listener_clock(l);
+	/* The inputs hand over what they read (room is waited for now). */
+	inputs_stop(l->inputs);
 	listener_clock(l);
 	/*
 	 * Take every complete event buffered.  A peer still connected may

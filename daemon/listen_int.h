@@ -80,6 +80,8 @@ struct listener {
 	struct lsbatch		*batch;		/* being filled */
 	uint32_t		 batch_max;
 	uint64_t		 batch_gen;
+	uint64_t		 batch_no;	/* of the last batch pushed */
+	struct inputs		*inputs;	/* paused and resumed with us */
 	int			 paused;	/* queue full: not reading */
 	int			 stopping;
 	int			 wake_fd;
@@ -90,6 +92,7 @@ struct listener {
 	char			*udpbuf;
 	int64_t			 now_us;	/* taken once per callback */
 	uint64_t		 now_mono;
+	int			 clock_stale;	/* an input takes it anew */
 	uint64_t		 nrecv[LRT__COUNT];	/* not yet counted */
 	struct diag_rate	 rate_refused;
 	struct diag_rate	 rate_source;

@@ -23,6 +23,7 @@
 #include "control.h"
 #include "diag.h"
 #include "http.h"
+#include "input.h"
 #include "listen.h"
 #include "metrics.h"
 #include "pipeline.h"
@@ -42,6 +43,7 @@ struct daemon {
 	struct event_base	*base;
 	struct queue		*q;
 	struct listener		*l;
+	struct inputs		*ins;		/* [input X]; NULL: none */
 	struct pipeline		*p;
 	uint64_t		 queue_capacity;
 	uint64_t		 queue_max_bytes;
@@ -111,25 +113,30 @@ usage(FILE *fp)
 	    DEFAULT_CONFIG, RELOAD_WAIT_S);
 }
 
-/* Read and check a config and build its stages; NULL after printing why. */
+/* Read and check a config and build its stages and its inputs (*ins, not
+ * started; NULL: none); NULL after printing why. */
 static struct stageset *
-load(const char *path)
+load(const char *path, struct inputs **ins)
 {
 	struct config	*cf;
 	struct stageset	*ss;
 	size_t		 i;
 
+	*ins = NULL;
 	if ((cf = config_load(path)) == NULL) {
 		diag_err("%s: out of memory", path);
 		return NULL;
 	}
 	tls_check(cf);			/* loads the certificates: -t too */
 	rotate_warn_retention(cf);
+	*ins = inputs_new(cf);		/* its errors are reported with all */
 	if ((ss = stageset_new(cf)) == NULL) {
 		config_print_errors(cf);
 		for (i = 0; i < cf->nerrors; i++)
 			diag_captured(cf->errors[i]);	/* for reload's state */
 		config_free(cf);
+		inputs_free(*ins);
+		*ins = NULL;
 		return NULL;
 	}
 	return ss;
@@ -181,13 +188,14 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
 	struct daemon	*d = arg;
 	struct stageset	*ss = NULL;
 	struct lsprep	*lp = NULL;
+	struct inputs	*ins = NULL;
 	const char	*why = NULL;
 	uint64_t	 started = diag_mono_ns() / 1000, hash = 0;
 	static char	 errs[4096];
 
 	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64, started);
 	diag_capture(errs, sizeof(errs));
-	if ((ss = load(d->config_path)) == NULL) {
+	if ((ss = load(d->config_path, &ins)) == NULL) {
 		why = "config has errors (see the journal)";
 		goto fail;
 	}
@@ -205,6 +213,14 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
 		why = "cannot open the alert file";
 		goto fail;
 	}
+	/* The inputs: unchanged ones run on, new ones start (a failure
+	 * undoes it), the rest stop once what they read is stored. */
+	if (inputs_reload(&d->ins, ins, d->base, d->l) == -1) {
+		ins = NULL;		/* freed */
+		why = "an [input] could not be started (see the journal)";
+		goto fail;
+	}
+	ins = NULL;
 	if (http_configure(d->http, ss->cf) == -1) {
 		why = "[http] listen could not be set up";
 		goto fail;
@@ -221,6 +237,7 @@ fail:
 	    d->config_path, why);
 	listener_abort(lp);
 	stageset_free(ss);
+	inputs_free(ins);
 done:
 	diag_capture(NULL, 0);
 	d->reload_failed = why;
@@ -243,6 +260,8 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	metrics_config_changed(d->m, control_config(d->ctl),
 	    control_file_changed(d->ctl));
 	metrics_tick(d->m, diag_mono_ns());
+	/* The inputs save their positions up to what storage synced. */
+	inputs_durable(d->ins, pipeline_durable(d->p));
 	metrics_status_line(d->m, line, sizeof(line));
 	if (d->reload_failed != NULL)
 		sd_notifyf(0, "STATUS=reload failed: %s; running on the "
@@ -370,6 +389,10 @@ run(struct daemon *d, struct stageset *ss)
 	metrics_configure(d->m, ss->cf);
 	if (http_configure(d->http, ss->cf) == -1)
 		goto out;
+	/* The inputs read into the listener's intake (paused with it). */
+	listener_inputs(d->l, d->ins);
+	if (inputs_start(d->ins, d->base, d->l) == -1)
+		goto out;
 	if ((d->p = pipeline_start(d->q, ss, w)) == NULL)
 		goto out;
 	ss = NULL;	/* the pipeline owns both now */
@@ -385,7 +408,8 @@ run(struct daemon *d, struct stageset *ss)
 	http_free(d->http);
 	d->http = NULL;
 	queue_close(d->q);
-	pipeline_join(d->p);
+	/* Everything is stored and synced now: the inputs' last positions. */
+	inputs_durable(d->ins, pipeline_join(d->p));
 	summary(d);
 	rc = 0;
 out:
@@ -401,6 +425,8 @@ out:
 	control_free(d->ctl);
 	writer_free(w);
 	stageset_free(ss);
+	listener_inputs(d->l, NULL);
+	inputs_free(d->ins);
 	listener_free(d->l);
 	queue_free(d->q);
 	if (d->base != NULL)
@@ -423,6 +449,7 @@ main(int argc, char *argv[])
 	};
 	struct daemon	 d;
 	struct stageset	*ss;
+	struct inputs	*ins;
 	uint64_t	 n;
 	int		 ch, test = 0, verbose = 0, wait_s = RELOAD_WAIT_S;
 
@@ -471,12 +498,14 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	diag_init(verbose);
-	if ((ss = load(d.config_path)) == NULL)
+	if ((ss = load(d.config_path, &ins)) == NULL)
 		return 1;
 	if (test) {
 		printf("%s: ok\n", d.config_path);
 		stageset_free(ss);
+		inputs_free(ins);
 		return 0;
 	}
+	d.ins = ins;
 	return run(&d, ss);
 }

@@ -11,6 +11,7 @@
 #include <event2/buffer.h>
 
 #include "diag.h"
+#include "input.h"
 #include "listen.h"
 #include "metrics.h"
 #include "metrics_int.h"
@@ -766,6 +767,23 @@ jhistory(struct metrics *m)
 	return o;
 }
 
+/* The running [input] sections, each with its own figures. */
+static json_t *
+jinputs(void)
+{
+	char	 buf[8192];
+	size_t	 n;
+	json_t	*a;
+
+	buf[0] = '[';
+	n = inputs_stats(NULL, buf + 1, sizeof(buf) - 3);
+	buf[n + 1] = ']';
+	buf[n + 2] = '\0';
+	if ((a = json_loads(buf, 0, NULL)) == NULL)
+		a = json_array();
+	return a;
+}
+
 json_t *
 metrics_stats(struct metrics *m)
 {
@@ -794,6 +812,7 @@ metrics_stats(struct metrics *m)
 	    "misc", jmisc(m));
 	json_object_set_new(o, "history", jhistory(m));
 	json_object_set_new(o, "streams", jstreams());
+	json_object_set_new(o, "inputs", jinputs());
 	json_object_set_new(o, "config", jconfig(m));
 	return o;
 }

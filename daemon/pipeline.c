@@ -19,7 +19,6 @@
 #include "logrec.h"
 #include "metrics.h"
 #include "output.h"
-#include "parser.h"
 #include "pipeline.h"
 #include "queue.h"
 #include "streams.h"
@@ -64,38 +63,14 @@ struct pipeline {
 	uint64_t		 stop_ns;	/* stop seen (mono); 0: not */
 };
 
-/* Which thread runs a stage: on two cores the listener thread reads,
- * frames and parses; the stage thread does the rest. */
-enum stage_thread {
-	ON_STAGE_THREAD = 0,
-	ON_LISTENER
-};
-
 struct stage {
 	const char		*name;
-	enum stage_thread	 thread;
 	enum verdict		 (*process)(struct pipeline *, struct lsbatch *);
 	/* At a stop, still RETRY after STAGES_GIVE_UP_MS: count what the
 	 * stage could not take; 1 to run the next stages on b, 0 if b is
 	 * done with. */
 	int			 (*give_up)(struct pipeline *, struct lsbatch *);
 };
-
-static enum verdict
-stage_parse(struct pipeline *p, struct lsbatch *b)
-{
-	uint64_t	 formats[LRF__COUNT] = { 0 };
-	uint32_t	 i;
-	int		 f;
-
-	parser_process(b);
-	for (i = 0; i < b->n; i++)
-		formats[b->recs[i].format]++;
-	for (f = 0; f < LRF__COUNT; f++)
-		if (formats[f])
-			COUNT_ADD(counters.formats[f], formats[f]);
-	return V_NEXT;
-}
 
 static enum verdict
 stage_streams(struct pipeline *p, struct lsbatch *b)
@@ -179,7 +154,6 @@ give_up_write(struct pipeline *p, struct lsbatch *b)
 
 /* The order of the stages, written once. */
 static const struct stage stages[] = {
-	{ .name = "parser",	.process = stage_parse, .thread = ON_LISTENER },
 	{ .name = "streams",	.process = stage_streams },
 	{ .name = "classifier",	.process = stage_classify },
 	{ .name = "lookup",	.process = stage_lookup },
@@ -192,21 +166,8 @@ static const struct stage stages[] = {
 };
 
 #define NSTAGES	(sizeof(stages) / sizeof(stages[0]))
-#define AFTER_STREAMS	2	/* records the streams stage makes start here */
-#define AFTER_RULES	6	/* and the [limit] summaries here */
-
-void
-pipeline_prepare(struct lsbatch *b)
-{
-	size_t	 i;
-
-	if (b->prepared)
-		return;
-	for (i = 0; i < NSTAGES; i++)
-		if (stages[i].thread == ON_LISTENER)
-			stages[i].process(NULL, b);
-	b->prepared = 1;
-}
+#define AFTER_STREAMS	1	/* records the streams stage makes start here */
+#define AFTER_RULES	5	/* and the [limit] summaries here */
 
 struct stageset *
 stageset_new(struct config *cf)
@@ -338,8 +299,6 @@ pipeline_run(struct pipeline *p, struct lsbatch *b, size_t first)
 	atomic_store(&p->inflight, b->n);
 	p->running = 1;
 	for (i = first; i < NSTAGES; i++) {
-		if (stages[i].thread != ON_STAGE_THREAD)
-			continue;
 		for (p->again = 0; stages[i].process(p, b) == V_RETRY;
 		    p->again = 1) {
 			metrics_retry(stages[i].name, diag_mono_ns());
@@ -475,18 +434,27 @@ pipeline_reopen(struct pipeline *p)
 	pthread_mutex_unlock(&p->mtx);
 }
 
+uint64_t
+pipeline_durable(struct pipeline *p)
+{
+	return writer_durable(p->wr);
+}
+
 unsigned long
 pipeline_inflight(struct pipeline *p)
 {
 	return atomic_load(&p->inflight);
 }
 
-void
+uint64_t
 pipeline_join(struct pipeline *p)
 {
+	uint64_t	 durable;
+
 	if (p == NULL)
-		return;
+		return 0;
 	pthread_join(p->thr, NULL);
+	durable = writer_durable(p->wr);	/* all synced: the last word */
 	outputs_free(p->out);
 	pipeline_between(p);
 	stageset_free(p->next);
@@ -496,4 +464,5 @@ pipeline_join(struct pipeline *p)
 	writer_free(p->wr);
 	pthread_mutex_destroy(&p->mtx);
 	free(p);
+	return durable;
 }

@@ -56,6 +56,15 @@ struct writer {
 	struct diag_rate	 rate;
 	const char		*stall;		/* test knob, see writer_process */
 	struct syncer		*sy;		/* the periodic fsync, off-thread */
+	/* Intake batch numbers (lsbatch.no, pipeline_durable): the last one
+	 * taken, the last whose events are all in the files (none held),
+	 * the one a running sync stands for, and the one published. */
+	uint64_t		 last_no;
+	uint64_t		 written_no;
+	uint64_t		 sync_no;
+	int			 sync_tagged;	/* sync_no's sync is running */
+	uint64_t		 pending;	/* events held, not yet written */
+	_Atomic uint64_t	 durable_no;
 	uint64_t		 busy_ns;	/* busiest last published */
 	int			 fds[SYNC_FDS_MAX];
 };
@@ -74,6 +83,7 @@ drop_held(struct writer *w)
 			lost += f->events;
 	store_batch_drop(w->st);
 	atomic_store(&counters.store_pending, 0);
+	w->pending = 0;
 	if (lost == 0)
 		return;
 	COUNT_ADD(counters.dropped[DROP_STORAGE], lost);
@@ -151,13 +161,48 @@ writer_open(struct writer *w)
 	return 0;
 }
 
+/*
+ * What is durable of the intake's batches: every batch up to written_no is
+ * in the files (or dropped); once nothing written is unsynced (and no sync
+ * that stands for less runs), all of it is durable.
+ */
+static void
+writer_note(struct writer *w)
+{
+	if (w->pending == 0)
+		w->written_no = w->last_no;
+	if (!w->dirty && !w->sync_tagged &&
+	    w->written_no > atomic_load(&w->durable_no))
+		atomic_store(&w->durable_no, w->written_no);
+}
+
+/* The periodic sync (syncer thread) that stood for sync_no is done. */
+static void
+writer_synced(struct writer *w)
+{
+	if (!w->sync_tagged || syncer_busy(w->sy))
+		return;
+	w->sync_tagged = 0;
+	if (w->sync_no > atomic_load(&w->durable_no))
+		atomic_store(&w->durable_no, w->sync_no);
+}
+
+uint64_t
+writer_durable(struct writer *w)
+{
+	return atomic_load(&w->durable_no);
+}
+
 int
 writer_sync(struct writer *w)
 {
+	int	 rc;
+
 	if (w->sy != NULL)
 		syncer_wait(w->sy);	/* keep the order: no sync overtakes */
 	if (w->st == NULL)
 		return 0;
+	writer_synced(w);
 	/* A template's gathered lines go in first (not a plain path's
 	 * failed batch: the pipeline retries that). */
 	if (w->pend == NULL && store_templated(w->st)) {
@@ -165,7 +210,9 @@ writer_sync(struct writer *w)
 		store_batch_end(w->st);
 	}
 	w->dirty = 0;
-	return store_sync(w->st);
+	if ((rc = store_sync(w->st)) == 0)
+		writer_note(w);
+	return rc;
 }
 
 int
@@ -534,6 +581,7 @@ write_all_files(struct writer *w, int force)
 		f->events = 0;
 	}
 	atomic_store(&counters.store_pending, pending);
+	w->pending = pending;
 	return rc;
 }
 
@@ -632,10 +680,13 @@ writer_process(struct writer *w, struct lsbatch *b)
 		encode(w, b);
 	if (write_all_files(w, 0) == -1 && !store_templated(w->st))
 		return -1;
+	if (b->no > w->last_no)
+		w->last_no = b->no;
 	if (w->sync_ms == 0 && w->pend_events > 0)
 		writer_sync(w);
 	store_batch_end(w->st);
 	w->pend = NULL;
+	writer_note(w);
 	return 0;
 }
 
@@ -697,6 +748,7 @@ writer_tick(struct writer *w, uint64_t now)
 	int		 whole, gather = -1, ms;
 
 	publish_busiest(w, now);
+	writer_synced(w);
 	/* A template's gathered lines when due, failing files each second. */
 	if (w->pend == NULL && store_batch(w->st) != NULL) {
 		if (gather_due(w, now) == 0) {
@@ -705,6 +757,8 @@ writer_tick(struct writer *w, uint64_t now)
 		}
 		gather = gather_due(w, now);
 	}
+	if (w->pend == NULL)
+		writer_note(w);
 	if (w->pol.interval_ms > 0 && w->pend == NULL)
 		rotate_quiet(w);
 	if (!w->dirty)
@@ -724,6 +778,9 @@ writer_tick(struct writer *w, uint64_t now)
 		writer_sync(w);
 		return -1;
 	}
+	/* What is written now is durable once this sync is done. */
+	w->sync_no = w->written_no;
+	w->sync_tagged = 1;
 	w->dirty = store_dirty(w->st);
 	return w->dirty ? 1 : -1;
 }

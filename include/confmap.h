@@ -105,7 +105,10 @@ extern const size_t		 conf_nfixed;
 extern const struct conf_table	 conf_class_keys, conf_alert_keys,
 				 conf_output_keys, conf_output_kafka_keys,
 				 conf_output_forward_keys, conf_lookup_keys,
-				 conf_limit_keys;
+				 conf_limit_keys, conf_input_keys;
+/* The input types' own tables ("input/journal"...): up to max into v; how
+ * many (input.c: only the types built in). */
+size_t		 input_key_tables(struct conf_table *v, size_t max);
 /* Print every row: "SECTION KEY TYPE DEFAULT BOUNDS HELP", one a line. */
 void		 conf_keys_print(FILE *);
 

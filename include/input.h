@@ -55,9 +55,13 @@ struct logrec	*intake_add(struct listener *, const char *p, size_t len,
  * the record intake_add returned last.  0, or -1 on ENOMEM. */
 int		 intake_slice(struct listener *, const char *p, size_t len,
 		    struct lsslice *out);
-/* The number of the batch that the next intake_add fills (batches are
- * numbered from 1 in queue order; see inputs_durable). */
+/* The number of the batch being filled: the one the record intake_add
+ * returned last belongs to (batches are numbered from 1 in queue order
+ * when pushed; see inputs_durable). */
 uint64_t	 intake_batchno(struct listener *);
+/* The number of the last batch that holds an event: the one being filled
+ * if it has any, else the last one pushed (0: none yet). */
+uint64_t	 intake_filled(struct listener *);
 /* The end of an input's callback: count what was added and hand the batch
  * to the queue as the listener does after reading its sockets. */
 void		 intake_handoff(struct listener *);
@@ -67,7 +71,8 @@ void		 intake_handoff(struct listener *);
 struct input_ops {
 	const char	*type;			/* "journal", "tail" */
 	/* The type's keys (name and type are input.c's), read into what
-	 * impl returns: the type's state with its defaults (NULL: ENOMEM). */
+	 * impl returns: the type's state (NULL: ENOMEM); input.c stores it
+	 * in impl and applies the map's defaults (def) before the keys. */
 	const struct conf_map *map;
 	size_t		 nmap;
 	void		*(*impl)(struct input *);
@@ -103,6 +108,8 @@ struct input {
 	void			*impl;		/* the type's own state */
 };
 
+/* The types (input.c declares them weak: a type whose file is not built
+ * is refused by name). */
 extern const struct input_ops input_journal_ops;
 extern const struct input_ops input_tail_ops;
 
@@ -127,5 +134,21 @@ void		 inputs_stop(struct inputs *);
 void		 inputs_free(struct inputs *);
 /* Names and types for the start-up lines: "journal (journal), app (tail)". */
 size_t		 inputs_describe(struct inputs *, char *buf, size_t len);
+/* The figures of every input as JSON objects, comma-separated (no
+ * brackets): {"name":..,"type":..,<ops->stats>}; the length written.
+ * NULL: the set running (started last; for /stats, on the event loop). */
+size_t		 inputs_stats(struct inputs *, char *buf, size_t len);
+/*
+ * A reload: nw (inputs_new of the new config, not started; NULL: none)
+ * replaces *cur.  An input whose name and keys are unchanged goes on
+ * running (moved into nw); the new ones are started; the others are
+ * stopped and kept until what they read is durable (their positions are
+ * saved by inputs_durable), and a changed one (same name) starts only then,
+ * so two never share a state file.  0 (*cur is the new set, the old one
+ * freed, the listener told), or -1: a new input did not start (logged);
+ * nw is freed and *cur runs on unchanged.
+ */
+int		 inputs_reload(struct inputs **cur, struct inputs *nw,
+		    struct event_base *, struct listener *);
 
 #endif

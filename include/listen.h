@@ -11,6 +11,7 @@
 
 struct config;
 struct event_base;
+struct inputs;
 struct listener;
 struct lsprep;
 struct queue;
@@ -49,6 +50,9 @@ void		 listener_free(struct listener *);
 void		 listener_foreach(struct listener *,
 		    void (*fn)(void *, const char *proto, const char *addr,
 		    uint64_t events, const uint64_t *dropped), void *);
+/* The inputs that feed the intake (input.h), paused and resumed with the
+ * peers and stopped by listener_shutdown; NULL: none.  Not owned. */
+void		 listener_inputs(struct listener *, struct inputs *);
 /* The queue's wake callback (pass it to queue_new with the listener). */
 void		 listener_wake(int why, void *listener);
 

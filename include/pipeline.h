@@ -1,11 +1,14 @@
 /*
  * pipeline.h: the stages, run on their own thread over batches taken from
- * the queue: parser, classifier, alerter, writer, in that order (the table
- * in pipeline.c, which also says which stages the listener thread runs).  A reload hands it a new set of stages that it swaps in
- * between two batches.
+ * the queue (already parsed: the intake, listen.c, calls the parser on
+ * the listener thread): streams, classifier, lookup, alerter, rules,
+ * outputs, writer, in that order (the table in pipeline.c).  A reload
+ * hands it a new set of stages that it swaps in between two batches.
  */
 #ifndef PIPELINE_H
 #define PIPELINE_H
+
+#include <stdint.h>
 
 struct alerter;
 struct classifier;
@@ -31,10 +34,6 @@ struct stageset {
 struct lsbatch;
 struct pipeline;
 
-/* Run the stages that belong to the listener thread (the parser) on b,
- * once; the listener calls it before it queues b. */
-void		 pipeline_prepare(struct lsbatch *);
-
 /* Build the stages of cf (no files opened); NULL with errors in cf. */
 struct stageset	*stageset_new(struct config *cf);
 /* Free it and its config; NULL is a no-op. */
@@ -50,8 +49,8 @@ void		 pipeline_reload(struct pipeline *, struct stageset *);
 /* Reopen the output files at the next chance (SIGUSR1, SIGHUP). */
 void		 pipeline_reopen(struct pipeline *);
 /* Wait until the queue is closed and drained, everything written and
- * synced; then free it all. */
-void		 pipeline_join(struct pipeline *);
+ * synced; then free it all.  Returns pipeline_durable's last figure. */
+uint64_t	 pipeline_join(struct pipeline *);
 /* The number (lsbatch.no) of the last batch whose events are all durable:
  * written and fdatasync'ed, or dropped by a stage; any thread may ask
  * (inputs save their positions up to it: input.h). */

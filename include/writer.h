@@ -37,6 +37,9 @@ int		 writer_process(struct writer *, struct lsbatch *);
 int		 writer_tick(struct writer *, uint64_t now_mono_ns);
 /* fsync now if anything is unsynced.  0 or -1. */
 int		 writer_sync(struct writer *);
+/* The number (lsbatch.no) of the last intake batch whose events are all
+ * written and synced (or dropped); any thread may ask. */
+uint64_t	 writer_durable(struct writer *);
 /* Append r as the JSON line storage writes (outputs send it too). */
 void		 writer_encode_json(struct obuf *, const struct lsbatch *,
 		    const struct logrec *);

@@ -43,6 +43,7 @@ docs_for() {
 	streams|alert|class) echo docs-streams.md ;;
 	http|slo) echo docs-metrics.md ;;
 	output) echo docs-outputs.md ;;
+	input) echo docs-inputs.md ;;
 	esac
 }
 

@@ -258,16 +258,20 @@ test_all_tables(void **state)
 	const struct conf_table *const named[] = {
 		&conf_class_keys, &conf_lookup_keys, &conf_limit_keys,
 		&conf_alert_keys, &conf_output_keys, &conf_output_kafka_keys,
-		&conf_output_forward_keys
+		&conf_output_forward_keys, &conf_input_keys
 	};
 	const struct conf_table	*t;
+	struct conf_table	 in[8];
 	char			*buf = NULL, *line, *save = NULL, *p;
-	size_t			 i, j, k, rows = 0, lines = 0, len = 0;
+	size_t			 i, j, k, rows = 0, lines = 0, len = 0, nin;
 	FILE			*fp;
 
 	(void)state;
-	for (i = 0; i < conf_nfixed + CM_N(named); i++) {
-		t = i < conf_nfixed ? &conf_fixed[i] : named[i - conf_nfixed];
+	nin = input_key_tables(in, CM_N(in));
+	for (i = 0; i < conf_nfixed + CM_N(named) + nin; i++) {
+		t = i < conf_nfixed ? &conf_fixed[i] : i < conf_nfixed +
+		    CM_N(named) ? named[i - conf_nfixed] :
+		    &in[i - conf_nfixed - CM_N(named)];
 		for (j = 0; j < t->n; j++, rows++) {
 			if (t->map[j].help == NULL || t->map[j].help[0] == '\0')
 				fail_msg("[%s] %s: no help", t->section,
