@@ -25,6 +25,7 @@
 /* Weak: NULL while the type's file is not part of the build. */
 extern const struct input_ops input_journal_ops __attribute__((weak));
 extern const struct input_ops input_tail_ops __attribute__((weak));
+extern const struct input_ops input_kafka_ops __attribute__((weak));
 
 static const struct {
 	const char		*name;
@@ -32,6 +33,7 @@ static const struct {
 } types[] = {
 	{ "journal",	&input_journal_ops },
 	{ "tail",	&input_tail_ops },
+	{ "kafka",	&input_kafka_ops },
 };
 
 #define NTYPES	(sizeof(types) / sizeof(types[0]))
@@ -70,7 +72,7 @@ set_type(struct config *cf, void *obj, const struct conf_sect *s,
 
 /* The keys every input has (docs-inputs.md); a type's own are its map. */
 static const struct conf_map input_map[] = {
-	{ "type", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL, "journal or tail",
+	{ "type", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL, "journal, tail or kafka",
 	    0, set_type },
 };
 /* For --keys (confkeys.c). */
@@ -143,7 +145,7 @@ input_new(struct config *cf, const struct conf_sect *s)
 	int		 errs = (int)cf->nerrors;
 
 	if (type == NULL) {
-		config_error(cf, s->line, "[input %s]: type = journal | tail "
+		config_error(cf, s->line, "[input %s]: type = journal | tail | kafka "
 		    "is required", s->name);
 		return NULL;
 	}
@@ -151,7 +153,7 @@ input_new(struct config *cf, const struct conf_sect *s)
 		;
 	if (t == NTYPES) {
 		config_error(cf, conf_sect_line(s, "type"), "[input %s]: type "
-		    "= %s: unknown (journal or tail)", s->name, type);
+		    "= %s: unknown (journal, tail or kafka)", s->name, type);
 		return NULL;
 	}
 	if (types[t].ops == NULL) {

@@ -30,6 +30,7 @@ struct input;
 struct inputs;
 struct listener;
 struct logrec;
+struct lsfield;
 struct lsslice;
 
 /* ---- the intake: how events enter the queue (listen.c) ---- */
@@ -55,6 +56,10 @@ struct logrec	*intake_add(struct listener *, const char *p, size_t len,
  * the record intake_add returned last.  0, or -1 on ENOMEM. */
 int		 intake_slice(struct listener *, const char *p, size_t len,
 		    struct lsslice *out);
+/* A new zeroed field of the record intake_add returned last (its key and
+ * value made with intake_slice); valid until the next intake call.  NULL
+ * on ENOMEM. */
+struct lsfield	*intake_field(struct listener *);
 /* The number of the batch being filled: the one the record intake_add
  * returned last belongs to (batches are numbered from 1 in queue order
  * when pushed; see inputs_durable). */
