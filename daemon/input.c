@@ -529,3 +529,21 @@ inputs_reload(struct inputs **cur, struct inputs *nw,
 	listener_inputs(l, nw);
 	return 0;
 }
+
+int
+inputs_health(struct inputs *ins, char *why, size_t len)
+{
+	struct input	*in;
+	size_t		 i;
+
+	if (ins == NULL)
+		ins = running;
+	for (i = 0; ins != NULL && i < ins->n; i++) {
+		in = ins->v[i].in;
+		if (ins->v[i].started && !ins->v[i].stopped &&
+		    in->ops->health != NULL && in->ops->health(in, why, len) ==
+		    -1)
+			return -1;
+	}
+	return 0;
+}

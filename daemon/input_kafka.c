@@ -22,7 +22,6 @@
 #include "confmap.h"
 #include "diag.h"
 #include "input.h"
-#include "input_kafka.h"
 #include "kdec.h"
 #include "logrec.h"
 
@@ -205,7 +204,7 @@ static rd_kafka_conf_t *
 kin_conf(struct input *in, struct kin *k, struct config *cf, int line)
 {
 	rd_kafka_conf_t	*c = rd_kafka_conf_new();
-	char		 err[256], stmo[24];
+	char		 err[256], stmo[24], hbeat[24];
 	const char	*kv[][2] = {
 		{ "bootstrap.servers", k->brokers },
 		{ "group.id", k->group },
@@ -214,6 +213,12 @@ kin_conf(struct input *in, struct kin *k, struct config *cf, int line)
 		{ "enable.auto.offset.store", "false" },
 		{ "auto.offset.reset", resets[k->reset] },
 		{ "session.timeout.ms", stmo },
+		/* a rebalance is noticed at the next heartbeat */
+		{ "heartbeat.interval.ms", hbeat },
+		/* polled every TICK_MS, paused or not: a member that stops
+		 * polling for this long is out (and a rebalance waits at most
+		 * this long for members that do not rejoin) */
+		{ "max.poll.interval.ms", "30000" },
 		{ "partition.assignment.strategy", "cooperative-sticky" },
 		{ "enable.partition.eof", "false" },
 		/* librdkafka's own read-ahead, per partition: the memory
@@ -225,6 +230,7 @@ kin_conf(struct input *in, struct kin *k, struct config *cf, int line)
 	int		 bad = 0;
 
 	snprintf(stmo, sizeof(stmo), "%lld", (long long)k->session_ms);
+	snprintf(hbeat, sizeof(hbeat), "%lld", (long long)(k->session_ms / 6));
 	for (i = 0; i < nkv + k->nopts; i++) {
 		const char *n = i < nkv ? kv[i][0] : k->opts[i - nkv].name;
 		const char *v = i < nkv ? kv[i][1] : k->opts[i - nkv].val;
@@ -893,8 +899,9 @@ part_lag(struct kin *k, const struct part *p)
 	return hi > at ? hi - at : 0;
 }
 
-int
-input_kafka_health(struct input *in, char *why, size_t len)
+/* /health: every owned partition within max_lag. */
+static int
+kin_health(struct input *in, char *why, size_t len)
 {
 	struct kin	*k = kin_of(in);
 	int64_t		 lag;
@@ -944,7 +951,7 @@ kin_stats(struct input *in, char *buf, size_t len)
 	    (unsigned long long)k->redelivered,
 	    (unsigned long long)k->resets, (unsigned long long)k->errors,
 	    k->paused ? "true" : "false", k->nheld, owned,
-	    input_kafka_health(in, why, sizeof(why)) == 0 ? "true" : "false");
+	    kin_health(in, why, sizeof(why)) == 0 ? "true" : "false");
 	if (w < 0 || (size_t)w >= len)
 		return 0;
 	n = (size_t)w;
@@ -981,4 +988,5 @@ const struct input_ops input_kafka_ops = {
 	.stop = kin_stop,
 	.free = kin_free,
 	.stats = kin_stats,
+	.health = kin_health,
 };

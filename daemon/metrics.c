@@ -18,6 +18,7 @@
 #include "classifier.h"
 #include "config.h"
 #include "diag.h"
+#include "input.h"
 #include "listen.h"
 #include "limiter.h"
 #include "lookup.h"
@@ -592,6 +593,7 @@ metrics_health(struct metrics *m, char *why, size_t len)
 	uint64_t	 now = diag_mono_ns(), since;
 	size_t		 off = 0;
 	const char	*stage;
+	char		 iwhy[256];
 
 	why[0] = '\0';
 	since = atomic_load(&metrics_pipe.retry_since_ns);
@@ -610,6 +612,8 @@ metrics_health(struct metrics *m, char *why, size_t len)
 		    "last %llus (%llu in all)",
 		    (unsigned long long)(m->stuck_ns / 1000000000ULL),
 		    (unsigned long long)m->errs);
+	if (inputs_health(NULL, iwhy, sizeof(iwhy)) == -1)
+		why_add(why, len, &off, "%s", iwhy);
 	slo_check(m, 0, m->slo_store_ns, why, len, &off);
 	slo_check(m, 1, m->slo_alert_ns, why, len, &off);
 	return off == 0 ? 0 : -1;

@@ -104,6 +104,9 @@ struct input_ops {
 	/* Its figures for /metrics and /stats: one JSON object's members
 	 * (no braces), appended to buf; returns the length written. */
 	size_t		 (*stats)(struct input *, char *buf, size_t len);
+	/* Optional: 0 when healthy, else -1 with the reason (one line) in
+	 * why; for /health, on the event loop. */
+	int		 (*health)(struct input *, char *why, size_t len);
 };
 
 struct input {
@@ -117,6 +120,7 @@ struct input {
  * is refused by name). */
 extern const struct input_ops input_journal_ops;
 extern const struct input_ops input_tail_ops;
+extern const struct input_ops input_kafka_ops;
 
 /* ---- the set of inputs of a config (input.c) ---- */
 
@@ -143,6 +147,9 @@ size_t		 inputs_describe(struct inputs *, char *buf, size_t len);
  * brackets): {"name":..,"type":..,<ops->stats>}; the length written.
  * NULL: the set running (started last; for /stats, on the event loop). */
 size_t		 inputs_stats(struct inputs *, char *buf, size_t len);
+/* 0 when every input is healthy, else -1 with the first reason in why.
+ * NULL: the set running (event loop). */
+int		 inputs_health(struct inputs *, char *why, size_t len);
 /*
  * A reload: nw (inputs_new of the new config, not started; NULL: none)
  * replaces *cur.  An input whose name and keys are unchanged goes on
