@@ -472,9 +472,15 @@ one(struct streams *t, struct lsbatch *b, uint32_t *i, int64_t now,
 	struct logrec	*r = &b->recs[*i];
 	struct stream	*s = NULL;
 	uint64_t	 seq, src = 0;
-	int		 has = streams_seq(b, r, &seq) == 0, mark = LRS_OK;
+	int		 has, mark = LRS_OK;
 	uint32_t	 missing = 0;
 
+	/* An input's own mark (a journal or file gap) stands as it is. */
+	if (r->stream != LRS_OK) {
+		kinds[r->stream < LRS__COUNT ? r->stream : LRS_OK]++;
+		return;
+	}
+	has = streams_seq(b, r, &seq) == 0;
 	if ((has || t->c.collapse_us > 0) &&
 	    (s = stream_get(t, b, r, now)) == NULL)
 		diag_rate(&t->nomem, "streams: out of memory, stream not "
