@@ -29,6 +29,9 @@
 #define MAX_OPTS	32
 #define POLL_MAX	4096	/* messages per callback, then the loop runs */
 #define TICK_MS		200	/* the poll that serves rebalances when idle */
+#define HANDOVER_MS	5000	/* a revoke waits for durable reads this long */
+
+enum { RV_NONE, RV_DURABLE, RV_COMMIT };
 
 struct kopt {
 	char		*name;
@@ -48,6 +51,7 @@ struct part {
 	char		*topic;		/* one of k->topics */
 	int32_t		 id;
 	int		 owned;
+	int		 revoking;	/* handed over once durable */
 	int64_t		 next;		/* offset after the last read */
 	int64_t		 committed;	/* committed (asked), or -1 */
 	int64_t		 acked;		/* committed (broker said yes) */
@@ -86,6 +90,13 @@ struct kin {
 	size_t		 nheld, capheld;
 	struct kdec	 dec;
 	uint64_t	 last_durable;
+	/* A revoke waiting for its reads to be durable and committed. */
+	rd_kafka_topic_partition_list_t *revoking;
+	int		 revoke_state;
+	uint64_t	 revoke_batch;	/* durable up to this: commit */
+	uint64_t	 revoke_commit;	/* that commit's number */
+	uint64_t	 revoke_until;	/* monotonic ns: then anyway */
+	uint64_t	 commits_sent, commits_back;
 	/* figures */
 	uint64_t	 received, events, lines, truncated, nomem;
 	uint64_t	 commits, commit_failed, committed_msgs;
@@ -143,6 +154,7 @@ set_opt(struct config *cf, void *obj, const struct conf_sect *s,
 
 static const char *const resets[] = { "earliest", "latest", NULL };
 
+
 #define K(f)	offsetof(struct kin, f)
 
 /* The keys of type = kafka (docs-kafka.md): one row each. */
@@ -191,6 +203,7 @@ static void	kin_rebalance_cb(rd_kafka_t *, rd_kafka_resp_err_t,
 static void	kin_commit_cb(rd_kafka_t *, rd_kafka_resp_err_t,
 		    rd_kafka_topic_partition_list_t *, void *);
 static void	kin_error_cb(rd_kafka_t *, int, const char *, void *);
+static void	kin_handover(struct kin *);
 
 static void
 kin_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
@@ -219,6 +232,9 @@ kin_conf(struct input *in, struct kin *k, struct config *cf, int line)
 		 * polling for this long is out (and a rebalance waits at most
 		 * this long for members that do not rejoin) */
 		{ "max.poll.interval.ms", "30000" },
+		/* incremental: a rebalance moves only the partitions that
+		 * change owner (kafka.partition.assignment.strategy may say
+		 * range or roundrobin: eager) */
 		{ "partition.assignment.strategy", "cooperative-sticky" },
 		{ "enable.partition.eof", "false" },
 		/* librdkafka's own read-ahead, per partition: the memory
@@ -339,11 +355,16 @@ mark_add(struct part *p, uint64_t batchno, int64_t offset)
 	return 0;
 }
 
-/* Forget p's uncommitted reads: another member reads them again. */
+/* Forget p's uncommitted reads: another member reads them again, from
+ * the last offset the group coordinator acknowledged (or, without one,
+ * from where this member began). */
 static void
 part_drop(struct kin *k, struct part *p)
 {
-	k->redelivered += p->inflight;
+	int64_t	 from = p->acked >= 0 ? p->acked : p->first;
+
+	if (p->next >= 0 && from >= 0 && p->next > from)
+		k->redelivered += (uint64_t)(p->next - from);
 	p->inflight = 0;
 	p->mn = 0;
 	p->mhead = 0;
@@ -391,7 +412,7 @@ kin_take(struct kin *k, const rd_kafka_message_t *m)
 	int		 n, trunc = m->len > k->max_message;
 
 	if ((p = part_find(k, topic, m->partition, 0)) == NULL ||
-	    !p->owned)
+	    !p->owned || p->revoking)
 		return 0;	/* revoked meanwhile: the new owner reads it */
 	k->received++;
 	r = NULL;
@@ -504,7 +525,11 @@ kin_read_cb(evutil_socket_t fd, short what, void *arg)
 static void
 kin_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
-	kin_poll(arg);
+	struct kin	*k = arg;
+
+	if (k->revoke_state != RV_NONE && diag_mono_ns() >= k->revoke_until)
+		kin_handover(k);	/* storage too slow: repeats counted */
+	kin_poll(k);
 }
 
 /* ---- the group: rebalances and commits ---- */
@@ -549,44 +574,56 @@ kin_assign(struct kin *k, rd_kafka_topic_partition_list_t *pl)
 		    rd_kafka_error_string(e) : rd_kafka_err2str(err));
 	if (e != NULL)
 		rd_kafka_error_destroy(e);
-	/* Paused: the new partitions wait too. */
+	/* Paused: the new partitions wait too; else they run (one revoked
+	 * and given back was paused at its revoke). */
 	if (k->paused)
 		rd_kafka_pause_partitions(k->rk, pl);
+	else
+		rd_kafka_resume_partitions(k->rk, pl);
 }
 
-/*
- * Revoked: what is durable was committed at each ops->durable; what was
- * read but is not durable yet is not committed (its batch may still be
- * lost) and the next owner reads it again: counted as redelivered, the
- * bound of the duplicates.  Held messages of those partitions go too.
- */
+/* The held messages of p go: whoever owns p next reads them. */
 static void
-kin_revoke(struct kin *k, rd_kafka_topic_partition_list_t *pl, int all)
+held_drop(struct kin *k, const struct part *p)
 {
-	rd_kafka_error_t	*e = NULL;
-	struct part		*p;
-	size_t			 i, j;
-	int			 x;
+	size_t	 i, j;
 
-	for (x = 0; x < pl->cnt; x++) {
-		if ((p = part_find(k, pl->elems[x].topic,
-		    pl->elems[x].partition, 0)) == NULL)
-			continue;
-		part_drop(k, p);
-		k->revoked++;
-		for (i = j = 0; i < k->nheld; i++) {
-			if (k->held[i]->partition == p->id && strcmp(
-			    rd_kafka_topic_name(k->held[i]->rkt), p->topic) ==
-			    0)
-				rd_kafka_message_destroy(k->held[i]);
-			else
-				k->held[j++] = k->held[i];
-		}
-		k->nheld = j;
+	for (i = j = 0; i < k->nheld; i++) {
+		if (k->held[i]->partition == p->id && strcmp(
+		    rd_kafka_topic_name(k->held[i]->rkt), p->topic) == 0)
+			rd_kafka_message_destroy(k->held[i]);
+		else
+			k->held[j++] = k->held[i];
 	}
-	if (k->cooperative && !all)
-		e = rd_kafka_incremental_unassign(k->rk, pl);
-	else if (k->cooperative)
+	k->nheld = j;
+}
+
+/* The handover ends: the partitions go (what is still not committed of
+ * them is read again by the next owner: counted as redelivered). */
+static void
+kin_handover(struct kin *k)
+{
+	rd_kafka_topic_partition_list_t	*pl = k->revoking;
+	rd_kafka_error_t		*e = NULL;
+	struct part			*p;
+	uint64_t			 before = k->redelivered;
+	int				 x;
+
+	if (pl == NULL)
+		return;
+	k->revoking = NULL;
+	k->revoke_state = RV_NONE;
+	for (x = 0; x < pl->cnt; x++)
+		if ((p = part_find(k, pl->elems[x].topic,
+		    pl->elems[x].partition, 0)) != NULL) {
+			part_drop(k, p);
+			p->revoking = 0;
+		}
+	if (k->redelivered > before)
+		diag_warn("input %s: handed over with %llu messages read but "
+		    "not yet stored: the next owner reads them again",
+		    k->in->name, (unsigned long long)(k->redelivered - before));
+	if (k->cooperative)
 		e = rd_kafka_incremental_unassign(k->rk, pl);
 	else
 		rd_kafka_assign(k->rk, NULL);
@@ -595,6 +632,45 @@ kin_revoke(struct kin *k, rd_kafka_topic_partition_list_t *pl, int all)
 		    rd_kafka_error_string(e));
 		rd_kafka_error_destroy(e);
 	}
+	rd_kafka_topic_partition_list_destroy(pl);
+}
+
+/*
+ * Revoked: no more is taken from those partitions, and the handover waits
+ * (at most HANDOVER_MS) until what was read from them is durable and its
+ * offsets are committed, so the next owner goes on exactly where this one
+ * stopped: a rebalance (a member joining or leaving) repeats nothing.
+ * Lost partitions (this member was thrown out: another owns them already)
+ * and a stop go at once, without a commit.
+ */
+static void
+kin_revoke(struct kin *k, rd_kafka_topic_partition_list_t *pl)
+{
+	struct part	*p;
+	uint64_t	 inflight = 0;
+	int		 x;
+
+	if (k->revoking != NULL)
+		kin_handover(k);	/* not expected: one at a time */
+	for (x = 0; x < pl->cnt; x++) {
+		if ((p = part_find(k, pl->elems[x].topic,
+		    pl->elems[x].partition, 0)) == NULL)
+			continue;
+		k->revoked++;
+		p->revoking = 1;
+		held_drop(k, p);
+		inflight += p->inflight;
+	}
+	if ((k->revoking = rd_kafka_topic_partition_list_copy(pl)) == NULL)
+		return;
+	rd_kafka_pause_partitions(k->rk, pl);
+	if (inflight == 0 || k->stopped || rd_kafka_assignment_lost(k->rk)) {
+		kin_handover(k);
+		return;
+	}
+	k->revoke_state = RV_DURABLE;
+	k->revoke_batch = intake_filled(k->l);
+	k->revoke_until = diag_mono_ns() + HANDOVER_MS * 1000000ULL;
 }
 
 static void
@@ -616,19 +692,19 @@ kin_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	} else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
 		diag_info("input %s: revoked %s", k->in->name,
 		    pl->cnt ? buf : "nothing");
-		kin_revoke(k, pl, 1);
+		kin_revoke(k, pl);
 	} else {
 		diag_err("input %s: rebalance: %s", k->in->name,
 		    rd_kafka_err2str(err));
-		kin_revoke(k, pl, 1);
+		kin_revoke(k, pl);
 	}
 }
 
+/* What a commit did (pl: the offsets, or NULL). */
 static void
-kin_commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
-    rd_kafka_topic_partition_list_t *pl, void *opaque)
+commit_result(struct kin *k, rd_kafka_resp_err_t err,
+    const rd_kafka_topic_partition_list_t *pl)
 {
-	struct kin	*k = opaque;
 	struct part	*p;
 	int		 i;
 
@@ -655,6 +731,19 @@ kin_commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	}
 }
 
+/* The report of an asynchronous commit (in the order they were sent). */
+static void
+kin_commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+    rd_kafka_topic_partition_list_t *pl, void *opaque)
+{
+	struct kin	*k = opaque;
+
+	commit_result(k, err, pl);
+	k->commits_back++;
+	if (k->revoke_state == RV_COMMIT && k->commits_back >= k->revoke_commit)
+		kin_handover(k);
+}
+
 static void
 kin_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
@@ -678,7 +767,7 @@ kin_durable(struct input *in, uint64_t batchno)
 	struct part			*p;
 	struct mark			*m;
 	int64_t				 off;
-	uint64_t			 n;
+	uint64_t			 n, sent;
 	size_t				 i;
 
 	k->last_durable = batchno;
@@ -703,14 +792,25 @@ kin_durable(struct input *in, uint64_t batchno)
 		rd_kafka_topic_partition_list_add(pl, p->topic, p->id)->offset =
 		    off + 1;
 	}
+	sent = 0;
 	if (pl->cnt > 0) {
 		err = rd_kafka_commit(k->rk, pl, !k->stopped);
 		if (k->stopped)
-			kin_commit_cb(k->rk, err, pl, k);
+			commit_result(k, err, pl);
 		else if (err)
-			kin_commit_cb(k->rk, err, NULL, k);
+			commit_result(k, err, NULL);
+		else
+			sent = ++k->commits_sent;
 	}
 	rd_kafka_topic_partition_list_destroy(pl);
+	/* A handover waiting for this batch: once its commit is back. */
+	if (k->revoke_state == RV_DURABLE && batchno >= k->revoke_batch) {
+		if (sent) {
+			k->revoke_state = RV_COMMIT;
+			k->revoke_commit = sent;
+		} else
+			kin_handover(k);
+	}
 }
 
 /* ---- start, pause, stop ---- */
@@ -782,7 +882,7 @@ kin_owned(struct kin *k)
 	if ((pl = rd_kafka_topic_partition_list_new((int)k->nparts)) == NULL)
 		return NULL;
 	for (i = 0; i < k->nparts; i++)
-		if (k->parts[i].owned)
+		if (k->parts[i].owned && !k->parts[i].revoking)
 			rd_kafka_topic_partition_list_add(pl,
 			    k->parts[i].topic, k->parts[i].id);
 	return pl;
@@ -849,6 +949,7 @@ kin_free(struct input *in)
 	if (k == NULL)
 		return;
 	kin_stop(in);
+	kin_handover(k);
 	if (k->rk != NULL) {
 		/* Leaves the group: the partitions go to the others now,
 		 * not after session_timeout. */

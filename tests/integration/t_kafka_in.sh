@@ -31,6 +31,7 @@ type = kafka
 brokers = $BS
 topic = logs
 key = host
+kafka.reconnect.backoff.max.ms = 500
 "
 start_daemon
 EDGE=$PORT
@@ -61,6 +62,7 @@ topic = logs
 group = workers
 session_timeout = 3s
 max_lag = 100
+kafka.reconnect.backoff.max.ms = 500
 CONF
 	launch "$T/$1.conf" "$p" "$T/$1.err"
 	WPID=$LPID
@@ -98,10 +100,13 @@ def part(name, lo, hi):
                     i % 3, i, i, i))
 part("sent12", 0, 20000)
 part("sent3", 20000, 26000)
+part("sent4", 26000, 32000)
 PY
 [ -n "${TIMING:-}" ] && echo "t=$SECONDS send1"
-# 20000 events paced over ~3 s, so that A is killed while it consumes.
-python3 - "$EDGE" "$T/sent12" <<'PY' &
+# paced FILE: its events in 500s, one every 70 ms (so consumers are busy
+# when the group changes); in the background (SPID).
+paced() {
+	python3 - "$EDGE" "$1" <<'PY' &
 import socket, sys, time
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
 lines = open(sys.argv[2], "rb").readlines()
@@ -110,7 +115,9 @@ for i in range(0, len(lines), 500):
     time.sleep(0.07)
 s.close()
 PY
-SPID=$!
+	SPID=$!
+}
+paced "$T/sent12"
 track $SPID
 # A commits once a second (once its batches are durable): it is killed
 # after its first commit, while the stream still flows.
@@ -131,12 +138,30 @@ for i in $(seq 400); do
 	sleep 0.05
 done
 [ "$(stat $HTTP_b partitions)" = 6 ] || fail "b did not take a's partitions"
+[ -n "${TIMING:-}" ] && echo "t=$SECONDS b owns 6"
+
+# C joins while events flow: B hands some partitions over after what it
+# read of them is stored and its commit is answered; the mock cluster refuses
+# commits while the group rebalances, so what B read since its last commit
+# is read again by C: counted as redelivered (the bound below).
+paced "$T/sent3"
+worker c
+CPID=$WPID
+for i in $(seq 400); do
+	pc=$(stat $HTTP_c partitions)
+	[ "${pc:-0}" -gt 0 ] && break
+	sleep 0.05
+done
+[ "${pc:-0}" -gt 0 ] || fail "c got no partitions"
+wait $SPID || fail "send 3"
+wait_lines "$T/events.log" 26000
+[ -n "${TIMING:-}" ] && echo "t=$SECONDS c owns $pc"
 
 # Every broker down while the edge takes more; once they are back, B's lag
 # (the high watermark less its committed offset: commits follow storage, once
 # a second) passes max_lag for a moment, and /health says so.
 kill -USR1 $MPID
-nc -N 127.0.0.1 "$EDGE" < "$T/sent3" || fail "send 3"
+nc -N 127.0.0.1 "$EDGE" < "$T/sent4" || fail "send 4"
 sleep 1
 kill -USR2 $MPID
 for i in $(seq 600); do
@@ -150,9 +175,10 @@ done
 echo "$why" | grep -q "messages behind" || fail "/health says: $why"
 [ -n "${TIMING:-}" ] && echo "t=$SECONDS health 503"
 
-python3 - "$T" "$committed" <<'PY' || fail "stores are wrong"
+rdb=$(stat $HTTP_b redelivered); rdc=$(stat $HTTP_c redelivered)
+python3 - "$T" "$committed" "$((rdb + rdc))" <<'PY' || fail "stores are wrong"
 import json, re, sys, time
-t, committed = sys.argv[1], int(sys.argv[2] or 0)
+t, committed, redelivered = sys.argv[1], int(sys.argv[2] or 0), int(sys.argv[3])
 def load(name):
     out = {}
     dups = 0
@@ -168,16 +194,20 @@ while True:
     edge, _ = load("events.log")
     a, da = load("a.log")
     b, db = load("b.log")
-    if len(set(a) | set(b)) >= 26000 or time.time() > deadline:
+    c, dc = load("c.log")
+    if len(set(a) | set(b) | set(c)) >= 32000 or time.time() > deadline:
         break
     time.sleep(0.2)
-union = set(a) | set(b)
-sent = set(range(26000))
-dups = len(set(a) & set(b)) + da + db
-bound = sum(1 for _ in open("%s/a.log" % t)) - committed
+union = set(a) | set(b) | set(c)
+sent = set(range(32000))
+dups = (len(set(a) & set(b)) + len(set(a) & set(c)) + len(set(b) & set(c)) +
+        da + db + dc)
+# A's stored but not committed, and what B and C counted as handed over
+# uncommitted (the mock refuses commits while the group rebalances)
+bound = sum(1 for _ in open("%s/a.log" % t)) - committed + redelivered
 bad = 0
 for s in union:
-    w = a.get(s) or b.get(s)
+    w = a.get(s) or b.get(s) or c.get(s)
     e = edge[s]
     for k in ("received", "source", "transport", "host", "app", "time",
               "sd", "format", "severity", "stream"):
@@ -185,15 +215,18 @@ for s in union:
             bad += 1
             if bad < 5:
                 print("seq %d: %s %r, the edge's %r" % (s, k, w.get(k), e.get(k)))
-print("sent %d, stored a=%d b=%d, union %d, missing %d, extra %d, "
-      "duplicates %d (bound: a stored %d - committed %d = %d), fields differ %d"
-      % (len(sent), len(a), len(b), len(union), len(sent - union),
-         len(union - sent), dups, bound + committed, committed, bound, bad))
+print("sent %d, stored a=%d b=%d c=%d, union %d, missing %d, extra %d, "
+      "duplicates %d (bound %d: a stored %d - committed %d + b and c "
+      "redelivered %d), fields differ %d"
+      % (len(sent), len(a), len(b), len(c), len(union), len(sent - union),
+         len(union - sent), dups, bound, bound + committed - redelivered,
+         committed, redelivered, bad))
 sys.exit(1 if union != sent or dups > bound or bad else 0)
 PY
 [ -n "${TIMING:-}" ] && echo "t=$SECONDS checked"
-rb=$(stat $HTTP_b rebalances); rd=$(stat $HTTP_b redelivered)
+rb=$(stat $HTTP_b rebalances); rv=$(stat $HTTP_b revoked)
 [ "${rb:-0}" -ge 2 ] || fail "b counted $rb rebalances (joined, then took a's)"
+[ "${rv:-0}" -ge 1 ] || fail "b counted $rv partitions revoked (c joined)"
 # The lag worked off: /health is good again.
 for i in $(seq 400); do
 	h=$(curl -s -o /dev/null -w '%{http_code}' "127.0.0.1:$HTTP_b/health")
@@ -201,7 +234,8 @@ for i in $(seq 400); do
 	sleep 0.05
 done
 [ "$h" = 200 ] || fail "/health stays $h after the lag was worked off"
-kill -TERM $BPID
+kill -TERM $BPID $CPID
 wait $BPID || fail "b exited $? after SIGTERM"
+wait $CPID || fail "c exited $? after SIGTERM"
 stop_daemon
-pass "26000 events, edge -> 6 partitions -> workers a (SIGKILLed mid-stream) and b; union = sent, duplicates within what a had not committed; received/source/fields as the edge stored them; brokers down 1 s: nothing lost; /health degraded past max_lag and recovered; b: $rb rebalances"
+pass "32000 events, edge -> 6 partitions -> workers a (SIGKILLed mid-stream), b, c (joined mid-stream); union = sent, duplicates within what a had not committed, received/source/fields as the edge stored them; brokers down 1 s: nothing lost; /health degraded past max_lag and recovered; b: $rb rebalances, $rv partitions revoked"
