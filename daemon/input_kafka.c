@@ -181,10 +181,6 @@ static const struct conf_map kin_map[] = {
 	{ "kafka.", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL,
 	    "a librdkafka consumer setting", CM_PREFIX, set_opt },
 };
-/* For --keys (confkeys.c). */
-const struct conf_table conf_input_kafka_keys = {
-	"input/kafka", kin_map, CM_N(kin_map)
-};
 
 static void *
 kin_impl(struct input *in)
