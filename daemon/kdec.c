@@ -145,6 +145,11 @@ unescape(struct kp *p, size_t *i)
 			return -1;
 		*i += 6;
 		u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+	} else if (u >= 0xdc80 && u <= 0xdcff) {
+		/* the writer's escape of a byte that is not UTF-8 (as
+		 * Python's surrogateescape): that byte again */
+		out[0] = (char)(u & 0xff);
+		return scratch_put(p->d, out, 1);
 	} else if (u >= 0xdc00 && u <= 0xdfff)
 		return -1;
 	if (u < 0x80) {
