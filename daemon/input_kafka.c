@@ -483,6 +483,8 @@ kin_unhold(struct kin *k)
 		rd_kafka_message_destroy(k->held[i]);
 		i++;
 	}
+	if (i == 0)
+		return;
 	memmove(k->held, k->held + i, (k->nheld - i) * sizeof(*k->held));
 	k->nheld -= i;
 }
