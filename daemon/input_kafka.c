@@ -28,6 +28,7 @@
 #define MAX_TOPICS	32
 #define MAX_OPTS	32
 #define POLL_MAX	4096	/* messages per callback, then the loop runs */
+#define POLL_BATCH	512	/* taken from librdkafka's queue at once */
 #define TICK_MS		200	/* the poll that serves rebalances when idle */
 #define HANDOVER_MS	5000	/* a revoke waits for durable reads this long */
 
@@ -493,19 +494,23 @@ kin_unhold(struct kin *k)
 static void
 kin_poll(struct kin *k)
 {
-	rd_kafka_message_t	*m;
+	rd_kafka_message_t	*v[POLL_BATCH];
+	ssize_t			 got, i;
 	int			 n = 0;
 
 	if (k->rk == NULL || k->stopped)
 		return;
 	kin_unhold(k);
-	while (n < POLL_MAX && (m = rd_kafka_consumer_poll(k->rk, 0)) !=
-	    NULL) {
-		kin_one(k, m);
-		n++;
+	/* In runs (one lock of the queue for many messages); rebalances and
+	 * commit reports are served by the same call, in queue order. */
+	while (n < POLL_MAX && (got = rd_kafka_consume_batch_queue(k->rkqu, 0,
+	    v, POLL_BATCH)) > 0) {
+		for (i = 0; i < got; i++)
+			kin_one(k, v[i]);
+		n += (int)got;
 	}
 	intake_handoff(k->l);
-	if (n == POLL_MAX && !k->paused)
+	if (n >= POLL_MAX && !k->paused)
 		event_active(k->ev, EV_READ, 0);	/* more, after the rest */
 }
 
