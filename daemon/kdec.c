@@ -72,6 +72,18 @@ utf8_seq(const unsigned char *s, size_t n)
 	return k;
 }
 
+/* No byte of x is a quote, a backslash, below 0x20 or 0x80 and up (the
+ * exact SWAR test of jsonenc.c, without DEL, which JSON lets be). */
+#define ONES		0x0101010101010101ULL
+#define HIGHS		0x8080808080808080ULL
+#define HASZERO(x)	(((x) - ONES) & ~(x) & HIGHS)
+static inline int
+plain8(uint64_t x)
+{
+	return ((((x - ONES * 0x20) & ~x) | HASZERO(x ^ (ONES * '"')) |
+	    HASZERO(x ^ (ONES * '\\')) | x) & HIGHS) == 0;
+}
+
 static int
 hex4(const char *s, unsigned *v)
 {
@@ -189,6 +201,15 @@ string(struct kp *p, struct kpiece *out)
 	if (p->i >= p->len || s[p->i] != '"')
 		return 0;
 	start = i = p->i + 1;
+	/* Eight bytes at a time while none is special (see plain8). */
+	while (i + 8 <= p->len) {
+		uint64_t	 x;
+
+		memcpy(&x, s + i, 8);
+		if (!plain8(x))
+			break;
+		i += 8;
+	}
 	while (i < p->len && s[i] != '"' && s[i] != '\\' && s[i] >= 0x20 &&
 	    s[i] < 0x80)
 		i++;
