@@ -28,9 +28,9 @@
 #include "config.h"
 #include "diag.h"
 #include "hash.h"
+#include "histogram.h"
 #include "livefile.h"
 #include "logrec.h"
-#include "metrics.h"
 #include "rotate.h"
 
 #define EXPIRE_STEP	2		/* idle groups freed per event */
@@ -52,7 +52,8 @@ struct alerter {
 	struct alerter_tcache	 tc;
 	_Atomic uint64_t	 write_errors;
 	uint64_t		 lat[LAT_MAX];	/* recv_mono_ns of this batch's */
-	size_t			 nlat;		/* ...alerts, for the metrics */
+	size_t			 nlat;		/* ...alerts, for lat_hist */
+	struct histogram	*lat_hist;	/* the owner's; NULL: none */
 	struct diag_rate	 rate;
 	struct diag_rate	 nomem;
 };
@@ -553,6 +554,23 @@ flush(struct alerter *a)
 	a->out.oom = 0;
 }
 
+/* The latencies of the alerts just written, into the owner's histogram. */
+static void
+latencies_add(struct alerter *a, uint64_t now_ns)
+{
+	size_t	 i;
+
+	for (i = 0; a->lat_hist != NULL && i < a->nlat; i++)
+		histogram_add(a->lat_hist, now_ns > a->lat[i] ?
+		    now_ns - a->lat[i] : 0);
+}
+
+void
+alerter_set_latency(struct alerter *a, struct histogram *h)
+{
+	a->lat_hist = h;
+}
+
 void
 alerter_process(struct alerter *a, struct lsbatch *b, int64_t now_us)
 {
@@ -572,7 +590,7 @@ alerter_process(struct alerter *a, struct lsbatch *b, int64_t now_us)
 		errs = atomic_load(&a->write_errors);
 		flush(a);
 		if (atomic_load(&a->write_errors) == errs)
-			metrics_alerts_written(a->lat, a->nlat, diag_mono_ns());
+			latencies_add(a, diag_mono_ns());
 	}
 	a->nlat = 0;
 }
@@ -698,6 +716,7 @@ alerter_adopt(struct alerter *nw, struct alerter *old)
 	struct alert_exec	*ex;
 
 	bump(&nw->write_errors, atomic_load(&old->write_errors));
+	nw->lat_hist = old->lat_hist;
 	/* Programs still running stay watched (and killed at timeout). */
 	ex = nw->ex;
 	nw->ex = old->ex;

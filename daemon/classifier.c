@@ -656,31 +656,29 @@ set_enum(struct config *cf, void *obj, const struct conf_sect *s,
 	return enum_cond(obj, kv);
 }
 
-/* Every key of [class NAME]: one row each (obj is the rule). */
+/* Every key of [class NAME]: one row each (obj is the rule).  Conditions
+ * are read by a setter of their own: an event field (a value or a regex)
+ * or an enumerated property. */
+#define SCOND(k, help, flags) \
+	{ k, CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL, help, flags, set_scond }
+#define ECOND(k, help) \
+	{ k, CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL, help, 0, set_enum }
 static const struct conf_map class_map[] = {
-	{ "message", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL,
-	    "a PCRE2 regex", 0, set_scond },
-	{ "host", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL,
-	    "a value, or ~ regex", 0, set_scond },
-	{ "app", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL,
-	    "a value, or ~ regex", 0, set_scond },
-	{ "msgid", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL,
-	    "a value, or ~ regex", 0, set_scond },
-	{ "field.", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL,
-	    "a value, or ~ regex", CM_PREFIX, set_scond },
-	{ "facility", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL,
-	    "a facility name or number", 0, set_enum },
-	{ "severity", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL,
-	    "a severity, maybe after <, <=, =, >= or >", 0, set_enum },
-	{ "format", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL,
-	    "rfc5424, rfc3164, json, logfmt or plain", 0, set_enum },
-	{ "transport", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL,
-	    "tcp, udp or tls", 0, set_enum },
-	{ "stream", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL,
-	    "ok, gap, duplicate, out_of_order or delayed", 0, set_enum },
+	SCOND("message", "a PCRE2 regex", 0),
+	SCOND("host", "a value, or ~ regex", 0),
+	SCOND("app", "a value, or ~ regex", 0),
+	SCOND("msgid", "a value, or ~ regex", 0),
+	SCOND("field.", "a value, or ~ regex", CM_PREFIX),
+	ECOND("facility", "a facility name or number"),
+	ECOND("severity", "a severity, maybe after <, <=, =, >= or >"),
+	ECOND("format", "rfc5424, rfc3164, json, logfmt or plain"),
+	ECOND("transport", "tcp, udp or tls"),
+	ECOND("stream", "ok, gap, duplicate, out_of_order or delayed"),
 	{ "store", CM_BOOL, offsetof(struct rule, store), "yes", 0, 0, NULL,
 	    "yes or no", 0, NULL },
 };
+#undef SCOND
+#undef ECOND
 /* For --keys (confkeys.c). */
 const struct conf_table conf_class_keys = {
 	"class", class_map, CM_N(class_map)

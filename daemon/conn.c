@@ -24,7 +24,7 @@
 
 #include "listen_int.h"
 #include "logrec.h"
-#include "metrics.h"
+#include "sources.h"
 #include "srclimit.h"
 #include "tls.h"
 
@@ -299,7 +299,7 @@ conn_drain(struct conn *c)
 		TAILQ_INSERT_TAIL(&l->lru, c, lru);
 	}
 	COUNT_ADD(counters.bytes, pos);
-	metrics_source_add(c->source, c->slen, n, pos);
+	sources_add(c->source, c->slen, n, pos);
 	return rc;
 }
 

@@ -35,6 +35,21 @@ diag_drop_name(int r)
 	return drop_names[r];
 }
 
+static const char *const tls_fail_names[] = {
+	"timeout", "closed", "version", "no_certificate", "bad_certificate",
+	"peer_alert", "protocol"
+};
+_Static_assert(sizeof(tls_fail_names) / sizeof(tls_fail_names[0]) ==
+    TLSF__COUNT, "a name for every failure kind");
+
+const char *
+diag_tls_fail_name(int i)
+{
+	if (i < 0 || i >= TLSF__COUNT)
+		return "unknown";
+	return tls_fail_names[i];
+}
+
 void
 diag_init(int v)
 {

@@ -17,8 +17,8 @@
 #include "confmap.h"
 #include "diag.h"
 #include "input.h"
-#include "jsonenc.h"
 #include "listen.h"
+#include "stats.h"
 
 #define MAX_INPUTS	64
 
@@ -59,9 +59,6 @@ struct inputs {
 	struct listener		*l;
 };
 
-/* The set running, for inputs_stats(NULL) (/stats: the event loop). */
-static struct inputs	*running;
-
 /* type is read first (find_type): here it is only let by. */
 static int
 set_type(struct config *cf, void *obj, const struct conf_sect *s,
@@ -72,8 +69,8 @@ set_type(struct config *cf, void *obj, const struct conf_sect *s,
 
 /* The keys every input has (docs-inputs.md); a type's own are its map. */
 static const struct conf_map input_map[] = {
-	{ "type", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL, "journal, tail or kafka",
-	    0, set_type },
+	{ "type", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL,
+	    "journal, tail or kafka", 0, set_type },
 };
 /* For --keys (confkeys.c). */
 const struct conf_table conf_input_keys = {
@@ -109,9 +106,31 @@ input_free(struct input *in)
 	free(in);
 }
 
+/* The input's figures for /stats (stats.h; on the event loop). */
+static void
+input_stats_read(void *arg, stats_see_fn *see, void *ctx)
+{
+	struct input		*in = arg;
+	struct stats_input	 v = { in->name, in->ops->type, "", "" };
+	char			 buf[1024], why[256];
+	size_t			 n;
+
+	if (in->ops->stats != NULL) {
+		n = in->ops->stats(in, buf, sizeof(buf) - 1);
+		buf[n < sizeof(buf) ? n : sizeof(buf) - 1] = '\0';
+		v.members = buf;
+	}
+	if (in->ops->health != NULL && in->ops->health(in, why,
+	    sizeof(why)) == -1)
+		v.health = why;
+	see(ctx, &v);
+}
+
 static void
 inent_free(struct inent *e)
 {
+	if (e->in != NULL && e->started)
+		stats_remove(input_stats_read, e->in);
 	input_free(e->in);
 	free(e->sig);
 }
@@ -145,8 +164,8 @@ input_new(struct config *cf, const struct conf_sect *s)
 	int		 errs = (int)cf->nerrors;
 
 	if (type == NULL) {
-		config_error(cf, s->line, "[input %s]: type = journal | tail | kafka "
-		    "is required", s->name);
+		config_error(cf, s->line, "[input %s]: type = journal | tail "
+		    "| kafka is required", s->name);
 		return NULL;
 	}
 	for (t = 0; t < NTYPES && strcmp(types[t].name, type) != 0; t++)
@@ -238,6 +257,7 @@ inent_start(struct inputs *ins, struct inent *e)
 		return -1;
 	e->started = 1;
 	e->deferred = 0;
+	stats_add(STATS_INPUT, input_stats_read, e->in);
 	diag_info("input %s (%s)", e->in->name, e->in->ops->type);
 	return 0;
 }
@@ -252,7 +272,6 @@ inputs_start(struct inputs *ins, struct event_base *base,
 		return 0;
 	ins->base = base;
 	ins->l = l;
-	running = ins;
 	for (i = 0; i < ins->n; i++)
 		if (!ins->v[i].started && !ins->v[i].deferred &&
 		    inent_start(ins, &ins->v[i]) == -1)
@@ -359,8 +378,6 @@ inputs_free(struct inputs *ins)
 
 	if (ins == NULL)
 		return;
-	if (running == ins)
-		running = NULL;
 	for (i = 0; i < ins->n; i++)
 		inent_free(&ins->v[i]);
 	for (i = 0; i < ins->ngone; i++)
@@ -386,46 +403,6 @@ inputs_describe(struct inputs *ins, char *buf, size_t len)
 		n += (size_t)k;
 	}
 	return n < len ? n : len > 0 ? len - 1 : 0;
-}
-
-size_t
-inputs_stats(struct inputs *ins, char *buf, size_t len)
-{
-	const char	*nm;
-	char		 q[64 * 6 + 3];
-	size_t		 i, n = 0;
-	int		 k;
-
-	if (ins == NULL)
-		ins = running;
-	if (len > 0)
-		buf[0] = '\0';
-	for (i = 0; ins != NULL && i < ins->n && n + 1 < len; i++) {
-		nm = ins->v[i].in->name;
-		if (strlen(nm) * 6 + 2 >= sizeof(q))
-			continue;
-		*jsonenc_put_str(q, nm, strlen(nm)) = '\0';
-		k = snprintf(buf + n, len - n, "%s{\"name\":%s,"
-		    "\"type\":\"%s\"", n ? "," : "", q,
-		    ins->v[i].in->ops->type);
-		if (k < 0 || (size_t)k >= len - n)
-			return n;
-		n += (size_t)k;
-		if (ins->v[i].started && ins->v[i].in->ops->stats != NULL &&
-		    len - n > 2) {
-			buf[n++] = ',';
-			k = (int)ins->v[i].in->ops->stats(ins->v[i].in,
-			    buf + n, len - n - 1);
-			if (k == 0)
-				n--;	/* no figures: no comma */
-			n += (size_t)k;
-		}
-		if (n + 1 >= len)
-			return n;
-		buf[n++] = '}';
-		buf[n] = '\0';
-	}
-	return n;
 }
 
 /* Take over e (an input of the running set) into nw: a new input of the
@@ -525,25 +502,6 @@ inputs_reload(struct inputs **cur, struct inputs *nw,
 		nw = NULL;
 	}
 	*cur = nw;
-	running = nw;
 	listener_inputs(l, nw);
-	return 0;
-}
-
-int
-inputs_health(struct inputs *ins, char *why, size_t len)
-{
-	struct input	*in;
-	size_t		 i;
-
-	if (ins == NULL)
-		ins = running;
-	for (i = 0; ins != NULL && i < ins->n; i++) {
-		in = ins->v[i].in;
-		if (ins->v[i].started && !ins->v[i].stopped &&
-		    in->ops->health != NULL && in->ops->health(in, why, len) ==
-		    -1)
-			return -1;
-	}
 	return 0;
 }

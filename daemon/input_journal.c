@@ -49,7 +49,7 @@ struct journal {
 	/* keys */
 	char			*match[MATCH_MAX];
 	size_t			 nmatch;
-	int			 match_line;
+	int			 mline[MATCH_MAX];	/* their lines */
 	char			*state;
 	int			 start_all;	/* start = all */
 	uint64_t		 max_message;
@@ -67,10 +67,14 @@ struct journal {
 	size_t			 npos;
 	size_t			 cappos;
 	char			*saved;		/* cursor in the state file */
-	/* the gap check of the first entry after a saved cursor */
-	int			 check_gap;
-	char			 gap_id[33];
-	uint64_t		 gap_seq;
+	/* Gaps (seq_check): the seqnum of an entry read (or saved), and the
+	 * entries taken since; a gap found marks the next entry taken. */
+	int			 check_gap;	/* the first after a restart */
+	int			 have_prev;
+	char			 prev_id[33];
+	uint64_t		 prev_seq;
+	uint64_t		 since;
+	uint64_t		 pending_gap;
 	struct diag_rate	 rate;
 	/* figures */
 	uint64_t		 read;
@@ -83,6 +87,7 @@ struct journal {
 static const char *const starts[] = { "new", "all", NULL };
 
 static void	*journal_impl(struct input *);
+static void	 seq_batch(struct journal *, const char *);
 
 /* match = FIELD=VALUE (FIELD: A-Z, 0-9, _), or + between groups (OR). */
 static int
@@ -107,8 +112,7 @@ set_match(struct config *cf, void *obj, const struct conf_sect *s,
 	}
 	if ((jn->match[jn->nmatch] = strdup(kv->val)) == NULL)
 		return -2;
-	jn->nmatch++;
-	jn->match_line = kv->line;
+	jn->mline[jn->nmatch++] = kv->line;
 	return 0;
 }
 
@@ -141,13 +145,16 @@ static int
 journal_finish(struct input *in, struct config *cf, int line)
 {
 	struct journal	*jn = in->impl;
+	size_t		 i;
 
-	if (jn->nmatch > 0 && (strcmp(jn->match[0], "+") == 0 ||
-	    strcmp(jn->match[jn->nmatch - 1], "+") == 0)) {
-		config_error(cf, jn->match_line, "[input %s]: match = + "
-		    "stands between two groups of matches", in->name);
-		return -1;
-	}
+	for (i = 0; i < jn->nmatch; i++)
+		if (strcmp(jn->match[i], "+") == 0 && (i == 0 ||
+		    i == jn->nmatch - 1 || strcmp(jn->match[i + 1], "+") ==
+		    0)) {
+			config_error(cf, jn->mline[i], "[input %s]: match = + "
+			    "stands between two groups of matches", in->name);
+			return -1;
+		}
 	jn->max_message = cf->max_message;
 	return 0;
 }
@@ -163,6 +170,7 @@ note(struct journal *jn, uint64_t no)
 
 	if (sd_journal_get_cursor(jn->j, &c) < 0)
 		return;			/* the next note covers it */
+	seq_batch(jn, c);
 	if (jn->npos > 0 && jn->pos[jn->npos - 1].no == no) {
 		free(jn->pos[jn->npos - 1].cursor);
 		jn->pos[jn->npos - 1].cursor = c;
@@ -264,6 +272,92 @@ put(struct journal *jn, const char *p, size_t len, struct lsslice *out)
 		out->len = 0;
 }
 
+/*
+ * Entries journald removed (vacuumed, or rotated away while we were behind)
+ * before they were read.  The journal numbers every entry it writes
+ * (seqnum, one counter per seqnum id), so a seqnum past the one expected
+ * says how many are gone.  The seqnum is read from the cursor text
+ * (sd_journal_get_seqnum is libsystemd 254+), so not per entry (a cursor
+ * per entry halved the read rate): the first entry after a restart is
+ * checked (and marked) exactly, with match as an upper bound (matched
+ * entries are not consecutive); without match the cursor noted once a
+ * batch (note) is checked against the entries taken since, and the next
+ * entry taken is marked with what is missing (so the mark may come up to a
+ * batch, 512 events, after the place of the gap; the count is exact).
+ */
+static int
+seq_of(struct journal *jn, const char *c, char id[33], uint64_t *seq)
+{
+	if (jcursor_seqnum(c, id, seq) == 0)
+		return 0;
+	jn->have_prev = 0;
+	return -1;
+}
+
+static void
+gap_found(struct journal *jn, uint64_t lost, int restart)
+{
+	jn->gaps++;
+	jn->missing += lost;
+	if (restart)
+		diag_warn("input %s: the journal no longer holds the entry of "
+		    "the saved cursor: %" PRIu64 " entries were removed "
+		    "(vacuumed or rotated) before they were read%s",
+		    jn->in->name, lost, jn->nmatch > 0 ? " (at most: the "
+		    "journal counts every entry, matched or not)" : "");
+	else
+		diag_rate(&jn->rate, "input %s: %" PRIu64 " entries were "
+		    "removed from the journal (vacuumed or rotated) before "
+		    "they were read", jn->in->name, lost);
+}
+
+/* The first entry after a restart (r, just taken): exact. */
+static void
+seq_check(struct journal *jn, struct logrec *r)
+{
+	char		*c, id[33];
+	uint64_t	 seq, lost;
+
+	jn->check_gap = 0;
+	if (sd_journal_get_cursor(jn->j, &c) < 0)
+		return;
+	if (seq_of(jn, c, id, &seq) == 0) {
+		if (jn->have_prev && strcmp(id, jn->prev_id) == 0 &&
+		    seq > jn->prev_seq + 1) {
+			lost = seq - jn->prev_seq - 1;
+			r->stream = LRS_GAP;
+			r->missing = lost > UINT32_MAX ? UINT32_MAX :
+			    (uint32_t)lost;
+			gap_found(jn, lost, 1);
+		}
+		memcpy(jn->prev_id, id, sizeof(id));
+		jn->prev_seq = seq;
+		jn->since = 0;
+		jn->have_prev = jn->nmatch == 0;
+	}
+	free(c);
+}
+
+/* Without match: the cursor c of the entry taken last, once a batch. */
+static void
+seq_batch(struct journal *jn, const char *c)
+{
+	char		 id[33];
+	uint64_t	 seq;
+
+	if (jn->nmatch > 0 || seq_of(jn, c, id, &seq) == -1)
+		return;
+	if (jn->have_prev && strcmp(id, jn->prev_id) == 0 &&
+	    seq > jn->prev_seq + jn->since) {
+		jn->pending_gap += seq - jn->prev_seq - jn->since;
+		gap_found(jn, seq - jn->prev_seq - jn->since, 0);
+	}
+	memcpy(jn->prev_id, id, sizeof(id));
+	jn->prev_seq = seq;
+	jn->since = 0;
+	jn->have_prev = 1;
+}
+
 /* The current entry into the intake (room was made); 0, or -1 (ENOMEM:
  * not taken). */
 static int
@@ -358,32 +452,15 @@ take(struct journal *jn)
 	*w++ = '}';
 	if (w - tr > 2)
 		put(jn, tr, (size_t)(w - tr), &r->trusted);
-	if (jn->check_gap) {
-		char		*c, id[33];
-		uint64_t	 seq;
-
-		jn->check_gap = 0;
-		if (sd_journal_get_cursor(jn->j, &c) >= 0) {
-			if (jcursor_seqnum(c, id, &seq) == 0 &&
-			    strcmp(id, jn->gap_id) == 0 &&
-			    seq > jn->gap_seq + 1) {
-				r->stream = LRS_GAP;
-				r->missing = seq - jn->gap_seq - 1 > UINT32_MAX ?
-				    UINT32_MAX : (uint32_t)(seq - jn->gap_seq -
-				    1);
-				jn->gaps++;
-				jn->missing += seq - jn->gap_seq - 1;
-				diag_warn("input %s: the journal no longer holds "
-				    "the entry of the saved cursor: %" PRIu64
-				    " entries were removed (vacuumed or "
-				    "rotated) before they were read%s",
-				    jn->in->name, seq - jn->gap_seq - 1,
-				    jn->nmatch > 0 ? " (at most: the journal "
-				    "counts every entry, matched or not)" : "");
-			}
-			free(c);
-		}
+	if (jn->pending_gap > 0) {
+		r->stream = LRS_GAP;
+		r->missing = jn->pending_gap > UINT32_MAX ? UINT32_MAX :
+		    (uint32_t)jn->pending_gap;
+		jn->pending_gap = 0;
 	}
+	jn->since++;
+	if (jn->check_gap)
+		seq_check(jn, r);
 	return 0;
 }
 
@@ -478,8 +555,8 @@ resume(struct journal *jn)
 		seek_start(jn);
 		return;
 	}
-	if (jstate_parse(buf, (size_t)n, cur, sizeof(cur), jn->gap_id,
-	    &jn->gap_seq, &why) == -1) {
+	if (jstate_parse(buf, (size_t)n, cur, sizeof(cur), jn->prev_id,
+	    &jn->prev_seq, &why) == -1) {
 		diag_err("input %s: state %s: corrupt (%s); starting over "
 		    "(start = %s)", jn->in->name, jn->state, why,
 		    starts[jn->start_all]);
@@ -494,11 +571,14 @@ resume(struct journal *jn)
 		return;
 	}
 	jn->saved = strdup(cur);
+	jn->have_prev = 1;		/* the saved entry's seqnum */
 	/* The entry of the cursor was read and stored: skip it.  If the
 	 * journal no longer has it, what follows is checked for a gap. */
 	if ((r = sd_journal_next(jn->j)) > 0 &&
-	    sd_journal_test_cursor(jn->j, cur) > 0)
+	    sd_journal_test_cursor(jn->j, cur) > 0) {
+		jn->have_prev = jn->nmatch == 0;
 		return;
+	}
 	if (r > 0)
 		jn->have_current = 1;	/* not it: this one is read first */
 	jn->check_gap = 1;

@@ -30,7 +30,8 @@
 #define POLL_MAX	4096	/* messages per callback, then the loop runs */
 #define POLL_BATCH	512	/* taken from librdkafka's queue at once */
 #define TICK_MS		200	/* the poll that serves rebalances when idle */
-#define HANDOVER_MS	5000	/* a revoke waits for durable reads this long */
+#define HANDOVER_MS	5000
+#define STATS_TAIL	64	/* room kept for the last members of stats */	/* a revoke waits for durable reads this long */
 
 enum { RV_NONE, RV_DURABLE, RV_COMMIT };
 
@@ -1032,7 +1033,7 @@ kin_stats(struct input *in, char *buf, size_t len)
 {
 	struct kin	*k = kin_of(in);
 	size_t		 n, i, owned = 0;
-	int64_t		 lag, total = 0;
+	int64_t		 lag, total = 0, max = 0;
 	int		 w, first = 1;
 	char		 why[256];
 
@@ -1059,23 +1060,33 @@ kin_stats(struct input *in, char *buf, size_t len)
 	if (w < 0 || (size_t)w >= len)
 		return 0;
 	n = (size_t)w;
+	/* Per partition while there is room (the rest is in lag_total and
+	 * lag_max), keeping room for the closing members. */
 	for (i = 0; i < k->nparts && k->rk != NULL; i++) {
 		if (!k->parts[i].owned)
 			continue;
 		lag = part_lag(k, &k->parts[i]);
 		total += lag > 0 ? lag : 0;
-		w = snprintf(buf + n, len - n, "%s\"%s/%d\":%lld",
+		max = lag > max ? lag : max;
+		if (len - n < STATS_TAIL)
+			continue;
+		w = snprintf(buf + n, len - n - STATS_TAIL, "%s\"%s/%d\":%lld",
 		    first ? "" : ",", k->parts[i].topic, (int)k->parts[i].id,
 		    (long long)lag);
-		if (w < 0 || (size_t)w >= len - n)
-			return n;
+		if (w < 0 || (size_t)w >= len - n - STATS_TAIL) {
+			buf[n] = '\0';
+			n = len;	/* no more */
+			continue;
+		}
 		n += (size_t)w;
 		first = 0;
 	}
-	w = snprintf(buf + n, len - n, "},\"lag_total\":%lld",
-	    (long long)total);
+	if (n == len)
+		n = strlen(buf);
+	w = snprintf(buf + n, len - n, "},\"lag_total\":%lld,\"lag_max\":%lld",
+	    (long long)total, (long long)max);
 	if (w < 0 || (size_t)w >= len - n)
-		return n;
+		return 0;
 	return n + (size_t)w;
 }
 

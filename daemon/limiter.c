@@ -16,14 +16,13 @@
 #include "config.h"
 #include "confmap.h"
 #include "diag.h"
+#include "evkey.h"
 #include "hash.h"
 #include "limiter.h"
 #include "logrec.h"
 
 #define KEY_MAX		256		/* key bytes kept */
 #define MAX_KEYS	1000000
-
-enum lkey { LK_HOST, LK_SOURCE, LK_APP, LK_FIELD };
 
 struct bucket {
 	struct bucket		*hnext;
@@ -40,8 +39,7 @@ struct bucket {
 
 struct limit {
 	char			*name;
-	int			 key;		/* enum lkey */
-	char			*field;		/* LK_FIELD: its name */
+	struct evkey		 key;
 	double			 rate;		/* tokens a second */
 	uint64_t		 burst;
 	uint64_t		 max_keys;
@@ -74,20 +72,7 @@ static int
 set_key(struct config *cf, void *obj, const struct conf_sect *s,
     const struct conf_kv *kv)
 {
-	static const char *const names[] = { "host", "source", "app" };
-	struct limit	*l = obj;
-	size_t		 i;
-
-	for (i = 0; i < 3; i++)
-		if (strcmp(kv->val, names[i]) == 0) {
-			l->key = (int)i;
-			return 0;
-		}
-	if (strncmp(kv->val, "field.", 6) != 0 || kv->val[6] == '\0')
-		return -1;
-	l->key = LK_FIELD;
-	free(l->field);
-	return (l->field = strdup(kv->val + 6)) == NULL ? -2 : 0;
+	return evkey_parse(&((struct limit *)obj)->key, kv->val);
 }
 
 /* rate = N/s, N/m, N/h or N (a second). */
@@ -252,7 +237,7 @@ limiter_free(struct limiter *lm)
 		}
 		free(lm->lim[i].tab);
 		free(lm->lim[i].cls);
-		free(lm->lim[i].field);
+		evkey_clear(&lm->lim[i].key);
 		free(lm->lim[i].name);
 	}
 	free(lm->lim);
@@ -411,30 +396,12 @@ bucket_take(const struct limit *l, struct bucket *k, uint64_t now_ns)
 	return 1;
 }
 
-static struct lsslice
-key_of(const struct limit *l, const struct lsbatch *b, const struct logrec *r)
-{
-	const struct lsfield	*f;
-	struct lsslice		 none = { 0, 0 };
-
-	switch (l->key) {
-	case LK_HOST:
-		return r->host;
-	case LK_SOURCE:
-		return r->source;
-	case LK_APP:
-		return r->app;
-	}
-	f = classifier_field(b, r, l->field, strlen(l->field));
-	return f != NULL ? f->val : none;
-}
-
 /* One event under limit l: 1 if it passes. */
 static int
 limit_event(struct limiter *lm, struct limit *l, struct lsbatch *b,
     const struct logrec *r, uint64_t now_ns, int64_t sec)
 {
-	struct lsslice	 ks = key_of(l, b, r);
+	struct lsslice	 ks = evkey_of(&l->key, b, r, 0);
 	struct bucket	*k;
 
 	k = bucket_get(lm, l, ks.len > 0 ? LS_PTR(b, ks) : "-",

@@ -25,10 +25,11 @@
 #include "listen.h"
 #include "listen_int.h"
 #include "logrec.h"
-#include "metrics.h"
 #include "parser.h"
 #include "queue.h"
+#include "sources.h"
 #include "srclimit.h"
+#include "stats.h"
 #include "tls.h"
 
 #define BATCH_MAX	512
@@ -63,13 +64,17 @@ listener_wake(int why, void *arg)
 		diag_err("eventfd write: %s", strerror(errno));
 }
 
+static stats_read_fn listener_stats_read;
+
 struct listener *
 listener_new(struct event_base *base, struct queue *q)
 {
 	struct listener	*l;
 
-	if ((l = calloc(1, sizeof(*l))) == NULL)
+	if ((l = calloc(1, sizeof(*l))) == NULL || sources_start() == -1) {
+		free(l);
 		return NULL;
+	}
 	l->base = base;
 	l->q = q;
 	TAILQ_INIT(&l->conns);
@@ -82,7 +87,8 @@ listener_new(struct event_base *base, struct queue *q)
 	l->srcs = srclimit_new();
 	if (l->wake_fd == -1 || l->udpbuf == NULL || l->srcs == NULL ||
 	    (l->wake_ev = event_new(base, l->wake_fd, EV_READ | EV_PERSIST,
-	    wake_cb, l)) == NULL || event_add(l->wake_ev, NULL) == -1) {
+	    wake_cb, l)) == NULL || event_add(l->wake_ev, NULL) == -1 ||
+	    stats_add(STATS_SOCKET, listener_stats_read, l) == -1) {
 		diag_err("listener: %s", strerror(errno));
 		listener_free(l);
 		return NULL;
@@ -580,7 +586,7 @@ udp_take(struct udpstate *u, const struct sockaddr *sa, socklen_t salen,
 	}
 	if (listener_add(l, p, len, trunc, LRT_UDP, &u->slice) != NULL) {
 		u->s->events++;
-		metrics_source_add(u->src, u->slen, 1, len);
+		sources_add(u->src, u->slen, 1, len);
 	}
 }
 
@@ -1102,16 +1108,21 @@ listener_inherit(struct listener *l)
 	return rc;
 }
 
-void
-listener_foreach(struct listener *l, void (*fn)(void *, const char *,
-    const char *, uint64_t, const uint64_t *), void *arg)
+/* The STATS_SOCKET provider: each UDP socket (event loop only). */
+static void
+listener_stats_read(void *arg, stats_see_fn *see, void *ctx)
 {
-	size_t	 i;
+	struct listener		*l = arg;
+	struct stats_socket	 v = { .proto = "udp" };
+	size_t			 i;
 
 	for (i = 0; i < l->nsocks; i++)
-		if (l->socks[i]->udp)
-			fn(arg, "udp", l->socks[i]->text ? l->socks[i]->text :
-			    "?", l->socks[i]->events, l->socks[i]->dropped);
+		if (l->socks[i]->udp) {
+			v.addr = l->socks[i]->text ? l->socks[i]->text : "?";
+			v.events = l->socks[i]->events;
+			v.dropped = l->socks[i]->dropped;
+			see(ctx, &v);
+		}
 }
 
 int
@@ -1160,6 +1171,8 @@ listener_free(struct listener *l)
 
 	if (l == NULL)
 		return;
+	stats_remove(listener_stats_read, l);
+	sources_stop();
 	while ((c = TAILQ_FIRST(&l->conns)) != NULL)
 		conn_free(c);
 	for (i = 0; i < l->nsocks; i++)

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "confmap.h"
 #include "diag.h"
+#include "evkey.h"
 #include "hash.h"
 #include "logrec.h"
 #include "lookup.h"
@@ -36,13 +37,10 @@ struct lktable {
 	uint64_t	 seed[2];
 };
 
-enum lkkey { LKK_HOST, LKK_SOURCE, LKK_APP, LKK_FIELD };
-
 struct lookup {
 	char		*name;
 	char		*path;
-	int		 key;		/* enum lkkey */
-	char		*field;
+	struct evkey	 key;
 	uint64_t	 max_rows;
 	struct lktable	*t;
 	struct stat	 st;		/* of the file t was read from */
@@ -412,20 +410,7 @@ static int
 set_key(struct config *cf, void *obj, const struct conf_sect *s,
     const struct conf_kv *kv)
 {
-	static const char *const names[] = { "host", "source", "app" };
-	struct lookup	*l = obj;
-	size_t		 i;
-
-	for (i = 0; i < 3; i++)
-		if (strcmp(kv->val, names[i]) == 0) {
-			l->key = (int)i;
-			return 0;
-		}
-	if (strncmp(kv->val, "field.", 6) != 0 || kv->val[6] == '\0')
-		return -1;
-	l->key = LKK_FIELD;
-	free(l->field);
-	return (l->field = strdup(kv->val + 6)) == NULL ? -2 : 0;
+	return evkey_parse(&((struct lookup *)obj)->key, kv->val);
 }
 
 #define LO(f)	offsetof(struct lookup, f)
@@ -538,32 +523,13 @@ lookups_free(struct lookups *ls)
 		lktable_free(ls->v[i].t);
 		free(ls->v[i].name);
 		free(ls->v[i].path);
-		free(ls->v[i].field);
+		evkey_clear(&ls->v[i].key);
 	}
 	free(ls->v);
 	free(ls);
 }
 
 /* Running. */
-
-static struct lsslice
-key_of(const struct lookup *l, const struct lsbatch *b,
-    const struct logrec *r)
-{
-	const struct lsfield	*f;
-	struct lsslice		 none = { 0, 0 };
-
-	switch (l->key) {
-	case LKK_HOST:
-		return r->host;
-	case LKK_SOURCE:
-		return r->source;
-	case LKK_APP:
-		return r->app;
-	}
-	f = classifier_field(b, r, l->field, strlen(l->field));
-	return f != NULL && f->type != LSFT_JSON ? f->val : none;
-}
 
 /* Row row's columns as fields of r; those r has keep their value. */
 static void
@@ -609,7 +575,7 @@ lookups_process(struct lookups *ls, struct lsbatch *b)
 			r = &b->recs[j];
 			if (r->flags & LR_DROP)
 				continue;
-			k = key_of(l, b, r);
+			k = evkey_of(&l->key, b, r, EVKEY_SCALAR);
 			if (k.len == 0 || (row = row_of(l->t, LS_PTR(b, k),
 			    k.len)) == 0) {
 				misses++;

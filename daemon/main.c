@@ -383,7 +383,7 @@ run(struct daemon *d, struct stageset *ss)
 	    ss->cf->store_format == STORE_RAW ? "raw" : "json");
 	diag_info("alerts %s", ss->cf->alerts_path != NULL &&
 	    *ss->cf->alerts_path != '\0' ? ss->cf->alerts_path : "off");
-	if ((d->m = metrics_new(d->q, d->l)) == NULL ||
+	if ((d->m = metrics_new()) == NULL ||
 	    (d->http = http_new(d->base, d->m)) == NULL)
 		goto out;
 	metrics_configure(d->m, ss->cf);
@@ -397,7 +397,6 @@ run(struct daemon *d, struct stageset *ss)
 		goto out;
 	ss = NULL;	/* the pipeline owns both now */
 	w = NULL;
-	metrics_set_pipeline(d->m, d->p);
 	if ((d->tick = event_new(d->base, -1, EV_PERSIST, tick_cb, d)) != NULL)
 		event_add(d->tick, &(struct timeval){ 1, 0 });
 	metrics_tick(d->m, diag_mono_ns());

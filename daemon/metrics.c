@@ -1,8 +1,8 @@
 /*
  * metrics.c: gathers the figures for /metrics, /stats, /health and STATUS=.
- * Counters come from diag's atomics, latencies from histograms the
- * pipeline thread owns, class and alert figures from a snapshot that thread
- * publishes under a mutex it only ever try-locks, so no reader can stall it.
+ * Counters come from diag's atomics, everything else from the modules' stats
+ * providers (stats.h): the queue, the pipeline (latencies, and the class and
+ * alert figures its thread publishes without ever waiting for a reader).
  */
 #include <dirent.h>
 #include <inttypes.h>
@@ -14,383 +14,56 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "alerter.h"
-#include "classifier.h"
 #include "config.h"
 #include "diag.h"
-#include "input.h"
-#include "listen.h"
-#include "limiter.h"
-#include "lookup.h"
 #include "metrics.h"
 #include "metrics_int.h"
-#include "pipeline.h"
-#include "queue.h"
-#include "streams.h"
+#include "stats.h"
 
-#define PUBLISH_NS	100000000ULL	/* snapshot at most every 100 ms */
-
-struct metrics_pipe	 metrics_pipe;
-struct metrics_pub	 metrics_pub = { .mtx = PTHREAD_MUTEX_INITIALIZER };
-struct metrics_srcs	 metrics_srcs;
-
-/* The pipeline side. */
-
-void
-metrics_batch_stored(const struct lsbatch *b, uint64_t now_ns)
-{
-	const struct logrec	*r;
-	uint32_t		 i;
-
-	for (i = 0; i < b->n; i++) {
-		r = &b->recs[i];
-		if (r->flags & LR_DROP)
-			continue;
-		histogram_add(&metrics_pipe.store, now_ns > r->recv_mono_ns ?
-		    now_ns - r->recv_mono_ns : 0);
-	}
-}
-
-void
-metrics_alerts_written(const uint64_t *t, size_t n, uint64_t now_ns)
-{
-	size_t	 i;
-
-	for (i = 0; i < n; i++)
-		histogram_add(&metrics_pipe.alert, now_ns > t[i] ?
-		    now_ns - t[i] : 0);
-}
-
-void
-metrics_retry(const char *stage, uint64_t now_ns)
-{
-	if (stage == NULL) {
-		atomic_store(&metrics_pipe.retry_since_ns, 0);
-		return;
-	}
-	if (atomic_load(&metrics_pipe.retry_since_ns) != 0)
-		return;
-	atomic_store(&metrics_pipe.retry_stage, stage);
-	atomic_store(&metrics_pipe.retry_since_ns, now_ns);
-}
+/* Reading the pipeline's view. */
 
 static void
-figures_free(struct figure *f, size_t n)
+pipe_now_see(void *ctx, const void *view)
 {
-	size_t	 i;
+	const struct stats_pipeline	*v = view;
+	struct pipe_now			*pn = ctx;
+	size_t				 i;
 
-	for (i = 0; f != NULL && i < n; i++)
-		free(f[i].name);
-	free(f);
-}
-
-/* A class's total before the reload, found by name (carried over). */
-static uint64_t
-class_base(const char *name, size_t i)
-{
-	size_t	 j;
-
-	if (i < metrics_pub.ncls && strcmp(metrics_pub.cls[i].name, name) == 0)
-		return metrics_pub.cls[i].base + metrics_pub.cls[i].v[0];
-	if (metrics_pub.ncls > 4096)
-		return 0;		/* bounded work on reload */
-	for (j = 0; j < metrics_pub.ncls; j++)
-		if (strcmp(metrics_pub.cls[j].name, name) == 0)
-			return metrics_pub.cls[j].base + metrics_pub.cls[j].v[0];
-	return 0;
-}
-
-/* New stages: fresh names (copied: the stages' own die with them). */
-static int
-rename_figures(const struct classifier *cl, const struct alerter *al)
-{
-	struct figure	*c, *a;
-	size_t		 nc = classifier_count(cl), na = alerter_count(al), i;
-
-	c = calloc(nc ? nc : 1, sizeof(*c));
-	a = calloc(na ? na : 1, sizeof(*a));
-	if (c == NULL || a == NULL)
-		goto fail;
-	for (i = 0; i < nc; i++) {
-		if ((c[i].name = strdup(classifier_name(cl, i))) == NULL)
-			goto fail;
-		c[i].base = metrics_pub.valid ? class_base(c[i].name, i) : 0;
-	}
-	for (i = 0; i < na; i++)
-		if ((a[i].name = strdup(alerter_name(al, i))) == NULL)
-			goto fail;
-	figures_free(metrics_pub.cls, metrics_pub.ncls);
-	figures_free(metrics_pub.al, metrics_pub.nal);
-	metrics_pub.cls = c;
-	metrics_pub.ncls = nc;
-	metrics_pub.al = a;
-	metrics_pub.nal = na;
-	return 0;
-fail:
-	figures_free(c, nc);
-	figures_free(a, na);
-	return -1;
+	pn->inflight = v->inflight;
+	pn->retry_since_ns = v->retry_since_ns;
+	pn->retry_stage = v->retry_stage;
+	for (i = 0; i < v->nal; i++)
+		pn->fired += v->al[i].v[0];
+	pn->al_write_errors = v->al_write_errors;
+	snprintf(pn->last_alert, sizeof(pn->last_alert), "%s",
+	    v->last_alert != NULL ? v->last_alert : "");
+	pn->last_alert_us = v->last_alert_us;
+	if (v->store_lat != NULL)
+		histogram_snapshot(v->store_lat, &pn->store);
+	if (v->alert_lat != NULL)
+		histogram_snapshot(v->alert_lat, &pn->alert);
 }
 
 void
-metrics_publish(const struct classifier *cl, const struct alerter *al,
-    unsigned gen, uint64_t now_ns)
+metrics_pipe_read(stats_see_fn *see, void *ctx)
 {
-	size_t		 i;
-	uint64_t	 fired;
+	static const struct stats_pipeline	 none;
 
-	if (metrics_pub.valid && gen == metrics_pub.gen && now_ns - metrics_pub.last_ns < PUBLISH_NS)
-		return;
-	if (pthread_mutex_trylock(&metrics_pub.mtx) != 0)
-		return;			/* a reader has it: next time */
-	if (!metrics_pub.valid || gen != metrics_pub.gen) {
-		if (rename_figures(cl, al) == -1) {
-			pthread_mutex_unlock(&metrics_pub.mtx);
-			return;
-		}
-		metrics_pub.gen = gen;
-		metrics_pub.valid = 1;
-	}
-	for (i = 0; i < metrics_pub.ncls; i++)
-		metrics_pub.cls[i].v[0] = classifier_hits(cl, i);
-	for (i = 0; i < metrics_pub.nal; i++) {
-		fired = alerter_fired(al, i);
-		if (fired > metrics_pub.al[i].v[0]) {
-			snprintf(metrics_pub.last_alert, sizeof(metrics_pub.last_alert), "%s",
-			    metrics_pub.al[i].name);
-			metrics_pub.last_alert_us = diag_now_us();
-		}
-		metrics_pub.al[i].v[0] = fired;
-		metrics_pub.al[i].v[1] = alerter_suppressed(al, i);
-		metrics_pub.al[i].v[2] = alerter_evicted(al, i);
-	}
-	metrics_pub.al_write_errors = alerter_write_errors(al);
-	metrics_pub.last_ns = now_ns;
-	pthread_mutex_unlock(&metrics_pub.mtx);
-}
-
-/* len bytes of s into d (cap bytes, NUL-terminated), cut at a character;
- * bytes that are not UTF-8 become '?', so the JSON encoder takes it. */
-static void
-copy_utf8(char *d, size_t cap, const char *s, size_t len)
-{
-	const unsigned char	*u = (const unsigned char *)s;
-	size_t			 i = 0, o = 0, n, k;
-
-	while (i < len) {
-		n = u[i] < 0x80 ? 1 : (u[i] & 0xe0) == 0xc0 && u[i] >= 0xc2 ?
-		    2 : (u[i] & 0xf0) == 0xe0 ? 3 : (u[i] & 0xf8) == 0xf0 &&
-		    u[i] <= 0xf4 ? 4 : 0;
-		for (k = 1; n > 1 && k < n; k++)
-			if (i + k >= len || (u[i + k] & 0xc0) != 0x80)
-				n = 0;
-		if (o + (n ? n : 1) >= cap)
-			break;
-		if (n == 0) {
-			d[o++] = '?';
-			i++;
-			continue;
-		}
-		memcpy(d + o, s + i, n);
-		o += n;
-		i += n;
-	}
-	d[o] = '\0';
-}
-
-static void
-stream_pub_cb(const struct streams_stat *st, void *arg)
-{
-	struct pub_stream	*p = &metrics_pub.streams[metrics_pub.nstreams++];
-	const char		*k = st->key, *end = st->key + st->keylen, *z;
-	int			 i;
-
-	for (i = 0; i < 3; i++) {
-		z = k < end ? memchr(k, '\0', (size_t)(end - k)) : NULL;
-		if (z == NULL)
-			z = end;
-		copy_utf8(p->part[i], sizeof(p->part[i]), k, (size_t)(z - k));
-		k = z < end ? z + 1 : end;
-	}
-	p->st = *st;
-	p->st.key = NULL;	/* lives only during the call */
-	p->st.keylen = 0;
-}
-
-/* New figures into the table t (n entries), carrying the counters of an
- * entry of the same name from before a reload into base. */
-static void
-rule_put(struct pub_rule *t, size_t *n, size_t at, const char *name,
-    const uint64_t v[RULE_COUNTERS], uint64_t gauge, int newgen,
-    const struct pub_rule *old, size_t nold)
-{
-	size_t	 i, k;
-
-	if (at >= METRICS_MAX_RULES)
-		return;
-	if (newgen) {
-		memset(&t[at], 0, sizeof(t[at]));
-		snprintf(t[at].name, sizeof(t[at].name), "%s", name);
-		for (i = 0; i < nold; i++)
-			if (strcmp(old[i].name, name) == 0)
-				for (k = 0; k < RULE_COUNTERS; k++)
-					t[at].base[k] = old[i].base[k] +
-					    old[i].v[k];
-	}
-	memcpy(t[at].v, v, sizeof(t[at].v));
-	t[at].gauge = gauge;
-	if (at + 1 > *n)
-		*n = at + 1;
+	if (stats_read(STATS_PIPELINE, see, ctx) == 0)
+		see(ctx, &none);
 }
 
 void
-metrics_publish_rules(const struct lookups *lk, const struct limiter *lim,
-    unsigned gen, uint64_t now_ns, int last)
+metrics_pipe_now(struct pipe_now *pn)
 {
-	static struct pub_rule	 old[METRICS_MAX_RULES];
-	struct lookup_stat	 ls;
-	struct limit_stat	 ms;
-	uint64_t		 v[RULE_COUNTERS];
-	size_t			 i, nold;
-	int			 newgen;
-
-	newgen = !metrics_pub.rules_valid || gen != metrics_pub.rules_gen;
-	if (!newgen && !last && now_ns - metrics_pub.rules_ns < PUBLISH_NS)
-		return;
-	if (last)	/* the final figures of a set being swapped out */
-		pthread_mutex_lock(&metrics_pub.mtx);
-	else if (pthread_mutex_trylock(&metrics_pub.mtx) != 0)
-		return;			/* a reader has it: next time */
-	if (newgen) {
-		nold = metrics_pub.nlk;
-		memcpy(old, metrics_pub.lk, nold * sizeof(*old));
-		metrics_pub.nlk = 0;
-	} else
-		nold = 0;
-	for (i = 0; lookups_stat(lk, i, &ls) == 0; i++) {
-		v[0] = ls.hits, v[1] = ls.misses, v[2] = ls.reloads;
-		v[3] = ls.errors;
-		rule_put(metrics_pub.lk, &metrics_pub.nlk, i, ls.name, v,
-		    ls.rows, newgen, old, nold);
-	}
-	if (newgen) {
-		nold = metrics_pub.nlim;
-		memcpy(old, metrics_pub.lim, nold * sizeof(*old));
-		metrics_pub.nlim = 0;
-	}
-	for (i = 0; limiter_stat(lim, i, &ms) == 0; i++) {
-		v[0] = ms.passed, v[1] = ms.dropped, v[2] = ms.evicted;
-		v[3] = 0;
-		rule_put(metrics_pub.lim, &metrics_pub.nlim, i, ms.name, v,
-		    ms.keys, newgen, old, nold);
-	}
-	metrics_pub.rules_gen = gen;
-	metrics_pub.rules_valid = 1;
-	metrics_pub.rules_ns = now_ns;
-	pthread_mutex_unlock(&metrics_pub.mtx);
-}
-
-void
-metrics_publish_streams(const struct streams *st, uint64_t now_ns)
-{
-	if (metrics_pub.streams_ns != 0 &&
-	    now_ns - metrics_pub.streams_ns < PUBLISH_NS)
-		return;
-	if (pthread_mutex_trylock(&metrics_pub.mtx) != 0)
-		return;			/* a reader has it: next time */
-	metrics_pub.nstreams = 0;
-	streams_foreach(st, METRICS_TOP_STREAMS, stream_pub_cb, NULL);
-	metrics_pub.streams_tracked = streams_count(st);
-	metrics_pub.streams_ns = now_ns;
-	pthread_mutex_unlock(&metrics_pub.mtx);
-}
-
-/* The per-source table. */
-
-static uint32_t
-src_hash(const char *s, size_t len)
-{
-	uint32_t	 h = 2166136261u;
-	size_t		 i;
-
-	for (i = 0; i < len; i++)
-		h = (h ^ (uint8_t)s[i]) * 16777619u;
-	return h;
-}
-
-static void
-src_reindex(void)
-{
-	size_t		 i;
-	uint32_t	 h;
-
-	memset(metrics_srcs.slot, 0xff, sizeof(metrics_srcs.slot));
-	for (i = 0; i < metrics_srcs.n; i++) {
-		h = src_hash(metrics_srcs.ent[i].key, strlen(metrics_srcs.ent[i].key));
-		while (metrics_srcs.slot[h % SRC_SLOTS] != -1)
-			h++;
-		metrics_srcs.slot[h % SRC_SLOTS] = (int16_t)i;
-	}
-	metrics_srcs.init = 1;
-}
-
-/* The entry for key, made (evicting the quietest when full). */
-static struct source *
-src_get(const char *key, size_t len)
-{
-	struct source	*e;
-	uint32_t	 h = src_hash(key, len);
-	size_t		 i, min;
-	int16_t		 k;
-
-	if (!metrics_srcs.init)
-		src_reindex();
-	while ((k = metrics_srcs.slot[h % SRC_SLOTS]) != -1) {
-		e = &metrics_srcs.ent[k];
-		if (strncmp(e->key, key, len) == 0 && e->key[len] == '\0')
-			return e;
-		h++;
-	}
-	if (metrics_srcs.n == METRICS_MAX_SOURCES) {
-		for (min = 0, i = 1; i < metrics_srcs.n; i++)
-			if (metrics_srcs.ent[i].events < metrics_srcs.ent[min].events)
-				min = i;
-		metrics_srcs.ent[min] = metrics_srcs.ent[--metrics_srcs.n];
-		metrics_srcs.evicted++;
-		src_reindex();
-		return src_get(key, len);
-	}
-	e = &metrics_srcs.ent[metrics_srcs.n];
-	memset(e, 0, sizeof(*e));
-	memcpy(e->key, key, len);
-	metrics_srcs.slot[h % SRC_SLOTS] = (int16_t)metrics_srcs.n++;
-	return e;
-}
-
-void
-metrics_source_add(const char *src, size_t len, uint64_t n, uint64_t bytes)
-{
-	const char	*colon;
-	struct source	*e;
-
-	if (n == 0 && bytes == 0)
-		return;
-	/* "addr:port", "[v6]:port": per address, not per connection. */
-	if ((colon = memrchr(src, ':', len)) != NULL && colon > src &&
-	    (src[0] == '[' || memchr(src, ':', (size_t)(colon - src)) == NULL))
-		len = (size_t)(colon - src);
-	if (len >= SRC_KEY)
-		len = SRC_KEY - 1;
-	e = src_get(src, len);
-	e->events += n;
-	e->bytes += bytes;
-	e->last_us = diag_now_us();
+	memset(pn, 0, sizeof(*pn));
+	metrics_pipe_read(pipe_now_see, pn);
 }
 
 /* The event-loop side. */
 
 struct metrics *
-metrics_new(struct queue *q, struct listener *l)
+metrics_new(void)
 {
 	struct metrics	*m;
 
@@ -400,8 +73,6 @@ metrics_new(struct queue *q, struct listener *l)
 		free(m);
 		return NULL;
 	}
-	m->q = q;
-	m->l = l;
 	m->window_s = 60;
 	m->stuck_ns = 10000000000ULL;
 	m->start_ns = diag_mono_ns();
@@ -419,12 +90,6 @@ metrics_free(struct metrics *m)
 }
 
 void
-metrics_set_pipeline(struct metrics *m, struct pipeline *p)
-{
-	m->p = p;
-}
-
-void
 metrics_configure(struct metrics *m, const struct config *cf)
 {
 	m->slo_store_ns = cf->slo_store_p99_ms * 1000000;
@@ -437,50 +102,36 @@ metrics_configure(struct metrics *m, const struct config *cf)
 	m->stuck_ns = (uint64_t)cf->slo_stuck_ms * 1000000;
 }
 
+static uint64_t
+count_sum(_Atomic uint64_t *v, size_t n)
+{
+	uint64_t	 s = 0;
+	size_t		 i;
+
+	for (i = 0; i < n; i++)
+		s += COUNT_GET(v[i]);
+	return s;
+}
+
 uint64_t
 metrics_total_received(void)
 {
-	int		 t;
-	uint64_t	 n = 0;
-
-	for (t = 0; t < LRT__COUNT; t++)
-		n += COUNT_GET(counters.received[t]);
-	return n;
+	return count_sum(counters.received, LRT__COUNT);
 }
 
 uint64_t
 metrics_total_dropped(void)
 {
-	int		 r;
-	uint64_t	 n = 0;
-
-	for (r = 0; r < DROP__COUNT; r++)
-		n += COUNT_GET(counters.dropped[r]);
-	return n;
+	return count_sum(counters.dropped, DROP__COUNT);
 }
 
 uint64_t
 metrics_total_fired(void)
 {
-	uint64_t	 n = 0;
-	size_t		 i;
+	struct pipe_now	 pn;
 
-	pthread_mutex_lock(&metrics_pub.mtx);
-	for (i = 0; i < metrics_pub.nal; i++)
-		n += metrics_pub.al[i].v[0];
-	pthread_mutex_unlock(&metrics_pub.mtx);
-	return n;
-}
-
-static uint64_t
-alert_write_errors(void)
-{
-	uint64_t	 n;
-
-	pthread_mutex_lock(&metrics_pub.mtx);
-	n = metrics_pub.al_write_errors;
-	pthread_mutex_unlock(&metrics_pub.mtx);
-	return n;
+	metrics_pipe_now(&pn);
+	return pn.fired;
 }
 
 /* The sample ago seconds before the newest (or the oldest held). */
@@ -497,8 +148,10 @@ metrics_sample_ago(const struct metrics *m, size_t ago)
 void
 metrics_tick(struct metrics *m, uint64_t now_ns)
 {
-	struct sample	*s;
-	uint64_t	 errs, prev_stored;
+	struct sample		*s;
+	struct pipe_now		 pn;
+	struct stats_queue	 q;
+	uint64_t		 errs, prev_stored;
 
 	prev_stored = m->nring ? m->ring[m->head].stored : 0;
 	if (m->nring > 0)
@@ -507,21 +160,23 @@ metrics_tick(struct metrics *m, uint64_t now_ns)
 		m->nring++;
 	s = &m->ring[m->head];
 	s->t_ns = now_ns;
+	metrics_pipe_now(&pn);
+	stats_get(STATS_QUEUE, &q, sizeof(q));
 	s->rx = metrics_total_received();
 	s->stored = COUNT_GET(counters.stored);
-	s->fired = metrics_total_fired();
-	s->depth = queue_depth(m->q);
-	histogram_snapshot(&metrics_pipe.store, &s->st);
-	histogram_snapshot(&metrics_pipe.alert, &s->al);
+	s->fired = pn.fired;
+	s->depth = q.depth;
+	s->st = pn.store;
+	s->al = pn.alert;
 
 	/* Events wait and none got stored since the last tick.  (A queue can
 	 * be "full" for the listener well below capacity: batches of 512.) */
-	if (queue_depth(m->q) > 0 && s->stored == prev_stored) {
+	if (q.depth > 0 && s->stored == prev_stored) {
 		if (m->full_since == 0)
 			m->full_since = now_ns;
 	} else
 		m->full_since = 0;
-	errs = COUNT_GET(counters.write_errors) + alert_write_errors();
+	errs = COUNT_GET(counters.write_errors) + pn.al_write_errors;
 	if (errs > m->errs)
 		m->last_err_ns = now_ns;
 	m->errs = errs;
@@ -587,33 +242,54 @@ slo_check(const struct metrics *m, int alert, int64_t slo_ns, char *why,
 	    "store", b, (long long)m->window_s);
 }
 
+struct health_ctx {
+	char	*why;
+	size_t	 len;
+	size_t	*off;
+};
+
+/* An input that says it is not healthy (a Kafka input past max_lag). */
+static void
+input_health_see(void *ctx, const void *view)
+{
+	const struct stats_input	*v = view;
+	struct health_ctx		*hc = ctx;
+
+	if (v->health != NULL && v->health[0] != '\0')
+		why_add(hc->why, hc->len, hc->off, "%s", v->health);
+}
+
 int
 metrics_health(struct metrics *m, char *why, size_t len)
 {
-	uint64_t	 now = diag_mono_ns(), since;
-	size_t		 off = 0;
-	const char	*stage;
-	char		 iwhy[256];
+	uint64_t		 now = diag_mono_ns(), since;
+	size_t			 off = 0;
+	const char		*stage;
+	struct pipe_now		 pn;
+	struct stats_queue	 q;
+	struct health_ctx	 hc;
 
 	why[0] = '\0';
-	since = atomic_load(&metrics_pipe.retry_since_ns);
-	stage = atomic_load(&metrics_pipe.retry_stage);
+	metrics_pipe_now(&pn);
+	stats_get(STATS_QUEUE, &q, sizeof(q));
+	since = pn.retry_since_ns;
+	stage = pn.retry_stage;
 	if (since != 0 && now - since >= m->stuck_ns)
 		why_add(why, len, &off, "pipeline stuck: stage %s failing for "
 		    "%llus (storage stalled or failing)", stage ? stage : "?",
 		    (unsigned long long)((now - since) / 1000000000ULL));
 	if (m->full_since != 0 && now - m->full_since >= m->stuck_ns)
 		why_add(why, len, &off, "queue not draining: %zu of %zu queued, "
-		    "none stored for %llus", queue_depth(m->q),
-		    queue_capacity(m->q),
+		    "none stored for %llus", (size_t)q.depth,
+		    (size_t)q.capacity,
 		    (unsigned long long)((now - m->full_since) / 1000000000ULL));
 	if (m->last_err_ns != 0 && now - m->last_err_ns < m->stuck_ns)
 		why_add(why, len, &off, "storage failing: write errors in the "
 		    "last %llus (%llu in all)",
 		    (unsigned long long)(m->stuck_ns / 1000000000ULL),
 		    (unsigned long long)m->errs);
-	if (inputs_health(NULL, iwhy, sizeof(iwhy)) == -1)
-		why_add(why, len, &off, "%s", iwhy);
+	hc = (struct health_ctx){ why, len, &off };
+	stats_read(STATS_INPUT, input_health_see, &hc);
 	slo_check(m, 0, m->slo_store_ns, why, len, &off);
 	slo_check(m, 1, m->slo_alert_ns, why, len, &off);
 	return off == 0 ? 0 : -1;
@@ -681,30 +357,28 @@ fmt_rate(double r, char *buf, size_t len)
 void
 metrics_status_line(struct metrics *m, char *buf, size_t len)
 {
-	char		 rx[16], st[16], when[16] = "";
-	char		 last[NAME_MAX_LEN] = "";
-	size_t		 cap = queue_capacity(m->q), off;
-	int64_t		 us;
-	time_t		 t;
-	struct tm	 tm;
-	int		 n;
+	char			 rx[16], st[16], when[16] = "";
+	struct pipe_now		 pn;
+	struct stats_queue	 q;
+	size_t			 off;
+	time_t			 t;
+	struct tm		 tm;
+	int			 n;
 
 	fmt_rate(metrics_rate(m, 1, 0), rx, sizeof(rx));
 	fmt_rate(metrics_rate(m, 1, 1), st, sizeof(st));
-	pthread_mutex_lock(&metrics_pub.mtx);
-	snprintf(last, sizeof(last), "%s", metrics_pub.last_alert);
-	us = metrics_pub.last_alert_us;
-	pthread_mutex_unlock(&metrics_pub.mtx);
+	metrics_pipe_now(&pn);
+	stats_get(STATS_QUEUE, &q, sizeof(q));
 	n = snprintf(buf, len, "rx %s, stored %s, queue %zu%%, alerts %llu",
-	    rx, st, cap ? queue_depth(m->q) * 100 / cap : 0,
-	    (unsigned long long)metrics_total_fired());
+	    rx, st, (size_t)(q.capacity ? q.depth * 100 / q.capacity : 0),
+	    (unsigned long long)pn.fired);
 	off = n > 0 ? (size_t)n : 0;
-	if (last[0] != '\0' && off < len) {
-		t = (time_t)(us / 1000000);
+	if (pn.last_alert[0] != '\0' && off < len) {
+		t = (time_t)(pn.last_alert_us / 1000000);
 		localtime_r(&t, &tm);
 		strftime(when, sizeof(when), "%H:%M:%S", &tm);
-		snprintf(buf + off, len - off, ", last alert %s %s", last,
-		    when);
+		snprintf(buf + off, len - off, ", last alert %s %s",
+		    pn.last_alert, when);
 	}
 }
 
@@ -737,10 +411,14 @@ metrics_process(uint64_t *rss, uint64_t *fds)
 void
 metrics_inflight(const struct metrics *m, uint64_t v[3])
 {
+	struct pipe_now		 pn;
+	struct stats_queue	 q;
+
+	metrics_pipe_now(&pn);
+	stats_get(STATS_QUEUE, &q, sizeof(q));
 	v[0] = COUNT_GET(counters.inflight);
-	v[1] = queue_depth(m->q);
-	v[2] = (m->p != NULL ? pipeline_inflight(m->p) : 0) +
-	    COUNT_GET(counters.store_pending);
+	v[1] = q.depth;
+	v[2] = pn.inflight + COUNT_GET(counters.store_pending);
 }
 
 const char *const metrics_inflight_names[3] = {

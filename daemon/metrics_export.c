@@ -1,7 +1,8 @@
 /*
  * metrics_export.c: the figures written out, as Prometheus text (version
  * 0.0.4: HELP and TYPE for every family, cumulative histogram buckets) for
- * /metrics and as one JSON object for /stats and the page.
+ * /metrics and as one JSON object for /stats and the page.  The modules'
+ * figures come through their stats providers (stats.h).
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -11,14 +12,9 @@
 #include <event2/buffer.h>
 
 #include "diag.h"
-#include "input.h"
-#include "listen.h"
 #include "metrics.h"
 #include "metrics_int.h"
-#include "output.h"
-#include "queue.h"
-#include "tls.h"
-#include "writer.h"
+#include "stats.h"
 
 static const char *const refuse_names[] = { "limit", "acl", "per_source" };
 
@@ -73,13 +69,12 @@ gauge(struct evbuffer *o, const char *name, const char *help, uint64_t v)
 
 static void
 histogram_text(struct evbuffer *o, const char *name, const char *help,
-    struct histogram *h)
+    const struct hist_snap *h)
 {
-	struct hist_snap	 s;
+	struct hist_snap	 s = *h;
 	uint64_t		 cum = 0;
 	size_t			 i;
 
-	histogram_snapshot(h, &s);
 	family(o, name, "histogram", help);
 	for (i = 0; i < HIST_NBUCKETS; i++) {
 		cum += s.bucket[i];
@@ -155,25 +150,25 @@ struct lsctx {
 };
 
 static void
-listener_prom_cb(void *arg, const char *proto, const char *addr,
-    uint64_t events, const uint64_t *dropped)
+listener_prom_cb(void *arg, const void *view)
 {
-	struct lsctx	*c = arg;
-	int		 r;
+	const struct stats_socket	*v = view;
+	struct lsctx			*c = arg;
+	int				 r;
 
 	if (c->pass == 0) {
 		evbuffer_add_printf(c->o, "logstreamd_listener_events_total"
-		    "{listener=\"%s://", proto);
-		label_value(c->o, addr);
-		evbuffer_add_printf(c->o, "\"} %" PRIu64 "\n", events);
+		    "{listener=\"%s://", v->proto);
+		label_value(c->o, v->addr);
+		evbuffer_add_printf(c->o, "\"} %" PRIu64 "\n", v->events);
 		return;
 	}
 	for (r = 0; r < DROP__COUNT; r++) {
 		evbuffer_add_printf(c->o, "logstreamd_listener_dropped_total"
-		    "{listener=\"%s://", proto);
-		label_value(c->o, addr);
+		    "{listener=\"%s://", v->proto);
+		label_value(c->o, v->addr);
 		evbuffer_add_printf(c->o, "\",reason=\"%s\"} %" PRIu64 "\n",
-		    diag_drop_name(r), dropped[r]);
+		    diag_drop_name(r), v->dropped[r]);
 	}
 }
 
@@ -211,11 +206,11 @@ prom_events(struct metrics *m, struct evbuffer *o)
 		    metrics_inflight_names[i], v[i]);
 	family(o, "logstreamd_listener_events_total", "counter", "Events "
 	    "received per UDP listening socket (dropped ones included).");
-	listener_foreach(m->l, listener_prom_cb, &c);
+	stats_read(STATS_SOCKET, listener_prom_cb, &c);
 	c.pass = 1;
 	family(o, "logstreamd_listener_dropped_total", "counter", "Events "
 	    "dropped per UDP listening socket, by reason.");
-	listener_foreach(m->l, listener_prom_cb, &c);
+	stats_read(STATS_SOCKET, listener_prom_cb, &c);
 	counter(o, "logstreamd_events_truncated_total", "Events cut at "
 	    "max_message.", COUNT_GET(counters.truncated));
 	counter(o, "logstreamd_bad_frames_total", "TCP frames that broke "
@@ -234,11 +229,13 @@ prom_events(struct metrics *m, struct evbuffer *o)
 
 /* The figures of the [lookup] and [limit] sections, by name. */
 static void
-prom_rules(struct evbuffer *o)
+prom_rules_see(void *ctx, const void *view)
 {
+	const struct stats_pipeline	*v = view;
+	struct evbuffer			*o = ctx;
 	static const struct {
 		const char	*name;
-		int		 lim;		/* of metrics_pub.lim */
+		int		 lim;		/* of the limits */
 		int		 k;		/* counter; -1: the gauge */
 		const char	*help;
 	} rows[] = {
@@ -260,13 +257,12 @@ prom_rules(struct evbuffer *o)
 		{ "logstreamd_limit_keys", 1, -1, "Keys a rate limit tracks "
 		    "now." },
 	};
-	const struct pub_rule	*t;
+	const struct stats_rule	*t;
 	size_t			 i, j, n;
 
-	pthread_mutex_lock(&metrics_pub.mtx);
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		t = rows[i].lim ? metrics_pub.lim : metrics_pub.lk;
-		n = rows[i].lim ? metrics_pub.nlim : metrics_pub.nlk;
+		t = rows[i].lim ? v->lim : v->lk;
+		n = rows[i].lim ? v->nlim : v->nlk;
 		if (n == 0)
 			continue;
 		family(o, rows[i].name, rows[i].k < 0 ? "gauge" : "counter",
@@ -276,44 +272,47 @@ prom_rules(struct evbuffer *o)
 			    "lookup", t[j].name, rows[i].k < 0 ? t[j].gauge :
 			    t[j].base[rows[i].k] + t[j].v[rows[i].k]);
 	}
-	pthread_mutex_unlock(&metrics_pub.mtx);
 }
 
 static void
-prom_stages(struct evbuffer *o)
+prom_stages_see(void *ctx, const void *view)
 {
-	size_t	 i;
+	const struct stats_pipeline	*v = view;
+	struct evbuffer			*o = ctx;
+	size_t				 i;
 
-	pthread_mutex_lock(&metrics_pub.mtx);
+	static const struct {
+		const char	*name;
+		const char	*help;
+	} al[3] = {
+		{ "logstreamd_alerts_total", "Alert lines written, by alert "
+		    "rule." },
+		{ "logstreamd_alerts_suppressed_total", "Alerts that reached "
+		    "their threshold within suppress, by rule." },
+		{ "logstreamd_alert_groups_evicted_total", "Alert groups "
+		    "dropped to keep memory bounded, by rule." },
+	};
+	size_t				 k;
+
 	family(o, "logstreamd_events_classified_total", "counter", "Events "
 	    "by class (other: no rule matched).");
-	for (i = 0; i < metrics_pub.ncls; i++)
+	for (i = 0; i < v->ncls; i++)
 		sample1(o, "logstreamd_events_classified_total", "class",
-		    metrics_pub.cls[i].name, metrics_pub.cls[i].base + metrics_pub.cls[i].v[0]);
-	family(o, "logstreamd_alerts_total", "counter", "Alert lines "
-	    "written, by alert rule.");
-	for (i = 0; i < metrics_pub.nal; i++)
-		sample1(o, "logstreamd_alerts_total", "alert", metrics_pub.al[i].name,
-		    metrics_pub.al[i].v[0]);
-	family(o, "logstreamd_alerts_suppressed_total", "counter", "Alerts "
-	    "that reached their threshold within suppress, by rule.");
-	for (i = 0; i < metrics_pub.nal; i++)
-		sample1(o, "logstreamd_alerts_suppressed_total", "alert",
-		    metrics_pub.al[i].name, metrics_pub.al[i].v[1]);
-	family(o, "logstreamd_alert_groups_evicted_total", "counter",
-	    "Alert groups dropped to keep memory bounded, by rule.");
-	for (i = 0; i < metrics_pub.nal; i++)
-		sample1(o, "logstreamd_alert_groups_evicted_total", "alert",
-		    metrics_pub.al[i].name, metrics_pub.al[i].v[2]);
+		    v->cls[i].name, v->cls[i].base + v->cls[i].v[0]);
+	for (k = 0; k < 3; k++) {
+		family(o, al[k].name, "counter", al[k].help);
+		for (i = 0; i < v->nal; i++)
+			sample1(o, al[k].name, "alert", v->al[i].name,
+			    v->al[i].v[k]);
+	}
 	counter(o, "logstreamd_alert_write_errors_total", "Failed writes of "
-	    "alert lines.", metrics_pub.al_write_errors);
-	pthread_mutex_unlock(&metrics_pub.mtx);
+	    "alert lines.", v->al_write_errors);
 }
 
 static void
 prom_conns(struct evbuffer *o)
 {
-	uint64_t	 r[3], hs, hsf[TLSF__COUNT];
+	uint64_t	 r[3];
 	int		 i;
 
 	gauge(o, "logstreamd_connections", "TCP peers connected now.",
@@ -338,14 +337,13 @@ prom_conns(struct evbuffer *o)
 	counter(o, "logstreamd_connections_evicted_total", "TCP peers closed "
 	    "at max_connections to make room (longest without an event).",
 	    COUNT_GET(counters.evicted));
-	tls_stats(&hs, hsf);
 	counter(o, "logstreamd_tls_handshakes_total", "TLS handshakes "
-	    "completed.", hs);
+	    "completed.", COUNT_GET(counters.tls_handshakes));
 	family(o, "logstreamd_tls_handshake_failures_total", "counter", "TLS "
 	    "peers closed before their handshake completed, by reason.");
 	for (i = 0; i < TLSF__COUNT; i++)
 		sample1(o, "logstreamd_tls_handshake_failures_total", "reason",
-		    tls_fail_name(i), hsf[i]);
+		    diag_tls_fail_name(i), COUNT_GET(counters.tls_failed[i]));
 }
 
 /* One sample per [output X]: {output="X"} plus an optional label. */
@@ -362,17 +360,34 @@ out_sample(struct evbuffer *o, const char *name, const char *out,
 	evbuffer_add_printf(o, "\"} %" PRIu64 "\n", v);
 }
 
+#define MAX_OUTPUTS	32	/* listed at most */
+
+struct outs {
+	struct stats_output	 v[MAX_OUTPUTS];
+	size_t			 n;
+};
+
+static void
+output_see(void *ctx, const void *view)
+{
+	struct outs	*c = ctx;
+
+	if (c->n < MAX_OUTPUTS)
+		c->v[c->n++] = *(const struct stats_output *)view;
+}
+
 static void
 prom_outputs(struct evbuffer *o)
 {
 	static const char *const res[] = { "accepted", "sent", "failed",
 	    "retried", "dropped" };
-	struct output_stat	 st[32];
+	struct outs		 c = { .n = 0 };
+	struct stats_output	*st = c.v;
 	size_t			 n, i, r;
 
-	if ((n = outputs_stats(st, 32)) == 0)
+	stats_read(STATS_OUTPUT, output_see, &c);
+	if ((n = c.n) == 0)
 		return;
-	n = n > 32 ? 32 : n;
 	family(o, "logstreamd_output_events_total", "counter", "Events of "
 	    "each [output]: accepted into its buffer, sent (acknowledged), "
 	    "failed and retried deliveries, dropped (overflow, too large, "
@@ -437,23 +452,26 @@ prom_config(struct metrics *m, struct evbuffer *o)
 void
 metrics_prometheus(struct metrics *m, struct evbuffer *o)
 {
-	uint64_t	 rss, fds;
-	char		 why[512];
-	size_t		 i;
+	uint64_t		 rss, fds;
+	char			 why[512];
+	size_t			 i;
+	struct stats_queue	 q;
+	struct pipe_now		 pn;
 
 	prom_events(m, o);
-	prom_stages(o);
-	prom_rules(o);
+	metrics_pipe_read(prom_stages_see, o);
+	metrics_pipe_read(prom_rules_see, o);
+	stats_get(STATS_QUEUE, &q, sizeof(q));
 	gauge(o, "logstreamd_queue_depth", "Events in the queue now.",
-	    queue_depth(m->q));
+	    q.depth);
 	gauge(o, "logstreamd_queue_capacity", "Events the queue holds at "
-	    "most.", queue_capacity(m->q));
+	    "most.", q.capacity);
 	gauge(o, "logstreamd_queue_peak", "Most events ever queued at once.",
-	    queue_peak(m->q));
+	    q.peak);
 	gauge(o, "logstreamd_queue_bytes", "Memory of the queued events now "
-	    "(text, field and event records).", queue_bytes(m->q));
+	    "(text, field and event records).", q.bytes);
 	gauge(o, "logstreamd_queue_max_bytes", "Memory of events the queue "
-	    "holds at most.", queue_max_bytes(m->q));
+	    "holds at most.", q.max_bytes);
 	prom_conns(o);
 	prom_outputs(o);
 	counter(o, "logstreamd_storage_write_errors_total", "Failed writes "
@@ -468,11 +486,11 @@ metrics_prometheus(struct metrics *m, struct evbuffer *o)
 	for (i = 0; i < sizeof(simples) / sizeof(simples[0]); i++)
 		counter(o, simples[i].name, simples[i].help,
 		    COUNT_GET(*simples[i].v));
+	metrics_pipe_now(&pn);
 	histogram_text(o, "logstreamd_store_latency_seconds", "From receipt "
-	    "(monotonic clock) to written to storage.", &metrics_pipe.store);
+	    "(monotonic clock) to written to storage.", &pn.store);
 	histogram_text(o, "logstreamd_alert_latency_seconds", "From receipt "
-	    "of the event that fired to its alert line written.",
-	    &metrics_pipe.alert);
+	    "of the event that fired to its alert line written.", &pn.alert);
 	gauge(o, "logstreamd_healthy", "1 when /health answers 200, else 0.",
 	    metrics_health(m, why, sizeof(why)) == 0);
 	prom_config(m, o);
@@ -535,11 +553,12 @@ static json_t *
 jlatency(struct metrics *m, int alert)
 {
 	const struct sample	*now = metrics_sample_ago(m, 0), *then;
+	struct pipe_now		 pn;
 	struct hist_snap	 live;
 	const struct hist_snap	*a, *b;
 
-	histogram_snapshot(alert ? &metrics_pipe.alert : &metrics_pipe.store,
-	    &live);
+	metrics_pipe_now(&pn);
+	live = alert ? pn.alert : pn.store;
 	then = metrics_sample_ago(m, RECENT_S);
 	a = now == NULL ? &live : alert ? &now->al : &now->st;
 	b = then == NULL || then == now ? NULL : alert ? &then->al :
@@ -553,115 +572,140 @@ jlatency(struct metrics *m, int alert)
 	    1e9);
 }
 
-static json_t *
-jstages(void)
+static void
+jstages_see(void *ctx, const void *view)
 {
-	json_t	*cls = json_object(), *al = json_object(), *last;
-	size_t	 i;
+	const struct stats_pipeline	*v = view;
+	json_t				**out = ctx;
+	json_t				*cls = json_object(), *al = json_object();
+	json_t				*last;
+	size_t				 i;
 
-	pthread_mutex_lock(&metrics_pub.mtx);
-	for (i = 0; i < metrics_pub.ncls; i++)
-		json_object_set_new(cls, metrics_pub.cls[i].name, json_integer(
-		    (json_int_t)(metrics_pub.cls[i].base + metrics_pub.cls[i].v[0])));
-	for (i = 0; i < metrics_pub.nal; i++)
-		json_object_set_new(al, metrics_pub.al[i].name, json_pack(
-		    "{s:I, s:I, s:I}", "fired", (json_int_t)metrics_pub.al[i].v[0],
-		    "suppressed", (json_int_t)metrics_pub.al[i].v[1],
-		    "evicted", (json_int_t)metrics_pub.al[i].v[2]));
-	last = metrics_pub.last_alert[0] == '\0' ? json_null() : json_pack(
-	    "{s:s, s:I}", "alert", metrics_pub.last_alert, "time_us",
-	    (json_int_t)metrics_pub.last_alert_us);
-	pthread_mutex_unlock(&metrics_pub.mtx);
-	return json_pack("{s:o, s:o, s:o}", "classes", cls, "alerts", al,
+	for (i = 0; i < v->ncls; i++)
+		json_object_set_new(cls, v->cls[i].name, json_integer(
+		    (json_int_t)(v->cls[i].base + v->cls[i].v[0])));
+	for (i = 0; i < v->nal; i++)
+		json_object_set_new(al, v->al[i].name, json_pack(
+		    "{s:I, s:I, s:I}", "fired", (json_int_t)v->al[i].v[0],
+		    "suppressed", (json_int_t)v->al[i].v[1],
+		    "evicted", (json_int_t)v->al[i].v[2]));
+	last = v->last_alert == NULL || v->last_alert[0] == '\0' ?
+	    json_null() : json_pack("{s:s, s:I}", "alert", v->last_alert,
+	    "time_us", (json_int_t)v->last_alert_us);
+	*out = json_pack("{s:o, s:o, s:o}", "classes", cls, "alerts", al,
 	    "last_alert", last);
 }
 
 /* The most recently seen streams as the pipeline last published them. */
-static json_t *
-jstreams(void)
+static void
+jstreams_see(void *ctx, const void *view)
 {
-	const struct pub_stream	*p;
-	json_t			*arr = json_array(), *marks;
-	size_t			 i;
-	int			 k;
+	const struct stats_pipeline	*v = view;
+	const struct stats_stream	*p;
+	json_t				**out = ctx;
+	json_t				*arr = json_array(), *marks;
+	size_t				 i;
+	int				 k;
 
-	pthread_mutex_lock(&metrics_pub.mtx);
-	for (i = 0; arr != NULL && i < metrics_pub.nstreams; i++) {
-		p = &metrics_pub.streams[i];
+	for (i = 0; arr != NULL && i < v->nstreams; i++) {
+		p = &v->streams[i];
 		marks = json_object();
 		for (k = 1; k < LRS__COUNT; k++)
 			json_object_set_new(marks, lr_stream_name(k),
-			    json_integer((json_int_t)p->st.kinds[k]));
+			    json_integer((json_int_t)p->f.kinds[k]));
 		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I, "
 		    "s:o, s:I, s:I, s:I, s:I}", "source", p->part[0], "host",
 		    p->part[1], "app", p->part[2], "events",
-		    (json_int_t)p->st.events, "marks", marks, "missing",
-		    (json_int_t)p->st.missing, "restarts",
-		    (json_int_t)p->st.restarts, "last_seq",
-		    (json_int_t)p->st.last_seq, "last_us",
-		    (json_int_t)p->st.last_us));
+		    (json_int_t)p->f.events, "marks", marks, "missing",
+		    (json_int_t)p->f.missing, "restarts",
+		    (json_int_t)p->f.restarts, "last_seq",
+		    (json_int_t)p->f.last_seq, "last_us",
+		    (json_int_t)p->f.last_us));
 	}
-	i = metrics_pub.streams_tracked;
-	pthread_mutex_unlock(&metrics_pub.mtx);
-	return json_pack("{s:I, s:o}", "tracked", (json_int_t)i, "recent",
-	    arr);
+	*out = json_pack("{s:I, s:o}", "tracked", (json_int_t)
+	    v->streams_tracked, "recent", arr);
+}
+
+/* The pipeline's view through see into a new JSON value. */
+static json_t *
+jpipe(stats_see_fn *see)
+{
+	json_t	*o = NULL;
+
+	metrics_pipe_read(see, &o);
+	return o;
 }
 
 static int
 src_cmp(const void *a, const void *b)
 {
-	const struct source	*x = *(const struct source *const *)a;
-	const struct source	*y = *(const struct source *const *)b;
+	const struct stats_source *x = *(const struct stats_source *const *)a;
+	const struct stats_source *y = *(const struct stats_source *const *)b;
 
 	return x->events < y->events ? 1 : x->events > y->events ? -1 : 0;
+}
+
+/* The busiest sources, most events first. */
+static void
+jsources_see(void *ctx, const void *view)
+{
+	const struct stats_sources	*s = view;
+	const struct stats_source	*v[STATS_MAX_SOURCES];
+	json_t				*arr = ctx;
+	size_t				 i;
+
+	size_t				 n = s->n;
+
+	if (n > STATS_MAX_SOURCES)
+		n = STATS_MAX_SOURCES;
+	for (i = 0; i < n; i++)
+		v[i] = &s->ent[i];
+	qsort(v, n, sizeof(v[0]), src_cmp);
+	for (i = 0; i < n && i < METRICS_TOP_SOURCES; i++)
+		json_array_append_new(arr, json_pack("{s:s, s:I, s:I, s:I}",
+		    "source", v[i]->key, "events", (json_int_t)v[i]->events,
+		    "bytes", (json_int_t)v[i]->bytes, "last_us",
+		    (json_int_t)v[i]->last_us));
 }
 
 static json_t *
 jsources(void)
 {
-	const struct source	*v[METRICS_MAX_SOURCES];
-	json_t			*arr = json_array();
-	size_t			 i;
+	json_t	*arr = json_array();
 
-	for (i = 0; i < metrics_srcs.n; i++)
-		v[i] = &metrics_srcs.ent[i];
-	qsort(v, metrics_srcs.n, sizeof(v[0]), src_cmp);
-	for (i = 0; arr != NULL && i < metrics_srcs.n && i < METRICS_TOP_SOURCES; i++)
-		json_array_append_new(arr, json_pack("{s:s, s:I, s:I, s:I}",
-		    "source", v[i]->key, "events", (json_int_t)v[i]->events,
-		    "bytes", (json_int_t)v[i]->bytes, "last_us",
-		    (json_int_t)v[i]->last_us));
+	if (arr != NULL)
+		stats_read(STATS_SOURCES, jsources_see, arr);
 	return arr;
 }
 
 static void
-listener_json_cb(void *arg, const char *proto, const char *addr,
-    uint64_t events, const uint64_t *dropped)
+listener_json_cb(void *arg, const void *view)
 {
-	struct lsctx	*c = arg;
-	json_t		*d = json_object();
-	int		 r;
+	const struct stats_socket	*v = view;
+	struct lsctx			*c = arg;
+	json_t				*d = json_object();
+	int				 r;
 
 	for (r = 0; r < DROP__COUNT; r++)
 		json_object_set_new(d, diag_drop_name(r),
-		    json_integer((json_int_t)dropped[r]));
+		    json_integer((json_int_t)v->dropped[r]));
 	json_array_append_new(c->arr, json_pack("{s:s, s:s, s:I, s:o}",
-	    "transport", proto, "address", addr, "events", (json_int_t)events,
-	    "dropped", d));
+	    "transport", v->proto, "address", v->addr, "events",
+	    (json_int_t)v->events, "dropped", d));
 }
 
 /* The busiest live files, most bytes first: [{"path":..,"bytes":..}]. */
 static json_t *
 jbusiest(void)
 {
-	struct writer_busy	 v[WRITER_BUSIEST];
+	struct stats_storage	 v;
 	json_t			*a = json_array();
-	size_t			 n, i;
+	size_t			 i;
 
-	n = writer_busiest(v, WRITER_BUSIEST);
-	for (i = 0; a != NULL && i < n; i++)
+	stats_get(STATS_STORAGE, &v, sizeof(v));
+	for (i = 0; a != NULL && i < v.nbusy && i < STATS_BUSIEST; i++)
 		json_array_append_new(a, json_pack("{s:s, s:I}", "path",
-		    v[i].path, "bytes", (json_int_t)v[i].bytes));
+		    v.busy[i].path, "bytes", (json_int_t)v.busy[i].bytes));
 	return a;
 }
 
@@ -670,8 +714,13 @@ jmisc(struct metrics *m)
 {
 	const char	*fn[LRF__COUNT], *kn[LRS__COUNT - 1];
 	uint64_t	 fv[LRF__COUNT], kv[LRS__COUNT - 1], rss, fds;
-	size_t		 cap = queue_capacity(m->q), depth = queue_depth(m->q);
+	struct stats_queue q;
+	size_t		 cap, depth;
 	int		 i;
+
+	stats_get(STATS_QUEUE, &q, sizeof(q));
+	cap = q.capacity;
+	depth = q.depth;
 
 	for (i = 0; i < LRF__COUNT; i++) {
 		fn[i] = lr_format_name(i);
@@ -688,7 +737,7 @@ jmisc(struct metrics *m)
 	    "formats", jnames(fn, fv, LRF__COUNT),
 	    "streams", jnames(kn, kv, LRS__COUNT - 1),
 	    "queue", "depth", (json_int_t)depth, "capacity", (json_int_t)cap,
-	    "peak", (json_int_t)queue_peak(m->q), "fill", cap ?
+	    "peak", (json_int_t)q.peak, "fill", cap ?
 	    (double)depth / (double)cap : 0.0,
 	    "connections", "open", (json_int_t)COUNT_GET(counters.connections),
 	    "accepted", (json_int_t)COUNT_GET(counters.accepted),
@@ -738,9 +787,13 @@ jhistory(struct metrics *m)
 		"received_per_s", "stored_per_s", "alerts_per_s",
 		"queue_fill_pct", "store_p99_ms", "alert_p99_ms"
 	};
-	size_t			 k, i, cap = queue_capacity(m->q);
+	struct stats_queue	 q;
+	size_t			 k, i, cap;
 	double			 dt;
 	json_t			*o = json_object();
+
+	stats_get(STATS_QUEUE, &q, sizeof(q));
+	cap = q.capacity;
 
 	for (i = 0; i < 6; i++)
 		v[i] = json_array();
@@ -767,21 +820,35 @@ jhistory(struct metrics *m)
 	return o;
 }
 
-/* The running [input] sections, each with its own figures. */
-static json_t *
-jinputs(void)
+/* One [input]: its type and the members its type reports. */
+static void
+jinput_see(void *ctx, const void *view)
 {
-	char	 buf[8192];
-	size_t	 n;
-	json_t	*a;
+	const struct stats_input	*v = view;
+	json_t				*o = ctx, *in = NULL;
+	const char			*mb = v->members ? v->members : "";
+	char				*text;
 
-	buf[0] = '[';
-	n = inputs_stats(NULL, buf + 1, sizeof(buf) - 3);
-	buf[n + 1] = ']';
-	buf[n + 2] = '\0';
-	if ((a = json_loads(buf, 0, NULL)) == NULL)
-		a = json_array();
-	return a;
+	if (asprintf(&text, "{%s}", mb) != -1) {
+		in = json_loads(text, 0, NULL);
+		free(text);
+	}
+	if (in == NULL)
+		in = json_object();	/* members that are not JSON: none */
+	json_object_set_new(in, "type", json_string(v->type ? v->type : ""));
+	json_object_set_new(o, v->name ? v->name : "", in);
+}
+
+/* The [input] sections, when there are any: {"NAME": {"type": ..}}. */
+static void
+jinputs(json_t *o)
+{
+	json_t	*in = json_object();
+
+	if (in != NULL && stats_read(STATS_INPUT, jinput_see, in) > 0)
+		json_object_set_new(o, "inputs", in);
+	else
+		json_decref(in);
 }
 
 json_t *
@@ -793,7 +860,7 @@ metrics_stats(struct metrics *m)
 	int		 degraded = 0;
 	json_t		*o;
 
-	listener_foreach(m->l, listener_json_cb, &c);
+	stats_read(STATS_SOCKET, listener_json_cb, &c);
 	if (ok && metrics_degraded(m, why, sizeof(why)))
 		degraded = 1;
 	o = json_pack("{s:I, s:o, s:{s:f, s:f, s:f}, s:{s:o, s:o}, s:o, "
@@ -804,15 +871,15 @@ metrics_stats(struct metrics *m)
 	    "rates", "received_per_s", metrics_rate(m, 1, 0), "stored_per_s",
 	    metrics_rate(m, 1, 1), "alerts_per_s", metrics_rate(m, 1, 2),
 	    "latency", "store", jlatency(m, 0), "alert", jlatency(m, 1),
-	    "stages", jstages(),
+	    "stages", jpipe(jstages_see),
 	    "sources", jsources(),
 	    "listeners", c.arr,
 	    "health", "ok", ok, "degraded", degraded, "reason",
 	    ok && !degraded ? "" : why,
 	    "misc", jmisc(m));
 	json_object_set_new(o, "history", jhistory(m));
-	json_object_set_new(o, "streams", jstreams());
-	json_object_set_new(o, "inputs", jinputs());
+	json_object_set_new(o, "streams", jpipe(jstreams_see));
 	json_object_set_new(o, "config", jconfig(m));
+	jinputs(o);
 	return o;
 }

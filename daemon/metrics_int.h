@@ -1,6 +1,6 @@
 /*
- * metrics_int.h: state shared by metrics.c (gathering: the pipeline's
- * snapshot, the per-source table, 1 s samples, health) and metrics_export.c
+ * metrics_int.h: state shared by metrics.c (gathering: reading the stats
+ * providers, 1 s samples, health) and metrics_export.c
  * (writing it out as Prometheus text and /stats JSON).  Private to those two.
  */
 #ifndef METRICS_INT_H
@@ -11,83 +11,24 @@
 
 #include "histogram.h"
 #include "metrics.h"
-#include "streams.h"
+#include "stats.h"
 
 #define RING		601		/* 1 s samples: the longest window */
 #define RECENT_S	10		/* "now" in /stats: the last 10 s */
 #define HISTORY_S	120		/* per-second history in /stats */
-#define SRC_KEY		48
-#define SRC_SLOTS	(2 * METRICS_MAX_SOURCES)
-#define NAME_MAX_LEN	128
-#define STREAM_PART	256		/* addr, host, app: 255 bytes and NUL */
+#define METRICS_TOP_SOURCES 20		/* sources listed in /stats */
 
-/* One stream as last published: its figures (st, whose key is NULL here)
- * and its key split in three. */
-struct pub_stream {
-	char			 part[3][STREAM_PART];
-	struct streams_stat	 st;
-};
-
-/* One class or alert as last published. */
-struct figure {
-	char		*name;
-	uint64_t	 base;		/* class hits before a reload */
-	uint64_t	 v[3];		/* hits | fired, suppressed, evicted */
-};
-
-/* The figures of one [lookup] or [limit]: counters (base: before the
- * reloads that kept the name) and one gauge. */
-#define METRICS_MAX_RULES	64
-#define RULE_COUNTERS		4
-struct pub_rule {
-	char		 name[NAME_MAX_LEN];
-	uint64_t	 base[RULE_COUNTERS];
-	uint64_t	 v[RULE_COUNTERS];
-	uint64_t	 gauge;
-};
-
-/* What the pipeline thread publishes; guarded by mtx. */
-struct metrics_pub {
-	pthread_mutex_t	 mtx;
-	unsigned	 gen;
-	int		 valid;
-	struct figure	*cls;
-	size_t		 ncls;
-	struct figure	*al;
-	size_t		 nal;
+/* The pipeline's figures that are not lists, copied out of its view. */
+struct pipe_now {
+	uint64_t	 inflight;
+	uint64_t	 retry_since_ns;	/* 0: not retrying */
+	const char	*retry_stage;		/* static */
+	uint64_t	 fired;			/* summed over the alerts */
 	uint64_t	 al_write_errors;
-	char		 last_alert[NAME_MAX_LEN];
+	char		 last_alert[STATS_NAME_LEN];
 	int64_t		 last_alert_us;
-	uint64_t	 last_ns;
-	struct pub_stream streams[METRICS_TOP_STREAMS];
-	size_t		 nstreams;
-	size_t		 streams_tracked;
-	uint64_t	 streams_ns;	/* when last published */
-	struct pub_rule	 lk[METRICS_MAX_RULES];	/* lookups: hits, misses,
-						 * reloads, errors; rows */
-	size_t		 nlk;
-	struct pub_rule	 lim[METRICS_MAX_RULES]; /* limits: passed, dropped,
-						 * evicted; keys */
-	size_t		 nlim;
-	unsigned	 rules_gen;
-	int		 rules_valid;
-	uint64_t	 rules_ns;
-};
-
-/* Per-source table, event loop only. */
-struct source {
-	char		 key[SRC_KEY];
-	uint64_t	 events;
-	uint64_t	 bytes;
-	int64_t		 last_us;
-};
-
-struct metrics_srcs {
-	struct source	 ent[METRICS_MAX_SOURCES];
-	size_t		 n;
-	int16_t		 slot[SRC_SLOTS];	/* index into ent, -1 empty */
-	int		 init;
-	uint64_t	 evicted;
+	struct hist_snap store;
+	struct hist_snap alert;
 };
 
 /* One 1 s sample of the figures that rates and windows come from. */
@@ -102,9 +43,6 @@ struct sample {
 };
 
 struct metrics {
-	struct queue	*q;
-	struct listener	*l;
-	struct pipeline	*p;
 	int64_t		 slo_store_ns;
 	int64_t		 slo_alert_ns;
 	int64_t		 window_s;
@@ -126,10 +64,12 @@ struct metrics {
 	char		 reload_why[256];
 };
 
-extern struct metrics_pub	 metrics_pub;
-extern struct metrics_srcs	 metrics_srcs;
 extern const char *const	 metrics_inflight_names[3];
 
+/* The pipeline's view to see(ctx, view) (an empty one when there is no
+ * pipeline), and its scalar figures into *pn. */
+void		 metrics_pipe_read(stats_see_fn *see, void *ctx);
+void		 metrics_pipe_now(struct pipe_now *pn);
 /* Sums over transports, reasons and alert rules. */
 uint64_t	 metrics_total_received(void);
 uint64_t	 metrics_total_dropped(void);

@@ -2,7 +2,7 @@
  * output.c: the [output NAME] sections and what is common to every output:
  * the class filter, the disk buffer (its bounded queue) with its overflow
  * policy, the encode-once append from the pipeline thread, the thread of
- * each output, and the figures for /metrics.  The types (forward, kafka)
+ * each output, and their figures (the STATS_OUTPUT providers).  The types (forward, kafka)
  * bring their keys, their wire format and their sending thread.
  */
 #include <sys/types.h>
@@ -19,6 +19,7 @@
 #include "diag.h"
 #include "logrec.h"
 #include "output.h"
+#include "stats.h"
 #include "storepath.h"
 #include "output_int.h"
 
@@ -34,9 +35,7 @@ static const struct out_ops *const types[] = {
 	&out_kafka_ops,
 };
 
-/* The running outputs, for outputs_stats from the HTTP thread. */
-static pthread_mutex_t	 reg_mtx = PTHREAD_MUTEX_INITIALIZER;
-static struct outputs	*reg;
+static stats_read_fn outputs_stats_read;
 
 void
 output_nap(struct output *o, int ms)
@@ -290,10 +289,7 @@ outputs_start(struct outputs *os)
 		}
 		o->running = 1;
 	}
-	pthread_mutex_lock(&reg_mtx);
-	reg = os;
-	pthread_mutex_unlock(&reg_mtx);
-	return 0;
+	return stats_add(STATS_OUTPUT, outputs_stats_read, os);
 }
 
 static int
@@ -430,10 +426,7 @@ outputs_free(struct outputs *os)
 
 	if (os == NULL)
 		return;
-	pthread_mutex_lock(&reg_mtx);
-	if (reg == os)
-		reg = NULL;
-	pthread_mutex_unlock(&reg_mtx);
+	stats_remove(outputs_stats_read, os);
 	for (i = 0; i < os->n; i++) {
 		atomic_store(&os->v[i]->stop, 1);
 		if (os->v[i]->db != NULL)
@@ -448,35 +441,35 @@ outputs_free(struct outputs *os)
 	free(os);
 }
 
-size_t
-outputs_stats(struct output_stat *v, size_t max)
+/* The STATS_OUTPUT provider of a started set: each output's figures
+ * (atomics, and the disk buffer's under its own lock), any thread. */
+static void
+outputs_stats_read(void *arg, stats_see_fn *see, void *ctx)
 {
+	struct outputs		*os = arg;
 	struct diskbuf_stats	 ds;
+	struct stats_output	 v;
 	struct output		*o;
-	size_t			 i, n = 0;
+	size_t			 i;
 
-	pthread_mutex_lock(&reg_mtx);
-	for (i = 0; reg != NULL && i < reg->n; i++, n++) {
-		if (i >= max)
-			continue;
-		o = reg->v[i];
+	for (i = 0; i < os->n; i++) {
+		o = os->v[i];
 		diskbuf_stats(o->db, &ds);
-		memset(&v[i], 0, sizeof(v[i]));
-		snprintf(v[i].name, sizeof(v[i].name), "%s", o->name);
-		v[i].type = o->ops->type;
-		v[i].accepted = COUNT_GET(o->accepted);
-		v[i].sent = COUNT_GET(o->sent);
-		v[i].failed = COUNT_GET(o->failed);
-		v[i].retried = COUNT_GET(o->retried);
-		v[i].dropped = COUNT_GET(o->too_large) +
+		memset(&v, 0, sizeof(v));
+		snprintf(v.name, sizeof(v.name), "%s", o->name);
+		v.type = o->ops->type;
+		v.accepted = COUNT_GET(o->accepted);
+		v.sent = COUNT_GET(o->sent);
+		v.failed = COUNT_GET(o->failed);
+		v.retried = COUNT_GET(o->retried);
+		v.dropped = COUNT_GET(o->too_large) +
 		    COUNT_GET(o->given_up) + ds.dropped + ds.corrupt;
-		v[i].blocked = COUNT_GET(o->blocked);
-		v[i].connects = COUNT_GET(o->connects);
-		v[i].buffered = ds.records;
-		v[i].buffer_bytes = ds.bytes;
-		v[i].recovered = ds.recovered;
-		v[i].up = atomic_load(&o->up);
+		v.blocked = COUNT_GET(o->blocked);
+		v.connects = COUNT_GET(o->connects);
+		v.buffered = ds.records;
+		v.buffer_bytes = ds.bytes;
+		v.recovered = ds.recovered;
+		v.up = atomic_load(&o->up);
+		see(ctx, &v);
 	}
-	pthread_mutex_unlock(&reg_mtx);
-	return n;
 }

@@ -17,10 +17,10 @@
 #include "limiter.h"
 #include "lookup.h"
 #include "logrec.h"
-#include "metrics.h"
 #include "output.h"
 #include "pipeline.h"
 #include "queue.h"
+#include "stagestats.h"
 #include "streams.h"
 #include "writer.h"
 
@@ -50,6 +50,7 @@ struct pipeline {
 	struct writer		*wr;
 	struct streams		*st;		/* outlives reloads */
 	struct outputs		*out;		/* from the first stageset */
+	struct stagestats	*sst;		/* its figures for metrics */
 	struct lsbatch		*lside;		/* [limit] summaries to run */
 	pthread_mutex_t		 mtx;
 	struct stageset		*next;		/* reload waiting */
@@ -133,7 +134,7 @@ stage_write(struct pipeline *p, struct lsbatch *b)
 {
 	if (writer_process(p->wr, b) == -1)
 		return V_RETRY;
-	metrics_batch_stored(b, diag_mono_ns());
+	stagestats_stored(p->sst, b, diag_mono_ns());
 	return V_NEXT;
 }
 
@@ -232,7 +233,7 @@ pipeline_between(struct pipeline *p)
 		/* The old limits' owed summaries: made now, run at the tick;
 		 * its figures as they end, for the counters to go on. */
 		limiter_summaries(p->ss->lim, p->lside, diag_now_us(), 1);
-		metrics_publish_rules(p->ss->lk, p->ss->lim, p->gen,
+		stagestats_publish_rules(p->sst, p->ss->lk, p->ss->lim, p->gen,
 		    diag_mono_ns(), 1);
 		/* The records of a batch in flight point into the old set
 		 * (their class names): it lives until that batch is done. */
@@ -301,7 +302,7 @@ pipeline_run(struct pipeline *p, struct lsbatch *b, size_t first)
 	for (i = first; i < NSTAGES; i++) {
 		for (p->again = 0; stages[i].process(p, b) == V_RETRY;
 		    p->again = 1) {
-			metrics_retry(stages[i].name, diag_mono_ns());
+			stagestats_retry(p->sst, stages[i].name, diag_mono_ns());
 			if ((left = pipeline_left_ms(p)) == 0) {
 				if (stages[i].give_up(p, b))
 					break;
@@ -314,7 +315,7 @@ pipeline_run(struct pipeline *p, struct lsbatch *b, size_t first)
 		}
 	}
 done:
-	metrics_retry(NULL, 0);
+	stagestats_retry(p->sst, NULL, 0);
 	p->running = 0;
 	while ((ss = p->retired) != NULL) {
 		p->retired = ss->retired;
@@ -360,9 +361,10 @@ pipeline_main(void *arg)
 			timeout = POP_MAX_MS;
 		b = queue_pop(p->q, timeout);
 		pipeline_between(p);
-		metrics_publish(p->ss->cl, p->ss->al, p->gen, diag_mono_ns());
-		metrics_publish_streams(p->st, diag_mono_ns());
-		metrics_publish_rules(p->ss->lk, p->ss->lim, p->gen,
+		stagestats_publish(p->sst, p->ss->cl, p->ss->al, p->gen,
+		    diag_mono_ns());
+		stagestats_publish_streams(p->sst, p->st, diag_mono_ns());
+		stagestats_publish_rules(p->sst, p->ss->lk, p->ss->lim, p->gen,
 		    diag_mono_ns(), 0);
 		if (b == NULL) {
 			if (queue_closed_empty(p->q))
@@ -394,16 +396,20 @@ pipeline_start(struct queue *q, struct stageset *ss, struct writer *wr)
 	ss->out = NULL;
 	streams_conf_from(ss->cf, &sc);
 	if ((p->lside = lsbatch_new(LSIDE_MAX)) == NULL ||
+	    (p->sst = stagestats_new(&p->inflight)) == NULL ||
 	    outputs_start(p->out) == -1 || (p->st = streams_new(&sc)) ==
 	    NULL) {
 		outputs_free(p->out);
+		stagestats_free(p->sst);
 		lsbatch_free(p->lside);
 		free(p);
 		return NULL;
 	}
 	pthread_mutex_init(&p->mtx, NULL);
+	alerter_set_latency(ss->al, stagestats_alert_latency(p->sst));
 	if (pthread_create(&p->thr, NULL, pipeline_main, p) != 0) {
 		outputs_free(p->out);	/* stops the threads it started */
+		stagestats_free(p->sst);
 		streams_free(p->st);
 		lsbatch_free(p->lside);
 		pthread_mutex_destroy(&p->mtx);
@@ -461,6 +467,7 @@ pipeline_join(struct pipeline *p)
 	stageset_free(p->ss);
 	streams_free(p->st);
 	lsbatch_free(p->lside);
+	stagestats_free(p->sst);
 	writer_free(p->wr);
 	pthread_mutex_destroy(&p->mtx);
 	free(p);

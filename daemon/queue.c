@@ -11,6 +11,7 @@
 
 #include "logrec.h"
 #include "queue.h"
+#include "stats.h"
 
 #define POOL_MAX	64
 /* A batch is full at max_bytes / BATCH_SHARE of events (before parsing:
@@ -41,6 +42,20 @@ struct queue {
 	void		*arg;
 };
 
+/* The STATS_QUEUE provider (under the queue's lock). */
+static void
+queue_stats_read(void *arg, stats_see_fn *see, void *ctx)
+{
+	struct queue		*q = arg;
+	struct stats_queue	 v;
+
+	pthread_mutex_lock(&q->mtx);
+	v = (struct stats_queue){ q->depth, q->capacity, q->peak, q->bytes,
+	    q->max_bytes };
+	pthread_mutex_unlock(&q->mtx);
+	see(ctx, &v);
+}
+
 struct queue *
 queue_new(size_t capacity, size_t max_bytes, queue_wake_cb wake, void *arg)
 {
@@ -56,6 +71,10 @@ queue_new(size_t capacity, size_t max_bytes, queue_wake_cb wake, void *arg)
 	q->batch_mem = max_bytes / BATCH_SHARE;
 	q->wake = wake;
 	q->arg = arg;
+	if (stats_add(STATS_QUEUE, queue_stats_read, q) == -1) {
+		queue_free(q);
+		return NULL;
+	}
 	return q;
 }
 
@@ -75,6 +94,7 @@ queue_free(struct queue *q)
 {
 	if (q == NULL)
 		return;
+	stats_remove(queue_stats_read, q);
 	free_list(q->head);
 	free_list(q->pool);
 	pthread_mutex_destroy(&q->mtx);

@@ -339,7 +339,7 @@ seq_track(struct stream *s, uint64_t seq, uint64_t src, int64_t now,
 	    now - s->last_ns >= STREAMS_RESTART_PAUSE * 1000;
 	if (k > 0 && fresh && (seq <= 1 || k >= STREAMS_WINDOW)) {
 		seq_reset(s, seq);
-		s->st.restarts++;
+		s->st.f.restarts++;
 		COUNT_ADD(counters.streams_restarts, 1);
 		return LRS_OK;
 	}
@@ -500,10 +500,10 @@ one(struct streams *t, struct lsbatch *b, uint32_t *i, int64_t now,
 		s->src = src;
 		s->last_us = r->received_us;
 		s->last_ns = r->recv_mono_ns;
-		s->st.events++;
-		s->st.kinds[mark]++;
-		s->st.missing += missing;
-		s->st.last_seq = s->last_seq;
+		s->st.f.events++;
+		s->st.f.kinds[mark]++;
+		s->st.f.missing += missing;
+		s->st.f.last_seq = s->last_seq;
 	}
 	if (mark == LRS_DUPLICATE && t->c.drop_duplicates) {
 		r->flags |= LR_DROP;
@@ -588,7 +588,7 @@ streams_foreach(const struct streams *t, size_t max,
 	    s = TAILQ_NEXT(s, lru), i++) {
 		s->st.key = s->key;
 		s->st.keylen = s->keylen;
-		s->st.last_us = s->last_us;
+		s->st.f.last_us = s->last_us;
 		cb(&s->st, arg);
 	}
 }

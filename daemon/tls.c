@@ -25,23 +25,12 @@ struct tls {
 	SSL_CTX		*ctx;
 };
 
-static const char *const fail_names[] = {
-	"timeout", "closed", "version", "no_certificate", "bad_certificate",
-	"peer_alert", "protocol"
-};
-_Static_assert(sizeof(fail_names) / sizeof(fail_names[0]) == TLSF__COUNT,
-    "a name for every failure kind");
-
-static _Atomic uint64_t	 hs_done;
-static _Atomic uint64_t	 hs_failed[TLSF__COUNT];
 static struct diag_rate	 rate_fail;
 
 const char *
 tls_fail_name(int i)
 {
-	if (i < 0 || i >= TLSF__COUNT)
-		return "unknown";
-	return fail_names[i];
+	return diag_tls_fail_name(i);
 }
 
 void
@@ -49,9 +38,9 @@ tls_stats(uint64_t *done, uint64_t failed[TLSF__COUNT])
 {
 	int	 i;
 
-	*done = COUNT_GET(hs_done);
+	*done = COUNT_GET(counters.tls_handshakes);
 	for (i = 0; i < TLSF__COUNT; i++)
-		failed[i] = COUNT_GET(hs_failed[i]);
+		failed[i] = COUNT_GET(counters.tls_failed[i]);
 }
 
 /* A key with a passphrase cannot be read unattended: never prompt. */
@@ -274,7 +263,7 @@ tls_handshake_done(struct bufferevent *bev, const char *peer)
 	X509	*x;
 	char	 subj[256] = "no client certificate";
 
-	COUNT_ADD(hs_done, 1);
+	COUNT_ADD(counters.tls_handshakes, 1);
 	if ((x = SSL_get1_peer_certificate(ssl)) != NULL) {
 		X509_NAME_oneline(X509_get_subject_name(x), subj,
 		    sizeof(subj));
@@ -339,7 +328,7 @@ tls_handshake_failed(struct bufferevent *bev, short what, const char *peer)
 		    X509_verify_cert_error_string(SSL_get_verify_result(ssl)));
 		why = buf;
 	}
-	COUNT_ADD(hs_failed[kind], 1);
+	COUNT_ADD(counters.tls_failed[kind], 1);
 	diag_rate(&rate_fail, "tls from %s: handshake failed (%s): %s", peer,
-	    fail_names[kind], why);
+	    tls_fail_name(kind), why);
 }

@@ -22,6 +22,7 @@
 #include "livefile.h"
 #include "logrec.h"
 #include "rotate.h"
+#include "stats.h"
 #include "store.h"
 #include "syncer.h"
 #include "writer.h"
@@ -91,6 +92,8 @@ drop_held(struct writer *w)
 	    "lost (dropped, reason storage)", (unsigned long long)lost);
 }
 
+static stats_read_fn writer_stats_read;
+
 struct writer *
 writer_new(const struct config *cf)
 {
@@ -99,7 +102,8 @@ writer_new(const struct config *cf)
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return NULL;
 	if ((w->sy = syncer_new(cf->store_path)) == NULL ||
-	    writer_configure(w, cf) == -1) {
+	    writer_configure(w, cf) == -1 ||
+	    stats_add(STATS_STORAGE, writer_stats_read, w) == -1) {
 		writer_free(w);
 		return NULL;
 	}
@@ -692,38 +696,39 @@ writer_process(struct writer *w, struct lsbatch *b)
 
 /* The busiest files, published for /stats (another thread). */
 static pthread_mutex_t	 busy_mtx = PTHREAD_MUTEX_INITIALIZER;
-static struct writer_busy busy[WRITER_BUSIEST];
-static size_t		 nbusy;
+static struct stats_storage busy;
 
 static void
 publish_busiest(struct writer *w, uint64_t now)
 {
-	const char	*paths[WRITER_BUSIEST];
-	uint64_t	 bytes[WRITER_BUSIEST];
+	const char	*paths[STATS_BUSIEST];
+	uint64_t	 bytes[STATS_BUSIEST];
 	size_t		 n, i;
 
 	if (now - w->busy_ns < 1000000000ULL)
 		return;
 	w->busy_ns = now;
-	n = store_busiest(w->st, paths, bytes, WRITER_BUSIEST);
+	n = store_busiest(w->st, paths, bytes, STATS_BUSIEST);
 	pthread_mutex_lock(&busy_mtx);
 	for (i = 0; i < n; i++) {
-		snprintf(busy[i].path, sizeof(busy[i].path), "%s", paths[i]);
-		busy[i].bytes = bytes[i];
+		snprintf(busy.busy[i].path, sizeof(busy.busy[i].path), "%s",
+		    paths[i]);
+		busy.busy[i].bytes = bytes[i];
 	}
-	nbusy = n;
+	busy.nbusy = n;
 	pthread_mutex_unlock(&busy_mtx);
 }
 
-size_t
-writer_busiest(struct writer_busy *v, size_t n)
+/* The STATS_STORAGE provider: the busiest files as last published. */
+static void
+writer_stats_read(void *arg, stats_see_fn *see, void *ctx)
 {
+	struct stats_storage	 v;
+
 	pthread_mutex_lock(&busy_mtx);
-	if (n > nbusy)
-		n = nbusy;
-	memcpy(v, busy, n * sizeof(*v));
+	v = busy;
 	pthread_mutex_unlock(&busy_mtx);
-	return n;
+	see(ctx, &v);
 }
 
 /* A quiet file still rotates on time. */
@@ -790,6 +795,7 @@ writer_free(struct writer *w)
 {
 	if (w == NULL)
 		return;
+	stats_remove(writer_stats_read, w);
 	if (w->st != NULL && w->pend == NULL) {
 		write_all_files(w, 1);	/* a last try for held lines */
 		drop_held(w);

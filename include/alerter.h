@@ -21,6 +21,7 @@
 #define ALERTER_MAX_THRESHOLD	1000000
 
 struct alerter;
+struct histogram;
 
 /* Build from cf's [alert NAME] sections, resolving classes against cl
  * (which the alerter does not keep); NULL on error (config_error) or
@@ -34,6 +35,10 @@ int		 alerter_reopen(struct alerter *);
 /* Move the groups, windows, suppression and counters of old's same-named
  * rules to nw (config reload).  old keeps nothing but stays valid to free. */
 void		 alerter_adopt(struct alerter *nw, struct alerter *old);
+/* From now on, add the latency of each alert written (from its event's
+ * receipt) to h (the caller's, which outlives a and the alerters that
+ * adopt it; pipeline thread only).  NULL: none. */
+void		 alerter_set_latency(struct alerter *, struct histogram *h);
 /* Count the non-dropped records of b (classified) and write the alert
  * lines that fire with one write(); now_us (wall) stamps the lines.  The
  * windows of receive time run on each record's recv_mono_ns. */

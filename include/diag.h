@@ -23,6 +23,18 @@ enum drop_reason {
 	DROP__COUNT
 };
 
+/* Why a handshake did not complete: the reason label of the metric. */
+enum tls_fail {
+	TLSF_TIMEOUT = 0,	/* not done within the handshake bound */
+	TLSF_CLOSED,		/* peer closed or reset the connection */
+	TLSF_VERSION,		/* protocol version below tls_min_version */
+	TLSF_NO_CERT,		/* tls_client_auth = require, none sent */
+	TLSF_BAD_CERT,		/* client certificate did not verify */
+	TLSF_PEER_ALERT,	/* the peer refused us (e.g. our cert) */
+	TLSF_PROTOCOL,		/* anything else: not TLS, no shared cipher */
+	TLSF__COUNT
+};
+
 /* Counters shared by the threads; all relaxed atomics, added per batch. */
 struct counters {
 	_Atomic uint64_t received[LRT__COUNT];
@@ -71,6 +83,8 @@ struct counters {
 	_Atomic uint64_t alert_late;		/* time = event: too late */
 	_Atomic uint64_t alert_future;		/* time = event: dated past
 						 * receipt + lateness */
+	_Atomic uint64_t tls_handshakes;	/* completed (tls.c) */
+	_Atomic uint64_t tls_failed[TLSF__COUNT];
 };
 
 extern struct counters counters;
@@ -89,6 +103,8 @@ struct diag_rate {
 
 /* The name of a drop reason, as in metrics labels. */
 const char	*diag_drop_name(int);
+/* The name of an enum tls_fail, as in metrics labels. */
+const char	*diag_tls_fail_name(int);
 void		 diag_init(int verbose);
 void		 diag_err(const char *, ...) __attribute__((format(printf, 1, 2)));
 void		 diag_warn(const char *, ...) __attribute__((format(printf, 1, 2)));

@@ -101,8 +101,9 @@ struct input_ops {
 	void		 (*stop)(struct input *);
 	/* Free what impl, finish and start made. */
 	void		 (*free)(struct input *);
-	/* Its figures for /metrics and /stats: one JSON object's members
-	 * (no braces), appended to buf; returns the length written. */
+	/* Its figures for /stats: one JSON object's members (no braces),
+	 * written to buf; returns the length written.  input.c hands them on
+	 * as the input's STATS_INPUT provider (stats.h) while it runs. */
 	size_t		 (*stats)(struct input *, char *buf, size_t len);
 	/* Optional: 0 when healthy, else -1 with the reason (one line) in
 	 * why; for /health, on the event loop. */
@@ -143,13 +144,6 @@ void		 inputs_stop(struct inputs *);
 void		 inputs_free(struct inputs *);
 /* Names and types for the start-up lines: "journal (journal), app (tail)". */
 size_t		 inputs_describe(struct inputs *, char *buf, size_t len);
-/* The figures of every input as JSON objects, comma-separated (no
- * brackets): {"name":..,"type":..,<ops->stats>}; the length written.
- * NULL: the set running (started last; for /stats, on the event loop). */
-size_t		 inputs_stats(struct inputs *, char *buf, size_t len);
-/* 0 when every input is healthy, else -1 with the first reason in why.
- * NULL: the set running (event loop). */
-int		 inputs_health(struct inputs *, char *why, size_t len);
 /*
  * A reload: nw (inputs_new of the new config, not started; NULL: none)
  * replaces *cur.  An input whose name and keys are unchanged goes on

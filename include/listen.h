@@ -45,11 +45,8 @@ int		 listener_count(const struct listener *);
 void		 listener_shutdown(struct listener *);
 /* Free it and close every socket; NULL is a no-op. */
 void		 listener_free(struct listener *);
-/* Call fn for every UDP socket with its figures (event loop only); addr
- * and dropped live for the call. */
-void		 listener_foreach(struct listener *,
-		    void (*fn)(void *, const char *proto, const char *addr,
-		    uint64_t events, const uint64_t *dropped), void *);
+/* (Its UDP sockets' figures are its STATS_SOCKET provider, and what each
+ * address sent is sources.h's: stats.h.) */
 /* The inputs that feed the intake (input.h), paused and resumed with the
  * peers and stopped by listener_shutdown; NULL: none.  Not owned. */
 void		 listener_inputs(struct listener *, struct inputs *);

@@ -18,24 +18,6 @@ struct config;
 struct lsbatch;
 struct outputs;
 
-/* Figures of one output for /metrics; plain copies. */
-struct output_stat {
-	char		 name[64];
-	const char	*type;		/* "forward", "kafka" (static) */
-	uint64_t	 accepted;	/* records appended to the buffer */
-	uint64_t	 sent;		/* acknowledged (delivered / flushed) */
-	uint64_t	 failed;	/* delivery reports with an error */
-	uint64_t	 retried;	/* sent again */
-	uint64_t	 dropped;	/* drop_oldest, too large, damaged, given
-					 * up at a stop (outputs_give_up) */
-	uint64_t	 blocked;	/* batches held back: buffer full */
-	uint64_t	 connects;	/* connections made (forward) */
-	uint64_t	 buffered;	/* records in the buffer, unacknowledged */
-	uint64_t	 buffer_bytes;
-	uint64_t	 recovered;	/* records found in the buffer at start */
-	int		 up;		/* connected / broker reachable */
-};
-
 /* Check cf's [output X] sections (errors through config_error) and build
  * the outputs, started by outputs_start.  NULL when there are none or on
  * errors (see cf->nerrors).  Keeps no pointer into cf.  Caller frees. */
@@ -56,8 +38,7 @@ uint64_t	 outputs_give_up(struct outputs *);
 /* Stop the threads (each sends what it can for a moment, the rest stays
  * in its disk buffer for the next start) and free; NULL is a no-op. */
 void		 outputs_free(struct outputs *);
-/* Copy up to max outputs' figures into v; returns how many outputs run
- * (any thread may call it). */
-size_t		 outputs_stats(struct output_stat *v, size_t max);
+/* (Once started, a set's figures are its STATS_OUTPUT provider, until
+ * outputs_free: stats.h.) */
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "logrec.h"
+#include "stats.h"
 
 #define STREAMS_WINDOW		1024		/* seqs remembered behind */
 #define STREAMS_SEQ_WRAP	2147483647ULL	/* RFC 5424 sequenceId max */
@@ -30,14 +31,10 @@ struct streams_conf {
 
 /* Per stream figures, as streams_foreach hands them out. */
 struct streams_stat {
-	const char	*key;		/* "addr host app", NUL-separated */
-	size_t		 keylen;
-	uint64_t	 events;
-	uint64_t	 kinds[LRS__COUNT];
-	uint64_t	 missing;
-	uint64_t	 restarts;
-	uint64_t	 last_seq;
-	int64_t		 last_us;
+	const char			*key;	/* "addr host app",
+						 * NUL-separated */
+	size_t				 keylen;
+	struct stats_stream_figures	 f;	/* stats.h */
 };
 
 /* The settings of cf's [streams] into sc. */

@@ -10,22 +10,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "diag.h"
+
 struct bufferevent;
 struct config;
 struct event_base;
 struct tls;
 
-/* Why a handshake did not complete: the reason label of the metric. */
-enum tls_fail {
-	TLSF_TIMEOUT = 0,	/* not done within the handshake bound */
-	TLSF_CLOSED,		/* peer closed or reset the connection */
-	TLSF_VERSION,		/* protocol version below tls_min_version */
-	TLSF_NO_CERT,		/* tls_client_auth = require, none sent */
-	TLSF_BAD_CERT,		/* client certificate did not verify */
-	TLSF_PEER_ALERT,	/* the peer refused us (e.g. our cert) */
-	TLSF_PROTOCOL,		/* anything else: not TLS, no shared cipher */
-	TLSF__COUNT
-};
+/* enum tls_fail (why a handshake did not complete) and its counters are
+ * in diag.h, for metrics to read. */
 
 /* Check cf's tls keys and load the files as a listener would; problems
  * are recorded in cf as file:line.  0, or -1.  No tls listener: 0. */

@@ -17,8 +17,6 @@ struct logrec;
 struct obuf;
 struct writer;
 
-#define WRITER_BUSIEST	8
-
 /* A writer for cf's [storage]; does not open the file.  Caller frees. */
 struct writer	*writer_new(const struct config *);
 /* Take the settings of cf (on reload), reopening if the path changed. */
@@ -43,13 +41,6 @@ uint64_t	 writer_durable(struct writer *);
 /* Append r as the JSON line storage writes (outputs send it too). */
 void		 writer_encode_json(struct obuf *, const struct lsbatch *,
 		    const struct logrec *);
-/* The busiest live files as last published (about once a second, by
- * writer_tick), for /stats from any thread: up to n into v; the count. */
-struct writer_busy {
-	char		 path[256];
-	uint64_t	 bytes;
-};
-size_t		 writer_busiest(struct writer_busy *v, size_t n);
 /* Close (after a final sync) and free; NULL is a no-op. */
 void		 writer_free(struct writer *);
 

@@ -10,6 +10,7 @@
 # machine.  --soak: also a run at full rate for SECONDS (4 connections,
 # the workload sent again and again, storage rotated) with RSS sampled every
 # 10 s: memory must stay flat.  --quick: 200k events, fewer variants.
+# Then the journal read rate beside rsyslog's imjournal (journal.sh).
 # --readme: rewrite the
 # table between the bench markers in README.md.
 set -u
@@ -329,6 +330,8 @@ udp_run | tee -a "$W/notes"
 latency_run 100000 $([ $quick = 1 ] && echo 2 || echo 5) | tee -a "$W/notes"
 "$top/build/stagebench" "$W/mix.log" 5 | sed 's/^/logstreamd per-stage CPU on one thread: /' | tee -a "$W/notes"
 [ "$soak" -gt 0 ] && soak_run "$soak" | tee -a "$W/notes"
+# The journal read rate beside rsyslog's imjournal (its own journald).
+bash "$here/journal.sh" $([ $quick = 1 ] && echo 50000) | tail -1 | tee -a "$W/notes"
 
 python3 - "$RESULTS" "$readme" "$top/README.md" "$N" "$W/notes" <<'PY'
 import os, platform, subprocess, sys, datetime

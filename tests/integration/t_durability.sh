@@ -246,8 +246,11 @@ for i in $(seq 20); do
 	case $((i % 4)) in
 	0) mv "$T/events.log" "$T/moved.$i" 2>/dev/null; kill -USR1 $DPID ;;
 	1) kill -HUP $DPID ;;
+	# logrotate's create: a new file, never one the daemon already made
+	# (a signal of the round before may have reopened it by now, and
+	# truncating that file would lose what the daemon wrote: noclobber)
 	2) mv "$T/events.log" "$T/moved.$i" 2>/dev/null
-	   install -m 0640 /dev/null "$T/events.log"; kill -HUP $DPID ;;
+	   (set -C; umask 027; : > "$T/events.log") 2>/dev/null; kill -HUP $DPID ;;
 	3) kill -USR1 $DPID ;;
 	esac
 	sleep 0.05

@@ -14,7 +14,8 @@
 # entry read is "stream":"gap" with "missing":2, /stats counts the gap.
 # (5) A corrupt state file: one line naming it, and a start over.  (6) A
 # reload keeps an unchanged input running, starts a new one and stops a
-# removed one.
+# removed one.  (7) Storage stalled, queue of 256: the input is paused
+# (/stats), and once storage is back every entry is stored once.
 . "$(dirname "$0")/lib.sh"
 if [ "$(id -u)" != 0 ]; then
 	echo "SKIP t_journal: needs root (boots systemd in a namespace)"; exit 77
@@ -177,7 +178,7 @@ parts["x"] = "0"
 print(";".join(k + "=" + v for k, v in parts.items()))' "$first")
 printf 'journal-cursor %s\n' "$gone" > "$CUR"
 mv "$T/events.log" "$T/events.1"
-write_conf "
+CAPACITY=256 write_conf "
 [http]
 listen = 127.0.0.1:$(free_port)
 
@@ -191,7 +192,7 @@ start_daemon
 wait_seqs 4000
 head -1 "$T/events.log" | jq -e '.message == "journal test seq=1" and .stream == "gap" and .missing == 2' >/dev/null ||
 	fail "no gap of 2 on the first entry: $(head -c 500 "$T/events.log")"
-curl -sf "http://$HTTP/stats" | jq -e '.inputs[0] | .name == "j" and .type == "journal" and .gaps == 1 and .missing == 2 and .read >= 4001' >/dev/null ||
+curl -sf "http://$HTTP/stats" | jq -e '.inputs.j | .type == "journal" and .gaps == 1 and .missing == 2 and .read >= 4001' >/dev/null ||
 	fail "/stats inputs: $(curl -sf "http://$HTTP/stats" | jq -c .inputs)"
 grep -q "no longer holds the entry of the saved cursor: 2 entries" "$T/daemon.err" ||
 	fail "the gap is not logged"
@@ -200,7 +201,7 @@ stop_daemon
 # (5) a corrupt state file: reported, and a start over (start = all)
 printf 'journal-cursor s=' > "$CUR"
 mv "$T/events.log" "$T/events.2"
-start_daemon
+LOGSTREAMD_TEST_STALL_FILE=$T/stall start_daemon
 wait_seqs 4000
 grep -q "input j: state $CUR: corrupt (cut short" "$T/daemon.err" ||
 	fail "corrupt state not reported: $(grep 'input j' "$T/daemon.err")"
@@ -216,6 +217,20 @@ wait_grep "$T/daemon.err" "input k \(journal\) stopped by the reload"
 	fail "reload restarted the unchanged input j: $(grep 'input ' "$T/daemon.err")"
 send 4001 4010
 wait_seqs 4010
+# (7) backpressure: storage stalls, the queue fills, the input pauses
+touch "$T/stall"
+send 4011 6010
+for i in $(seq 600); do
+	curl -sf "http://$HTTP/stats" | jq -e '.inputs.j.paused' >/dev/null && break
+	sleep 0.05
+done
+curl -sf "http://$HTTP/stats" | jq -e '.inputs.j.paused' >/dev/null ||
+	fail "the input is not paused with storage stalled: $(curl -sf "http://$HTTP/stats" | jq -c .inputs)"
+rm "$T/stall"
+wait_seqs 6010
 stop_daemon
+n=$(seqs "$T/events.log" | wc -l)
+[ "$n" = 6010 ] && [ "$(seqs "$T/events.log" | sort -un | wc -l)" = 6010 ] ||
+	fail "after the stall: $n stored, want 6010 once each"
 grep -q "input j (journal)" "$T/daemon.err" || fail "no start-up line for the input"
-pass "each seq once across 2 clean restarts; SIGKILL: none missing, repeats within sync + 1 s; mapping and trusted; gap of 2 marked and counted; corrupt state started over; reload keeps, starts, stops"
+pass "each seq once across 2 clean restarts; SIGKILL: none missing, repeats within sync + 1 s; mapping and trusted; gap of 2 marked and counted; corrupt state started over; reload keeps, starts, stops; paused while storage stalled, then all once"

@@ -70,7 +70,7 @@ CONF
 stat() {	# stat HTTPPORT KEY: a figure of the kafka input from /stats
 	curl -s "127.0.0.1:$1/stats" | python3 -c '
 import json, sys
-i = json.load(sys.stdin)["inputs"][0]
+i = json.load(sys.stdin)["inputs"]["k"]
 print(i[sys.argv[1]])' "$2" 2>/dev/null
 }
 

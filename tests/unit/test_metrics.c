@@ -1,9 +1,10 @@
 /*
- * test_metrics.c: the per-source table (per address, ports dropped, bounded
- * with the quietest evicted), class and alert figures published by the
- * pipeline side and carried over a reload, the Prometheus text (families,
- * labels, histogram buckets), /stats's balance flag, /health's reasons
- * (stuck stage, broken SLO) and the STATUS= line.
+ * test_metrics.c: metrics reads every module through its stats provider
+ * (stats.h): the per-source table (per address, ports dropped, bounded
+ * with the quietest evicted), class and alert figures the pipeline side
+ * publishes (stagestats) and carries over a reload, the Prometheus text
+ * (families, labels, histogram buckets), /stats's balance flag and its
+ * inputs, /health's reasons (stuck stage, broken SLO), the STATUS= line.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,11 +21,14 @@
 
 #include "config.h"
 #include "diag.h"
+#include "classifier.h"
 #include "listen.h"
 #include "metrics.h"
-#include "../../daemon/metrics_int.h"
 #include "pipeline.h"
 #include "queue.h"
+#include "sources.h"
+#include "stagestats.h"
+#include "stats.h"
 
 struct fix {
 	struct event_base	*base;
@@ -32,6 +36,8 @@ struct fix {
 	struct listener		*l;
 	struct metrics		*m;
 	struct stageset		*ss;
+	struct stagestats	*sst;
+	_Atomic unsigned long	 inflight;
 	char			 path[64];
 };
 
@@ -65,7 +71,8 @@ setup(void **state)
 	assert_non_null(f.base = event_base_new());
 	assert_non_null(f.q = queue_new(1024, SIZE_MAX, NULL, NULL));
 	assert_non_null(f.l = listener_new(f.base, f.q));
-	assert_non_null(f.m = metrics_new(f.q, f.l));
+	assert_non_null(f.m = metrics_new());
+	assert_non_null(f.sst = stagestats_new(&f.inflight));
 	f.ss = stages(&f, "[alerts]\npath = /dev/null\n"
 	    "[class auth]\nmessage = Failed\n"
 	    "[class disk]\nmessage = disk\n"
@@ -80,6 +87,7 @@ teardown(void **state)
 	struct fix	*f = *state;
 
 	stageset_free(f->ss);
+	stagestats_free(f->sst);
 	metrics_free(f->m);
 	listener_free(f->l);
 	queue_free(f->q);
@@ -103,43 +111,84 @@ prom(struct fix *f)
 	return s;
 }
 
-static const struct source *
+static void
+sources_see(void *ctx, const void *view)
+{
+	*(struct stats_sources *)ctx = *(const struct stats_sources *)view;
+}
+
+/* The table as its provider shows it (it lives on: a static table). */
+static struct stats_sources
+sources_view(void)
+{
+	struct stats_sources	 v = { NULL, 0, 0 };
+
+	assert_int_equal(stats_read(STATS_SOURCES, sources_see, &v), 1);
+	return v;
+}
+
+static const struct stats_source *
 find_source(const char *key)
 {
-	size_t	 i;
+	struct stats_sources	 v = sources_view();
+	size_t			 i;
 
-	for (i = 0; i < metrics_srcs.n; i++)
-		if (strcmp(metrics_srcs.ent[i].key, key) == 0)
-			return &metrics_srcs.ent[i];
+	for (i = 0; i < v.n; i++)
+		if (strcmp(v.ent[i].key, key) == 0)
+			return &v.ent[i];
 	return NULL;
+}
+
+/* n events of class msg through cl, received lat_ns ago, stored now. */
+static void
+run_batch(struct fix *f, struct classifier *cl, const char *msg,
+    uint32_t n, uint64_t lat_ns)
+{
+	struct lsbatch	*b = lsbatch_new(64);
+	struct logrec	*r;
+	uint64_t	 now = diag_mono_ns();
+	uint32_t	 i;
+
+	assert_non_null(b);
+	memset(b->arena, 0, b->cap);
+	for (i = 0; i < n; i++) {
+		assert_non_null(r = lsbatch_add_rec(b));
+		assert_int_equal(lsbatch_append(b, msg, strlen(msg),
+		    &r->message), 0);
+		r->recv_mono_ns = now - lat_ns;
+	}
+	if (cl != NULL)
+		classifier_process(cl, b);
+	stagestats_stored(f->sst, b, now);
+	lsbatch_free(b);
 }
 
 static void
 test_sources(void **state)
 {
-	const struct source	*s;
+	const struct stats_source *s;
 	char			 a[64];
 	int			 i;
 
-	metrics_source_add("10.0.0.1:5000", 13, 3, 30);
-	metrics_source_add("10.0.0.1:6000", 13, 2, 20);
-	metrics_source_add("[::1]:514", 9, 1, 10);
-	metrics_source_add("local", 5, 1, 1);
+	sources_add("10.0.0.1:5000", 13, 3, 30);
+	sources_add("10.0.0.1:6000", 13, 2, 20);
+	sources_add("[::1]:514", 9, 1, 10);
+	sources_add("local", 5, 1, 1);
 	assert_non_null(s = find_source("10.0.0.1"));
 	assert_int_equal(s->events, 5);
 	assert_int_equal(s->bytes, 50);
 	assert_non_null(find_source("[::1]"));
 	assert_non_null(find_source("local"));
 	/* A heavy source survives a flood of one-event sources. */
-	metrics_source_add("192.0.2.7:1", 11, 1000000, 0);
+	sources_add("192.0.2.7:1", 11, 1000000, 0);
 	for (i = 0; i < 5000; i++) {
 		snprintf(a, sizeof(a), "198.51.%d.%d:9", i / 250, i % 250);
-		metrics_source_add(a, strlen(a), 1, 1);
-		assert_true(metrics_srcs.n <= METRICS_MAX_SOURCES);
+		sources_add(a, strlen(a), 1, 1);
+		assert_true(sources_view().n <= STATS_MAX_SOURCES);
 	}
 	assert_non_null(s = find_source("192.0.2.7"));
 	assert_int_equal(s->events, 1000000);
-	assert_true(metrics_srcs.evicted > 0);
+	assert_true(sources_view().evicted > 0);
 }
 
 static void
@@ -150,8 +199,8 @@ test_prometheus(void **state)
 
 	COUNT_ADD(counters.received[LRT_UDP], 7);
 	COUNT_ADD(counters.stored, 7);
-	metrics_publish(f->ss->cl, f->ss->al, 1, diag_mono_ns());
-	histogram_add(&metrics_pipe.store, 3000000);
+	stagestats_publish(f->sst, f->ss->cl, f->ss->al, 1, diag_mono_ns());
+	run_batch(f, NULL, "x", 1, 3000000);
 	s = prom(f);
 	assert_non_null(strstr(s, "# TYPE logstreamd_events_received_total "
 	    "counter\n"));
@@ -184,12 +233,12 @@ test_reload_carries(void **state)
 	struct stageset	*ss2;
 	char		*s;
 
-	metrics_publish(f->ss->cl, f->ss->al, 1, diag_mono_ns());
-	metrics_pub.cls[1].v[0] = 5;		/* as if "auth" had 5 */
+	run_batch(f, f->ss->cl, "Failed password", 5, 0);
+	stagestats_publish(f->sst, f->ss->cl, f->ss->al, 7, diag_mono_ns());
 	ss2 = stages(f, "[alerts]\npath = /dev/null\n"
 	    "[class disk]\nmessage = disk\n"
 	    "[class auth]\nmessage = Failed\n");
-	metrics_publish(ss2->cl, ss2->al, 2, diag_mono_ns());
+	stagestats_publish(f->sst, ss2->cl, ss2->al, 8, diag_mono_ns());
 	stageset_free(f->ss);			/* the old names die */
 	f->ss = ss2;
 	s = prom(f);
@@ -222,6 +271,39 @@ test_balance(void **state)
 	json_decref(o);
 }
 
+/* An input as input.c adds one (stats.h): listed in /stats while it is
+ * added, with its type and the members its ops->stats wrote. */
+static void
+input_read(void *arg, stats_see_fn *see, void *ctx)
+{
+	struct stats_input	 v = { "app", "tail", arg, NULL };
+
+	see(ctx, &v);
+}
+
+static void
+test_inputs(void **state)
+{
+	struct fix	*f = *state;
+	json_t		*o, *in;
+	char		 members[] = "\"lines\":3,\"files\":{\"open\":1}";
+
+	o = metrics_stats(f->m);
+	assert_null(json_object_get(o, "inputs"));	/* none: as before */
+	json_decref(o);
+	assert_int_equal(stats_add(STATS_INPUT, input_read, members), 0);
+	o = metrics_stats(f->m);
+	in = json_object_get(json_object_get(o, "inputs"), "app");
+	assert_string_equal(json_string_value(json_object_get(in, "type")),
+	    "tail");
+	assert_int_equal(json_integer_value(json_object_get(in, "lines")), 3);
+	json_decref(o);
+	stats_remove(input_read, members);
+	o = metrics_stats(f->m);
+	assert_null(json_object_get(o, "inputs"));
+	json_decref(o);
+}
+
 static void
 test_health(void **state)
 {
@@ -237,16 +319,16 @@ test_health(void **state)
 	metrics_configure(f->m, &cf);
 	metrics_tick(f->m, now);
 	assert_int_equal(metrics_health(f->m, why, sizeof(why)), 0);
-	metrics_retry("writer", now - 5000000000ULL);
+	stagestats_retry(f->sst, "writer", now - 5000000000ULL);
 	assert_int_equal(metrics_health(f->m, why, sizeof(why)), -1);
 	assert_non_null(strstr(why, "pipeline stuck: stage writer failing"));
-	metrics_retry(NULL, 0);
+	stagestats_retry(f->sst, NULL, 0);
 	assert_int_equal(metrics_health(f->m, why, sizeof(why)), 0);
 	/* 100 stores of 2 s against store_p99 = 1 s. */
 	cf.slo_store_p99_ms = 1000;
 	metrics_configure(f->m, &cf);
-	for (i = 0; i < 100; i++)
-		histogram_add(&metrics_pipe.store, 2000000000ULL);
+	for (i = 0; i < 2; i++)
+		run_batch(f, NULL, "x", 50, 2000000000ULL);
 	metrics_tick(f->m, now + 1000000000ULL);
 	assert_int_equal(metrics_health(f->m, why, sizeof(why)), -1);
 	assert_non_null(strstr(why, "slo: store latency p99"));
@@ -275,6 +357,7 @@ main(void)
 		cmocka_unit_test(test_prometheus),
 		cmocka_unit_test(test_reload_carries),
 		cmocka_unit_test(test_balance),
+		cmocka_unit_test(test_inputs),
 		cmocka_unit_test(test_health),
 		cmocka_unit_test(test_status_line),
 	};

@@ -517,12 +517,12 @@ test_stats(void **state)
 	run(t, "10.0.0.1:4000", s, 4, T0, m, NULL);
 	memset(&st, 0, sizeof(st));
 	streams_foreach(t, 10, stat_cb, &st);
-	assert_int_equal(st.events, 4);
-	assert_int_equal(st.kinds[LRS_GAP], 1);
-	assert_int_equal(st.kinds[LRS_DUPLICATE], 1);
-	assert_int_equal(st.kinds[LRS_OUT_OF_ORDER], 1);
-	assert_int_equal(st.missing, 2);
-	assert_int_equal(st.last_seq, 4);
+	assert_int_equal(st.f.events, 4);
+	assert_int_equal(st.f.kinds[LRS_GAP], 1);
+	assert_int_equal(st.f.kinds[LRS_DUPLICATE], 1);
+	assert_int_equal(st.f.kinds[LRS_OUT_OF_ORDER], 1);
+	assert_int_equal(st.f.missing, 2);
+	assert_int_equal(st.f.last_seq, 4);
 	assert_int_equal(st.keylen, strlen("10.0.0.1") + 1 + 5 + 1 + 3);
 	assert_memory_equal(st.key, "10.0.0.1\0web01\0app", st.keylen);
 	streams_free(t);
