@@ -55,7 +55,7 @@ struct part {
 	int		 owned;
 	int		 revoking;	/* handed over once durable */
 	int64_t		 next;		/* offset after the last read */
-	int64_t		 committed;	/* committed (asked), or -1 */
+	int64_t		 committed;	/* durable: to commit (asked), or -1 */
 	int64_t		 acked;		/* committed (broker said yes) */
 	int64_t		 first;		/* the first offset read since assigned */
 	struct mark	*marks;
@@ -663,7 +663,7 @@ kin_revoke(struct kin *k, rd_kafka_topic_partition_list_t *pl)
 		k->revoked++;
 		p->revoking = 1;
 		held_drop(k, p);
-		inflight += p->inflight;
+		inflight += p->inflight + (p->committed > p->acked);
 	}
 	if ((k->revoking = rd_kafka_topic_partition_list_copy(pl)) == NULL)
 		return;
@@ -789,12 +789,16 @@ kin_durable(struct input *in, uint64_t batchno)
 			p->mhead = (p->mhead + 1) % p->mcap;
 			p->mn--;
 		}
-		if (off < 0 || !p->owned)
+		if (off >= 0) {
+			p->committed = off + 1;
+			p->inflight -= n;
+		}
+		/* Also again after a refused commit (a rebalance): the
+		 * durable position until the coordinator acknowledges it. */
+		if (!p->owned || p->committed < 0 || p->committed <= p->acked)
 			continue;
-		p->committed = off + 1;
-		p->inflight -= n;
 		rd_kafka_topic_partition_list_add(pl, p->topic, p->id)->offset =
-		    off + 1;
+		    p->committed;
 	}
 	sent = 0;
 	if (pl->cnt > 0) {
