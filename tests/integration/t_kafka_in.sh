@@ -10,7 +10,9 @@
 # stores is exactly the sent set; duplicates are at most what A stored but had
 # not committed (A's "committed" from /stats before the kill); each stored
 # event keeps the edge's received time, source, transport and fields (the
-# worker's line equals the edge's); B counts the rebalance; /health degrades
+# worker's line equals the edge's); messages of another producer (a syslog
+# line, JSON that is no event, one past max_message) are parsed as lines with
+# transport kafka, the long one cut and marked; B counts the rebalance; /health degrades
 # while B's lag passes max_lag, and recovers after.
 . "$(dirname "$0")/lib.sh"
 
@@ -62,6 +64,7 @@ topic = logs
 group = workers
 session_timeout = 3s
 max_lag = 100
+max_message = 1k
 kafka.reconnect.backoff.max.ms = 500
 CONF
 	launch "$T/$1.conf" "$p" "$T/$1.err"
@@ -102,6 +105,12 @@ part("sent12", 0, 20000)
 part("sent3", 20000, 26000)
 part("sent4", 26000, 32000)
 PY
+# Three messages of another producer: a syslog line, JSON that is no stored
+# event, a message past max_message (1k): parsed as lines, transport kafka.
+python3 -c 'print("<13>Dec  3 12:00:00 otherhost app: not from an edge")
+print("{\"host\":\"j1\",\"msg\":\"json, not an event\",\"n\":1}")
+print("x" * 3000)' | kcat -P -b "$BS" -t logs 2>/dev/null ||
+    fail "kcat could not produce"
 [ -n "${TIMING:-}" ] && echo "t=$SECONDS send1"
 # paced FILE: its events in 500s, one every 70 ms (so consumers are busy
 # when the group changes); in the background (SPID).
@@ -184,11 +193,15 @@ def load(name):
     dups = 0
     for line in open("%s/%s" % (t, name), encoding="utf-8"):
         j = json.loads(line)
+        if j.get("transport") == "kafka":
+            other.setdefault(j.get("host", j["message"][:4]), j)
+            continue
         s = int(re.search(r"seq=(\d+)", j["message"]).group(1))
         if s in out:
             dups += 1
         out[s] = j
     return out, dups
+other = {}
 deadline = time.time() + 60
 while True:
     edge, _ = load("events.log")
@@ -221,6 +234,14 @@ print("sent %d, stored a=%d b=%d c=%d, union %d, missing %d, extra %d, "
       % (len(sent), len(a), len(b), len(c), len(union), len(sent - union),
          len(union - sent), dups, bound, bound + committed - redelivered,
          committed, redelivered, bad))
+o1, o2, o3 = other.get("otherhost"), other.get("j1"), other.get("xxxx")
+if not (o1 and o1["format"] == "rfc3164" and o1["app"] == "app" and
+        re.match(r"logs/\d$", o1["source"])):
+    print("the syslog line of another producer: %r" % o1); bad += 1
+if not (o2 and o2["format"] == "json" and o2["fields"]["n"] == 1):
+    print("the JSON of another producer: %r" % o2); bad += 1
+if not (o3 and o3.get("truncated") is True and len(o3["message"]) == 1024):
+    print("the long message: %r" % (o3 and len(o3["message"]))); bad += 1
 sys.exit(1 if union != sent or dups > bound or bad else 0)
 PY
 [ -n "${TIMING:-}" ] && echo "t=$SECONDS checked"
