@@ -25,6 +25,7 @@
 /* Weak: NULL while the type's file is not part of the build. */
 extern const struct input_ops input_journal_ops __attribute__((weak));
 extern const struct input_ops input_tail_ops __attribute__((weak));
+extern const struct input_ops input_kafka_ops __attribute__((weak));
 
 static const struct {
 	const char		*name;
@@ -32,6 +33,7 @@ static const struct {
 } types[] = {
 	{ "journal",	&input_journal_ops },
 	{ "tail",	&input_tail_ops },
+	{ "kafka",	&input_kafka_ops },
 };
 
 #define NTYPES	(sizeof(types) / sizeof(types[0]))
@@ -67,8 +69,8 @@ set_type(struct config *cf, void *obj, const struct conf_sect *s,
 
 /* The keys every input has (docs-inputs.md); a type's own are its map. */
 static const struct conf_map input_map[] = {
-	{ "type", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL, "journal or tail",
-	    0, set_type },
+	{ "type", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL,
+	    "journal, tail or kafka", 0, set_type },
 };
 /* For --keys (confkeys.c). */
 const struct conf_table conf_input_keys = {
@@ -109,8 +111,8 @@ static void
 input_stats_read(void *arg, stats_see_fn *see, void *ctx)
 {
 	struct input		*in = arg;
-	struct stats_input	 v = { in->name, in->ops->type, "" };
-	char			 buf[1024];
+	struct stats_input	 v = { in->name, in->ops->type, "", "" };
+	char			 buf[1024], why[256];
 	size_t			 n;
 
 	if (in->ops->stats != NULL) {
@@ -118,6 +120,9 @@ input_stats_read(void *arg, stats_see_fn *see, void *ctx)
 		buf[n < sizeof(buf) ? n : sizeof(buf) - 1] = '\0';
 		v.members = buf;
 	}
+	if (in->ops->health != NULL && in->ops->health(in, why,
+	    sizeof(why)) == -1)
+		v.health = why;
 	see(ctx, &v);
 }
 
@@ -160,14 +165,14 @@ input_new(struct config *cf, const struct conf_sect *s)
 
 	if (type == NULL) {
 		config_error(cf, s->line, "[input %s]: type = journal | tail "
-		    "is required", s->name);
+		    "| kafka is required", s->name);
 		return NULL;
 	}
 	for (t = 0; t < NTYPES && strcmp(types[t].name, type) != 0; t++)
 		;
 	if (t == NTYPES) {
 		config_error(cf, conf_sect_line(s, "type"), "[input %s]: type "
-		    "= %s: unknown (journal or tail)", s->name, type);
+		    "= %s: unknown (journal, tail or kafka)", s->name, type);
 		return NULL;
 	}
 	if (types[t].ops == NULL) {

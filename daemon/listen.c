@@ -333,6 +333,16 @@ intake_slice(struct listener *l, const char *p, size_t len,
 	return lsbatch_append(l->batch, p, len, out);
 }
 
+struct lsfield *
+intake_field(struct listener *l)
+{
+	struct lsbatch	*b = l->batch;
+
+	if (b == NULL || b->n == 0)
+		return NULL;
+	return lsbatch_add_rec_field(b, &b->recs[b->n - 1]);
+}
+
 uint64_t
 intake_batchno(struct listener *l)
 {

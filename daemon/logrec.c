@@ -187,7 +187,7 @@ static const char *const formats[] = {
 };
 
 static const char *const transports[] = { "tcp", "udp", "tls", "unix",
-    "journal", "file" };
+    "journal", "file", "kafka" };
 
 static const char *const streams[] = {
 	"ok", "gap", "duplicate", "out_of_order", "delayed"

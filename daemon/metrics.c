@@ -242,6 +242,23 @@ slo_check(const struct metrics *m, int alert, int64_t slo_ns, char *why,
 	    "store", b, (long long)m->window_s);
 }
 
+struct health_ctx {
+	char	*why;
+	size_t	 len;
+	size_t	*off;
+};
+
+/* An input that says it is not healthy (a Kafka input past max_lag). */
+static void
+input_health_see(void *ctx, const void *view)
+{
+	const struct stats_input	*v = view;
+	struct health_ctx		*hc = ctx;
+
+	if (v->health != NULL && v->health[0] != '\0')
+		why_add(hc->why, hc->len, hc->off, "%s", v->health);
+}
+
 int
 metrics_health(struct metrics *m, char *why, size_t len)
 {
@@ -250,6 +267,7 @@ metrics_health(struct metrics *m, char *why, size_t len)
 	const char		*stage;
 	struct pipe_now		 pn;
 	struct stats_queue	 q;
+	struct health_ctx	 hc;
 
 	why[0] = '\0';
 	metrics_pipe_now(&pn);
@@ -270,6 +288,8 @@ metrics_health(struct metrics *m, char *why, size_t len)
 		    "last %llus (%llu in all)",
 		    (unsigned long long)(m->stuck_ns / 1000000000ULL),
 		    (unsigned long long)m->errs);
+	hc = (struct health_ctx){ why, len, &off };
+	stats_read(STATS_INPUT, input_health_see, &hc);
 	slo_check(m, 0, m->slo_store_ns, why, len, &off);
 	slo_check(m, 1, m->slo_alert_ns, why, len, &off);
 	return off == 0 ? 0 : -1;

@@ -524,9 +524,17 @@ streams_process(struct streams *t, struct lsbatch *b, int64_t now_ns)
 
 	if (t->c.collapse_us > 0)
 		runs_expire(t, b, now_ns);
-	for (i = 0; i < b->n; i++)
-		if (!(b->recs[i].flags & LR_DROP))
+	for (i = 0; i < b->n; i++) {
+		if (b->recs[i].flags & LR_DROP)
+			continue;
+		/* Judged where its sender's stream was whole (an edge,
+		 * through Kafka): its mark is kept, counted, not redone. */
+		if (b->recs[i].flags & LR_STREAMED)
+			kinds[b->recs[i].stream < LRS__COUNT ?
+			    b->recs[i].stream : LRS_OK]++;
+		else
 			one(t, b, &i, now_ns, kinds);
+	}
 	for (k = 0; k < LRS__COUNT; k++)
 		if (kinds[k] > 0)
 			COUNT_ADD(counters.stream_kinds[k], kinds[k]);

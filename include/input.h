@@ -30,6 +30,7 @@ struct input;
 struct inputs;
 struct listener;
 struct logrec;
+struct lsfield;
 struct lsslice;
 
 /* ---- the intake: how events enter the queue (listen.c) ---- */
@@ -55,6 +56,10 @@ struct logrec	*intake_add(struct listener *, const char *p, size_t len,
  * the record intake_add returned last.  0, or -1 on ENOMEM. */
 int		 intake_slice(struct listener *, const char *p, size_t len,
 		    struct lsslice *out);
+/* A new zeroed field of the record intake_add returned last (its key and
+ * value made with intake_slice); valid until the next intake call.  NULL
+ * on ENOMEM. */
+struct lsfield	*intake_field(struct listener *);
 /* The number of the batch being filled: the one the record intake_add
  * returned last belongs to (batches are numbered from 1 in queue order
  * when pushed; see inputs_durable). */
@@ -100,6 +105,9 @@ struct input_ops {
 	 * written to buf; returns the length written.  input.c hands them on
 	 * as the input's STATS_INPUT provider (stats.h) while it runs. */
 	size_t		 (*stats)(struct input *, char *buf, size_t len);
+	/* Optional: 0 when healthy, else -1 with the reason (one line) in
+	 * why; for /health, on the event loop. */
+	int		 (*health)(struct input *, char *why, size_t len);
 };
 
 struct input {
@@ -113,6 +121,7 @@ struct input {
  * is refused by name). */
 extern const struct input_ops input_journal_ops;
 extern const struct input_ops input_tail_ops;
+extern const struct input_ops input_kafka_ops;
 
 /* ---- the set of inputs of a config (input.c) ---- */
 

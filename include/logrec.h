@@ -35,6 +35,8 @@ enum lr_transport {
 	LRT_UNIX,		/* unix socket, datagram or stream */
 	LRT_JOURNAL,		/* [input] type = journal */
 	LRT_FILE,		/* [input] type = tail */
+	LRT_KAFKA,		/* [input] type = kafka: a message that is
+				 * not an edge's stored event */
 	LRT__COUNT
 };
 
@@ -69,6 +71,9 @@ struct lsfield {
 #define LR_DROP		0x02		/* a stage dropped it (counted there) */
 #define LR_PARSED	0x04		/* its input filled it: the parser
 					 * leaves it alone (journal, kafka) */
+#define LR_STREAMED	0x08		/* its stream mark came with it (an
+					 * edge's, through Kafka): the streams
+					 * stage leaves it alone */
 
 struct logrec {
 	int64_t		 received_us;	/* wall clock at read, µs since epoch */

@@ -204,6 +204,8 @@ struct stats_input {
 	const char	*name;
 	const char	*type;		/* "journal", "tail" */
 	const char	*members;	/* JSON members, no braces; "" or NULL */
+	const char	*health;	/* "" or NULL: healthy; else why not
+					 * (ops->health: /health says it) */
 };
 
 #endif

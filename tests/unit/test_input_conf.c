@@ -109,7 +109,7 @@ test_errors_all_at_once(void **state)
 	    "match = B=c\n");
 
 	assert_null(inputs_new(cf));
-	has_error(cf, 1, "type = journal | tail is required");
+	has_error(cf, 1, "type = journal | tail | kafka is required");
 	has_error(cf, 4, "type = syslog: unknown");
 	has_error(cf, 7, "match");
 	has_error(cf, 8, "match");

@@ -276,7 +276,7 @@ test_balance(void **state)
 static void
 input_read(void *arg, stats_see_fn *see, void *ctx)
 {
-	struct stats_input	 v = { "app", "tail", arg };
+	struct stats_input	 v = { "app", "tail", arg, NULL };
 
 	see(ctx, &v);
 }

@@ -1,0 +1,1111 @@
+/*
+ * input_kafka.c: [input NAME] type = kafka.  A librdkafka high-level
+ * consumer in a consumer group (cooperative-sticky rebalancing), polled
+ * on the event loop (the consumer queue's io event wakes it).  A message
+ * that is a JSON line of logstreamd's own Kafka output is taken as the
+ * stored event it is (kafka_decode.c); any other message is a line for
+ * the parser.  At least once: an offset is committed only once the batch
+ * that holds its message is durable (ops->durable), never by librdkafka.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sys/eventfd.h>
+
+#include <event2/event.h>
+#include <librdkafka/rdkafka.h>
+
+#include "config.h"
+#include "confmap.h"
+#include "diag.h"
+#include "input.h"
+#include "kdec.h"
+#include "logrec.h"
+
+#define MAX_TOPICS	32
+#define MAX_OPTS	32
+#define POLL_MAX	4096	/* messages per callback, then the loop runs */
+#define POLL_BATCH	512	/* taken from librdkafka's queue at once */
+#define TICK_MS		200	/* the poll that serves rebalances when idle */
+#define HANDOVER_MS	5000
+#define STATS_TAIL	64	/* room kept for the last members of stats */	/* a revoke waits for durable reads this long */
+
+enum { RV_NONE, RV_DURABLE, RV_COMMIT };
+
+struct kopt {
+	char		*name;
+	char		*val;
+	int		 line;
+};
+
+/* A message's batch, per partition, in batch order: what a durable
+ * batch number lets us commit. */
+struct mark {
+	uint64_t	 batchno;
+	int64_t		 offset;	/* the last one in that batch */
+	uint32_t	 n;		/* messages */
+};
+
+struct part {
+	char		*topic;		/* one of k->topics */
+	int32_t		 id;
+	int		 owned;
+	int		 revoking;	/* handed over once durable */
+	int64_t		 next;		/* offset after the last read */
+	int64_t		 committed;	/* durable: to commit (asked), or -1 */
+	int64_t		 acked;		/* committed (broker said yes) */
+	int64_t		 first;		/* the first offset read since assigned */
+	struct mark	*marks;
+	size_t		 mhead, mn, mcap;	/* a ring */
+	uint64_t	 inflight;	/* read, not yet committed */
+};
+
+struct kin {
+	/* keys */
+	char		*brokers;
+	char		*topics[MAX_TOPICS];
+	size_t		 ntopics;
+	char		*group;
+	char		*client_id;
+	int		 reset;		/* 0 earliest, 1 latest */
+	int64_t		 session_ms;
+	uint64_t	 max_message;
+	uint64_t	 max_lag;	/* 0: no bound */
+	struct kopt	 opts[MAX_OPTS];
+	size_t		 nopts;
+	/* running */
+	struct input	*in;
+	rd_kafka_t	*rk;
+	rd_kafka_queue_t *rkqu;
+	struct event_base *base;
+	struct listener	*l;
+	int		 efd;
+	struct event	*ev, *tick;
+	int		 paused, stopped, cooperative;
+	struct part	*parts;
+	size_t		 nparts;
+	struct part	*last;		/* cache for part_find */
+	rd_kafka_message_t **held;	/* read while the queue was full */
+	size_t		 nheld, capheld;
+	struct kdec	 dec;
+	uint64_t	 last_durable;
+	/* A revoke waiting for its reads to be durable and committed. */
+	rd_kafka_topic_partition_list_t *revoking;
+	int		 revoke_state;
+	uint64_t	 revoke_batch;	/* durable up to this: commit */
+	uint64_t	 revoke_commit;	/* that commit's number */
+	uint64_t	 revoke_until;	/* monotonic ns: then anyway */
+	uint64_t	 commits_sent, commits_back;
+	/* figures */
+	uint64_t	 received, events, lines, truncated, nomem;
+	uint64_t	 commits, commit_failed, committed_msgs;
+	uint64_t	 rebalances, assigned, revoked, redelivered;
+	uint64_t	 errors, resets;
+	struct diag_rate rate;
+};
+
+static struct kin *
+kin_of(struct input *in)
+{
+	return in->impl;
+}
+
+static int
+set_topic(struct config *cf, void *obj, const struct conf_sect *s,
+    const struct conf_kv *kv)
+{
+	struct kin	*k = obj;
+
+	if (s == NULL)
+		return 0;
+	if (k->ntopics == MAX_TOPICS) {
+		config_error(cf, kv->line, "[input %s]: at most %d topics",
+		    s->name, MAX_TOPICS);
+		return CM_REPORTED;
+	}
+	if (kv->val[0] == '\0')
+		return -1;
+	if ((k->topics[k->ntopics] = strdup(kv->val)) == NULL)
+		return -2;
+	k->ntopics++;
+	return 0;
+}
+
+/* kafka.NAME = VALUE: handed to librdkafka, which checks it at finish. */
+static int
+set_opt(struct config *cf, void *obj, const struct conf_sect *s,
+    const struct conf_kv *kv)
+{
+	struct kin	*k = obj;
+
+	if (k->nopts == MAX_OPTS) {
+		config_error(cf, kv->line, "[input %s]: at most %d kafka.* "
+		    "keys", s->name, MAX_OPTS);
+		return CM_REPORTED;
+	}
+	k->opts[k->nopts] = (struct kopt){ strdup(kv->key + 6),
+	    strdup(kv->val), kv->line };
+	if (k->opts[k->nopts].name == NULL || k->opts[k->nopts].val == NULL)
+		return -2;
+	k->nopts++;
+	return 0;
+}
+
+static const char *const resets[] = { "earliest", "latest", NULL };
+
+
+#define K(f)	offsetof(struct kin, f)
+
+/* The keys of type = kafka (docs-kafka.md): one row each. */
+static const struct conf_map kin_map[] = {
+	{ "brokers", CM_STRING, K(brokers), NULL, 0, 0, NULL,
+	    "HOST:PORT, HOST:PORT...", 0, NULL },
+	{ "topic", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL,
+	    "a topic name (repeatable)", CM_REPEAT, set_topic },
+	{ "group", CM_STRING, K(group), "logstreamd", 1, 0, NULL,
+	    "a consumer group id", 0, NULL },
+	{ "client_id", CM_STRING, K(client_id), "logstreamd", 1, 0, NULL,
+	    "the client.id the brokers see", 0, NULL },
+	{ "offset_reset", CM_ENUM, K(reset), "earliest", 0, 0, resets,
+	    "earliest or latest: where a partition without a committed "
+	    "offset (or out of range) starts", 0, NULL },
+	{ "session_timeout", CM_MS, K(session_ms), "10s", 1000, 3600000,
+	    NULL, "a duration, 1s to 1h", 0, NULL },
+	{ "max_message", CM_SIZE, K(max_message), "64k", 16, 16 << 20, NULL,
+	    "a size, 16 to 16M: longer messages are cut and marked", 0,
+	    NULL },
+	{ "max_lag", CM_UINT, K(max_lag), "0", 0, UINT64_MAX / 2, NULL,
+	    "messages; a partition further behind degrades /health (0: "
+	    "never)", 0, NULL },
+	{ "kafka.", CM_CUSTOM, CM_NOVALUE, NULL, 0, 0, NULL,
+	    "a librdkafka consumer setting", CM_PREFIX, set_opt },
+};
+
+static void *
+kin_impl(struct input *in)
+{
+	struct kin	*k;
+
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		return NULL;
+	k->efd = -1;
+	k->in = in;
+	return k;
+}
+
+static void	kin_rebalance_cb(rd_kafka_t *, rd_kafka_resp_err_t,
+		    rd_kafka_topic_partition_list_t *, void *);
+static void	kin_commit_cb(rd_kafka_t *, rd_kafka_resp_err_t,
+		    rd_kafka_topic_partition_list_t *, void *);
+static void	kin_error_cb(rd_kafka_t *, int, const char *, void *);
+static void	kin_handover(struct kin *);
+
+static void
+kin_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+	diag_debug("kafka: %s: %s", fac, buf);
+}
+
+/* The librdkafka config; NULL after reporting (cf) or logging (cf NULL)
+ * what librdkafka refused. */
+static rd_kafka_conf_t *
+kin_conf(struct input *in, struct kin *k, struct config *cf, int line)
+{
+	rd_kafka_conf_t	*c = rd_kafka_conf_new();
+	char		 err[256], stmo[24], hbeat[24];
+	const char	*kv[][2] = {
+		{ "bootstrap.servers", k->brokers },
+		{ "group.id", k->group },
+		{ "client.id", k->client_id },
+		{ "enable.auto.commit", "false" },
+		{ "enable.auto.offset.store", "false" },
+		{ "auto.offset.reset", resets[k->reset] },
+		{ "session.timeout.ms", stmo },
+		/* a rebalance is noticed at the next heartbeat */
+		{ "heartbeat.interval.ms", hbeat },
+		/* polled every TICK_MS, paused or not: a member that stops
+		 * polling for this long is out (and a rebalance waits at most
+		 * this long for members that do not rejoin) */
+		{ "max.poll.interval.ms", "30000" },
+		/* incremental: a rebalance moves only the partitions that
+		 * change owner (kafka.partition.assignment.strategy may say
+		 * range or roundrobin: eager) */
+		{ "partition.assignment.strategy", "cooperative-sticky" },
+		{ "enable.partition.eof", "false" },
+		/* librdkafka's own read-ahead, per partition: the memory
+		 * bound while the queue is full (the partitions are paused) */
+		{ "queued.max.messages.kbytes", "16384" },
+	};
+	const size_t	 nkv = sizeof(kv) / sizeof(kv[0]);
+	size_t		 i;
+	int		 bad = 0;
+
+	snprintf(stmo, sizeof(stmo), "%lld", (long long)k->session_ms);
+	snprintf(hbeat, sizeof(hbeat), "%lld", (long long)(k->session_ms / 6));
+	for (i = 0; i < nkv + k->nopts; i++) {
+		const char *n = i < nkv ? kv[i][0] : k->opts[i - nkv].name;
+		const char *v = i < nkv ? kv[i][1] : k->opts[i - nkv].val;
+
+		if (n == NULL || v == NULL)
+			continue;
+		if (rd_kafka_conf_set(c, n, v, err, sizeof(err)) ==
+		    RD_KAFKA_CONF_OK)
+			continue;
+		bad = 1;
+		if (cf != NULL)
+			config_error(cf, i < nkv ? line : k->opts[i - nkv].line,
+			    "[input %s]: %s", in->name, err);
+		else
+			diag_err("input %s: %s", in->name, err);
+	}
+	if (bad) {
+		rd_kafka_conf_destroy(c);
+		return NULL;
+	}
+	rd_kafka_conf_set_opaque(c, k);
+	rd_kafka_conf_set_rebalance_cb(c, kin_rebalance_cb);
+	rd_kafka_conf_set_offset_commit_cb(c, kin_commit_cb);
+	rd_kafka_conf_set_error_cb(c, kin_error_cb);
+	rd_kafka_conf_set_log_cb(c, kin_log_cb);
+	return c;
+}
+
+static int
+kin_finish(struct input *in, struct config *cf, int line)
+{
+	struct kin	*k = kin_of(in);
+	rd_kafka_conf_t	*c;
+
+	if (k->brokers == NULL || k->ntopics == 0) {
+		config_error(cf, line, "[input %s]: brokers and topic are "
+		    "required for type = kafka", in->name);
+		return -1;
+	}
+	if ((c = kin_conf(in, k, cf, line)) == NULL)
+		return -1;
+	rd_kafka_conf_destroy(c);
+	return 0;
+}
+
+/* ---- partitions and the marks that say what a durable batch commits ---- */
+
+static struct part *
+part_find(struct kin *k, const char *topic, int32_t id, int make)
+{
+	struct part	*p;
+	size_t		 i;
+
+	if (k->last != NULL && k->last->id == id &&
+	    strcmp(k->last->topic, topic) == 0)
+		return k->last;
+	for (i = 0; i < k->nparts; i++)
+		if (k->parts[i].id == id && strcmp(k->parts[i].topic,
+		    topic) == 0)
+			return k->last = &k->parts[i];
+	if (!make)
+		return NULL;
+	for (i = 0; i < k->ntopics && strcmp(k->topics[i], topic) != 0; i++)
+		;
+	if (i == k->ntopics)
+		return NULL;		/* not one we subscribed to */
+	if ((p = reallocarray(k->parts, k->nparts + 1, sizeof(*p))) == NULL)
+		return NULL;
+	k->parts = p;
+	p = &k->parts[k->nparts++];
+	memset(p, 0, sizeof(*p));
+	p->topic = k->topics[i];
+	p->id = id;
+	p->next = p->committed = p->acked = p->first = -1;
+	return k->last = p;
+}
+
+/* The message at offset of p is in batch batchno. */
+static int
+mark_add(struct part *p, uint64_t batchno, int64_t offset)
+{
+	struct mark	*m, *nm;
+	size_t		 i, cap;
+
+	if (p->mn > 0) {
+		m = &p->marks[(p->mhead + p->mn - 1) % p->mcap];
+		if (m->batchno == batchno) {
+			m->offset = offset;
+			m->n++;
+			return 0;
+		}
+	}
+	if (p->mn == p->mcap) {
+		cap = p->mcap ? p->mcap * 2 : 64;
+		if ((nm = calloc(cap, sizeof(*nm))) == NULL)
+			return -1;
+		for (i = 0; i < p->mn; i++)
+			nm[i] = p->marks[(p->mhead + i) % p->mcap];
+		free(p->marks);
+		p->marks = nm;
+		p->mcap = cap;
+		p->mhead = 0;
+	}
+	p->marks[(p->mhead + p->mn++) % p->mcap] =
+	    (struct mark){ batchno, offset, 1 };
+	return 0;
+}
+
+/* Forget p's uncommitted reads: another member reads them again, from
+ * the last offset the group coordinator acknowledged (or, without one,
+ * from where this member began). */
+static void
+part_drop(struct kin *k, struct part *p)
+{
+	int64_t	 from = p->acked >= 0 ? p->acked : p->first;
+
+	if (p->next >= 0 && from >= 0 && p->next > from)
+		k->redelivered += (uint64_t)(p->next - from);
+	p->inflight = 0;
+	p->mn = 0;
+	p->mhead = 0;
+	p->owned = 0;
+	p->next = p->committed = p->acked = p->first = -1;
+}
+
+/* ---- the messages ---- */
+
+static void
+kin_msg_error(struct kin *k, const rd_kafka_message_t *m)
+{
+	const char	*t = m->rkt != NULL ? rd_kafka_topic_name(m->rkt) : "";
+
+	k->errors++;
+	switch (m->err) {
+	case RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET:
+	case RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE:
+		k->resets++;
+		diag_warn("input %s: %s [%d]: offset out of range; starting "
+		    "from the %s offset (offset_reset): %s", k->in->name, t,
+		    (int)m->partition, resets[k->reset],
+		    rd_kafka_message_errstr(m));
+		break;
+	case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+	case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+	case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
+		diag_rate(&k->rate, "input %s: topic %s does not exist (yet): "
+		    "%s", k->in->name, t, rd_kafka_message_errstr(m));
+		break;
+	default:
+		diag_rate(&k->rate, "input %s: kafka: %s", k->in->name,
+		    rd_kafka_message_errstr(m));
+	}
+}
+
+/* One message to the intake (there is room); 0, or -1 on ENOMEM. */
+static int
+kin_take(struct kin *k, const rd_kafka_message_t *m)
+{
+	struct part	*p;
+	struct logrec	*r;
+	const char	*topic = rd_kafka_topic_name(m->rkt);
+	char		 src[300];
+	int		 n, trunc = m->len > k->max_message;
+
+	if ((p = part_find(k, topic, m->partition, 0)) == NULL ||
+	    !p->owned || p->revoking)
+		return 0;	/* revoked meanwhile: the new owner reads it */
+	k->received++;
+	r = NULL;
+	if (!trunc && kdec_parse(&k->dec, m->payload, m->len) == 1) {
+		r = kdec_apply(&k->dec, k->l, m->payload, m->len);
+		if (r != NULL)
+			k->events++;
+	} else {
+		n = snprintf(src, sizeof(src), "%s/%d", topic,
+		    (int)m->partition);
+		r = intake_add(k->l, m->payload, trunc ? k->max_message :
+		    m->len, trunc, LRT_KAFKA, src, (size_t)n);
+		k->lines++;
+		k->truncated += trunc;
+	}
+	if (r == NULL)
+		k->nomem++;	/* dropped: ENOMEM */
+	/* Dropped or not, its offset goes with the batch being filled. */
+	if (mark_add(p, intake_batchno(k->l), m->offset) == -1)
+		return -1;
+	if (p->first < 0)
+		p->first = m->offset;
+	p->next = m->offset + 1;
+	p->inflight++;
+	return 0;
+}
+
+/* Hand a message over, or keep it while the queue is full. */
+static void
+kin_one(struct kin *k, rd_kafka_message_t *m)
+{
+	rd_kafka_message_t	**h;
+	size_t			  cap;
+
+	if (m->err) {
+		kin_msg_error(k, m);
+		rd_kafka_message_destroy(m);
+		return;
+	}
+	if (k->nheld == 0 && !k->paused && intake_room(k->l)) {
+		if (kin_take(k, m) == -1)
+			diag_rate(&k->rate, "input %s: out of memory: an "
+			    "offset not noted (read again after a restart)",
+			    k->in->name);
+		rd_kafka_message_destroy(m);
+		return;
+	}
+	/* Paused: librdkafka stops fetching (the partitions are paused),
+	 * so what still arrives is bounded by its read-ahead. */
+	if (k->nheld == k->capheld) {
+		cap = k->capheld ? k->capheld * 2 : 256;
+		if ((h = reallocarray(k->held, cap, sizeof(*h))) == NULL) {
+			k->nomem++;
+			rd_kafka_message_destroy(m);
+			return;
+		}
+		k->held = h;
+		k->capheld = cap;
+	}
+	k->held[k->nheld++] = m;
+}
+
+/* The held messages first, in order, while there is room. */
+static void
+kin_unhold(struct kin *k)
+{
+	size_t	 i = 0;
+
+	while (i < k->nheld && !k->paused && intake_room(k->l)) {
+		if (kin_take(k, k->held[i]) == -1)
+			k->nomem++;
+		rd_kafka_message_destroy(k->held[i]);
+		i++;
+	}
+	if (i == 0)
+		return;
+	memmove(k->held, k->held + i, (k->nheld - i) * sizeof(*k->held));
+	k->nheld -= i;
+}
+
+/* Serve the consumer queue: messages, rebalances, commit reports. */
+static void
+kin_poll(struct kin *k)
+{
+	rd_kafka_message_t	*v[POLL_BATCH];
+	ssize_t			 got, i;
+	int			 n = 0;
+
+	if (k->rk == NULL || k->stopped)
+		return;
+	kin_unhold(k);
+	/* In runs (one lock of the queue for many messages); rebalances and
+	 * commit reports are served by the same call, in queue order. */
+	while (n < POLL_MAX && (got = rd_kafka_consume_batch_queue(k->rkqu, 0,
+	    v, POLL_BATCH)) > 0) {
+		for (i = 0; i < got; i++)
+			kin_one(k, v[i]);
+		n += (int)got;
+	}
+	intake_handoff(k->l);
+	if (n >= POLL_MAX && !k->paused)
+		event_active(k->ev, EV_READ, 0);	/* more, after the rest */
+}
+
+static void
+kin_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	uint64_t	 v;
+
+	if (read(fd, &v, sizeof(v)) == -1) {
+		/* EAGAIN: woken by event_active, nothing written */
+	}
+	kin_poll(arg);
+}
+
+static void
+kin_tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct kin	*k = arg;
+
+	if (k->revoke_state != RV_NONE && diag_mono_ns() >= k->revoke_until)
+		kin_handover(k);	/* storage too slow: repeats counted */
+	kin_poll(k);
+}
+
+/* ---- the group: rebalances and commits ---- */
+
+static void
+plist_str(const rd_kafka_topic_partition_list_t *pl, char *buf, size_t len)
+{
+	size_t	 n = 0;
+	int	 i, w;
+
+	buf[0] = '\0';
+	for (i = 0; i < pl->cnt && n < len; i++) {
+		w = snprintf(buf + n, len - n, "%s%s/%d", i ? "," : "",
+		    pl->elems[i].topic, (int)pl->elems[i].partition);
+		if (w < 0)
+			break;
+		n += (size_t)w;
+	}
+}
+
+static void
+kin_assign(struct kin *k, rd_kafka_topic_partition_list_t *pl)
+{
+	rd_kafka_error_t	*e = NULL;
+	rd_kafka_resp_err_t	 err = 0;
+	struct part		*p;
+	int			 i;
+
+	for (i = 0; i < pl->cnt; i++)
+		if ((p = part_find(k, pl->elems[i].topic,
+		    pl->elems[i].partition, 1)) != NULL) {
+			part_drop(k, p);	/* nothing in flight: none */
+			p->owned = 1;
+			k->assigned++;
+		}
+	if (k->cooperative)
+		e = rd_kafka_incremental_assign(k->rk, pl);
+	else
+		err = rd_kafka_assign(k->rk, pl);
+	if (e != NULL || err)
+		diag_err("input %s: assign: %s", k->in->name, e != NULL ?
+		    rd_kafka_error_string(e) : rd_kafka_err2str(err));
+	if (e != NULL)
+		rd_kafka_error_destroy(e);
+	/* Paused: the new partitions wait too; else they run (one revoked
+	 * and given back was paused at its revoke). */
+	if (k->paused)
+		rd_kafka_pause_partitions(k->rk, pl);
+	else
+		rd_kafka_resume_partitions(k->rk, pl);
+}
+
+/* The held messages of p go: whoever owns p next reads them. */
+static void
+held_drop(struct kin *k, const struct part *p)
+{
+	size_t	 i, j;
+
+	for (i = j = 0; i < k->nheld; i++) {
+		if (k->held[i]->partition == p->id && strcmp(
+		    rd_kafka_topic_name(k->held[i]->rkt), p->topic) == 0)
+			rd_kafka_message_destroy(k->held[i]);
+		else
+			k->held[j++] = k->held[i];
+	}
+	k->nheld = j;
+}
+
+/* The handover ends: the partitions go (what is still not committed of
+ * them is read again by the next owner: counted as redelivered). */
+static void
+kin_handover(struct kin *k)
+{
+	rd_kafka_topic_partition_list_t	*pl = k->revoking;
+	rd_kafka_error_t		*e = NULL;
+	struct part			*p;
+	uint64_t			 before = k->redelivered;
+	int				 x;
+
+	if (pl == NULL)
+		return;
+	k->revoking = NULL;
+	k->revoke_state = RV_NONE;
+	for (x = 0; x < pl->cnt; x++)
+		if ((p = part_find(k, pl->elems[x].topic,
+		    pl->elems[x].partition, 0)) != NULL) {
+			part_drop(k, p);
+			p->revoking = 0;
+		}
+	if (k->redelivered > before)
+		diag_warn("input %s: handed over with %llu messages read but "
+		    "not yet stored: the next owner reads them again",
+		    k->in->name, (unsigned long long)(k->redelivered - before));
+	if (k->cooperative)
+		e = rd_kafka_incremental_unassign(k->rk, pl);
+	else
+		rd_kafka_assign(k->rk, NULL);
+	if (e != NULL) {
+		diag_err("input %s: unassign: %s", k->in->name,
+		    rd_kafka_error_string(e));
+		rd_kafka_error_destroy(e);
+	}
+	rd_kafka_topic_partition_list_destroy(pl);
+}
+
+/*
+ * Revoked: no more is taken from those partitions, and the handover waits
+ * (at most HANDOVER_MS) until what was read from them is durable and its
+ * offsets are committed, so the next owner goes on exactly where this one
+ * stopped: a rebalance (a member joining or leaving) repeats nothing.
+ * Lost partitions (this member was thrown out: another owns them already)
+ * and a stop go at once, without a commit.
+ */
+static void
+kin_revoke(struct kin *k, rd_kafka_topic_partition_list_t *pl)
+{
+	struct part	*p;
+	uint64_t	 inflight = 0;
+	int		 x;
+
+	if (k->revoking != NULL)
+		kin_handover(k);	/* not expected: one at a time */
+	for (x = 0; x < pl->cnt; x++) {
+		if ((p = part_find(k, pl->elems[x].topic,
+		    pl->elems[x].partition, 0)) == NULL)
+			continue;
+		k->revoked++;
+		p->revoking = 1;
+		held_drop(k, p);
+		inflight += p->inflight + (p->committed > p->acked);
+	}
+	if ((k->revoking = rd_kafka_topic_partition_list_copy(pl)) == NULL)
+		return;
+	rd_kafka_pause_partitions(k->rk, pl);
+	if (inflight == 0 || k->stopped || rd_kafka_assignment_lost(k->rk)) {
+		kin_handover(k);
+		return;
+	}
+	k->revoke_state = RV_DURABLE;
+	k->revoke_batch = intake_filled(k->l);
+	k->revoke_until = diag_mono_ns() + HANDOVER_MS * 1000000ULL;
+}
+
+static void
+kin_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+    rd_kafka_topic_partition_list_t *pl, void *opaque)
+{
+	struct kin	*k = opaque;
+	char		 buf[512];
+
+	k->cooperative = strcmp(rd_kafka_rebalance_protocol(rk),
+	    "COOPERATIVE") == 0;
+	plist_str(pl, buf, sizeof(buf));
+	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+		k->rebalances++;
+		diag_info("input %s: assigned %s (%s)", k->in->name,
+		    pl->cnt ? buf : "nothing new", k->cooperative ?
+		    "cooperative" : "eager");
+		kin_assign(k, pl);
+	} else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+		diag_info("input %s: revoked %s", k->in->name,
+		    pl->cnt ? buf : "nothing");
+		kin_revoke(k, pl);
+	} else {
+		diag_err("input %s: rebalance: %s", k->in->name,
+		    rd_kafka_err2str(err));
+		kin_revoke(k, pl);
+	}
+}
+
+/* What a commit did (pl: the offsets, or NULL). */
+static void
+commit_result(struct kin *k, rd_kafka_resp_err_t err,
+    const rd_kafka_topic_partition_list_t *pl)
+{
+	struct part	*p;
+	int		 i;
+
+	if (err == RD_KAFKA_RESP_ERR__NO_OFFSET)
+		return;
+	if (err) {
+		k->commit_failed++;
+		diag_rate(&k->rate, "input %s: commit failed: %s (committed "
+		    "again with the next durable batch)", k->in->name,
+		    rd_kafka_err2str(err));
+		return;
+	}
+	k->commits++;
+	for (i = 0; pl != NULL && i < pl->cnt; i++) {
+		if (pl->elems[i].err || (p = part_find(k, pl->elems[i].topic,
+		    pl->elems[i].partition, 0)) == NULL || !p->owned)
+			continue;
+		/* Offsets acknowledged: messages, but for control records. */
+		if (pl->elems[i].offset > p->acked && p->first >= 0) {
+			k->committed_msgs += (uint64_t)(pl->elems[i].offset -
+			    (p->acked >= 0 ? p->acked : p->first));
+			p->acked = pl->elems[i].offset;
+		}
+	}
+}
+
+/* The report of an asynchronous commit (in the order they were sent). */
+static void
+kin_commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+    rd_kafka_topic_partition_list_t *pl, void *opaque)
+{
+	struct kin	*k = opaque;
+
+	commit_result(k, err, pl);
+	k->commits_back++;
+	if (k->revoke_state == RV_COMMIT && k->commits_back >= k->revoke_commit)
+		kin_handover(k);
+}
+
+static void
+kin_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+	struct kin	*k = opaque;
+
+	k->errors++;
+	diag_rate(&k->rate, "input %s: kafka: %s", k->in->name, reason);
+}
+
+/*
+ * Batches up to batchno are stored and synced: commit, per partition, the
+ * offset after the last message those batches hold.  Asynchronous (the
+ * report comes through the queue), except when stopping.
+ */
+static void
+kin_durable(struct input *in, uint64_t batchno)
+{
+	struct kin			*k = kin_of(in);
+	rd_kafka_topic_partition_list_t	*pl;
+	rd_kafka_resp_err_t		 err;
+	struct part			*p;
+	struct mark			*m;
+	int64_t				 off;
+	uint64_t			 n, sent;
+	size_t				 i;
+
+	k->last_durable = batchno;
+	if (k->rk == NULL || (pl = rd_kafka_topic_partition_list_new(
+	    (int)k->nparts)) == NULL)
+		return;
+	for (i = 0; i < k->nparts; i++) {
+		p = &k->parts[i];
+		off = -1;
+		n = 0;
+		while (p->mn > 0 && (m = &p->marks[p->mhead])->batchno <=
+		    batchno) {
+			off = m->offset;
+			n += m->n;
+			p->mhead = (p->mhead + 1) % p->mcap;
+			p->mn--;
+		}
+		if (off >= 0) {
+			p->committed = off + 1;
+			p->inflight -= n;
+		}
+		/* Also again after a refused commit (a rebalance): the
+		 * durable position until the coordinator acknowledges it. */
+		if (!p->owned || p->committed < 0 || p->committed <= p->acked)
+			continue;
+		rd_kafka_topic_partition_list_add(pl, p->topic, p->id)->offset =
+		    p->committed;
+	}
+	sent = 0;
+	if (pl->cnt > 0) {
+		err = rd_kafka_commit(k->rk, pl, !k->stopped);
+		if (k->stopped)
+			commit_result(k, err, pl);
+		else if (err)
+			commit_result(k, err, NULL);
+		else
+			sent = ++k->commits_sent;
+	}
+	rd_kafka_topic_partition_list_destroy(pl);
+	/* A handover waiting for this batch: once its commit is back. */
+	if (k->revoke_state == RV_DURABLE && batchno >= k->revoke_batch) {
+		if (sent) {
+			k->revoke_state = RV_COMMIT;
+			k->revoke_commit = sent;
+		} else
+			kin_handover(k);
+	}
+}
+
+/* ---- start, pause, stop ---- */
+
+static int
+kin_start(struct input *in, struct event_base *base, struct listener *l)
+{
+	struct kin			*k = kin_of(in);
+	rd_kafka_topic_partition_list_t	*sub;
+	rd_kafka_conf_t			*c;
+	rd_kafka_resp_err_t		 err;
+	char				 errs[256];
+	size_t				 i;
+
+	k->base = base;
+	k->l = l;
+	if ((c = kin_conf(in, k, NULL, 0)) == NULL)
+		return -1;
+	if ((k->rk = rd_kafka_new(RD_KAFKA_CONSUMER, c, errs,
+	    sizeof(errs))) == NULL) {
+		diag_err("input %s: %s", in->name, errs);
+		rd_kafka_conf_destroy(c);
+		return -1;
+	}
+	/* Everything (errors, rebalances, commit reports) comes through the
+	 * consumer queue, served on this thread. */
+	rd_kafka_poll_set_consumer(k->rk);
+	k->rkqu = rd_kafka_queue_get_consumer(k->rk);
+	if ((k->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1 ||
+	    (k->ev = event_new(base, k->efd, EV_READ | EV_PERSIST,
+	    kin_read_cb, k)) == NULL ||
+	    (k->tick = event_new(base, -1, EV_PERSIST, kin_tick_cb, k)) ==
+	    NULL) {
+		diag_err("input %s: cannot make its events", in->name);
+		return -1;
+	}
+	{
+		static const uint64_t	 one = 1;
+
+		rd_kafka_queue_io_event_enable(k->rkqu, k->efd, &one,
+		    sizeof(one));
+	}
+	sub = rd_kafka_topic_partition_list_new((int)k->ntopics);
+	for (i = 0; i < k->ntopics; i++)
+		rd_kafka_topic_partition_list_add(sub, k->topics[i],
+		    RD_KAFKA_PARTITION_UA);
+	err = rd_kafka_subscribe(k->rk, sub);
+	rd_kafka_topic_partition_list_destroy(sub);
+	if (err) {
+		diag_err("input %s: subscribe: %s", in->name,
+		    rd_kafka_err2str(err));
+		return -1;
+	}
+	event_add(k->ev, NULL);
+	event_add(k->tick, &(struct timeval){ 0, TICK_MS * 1000 });
+	diag_info("input %s: consuming %s%s from %s as group %s",
+	    in->name, k->topics[0], k->ntopics > 1 ? " (and more)" : "",
+	    k->brokers, k->group);
+	return 0;
+}
+
+/* The owned partitions, for pause and resume. */
+static rd_kafka_topic_partition_list_t *
+kin_owned(struct kin *k)
+{
+	rd_kafka_topic_partition_list_t	*pl;
+	size_t				 i;
+
+	if ((pl = rd_kafka_topic_partition_list_new((int)k->nparts)) == NULL)
+		return NULL;
+	for (i = 0; i < k->nparts; i++)
+		if (k->parts[i].owned && !k->parts[i].revoking)
+			rd_kafka_topic_partition_list_add(pl,
+			    k->parts[i].topic, k->parts[i].id);
+	return pl;
+}
+
+static void
+kin_pause(struct input *in)
+{
+	struct kin			*k = kin_of(in);
+	rd_kafka_topic_partition_list_t	*pl;
+
+	if (k->paused || k->rk == NULL)
+		return;
+	k->paused = 1;
+	if ((pl = kin_owned(k)) != NULL) {
+		rd_kafka_pause_partitions(k->rk, pl);
+		rd_kafka_topic_partition_list_destroy(pl);
+	}
+}
+
+static void
+kin_resume(struct input *in)
+{
+	struct kin			*k = kin_of(in);
+	rd_kafka_topic_partition_list_t	*pl;
+
+	if (!k->paused || k->rk == NULL)
+		return;
+	k->paused = 0;
+	if ((pl = kin_owned(k)) != NULL) {
+		rd_kafka_resume_partitions(k->rk, pl);
+		rd_kafka_topic_partition_list_destroy(pl);
+	}
+	if (!k->stopped)
+		event_active(k->ev, EV_READ, 0);
+}
+
+/* Stop reading: held messages are not handed over (not committed: read
+ * again by whoever owns the partition next). */
+static void
+kin_stop(struct input *in)
+{
+	struct kin	*k = kin_of(in);
+	size_t		 i;
+
+	if (k->stopped)
+		return;
+	k->stopped = 1;
+	if (k->ev != NULL)
+		event_del(k->ev);
+	if (k->tick != NULL)
+		event_del(k->tick);
+	for (i = 0; i < k->nheld; i++)
+		rd_kafka_message_destroy(k->held[i]);
+	k->nheld = 0;
+}
+
+static void
+kin_free(struct input *in)
+{
+	struct kin	*k = kin_of(in);
+	size_t		 i;
+
+	if (k == NULL)
+		return;
+	kin_stop(in);
+	kin_handover(k);
+	if (k->rk != NULL) {
+		/* Leaves the group: the partitions go to the others now,
+		 * not after session_timeout. */
+		rd_kafka_consumer_close(k->rk);
+		if (k->rkqu != NULL)
+			rd_kafka_queue_destroy(k->rkqu);
+		rd_kafka_destroy(k->rk);
+	}
+	if (k->ev != NULL)
+		event_free(k->ev);
+	if (k->tick != NULL)
+		event_free(k->tick);
+	if (k->efd != -1)
+		close(k->efd);
+	for (i = 0; i < k->nparts; i++)
+		free(k->parts[i].marks);
+	free(k->parts);
+	free(k->held);
+	for (i = 0; i < k->ntopics; i++)
+		free(k->topics[i]);
+	for (i = 0; i < k->nopts; i++) {
+		free(k->opts[i].name);
+		free(k->opts[i].val);
+	}
+	kdec_free(&k->dec);
+	free(k->brokers);
+	free(k->group);
+	free(k->client_id);
+	free(k);
+	in->impl = NULL;
+}
+
+/* ---- figures ---- */
+
+/* A partition's lag: the high watermark librdkafka last saw, less what
+ * is committed (or, before a commit, what is read); -1 unknown. */
+static int64_t
+part_lag(struct kin *k, const struct part *p)
+{
+	int64_t	 lo, hi, at;
+
+	if (rd_kafka_get_watermark_offsets(k->rk, p->topic, p->id, &lo,
+	    &hi) != RD_KAFKA_RESP_ERR_NO_ERROR || hi < 0)
+		return -1;
+	at = p->committed >= 0 ? p->committed : p->next;
+	if (at < 0)		/* nothing read yet: all of it */
+		at = lo > 0 ? lo : 0;
+	return hi > at ? hi - at : 0;
+}
+
+/* /health: every owned partition within max_lag. */
+static int
+kin_health(struct input *in, char *why, size_t len)
+{
+	struct kin	*k = kin_of(in);
+	int64_t		 lag;
+	size_t		 i;
+
+	if (k == NULL || k->rk == NULL || k->max_lag == 0)
+		return 0;
+	for (i = 0; i < k->nparts; i++) {
+		if (!k->parts[i].owned ||
+		    (lag = part_lag(k, &k->parts[i])) < 0 ||
+		    (uint64_t)lag <= k->max_lag)
+			continue;
+		snprintf(why, len, "input %s: %s/%d is %lld messages behind "
+		    "(max_lag %llu)", in->name, k->parts[i].topic,
+		    (int)k->parts[i].id, (long long)lag,
+		    (unsigned long long)k->max_lag);
+		return -1;
+	}
+	return 0;
+}
+
+static size_t
+kin_stats(struct input *in, char *buf, size_t len)
+{
+	struct kin	*k = kin_of(in);
+	size_t		 n, i, owned = 0;
+	int64_t		 lag, total = 0, max = 0;
+	int		 w, first = 1;
+	char		 why[256];
+
+	for (i = 0; i < k->nparts; i++)
+		owned += k->parts[i].owned;
+	w = snprintf(buf, len, "\"received\":%llu,\"events\":%llu,"
+	    "\"lines\":%llu,\"truncated\":%llu,\"dropped_nomem\":%llu,"
+	    "\"commits\":%llu,\"commit_failed\":%llu,\"committed\":%llu,"
+	    "\"rebalances\":%llu,\"assigned\":%llu,\"revoked\":%llu,"
+	    "\"redelivered\":%llu,\"offset_resets\":%llu,\"errors\":%llu,"
+	    "\"paused\":%s,\"held\":%zu,\"partitions\":%zu,"
+	    "\"lag_ok\":%s,\"lag\":{",
+	    (unsigned long long)k->received, (unsigned long long)k->events,
+	    (unsigned long long)k->lines, (unsigned long long)k->truncated,
+	    (unsigned long long)k->nomem, (unsigned long long)k->commits,
+	    (unsigned long long)k->commit_failed,
+	    (unsigned long long)k->committed_msgs,
+	    (unsigned long long)k->rebalances,
+	    (unsigned long long)k->assigned, (unsigned long long)k->revoked,
+	    (unsigned long long)k->redelivered,
+	    (unsigned long long)k->resets, (unsigned long long)k->errors,
+	    k->paused ? "true" : "false", k->nheld, owned,
+	    kin_health(in, why, sizeof(why)) == 0 ? "true" : "false");
+	if (w < 0 || (size_t)w >= len)
+		return 0;
+	n = (size_t)w;
+	/* Per partition while there is room (the rest is in lag_total and
+	 * lag_max), keeping room for the closing members. */
+	for (i = 0; i < k->nparts && k->rk != NULL; i++) {
+		if (!k->parts[i].owned)
+			continue;
+		lag = part_lag(k, &k->parts[i]);
+		total += lag > 0 ? lag : 0;
+		max = lag > max ? lag : max;
+		if (len - n < STATS_TAIL)
+			continue;
+		w = snprintf(buf + n, len - n - STATS_TAIL, "%s\"%s/%d\":%lld",
+		    first ? "" : ",", k->parts[i].topic, (int)k->parts[i].id,
+		    (long long)lag);
+		if (w < 0 || (size_t)w >= len - n - STATS_TAIL) {
+			buf[n] = '\0';
+			n = len;	/* no more */
+			continue;
+		}
+		n += (size_t)w;
+		first = 0;
+	}
+	if (n == len)
+		n = strlen(buf);
+	w = snprintf(buf + n, len - n, "},\"lag_total\":%lld,\"lag_max\":%lld",
+	    (long long)total, (long long)max);
+	if (w < 0 || (size_t)w >= len - n)
+		return 0;
+	return n + (size_t)w;
+}
+
+const struct input_ops input_kafka_ops = {
+	.type = "kafka",
+	.map = kin_map,
+	.nmap = CM_N(kin_map),
+	.impl = kin_impl,
+	.finish = kin_finish,
+	.start = kin_start,
+	.pause = kin_pause,
+	.resume = kin_resume,
+	.durable = kin_durable,
+	.stop = kin_stop,
+	.free = kin_free,
+	.stats = kin_stats,
+	.health = kin_health,
+};

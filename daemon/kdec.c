@@ -1,0 +1,697 @@
+/*
+ * kdec.c: a stored event's JSON line read back into a record (kdec.h).
+ * The line is what writer_encode_json makes: one object whose members are
+ * the record's slots ("received", "source", "transport", ..., "fields",
+ * "sd", "trusted", "stream").  Any other member, a missing "received" or
+ * "transport", or text that is not strict JSON means it is not such a
+ * line: the caller parses it as a line instead.  Unescaped strings stay
+ * slices of the line; escaped ones are decoded into a scratch buffer.
+ * Values of "fields" that are not strings (numbers, objects...) and
+ * "trusted" are kept as their JSON text, validated here.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#define PARSER_INTERNAL		/* parser_rfc3339: one RFC 3339 reader */
+#include "input.h"
+#include "kdec.h"
+#include "logrec.h"
+#include "parser.h"
+
+#define MAX_DEPTH	64	/* of a value under "fields" or "trusted" */
+#define MAX_FIELDS	4096
+
+struct kp {
+	const char	*s;
+	size_t		 len;
+	size_t		 i;
+	struct kdec	*d;
+};
+
+static void
+ws(struct kp *p)
+{
+	while (p->i < p->len && (p->s[p->i] == ' ' || p->s[p->i] == '\t' ||
+	    p->s[p->i] == '\n' || p->s[p->i] == '\r'))
+		p->i++;
+}
+
+static int
+eat(struct kp *p, char c)
+{
+	ws(p);
+	if (p->i < p->len && p->s[p->i] == c) {
+		p->i++;
+		return 1;
+	}
+	return 0;
+}
+
+/* Length of a valid UTF-8 sequence at s (RFC 3629), or 0. */
+static size_t
+utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t	 k, i;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		k = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		k = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		k = 4;
+	else
+		return 0;
+	if (n < k)
+		return 0;
+	for (i = 1; i < k; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
+	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
+		return 0;		/* overlong, surrogate, past U+10FFFF */
+	return k;
+}
+
+/* No byte of x is a quote, a backslash, below 0x20 or 0x80 and up (the
+ * exact SWAR test of jsonenc.c, without DEL, which JSON lets be). */
+#define ONES		0x0101010101010101ULL
+#define HIGHS		0x8080808080808080ULL
+#define HASZERO(x)	(((x) - ONES) & ~(x) & HIGHS)
+static inline int
+plain8(uint64_t x)
+{
+	return ((((x - ONES * 0x20) & ~x) | HASZERO(x ^ (ONES * '"')) |
+	    HASZERO(x ^ (ONES * '\\')) | x) & HIGHS) == 0;
+}
+
+static int
+hex4(const char *s, unsigned *v)
+{
+	int	 i, c;
+
+	*v = 0;
+	for (i = 0; i < 4; i++) {
+		c = (unsigned char)s[i];
+		*v <<= 4;
+		if (c >= '0' && c <= '9')
+			*v |= (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			*v |= (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			*v |= (unsigned)(c - 'A' + 10);
+		else
+			return -1;
+	}
+	return 0;
+}
+
+static int
+scratch_put(struct kdec *d, const char *p, size_t n)
+{
+	char	*np;
+	size_t	 cap;
+
+	if (d->slen + n > d->scap) {
+		cap = d->scap ? d->scap : 1024;
+		while (cap < d->slen + n)
+			cap *= 2;
+		if ((np = realloc(d->scratch, cap)) == NULL)
+			return -1;
+		d->scratch = np;
+		d->scap = cap;
+	}
+	memcpy(d->scratch + d->slen, p, n);
+	d->slen += n;
+	return 0;
+}
+
+/* One escape at s[*i] (after the backslash) into the scratch; 0 or -1. */
+static int
+unescape(struct kp *p, size_t *i)
+{
+	const char	*s = p->s;
+	unsigned	 u, lo;
+	char		 c, out[4];
+	size_t		 n;
+
+	if (*i >= p->len)
+		return -1;
+	c = s[(*i)++];
+	switch (c) {
+	case '"': case '\\': case '/':
+		return scratch_put(p->d, &c, 1);
+	case 'b': return scratch_put(p->d, "\b", 1);
+	case 'f': return scratch_put(p->d, "\f", 1);
+	case 'n': return scratch_put(p->d, "\n", 1);
+	case 'r': return scratch_put(p->d, "\r", 1);
+	case 't': return scratch_put(p->d, "\t", 1);
+	case 'u': break;
+	default: return -1;
+	}
+	if (*i + 4 > p->len || hex4(s + *i, &u) == -1)
+		return -1;
+	*i += 4;
+	if (u >= 0xd800 && u <= 0xdbff) {
+		if (*i + 6 > p->len || s[*i] != '\\' || s[*i + 1] != 'u' ||
+		    hex4(s + *i + 2, &lo) == -1 || lo < 0xdc00 || lo > 0xdfff)
+			return -1;
+		*i += 6;
+		u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+	} else if (u >= 0xdc80 && u <= 0xdcff) {
+		/* the writer's escape of a byte that is not UTF-8 (as
+		 * Python's surrogateescape): that byte again */
+		out[0] = (char)(u & 0xff);
+		return scratch_put(p->d, out, 1);
+	} else if (u >= 0xdc00 && u <= 0xdfff)
+		return -1;
+	if (u < 0x80) {
+		out[0] = (char)u;
+		n = 1;
+	} else if (u < 0x800) {
+		out[0] = (char)(0xc0 | (u >> 6));
+		out[1] = (char)(0x80 | (u & 0x3f));
+		n = 2;
+	} else if (u < 0x10000) {
+		out[0] = (char)(0xe0 | (u >> 12));
+		out[1] = (char)(0x80 | ((u >> 6) & 0x3f));
+		out[2] = (char)(0x80 | (u & 0x3f));
+		n = 3;
+	} else {
+		out[0] = (char)(0xf0 | (u >> 18));
+		out[1] = (char)(0x80 | ((u >> 12) & 0x3f));
+		out[2] = (char)(0x80 | ((u >> 6) & 0x3f));
+		out[3] = (char)(0x80 | (u & 0x3f));
+		n = 4;
+	}
+	return scratch_put(p->d, out, n);
+}
+
+/*
+ * A string at p->i (after whitespace): its decoded bytes as a piece (in
+ * the line when it has no escape).  With out NULL only checked.  1, 0
+ * (not a string), -1 (ENOMEM).
+ */
+static int
+string(struct kp *p, struct kpiece *out)
+{
+	const unsigned char	*s = (const unsigned char *)p->s;
+	size_t			 i, start, run, n;
+
+	ws(p);
+	if (p->i >= p->len || s[p->i] != '"')
+		return 0;
+	start = i = p->i + 1;
+	/* Eight bytes at a time while none is special (see plain8). */
+	while (i + 8 <= p->len) {
+		uint64_t	 x;
+
+		memcpy(&x, s + i, 8);
+		if (!plain8(x))
+			break;
+		i += 8;
+	}
+	while (i < p->len && s[i] != '"' && s[i] != '\\' && s[i] >= 0x20 &&
+	    s[i] < 0x80)
+		i++;
+	if (i < p->len && s[i] == '"') {	/* the common case */
+		if (out != NULL)
+			*out = (struct kpiece){ (uint32_t)start,
+			    (uint32_t)(i - start), 0 };
+		p->i = i + 1;
+		return 1;
+	}
+	/* Escapes or UTF-8: decoded into the scratch when kept. */
+	n = p->d->slen;
+	run = start;
+	while (i < p->len && s[i] != '"') {
+		if (s[i] < 0x20)
+			return 0;
+		if (s[i] >= 0x80) {
+			if ((run = utf8_seq(s + i, p->len - i)) == 0)
+				return 0;
+			i += run;
+			continue;
+		}
+		if (s[i] != '\\') {
+			i++;
+			continue;
+		}
+		if (out != NULL && scratch_put(p->d, p->s + start, i - start) ==
+		    -1)
+			return -1;
+		i++;
+		if (out == NULL) {
+			/* checked only: the escape's shape */
+			size_t	 save = p->d->slen;
+			int	 bad = unescape(p, &i) == -1;
+
+			p->d->slen = save;
+			if (bad)
+				return 0;
+		} else if (unescape(p, &i) == -1)
+			return 0;
+		start = i;
+	}
+	if (i >= p->len)
+		return 0;
+	if (out != NULL) {
+		if (p->d->slen == n) {		/* UTF-8 only: in the line */
+			*out = (struct kpiece){ (uint32_t)(p->i + 1),
+			    (uint32_t)(i - p->i - 1), 0 };
+		} else {
+			if (scratch_put(p->d, p->s + start, i - start) == -1)
+				return -1;
+			*out = (struct kpiece){ (uint32_t)n,
+			    (uint32_t)(p->d->slen - n), 1 };
+		}
+	}
+	p->i = i + 1;
+	return 1;
+}
+
+static int	 value(struct kp *, int depth, uint8_t *type);
+
+static int
+digits(struct kp *p)
+{
+	size_t	 at = p->i;
+
+	while (p->i < p->len && p->s[p->i] >= '0' && p->s[p->i] <= '9')
+		p->i++;
+	return p->i > at;
+}
+
+/* A JSON value checked (RFC 8259), its type in *type; 1 or 0 (bad). */
+static int
+value(struct kp *p, int depth, uint8_t *type)
+{
+	uint8_t	 t;
+	int	 first;
+	char	 close;
+
+	ws(p);
+	if (p->i >= p->len || depth > MAX_DEPTH)
+		return 0;
+	switch (p->s[p->i]) {
+	case '"':
+		*type = LSFT_STRING;
+		return string(p, NULL) == 1;
+	case '{':
+	case '[':
+		close = p->s[p->i] == '{' ? '}' : ']';
+		p->i++;
+		*type = LSFT_JSON;
+		if (eat(p, close))
+			return 1;
+		for (first = 1;; first = 0) {
+			if (!first && !eat(p, ','))
+				break;
+			if (close == '}' && (string(p, NULL) != 1 ||
+			    !eat(p, ':')))
+				return 0;
+			if (!value(p, depth + 1, &t))
+				return 0;
+		}
+		return eat(p, close);
+	case 't':
+	case 'f':
+	case 'n':
+		*type = p->s[p->i] == 'n' ? LSFT_NULL : LSFT_BOOL;
+		if (p->len - p->i >= 4 && (memcmp(p->s + p->i, "true", 4) ==
+		    0 || memcmp(p->s + p->i, "null", 4) == 0)) {
+			p->i += 4;
+			return 1;
+		}
+		if (p->len - p->i >= 5 && memcmp(p->s + p->i, "false", 5) ==
+		    0) {
+			p->i += 5;
+			return 1;
+		}
+		return 0;
+	}
+	*type = LSFT_NUMBER;
+	if (p->s[p->i] == '-')
+		p->i++;
+	if (p->i < p->len && p->s[p->i] == '0')
+		p->i++;
+	else if (!digits(p))
+		return 0;
+	if (p->i < p->len && p->s[p->i] == '.' && (p->i++, !digits(p)))
+		return 0;
+	if (p->i < p->len && (p->s[p->i] == 'e' || p->s[p->i] == 'E')) {
+		p->i++;
+		if (p->i < p->len && (p->s[p->i] == '+' || p->s[p->i] == '-'))
+			p->i++;
+		if (!digits(p))
+			return 0;
+	}
+	return 1;
+}
+
+static struct kfield *
+field_new(struct kdec *d)
+{
+	struct kfield	*f;
+	uint32_t	 cap;
+
+	if (d->nfields == d->capfields) {
+		if (d->capfields >= MAX_FIELDS)
+			return NULL;
+		cap = d->capfields ? d->capfields * 2 : 32;
+		if ((f = reallocarray(d->fields, cap, sizeof(*f))) == NULL)
+			return NULL;
+		d->fields = f;
+		d->capfields = cap;
+	}
+	f = &d->fields[d->nfields++];
+	memset(f, 0, sizeof(*f));
+	return f;
+}
+
+/* "fields":{"k":value,...}: strings decoded, the rest as JSON text. */
+static int
+fields(struct kp *p)
+{
+	struct kfield	*f;
+	struct kpiece	 k;
+	size_t		 at;
+	uint8_t		 t;
+	int		 first, rc;
+
+	if (!eat(p, '{'))
+		return 0;
+	if (eat(p, '}'))
+		return 1;
+	for (first = 1; first || eat(p, ','); first = 0) {
+		if ((rc = string(p, &k)) != 1 || !eat(p, ':'))
+			return rc;
+		ws(p);
+		at = p->i;
+		if ((f = field_new(p->d)) == NULL)
+			return 0;
+		f->key = k;
+		if (p->i < p->len && p->s[p->i] == '"') {
+			if ((rc = string(p, &f->val)) != 1)
+				return rc;
+			f->type = LSFT_STRING;
+			continue;
+		}
+		if (!value(p, 1, &t))
+			return 0;
+		f->type = t;
+		f->val = (struct kpiece){ (uint32_t)at, (uint32_t)(p->i - at),
+		    0 };
+	}
+	return eat(p, '}');
+}
+
+/* "sd":{"id":{"k":"v",...},...}: SD fields (an empty element: a field
+ * with no key, as the parser makes it). */
+static int
+sd(struct kp *p)
+{
+	struct kfield	*f;
+	struct kpiece	 id, k, v;
+	int		 first, pfirst, rc;
+
+	if (!eat(p, '{'))
+		return 0;
+	if (eat(p, '}'))
+		return 1;
+	for (first = 1; first || eat(p, ','); first = 0) {
+		if ((rc = string(p, &id)) != 1 || !eat(p, ':') ||
+		    !eat(p, '{'))
+			return rc == -1 ? -1 : 0;
+		if (eat(p, '}')) {
+			if ((f = field_new(p->d)) == NULL)
+				return 0;
+			f->sdid = id;
+			f->type = LSFT_SD;
+			continue;
+		}
+		for (pfirst = 1; pfirst || eat(p, ','); pfirst = 0) {
+			if ((rc = string(p, &k)) != 1 || !eat(p, ':') ||
+			    (rc = string(p, &v)) != 1)
+				return rc == -1 ? -1 : 0;
+			if ((f = field_new(p->d)) == NULL)
+				return 0;
+			*f = (struct kfield){ k, v, id, LSFT_SD };
+		}
+		if (!eat(p, '}'))
+			return 0;
+	}
+	return eat(p, '}');
+}
+
+/* A string member whose text is a name: the parse function's value. */
+static int
+named(struct kp *p, int (*parse)(const char *, size_t), int *v)
+{
+	struct kpiece	 k;
+
+	if (string(p, &k) != 1 || k.scratch)
+		return 0;
+	return (*v = parse(p->s + k.off, k.len)) >= 0;
+}
+
+static int
+timestamp(struct kp *p, int64_t *us, uint8_t *prec)
+{
+	struct kpiece	 k;
+	uint8_t		 pr = 0;
+
+	if (string(p, &k) != 1 || k.scratch || k.len == 0)
+		return 0;
+	if (parser_rfc3339(p->s + k.off, k.len, 0, us, &pr) != (int)k.len)
+		return 0;
+	if (prec != NULL)
+		*prec = pr;
+	return 1;
+}
+
+enum { M_RECEIVED = 1, M_TRANSPORT = 2 };
+
+/* One member; 1 ok, 0 not a stored line, -1 ENOMEM. */
+static int
+member(struct kp *p, unsigned *seen)
+{
+	struct kdec	*d = p->d;
+	struct kpiece	 k;
+	const char	*key;
+	size_t		 at;
+	uint8_t		 t;
+	int		 v;
+
+	if (string(p, &k) != 1 || k.scratch || !eat(p, ':'))
+		return 0;
+	key = p->s + k.off;
+#define IS(name)	(k.len == sizeof(name) - 1 && \
+			    memcmp(key, name, sizeof(name) - 1) == 0)
+	if (IS("received")) {
+		*seen |= M_RECEIVED;
+		return timestamp(p, &d->received_us, NULL);
+	}
+	if (IS("time"))
+		return timestamp(p, &d->time_us, &d->time_prec);
+	if (IS("source"))
+		return string(p, &d->source);
+	if (IS("host"))
+		return string(p, &d->host);
+	if (IS("app"))
+		return string(p, &d->app);
+	if (IS("pid"))
+		return string(p, &d->pid);
+	if (IS("msgid"))
+		return string(p, &d->msgid);
+	if (IS("message")) {
+		d->has_message = 1;
+		return string(p, &d->message);
+	}
+	if (IS("class"))			/* the worker's classes decide */
+		return string(p, &k);
+	if (IS("transport")) {
+		*seen |= M_TRANSPORT;
+		if (!named(p, lr_transport_parse, &v))
+			return 0;
+		d->transport = (uint8_t)v;
+		return 1;
+	}
+	if (IS("format")) {
+		if (!named(p, lr_format_parse, &v))
+			return 0;
+		d->format = (uint8_t)v;
+		return 1;
+	}
+	if (IS("facility") || IS("severity")) {
+		if (!named(p, IS("facility") ? lr_facility_parse :
+		    lr_severity_parse, &v))
+			return 0;
+		if (IS("facility"))
+			d->facility = (int8_t)v;
+		else
+			d->severity = (int8_t)v;
+		return 1;
+	}
+	if (IS("stream")) {
+		if (!named(p, lr_stream_parse, &v))
+			return 0;
+		d->stream = (uint8_t)v;
+		return 1;
+	}
+	if (IS("missing")) {
+		ws(p);
+		at = p->i;
+		if (!value(p, 0, &t) || t != LSFT_NUMBER)
+			return 0;
+		d->missing = (uint32_t)strtoul(p->s + at, NULL, 10);
+		return 1;
+	}
+	if (IS("truncated")) {
+		ws(p);
+		if (p->len - p->i < 4 || memcmp(p->s + p->i, "true", 4) != 0)
+			return 0;
+		p->i += 4;
+		d->flags |= LR_TRUNCATED;
+		return 1;
+	}
+	if (IS("fields"))
+		return fields(p);
+	if (IS("sd"))
+		return sd(p);
+	if (IS("trusted")) {
+		ws(p);
+		at = p->i;
+		if (p->i >= p->len || p->s[p->i] != '{' || !value(p, 0, &t))
+			return 0;
+		d->trusted = (struct kpiece){ (uint32_t)at,
+		    (uint32_t)(p->i - at), 0 };
+		return 1;
+	}
+#undef IS
+	return 0;		/* not a member of a stored line */
+}
+
+static void
+reset(struct kdec *d)
+{
+	struct kpiece	 none = { 0, 0, 0 };
+
+	d->received_us = 0;
+	d->time_us = LR_NOTIME;
+	d->time_prec = 0;
+	d->transport = LRT_TCP;
+	d->format = LRF_PLAIN;
+	d->stream = LRS_OK;
+	d->flags = 0;
+	d->facility = d->severity = -1;
+	d->missing = 0;
+	d->source = d->host = d->app = d->pid = d->msgid = d->message =
+	    d->trusted = none;
+	d->has_message = 0;
+	d->nfields = 0;
+	d->slen = 0;
+}
+
+int
+kdec_parse(struct kdec *d, const char *s, size_t len)
+{
+	struct kp	 p = { s, len, 0, d };
+	unsigned	 seen = 0;
+	int		 first, rc;
+
+	reset(d);
+	/* Cheap refusal first: a stored line starts with its received. */
+	if (len < 14 || len > UINT32_MAX || memcmp(s, "{\"received\":", 12)
+	    != 0)
+		return 0;
+	p.i = 1;
+	for (first = 1; first || eat(&p, ','); first = 0)
+		if ((rc = member(&p, &seen)) != 1)
+			return rc;
+	if (!eat(&p, '}'))
+		return 0;
+	ws(&p);
+	if (p.i != len || seen != (M_RECEIVED | M_TRANSPORT))
+		return 0;
+	return 1;
+}
+
+/* A piece as a slice of the record: raw is where the line was copied. */
+static int
+slice(struct kdec *d, struct listener *l, struct lsslice raw,
+    const struct kpiece *k, struct lsslice *out)
+{
+	if (k->len == 0) {
+		*out = (struct lsslice){ 0, 0 };
+		return 0;
+	}
+	if (!k->scratch) {
+		*out = (struct lsslice){ raw.off + k->off, k->len };
+		return 0;
+	}
+	return intake_slice(l, d->scratch + k->off, k->len, out);
+}
+
+struct logrec *
+kdec_apply(struct kdec *d, struct listener *l, const char *s, size_t len)
+{
+	struct logrec	*r;
+	struct lsfield	*f;
+	struct kfield	*kf;
+	struct lsslice	 src;
+	uint32_t	 i;
+
+	/* The source is given again as a slice of the line, below. */
+	if ((r = intake_add(l, s, len, 0, d->transport, "", 0)) == NULL)
+		return NULL;
+	if (slice(d, l, r->raw, &d->source, &src) == -1 ||
+	    slice(d, l, r->raw, &d->host, &r->host) == -1 ||
+	    slice(d, l, r->raw, &d->app, &r->app) == -1 ||
+	    slice(d, l, r->raw, &d->pid, &r->pid) == -1 ||
+	    slice(d, l, r->raw, &d->msgid, &r->msgid) == -1 ||
+	    slice(d, l, r->raw, &d->message, &r->message) == -1 ||
+	    slice(d, l, r->raw, &d->trusted, &r->trusted) == -1)
+		goto nomem;
+	r->source = src;
+	for (i = 0; i < d->nfields; i++) {
+		kf = &d->fields[i];
+		if ((f = intake_field(l)) == NULL)
+			goto nomem;
+		f->type = kf->type;
+		if (slice(d, l, r->raw, &kf->key, &f->key) == -1 ||
+		    slice(d, l, r->raw, &kf->val, &f->val) == -1 ||
+		    slice(d, l, r->raw, &kf->sdid, &f->sdid) == -1)
+			goto nomem;
+	}
+	r->received_us = d->received_us;
+	r->time_us = d->time_us;
+	r->time_prec = d->time_prec;
+	r->format = d->format;
+	r->facility = d->facility;
+	r->severity = d->severity;
+	r->stream = d->stream;
+	r->missing = d->stream == LRS_GAP ? d->missing : 0;
+	/* Parsed and judged at the edge: neither again here. */
+	r->flags |= LR_PARSED | LR_STREAMED | d->flags;
+	return r;
+nomem:
+	/* Still stored, as the line it came as: never lost for memory. */
+	r->field_count = 0;
+	r->host = r->app = r->pid = r->msgid = r->trusted =
+	    (struct lsslice){ 0, 0 };
+	r->message = r->raw;
+	r->format = LRF_PLAIN;
+	r->flags |= LR_PARSED;
+	return r;
+}
+
+void
+kdec_free(struct kdec *d)
+{
+	free(d->fields);
+	free(d->scratch);
+	d->fields = NULL;
+	d->scratch = NULL;
+	d->capfields = 0;
+	d->scap = 0;
+}
