@@ -183,6 +183,36 @@ listener_pause(struct listener *l)
 }
 
 /*
+ * Local senders (a unix socket: syslog(3), logger; a tailed file) name no
+ * host: theirs is this machine, as rsyslog fills it in.  One copy of the
+ * name per batch, shared by its records.
+ */
+static void
+local_host(struct lsbatch *b)
+{
+	static char	 name[256];
+	static size_t	 len;
+	struct lsslice	 sl = { 0, 0 };
+	struct logrec	*r;
+	uint32_t	 i;
+
+	if (len == 0) {
+		if (gethostname(name, sizeof(name) - 1) == -1 || *name == '\0')
+			snprintf(name, sizeof(name), "localhost");
+		len = strlen(name);
+	}
+	for (i = 0; i < b->n; i++) {
+		r = &b->recs[i];
+		if (r->host.len > 0 || (r->flags & LR_DROP) ||
+		    (r->transport != LRT_UNIX && r->transport != LRT_FILE))
+			continue;
+		if (sl.len == 0 && lsbatch_append(b, name, len, &sl) == -1)
+			return;		/* no memory: left without a host */
+		r->host = sl;
+	}
+}
+
+/*
  * The parse, on this thread, once per batch (the listener's and every
  * input's events alike): the parser is called here directly, not through
  * the stage table; records an input filled itself (LR_PARSED) are left
@@ -198,6 +228,7 @@ intake_parse(struct lsbatch *b)
 	if (b->prepared)
 		return;
 	parser_process(b);
+	local_host(b);
 	for (i = 0; i < b->n; i++)
 		formats[b->recs[i].format]++;
 	for (f = 0; f < LRF__COUNT; f++)

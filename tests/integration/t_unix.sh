@@ -64,6 +64,9 @@ bad=$(jq -c 'select(.transport != "unix" or (.source != "'"$T/dlog"'" and .sourc
 bad=$(jq -c 'select(.app == "lg" and (.pid | tonumber) != .trusted.pid)' "$T/events.log")
 [ -z "$bad" ] || fail "logger's pid is not trusted.pid: $bad"
 [ "$(jq -c 'select(.app == "lg")' "$T/events.log" | wc -l)" = 3 ] || fail "logger events: $(jq -c . "$T/events.log" | head -3)"
+# logger over a local socket names no host: the daemon fills in this machine's
+bad=$(jq -c 'select(.app == "lg" and .host != "'"$(hostname)"'")' "$T/events.log")
+[ -z "$bad" ] || fail "a local event without this machine's name as host ($(hostname)): $bad"
 bad=$(jq -c 'select(.app == "py" and (.trusted != {"pid":'"$pypid"',"uid":'"$pyuid"',"gid":'"$pygid"'}))' "$T/events.log")
 [ -z "$bad" ] || fail "python's pid/uid/gid ($pypid $pyuid $pygid) not trusted: $bad"
 [ "$(jq -r 'select(.truncated) | .message | capture("seq=(?<s>[0-9]+)").s' "$T/events.log" | sort | tr '\n' ,)" = "10,8," ] ||
