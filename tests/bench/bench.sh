@@ -14,17 +14,19 @@
 # fewer variants.  Then the journal read rate beside rsyslog's imjournal
 # (journal.sh).
 # --tree RUNS: only the 300-host pair (one file, then one file per host
-# and day), RUNS times, with the ratio of each run.  --readme: rewrite the
+# and day), RUNS times, with the ratio of each run.  --tail RUNS: only the
+# tail pair (logstreamd's tail and rsyslog's imfile), RUNS times.  --readme: rewrite the
 # table between the bench markers in README.md.
 set -u
 here=$(cd "$(dirname "$0")" && pwd); top=$(cd "$here/../.." && pwd)
 BIN=${LOGSTREAMD:-$top/logstreamd}
-quick=0; readme=0; soak=0; tree=0
+quick=0; readme=0; soak=0; tree=0; tailruns=0
 while [ $# -gt 0 ]; do
 	case $1 in --quick) quick=1 ;; --readme) readme=1 ;;
 	--soak) soak=${2:?--soak SECONDS}; shift ;;
 	--tree) tree=${2:?--tree RUNS}; shift ;;
-	*) echo "usage: bench.sh [--quick] [--readme] [--soak SECONDS] [--tree RUNS]" >&2; exit 2 ;; esac
+	--tail) tailruns=${2:?--tail RUNS}; shift ;;
+	*) echo "usage: bench.sh [--quick] [--readme] [--soak SECONDS] [--tree RUNS] [--tail RUNS]" >&2; exit 2 ;; esac
 	shift
 done
 N=1000000; [ $quick = 1 ] && N=200000
@@ -134,10 +136,12 @@ for i in range(int(sys.argv[1])):
 echo "workload: $N events from tests/gen.py"
 [ $tree = 0 ] && python3 "$top/tests/gen.py" "$N" > "$W/mix.log"
 command -v rsyslogd >/dev/null && have_rsyslog=1 || have_rsyslog=0
-[ $tree = 0 ] && [ $have_rsyslog = 1 ] && run rsyslog "mixed" "$W/mix.log" 4
-[ $tree = 0 ] && run logstreamd "mixed" "$W/mix.log" 4
-[ $tree = 0 ] && run logstreamd "mixed" "$W/mix.log" 1
-if [ $quick = 0 ] && [ $tree = 0 ]; then
+# --tail RUNS: only the tail pair (below), RUNS times: the main runs are off
+main=1; [ $tree = 0 ] && [ $tailruns = 0 ] || main=0
+[ $main = 1 ] && [ $have_rsyslog = 1 ] && run rsyslog "mixed" "$W/mix.log" 4
+[ $main = 1 ] && run logstreamd "mixed" "$W/mix.log" 4
+[ $main = 1 ] && run logstreamd "mixed" "$W/mix.log" 1
+if [ $quick = 0 ] && [ $main = 1 ]; then
 	[ $have_rsyslog = 1 ] && run rsyslog "mixed" "$W/mix.log" 1
 	for c in 64 512; do run logstreamd "mixed" "$W/mix.log" $c; done
 	for s in 100 1024 8192; do
@@ -222,9 +226,9 @@ PY
 }
 
 # One file and one file per host, on the same 300-host data, same run.
-hosts "$N" > "$W/hosts.log"
-tree_run "$W/hosts.log" 4 one
-tree_run "$W/hosts.log" 4 tree
+[ $tailruns = 0 ] && hosts "$N" > "$W/hosts.log"
+[ $tailruns = 0 ] && tree_run "$W/hosts.log" 4 one
+[ $tailruns = 0 ] && tree_run "$W/hosts.log" 4 tree
 if [ "$tree" -gt 0 ]; then
 	# --tree RUNS: only this pair, RUNS times, one ratio a run.
 	for _ in $(seq 2 "$tree"); do
@@ -406,6 +410,10 @@ start = beginning"
 	echo "tail of one pre-written file ($N mixed lines, read from its start, same pipeline after it): $out"
 }
 
+if [ "$tailruns" -gt 0 ]; then
+	for _ in $(seq "$tailruns"); do tail_run; done
+	exit $ORACLE_FAILED
+fi
 udp_run | tee -a "$W/notes"
 tail_run | tee -a "$W/notes"
 latency_run 100000 $([ $quick = 1 ] && echo 2 || echo 5) | tee -a "$W/notes"
