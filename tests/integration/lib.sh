@@ -127,3 +127,42 @@ wait_grep() {
 summary_value() {
 	sed -n "s/.*stopped:.* $1=\([0-9]*\).*/\1/p" "$T/daemon.err" | tail -1
 }
+
+# For the tests that boot a real systemd (tests/tools/systemd-ns) and install
+# into /.  in_chroot: our / is not PID 1's (a debootstrap root, as
+# ../shared/tools/fresh-machine runs `make check` in); where /proc/1/root
+# cannot be read, ischroot (debianutils) tells from the root mounts.
+in_chroot() {
+	local b
+	if b=$(stat -Lc %d:%i /proc/1/root/. 2>/dev/null); then
+		[ "$(stat -c %d:%i /)" != "$b" ]
+	else
+		ischroot 2>/dev/null
+	fi
+}
+# systemd_ns_ready: skip (exit 77, saying why) where systemd cannot boot as
+# PID 1 of a namespace (a chroot; no cgroup hierarchy), then take the lock
+# every such test holds (they install into /: one at a time, across
+# checkouts) and set NS and SYSTEMD_NS_PIDFILE for ns.
+systemd_ns_ready() {
+	[ "$(id -u)" = 0 ] || fail "needs root (installs into /, boots systemd in a namespace)"
+	if in_chroot; then
+		echo "SKIP $NAME: running in a chroot (/ is not PID 1's root): systemd cannot boot as PID 1 of a namespace here"
+		exit 77
+	fi
+	if ! mountpoint -q /sys/fs/cgroup; then
+		echo "SKIP $NAME: no cgroup hierarchy mounted at /sys/fs/cgroup (a chroot?): systemd cannot boot here"
+		exit 77
+	fi
+	systemd_ns_lock
+	NS="$TOP/tests/tools/systemd-ns"
+	export SYSTEMD_NS_PIDFILE=$T/ns.pid
+}
+systemd_ns_lock() {
+	exec 9>/run/logstreamd-t_systemd.lock
+	if ! flock -w 240 9; then
+		echo "SKIP $NAME: another test has held /run/logstreamd-t_systemd.lock for 240 s (runs that install into / go one at a time)"
+		exit 77
+	fi
+}
+ns() { "$NS" exec "$@"; }

@@ -22,14 +22,6 @@
 "$TOP/tests/tools/mkdeb.sh" > "$T/mkdeb.out" 2>&1 || fail "make deb: $(tail -30 "$T/mkdeb.out")"
 DEB=$(cat "$TOP/build/deb/ok")
 V1=$(dpkg-deb -f "$DEB" Version)
-in_chroot() {	# as t_systemd.sh
-	local b
-	if b=$(stat -Lc %d:%i /proc/1/root/. 2>/dev/null); then
-		[ "$(stat -c %d:%i /)" != "$b" ]
-	else
-		ischroot 2>/dev/null
-	fi
-}
 if in_chroot || ! mountpoint -q /sys/fs/cgroup; then
 	echo "SKIP t_deb: the package built lintian-clean ($DEB); installing it needs systemd as PID 1 of a namespace, which cannot boot here (a chroot, or no cgroup hierarchy)"
 	exit 77
@@ -43,11 +35,7 @@ fi
 V2=$V1+t1
 DEB2=$("$TOP/tests/tools/mkdeb.sh" --again "$V2" 2> "$T/again.err") || fail "second build: $(tail -30 "$T/again.err")"
 # It installs into / (t_systemd's lock: one at a time, across checkouts).
-exec 9>/run/logstreamd-t_systemd.lock
-if ! flock -w 240 9; then
-	echo "SKIP t_deb: another test has held /run/logstreamd-t_systemd.lock for 240 s (runs install into /: one at a time)"
-	exit 77
-fi
+systemd_ns_lock
 NS="$TOP/tests/tools/systemd-ns"
 export SYSTEMD_NS_PIDFILE=$T/ns.pid DEBIAN_FRONTEND=noninteractive
 ns() { "$NS" exec "$@"; }

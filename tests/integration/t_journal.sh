@@ -17,35 +17,7 @@
 # removed one.  (7) Storage stalled, queue of 256: the input is paused
 # (/stats), and once storage is back every entry is stored once.
 . "$(dirname "$0")/lib.sh"
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP t_journal: needs root (boots systemd in a namespace)"; exit 77
-fi
-# As t_systemd: no systemd as PID 1 of a namespace in a chroot or without
-# a cgroup hierarchy.
-in_chroot() {
-	local b
-	if b=$(stat -Lc %d:%i /proc/1/root/. 2>/dev/null); then
-		[ "$(stat -c %d:%i /)" != "$b" ]
-	else
-		ischroot 2>/dev/null
-	fi
-}
-if in_chroot; then
-	echo "SKIP t_journal: running in a chroot (/ is not PID 1's root): systemd cannot boot as PID 1 of a namespace here"
-	exit 77
-fi
-if ! mountpoint -q /sys/fs/cgroup; then
-	echo "SKIP t_journal: no cgroup hierarchy mounted at /sys/fs/cgroup (a chroot?): systemd cannot boot here"
-	exit 77
-fi
-exec 9>/run/logstreamd-t_systemd.lock
-if ! flock -w 240 9; then
-	echo "SKIP t_journal: another test has held /run/logstreamd-t_systemd.lock for 240 s"
-	exit 77
-fi
-NS="$TOP/tests/tools/systemd-ns"
-export SYSTEMD_NS_PIDFILE=$T/ns.pid
-ns() { "$NS" exec "$@"; }
+systemd_ns_ready
 undo() {
 	"$NS" stop >/dev/null 2>&1
 	cleanup

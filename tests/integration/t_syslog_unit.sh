@@ -14,32 +14,7 @@
 # again and stops logstreamd cleanly (exit 0).  Needs root; skipped in a
 # chroot, as t_systemd is.
 . "$(dirname "$0")/lib.sh"
-[ "$(id -u)" = 0 ] || fail "needs root (installs units, boots systemd in a namespace)"
-in_chroot() {
-	local b
-	if b=$(stat -Lc %d:%i /proc/1/root/. 2>/dev/null); then
-		[ "$(stat -c %d:%i /)" != "$b" ]
-	else
-		ischroot 2>/dev/null
-	fi
-}
-if in_chroot; then
-	echo "SKIP t_syslog_unit: running in a chroot (/ is not PID 1's root): systemd cannot boot as PID 1 of a namespace here"
-	exit 77
-fi
-if ! mountpoint -q /sys/fs/cgroup; then
-	echo "SKIP t_syslog_unit: no cgroup hierarchy mounted at /sys/fs/cgroup: systemd cannot boot here"
-	exit 77
-fi
-# t_systemd's lock: both install into / (one at a time, across checkouts)
-exec 9>/run/logstreamd-t_systemd.lock
-if ! flock -w 240 9; then
-	echo "SKIP t_syslog_unit: another run has held /run/logstreamd-t_systemd.lock for 240 s"
-	exit 77
-fi
-NS="$TOP/tests/tools/systemd-ns"
-export SYSTEMD_NS_PIDFILE=$T/ns.pid
-ns() { "$NS" exec "$@"; }
+systemd_ns_ready
 CONF=/etc/logstreamd/logstreamd.conf
 STORE=/var/log/logstreamd
 UNIT=/lib/systemd/system/logstreamd-syslog.service

@@ -14,42 +14,7 @@
 # and the store is 0640 logstreamd:adm.  Needs root (it installs into / and
 # boots systemd); it backs up and restores an existing /etc/logstreamd.
 . "$(dirname "$0")/lib.sh"
-[ "$(id -u)" = 0 ] || fail "needs root (installs units, boots systemd in a namespace)"
-# In a chroot (a debootstrap root, as ../shared/tools/fresh-machine runs
-# `make check` in) systemd does not settle as PID 1 of a namespace, even
-# with /sys and its cgroup hierarchy bound in: say so and skip (exit 77).
-# A chroot: our / is not PID 1's.  Where /proc/1/root cannot be read (a
-# sandbox that denies it even to root), ischroot (debianutils) tells from
-# the root mounts in /proc/1/mountinfo and /proc/self/mountinfo (exit 0: a
-# chroot; 1: not; 2: cannot tell, taken as not).
-in_chroot() {
-	local b
-	if b=$(stat -Lc %d:%i /proc/1/root/. 2>/dev/null); then
-		[ "$(stat -c %d:%i /)" != "$b" ]
-	else
-		ischroot 2>/dev/null
-	fi
-}
-if in_chroot; then
-	echo "SKIP t_systemd: running in a chroot (/ is not PID 1's root): systemd cannot boot as PID 1 of a namespace here"
-	exit 77
-fi
-# systemd needs a cgroup hierarchy mounted to boot as PID 1.
-if ! mountpoint -q /sys/fs/cgroup; then
-	echo "SKIP t_systemd: no cgroup hierarchy mounted at /sys/fs/cgroup (a chroot?): systemd cannot boot here"
-	exit 77
-fi
-# It installs into / and removes what it installed: two runs at once (two
-# worktrees, two suites on one machine) would pull the store and the units
-# from under each other.  One at a time, across checkouts (flock).
-exec 9>/run/logstreamd-t_systemd.lock
-if ! flock -w 240 9; then
-	echo "SKIP t_systemd: another t_systemd has held /run/logstreamd-t_systemd.lock for 240 s (runs install into /: one at a time)"
-	exit 77
-fi
-NS="$TOP/tests/tools/systemd-ns"
-export SYSTEMD_NS_PIDFILE=$T/ns.pid
-ns() { "$NS" exec "$@"; }
+systemd_ns_ready
 CONF=/etc/logstreamd/logstreamd.conf
 STORE=/var/log/logstreamd
 [ -e /etc/logstreamd ] && cp -a /etc/logstreamd "$T/etc-backup"
