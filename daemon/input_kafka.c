@@ -21,12 +21,12 @@
 #include "config.h"
 #include "confmap.h"
 #include "diag.h"
+#include "kafkaconf.h"
 #include "input.h"
 #include "kdec.h"
 #include "logrec.h"
 
 #define MAX_TOPICS	32
-#define MAX_OPTS	32
 #define POLL_MAX	4096	/* messages per callback, then the loop runs */
 #define POLL_BATCH	512	/* taken from librdkafka's queue at once */
 #define TICK_MS		200	/* the poll that serves rebalances when idle */
@@ -34,12 +34,6 @@
 #define STATS_TAIL	64	/* room kept for the last members of stats */	/* a revoke waits for durable reads this long */
 
 enum { RV_NONE, RV_DURABLE, RV_COMMIT };
-
-struct kopt {
-	char		*name;
-	char		*val;
-	int		 line;
-};
 
 /* A message's batch, per partition, in batch order: what a durable
  * batch number lets us commit. */
@@ -74,8 +68,7 @@ struct kin {
 	int64_t		 session_ms;
 	uint64_t	 max_message;
 	uint64_t	 max_lag;	/* 0: no bound */
-	struct kopt	 opts[MAX_OPTS];
-	size_t		 nopts;
+	struct kafka_opts opts;		/* kafka.NAME = VALUE */
 	/* running */
 	struct input	*in;
 	rd_kafka_t	*rk;
@@ -141,17 +134,7 @@ set_opt(struct config *cf, void *obj, const struct conf_sect *s,
 {
 	struct kin	*k = obj;
 
-	if (k->nopts == MAX_OPTS) {
-		config_error(cf, kv->line, "[input %s]: at most %d kafka.* "
-		    "keys", s->name, MAX_OPTS);
-		return CM_REPORTED;
-	}
-	k->opts[k->nopts] = (struct kopt){ strdup(kv->key + 6),
-	    strdup(kv->val), kv->line };
-	if (k->opts[k->nopts].name == NULL || k->opts[k->nopts].val == NULL)
-		return -2;
-	k->nopts++;
-	return 0;
+	return kafka_opts_add(&k->opts, cf, "input", s->name, kv);
 }
 
 static const char *const resets[] = { "earliest", "latest", NULL };
@@ -215,8 +198,8 @@ static rd_kafka_conf_t *
 kin_conf(struct input *in, struct kin *k, struct config *cf, int line)
 {
 	rd_kafka_conf_t	*c = rd_kafka_conf_new();
-	char		 err[256], stmo[24], hbeat[24];
-	const char	*kv[][2] = {
+	char		 stmo[24], hbeat[24];
+	const char	*const kv[][2] = {
 		{ "bootstrap.servers", k->brokers },
 		{ "group.id", k->group },
 		{ "client.id", k->client_id },
@@ -239,29 +222,11 @@ kin_conf(struct input *in, struct kin *k, struct config *cf, int line)
 		 * bound while the queue is full (the partitions are paused) */
 		{ "queued.max.messages.kbytes", "16384" },
 	};
-	const size_t	 nkv = sizeof(kv) / sizeof(kv[0]);
-	size_t		 i;
-	int		 bad = 0;
 
 	snprintf(stmo, sizeof(stmo), "%lld", (long long)k->session_ms);
 	snprintf(hbeat, sizeof(hbeat), "%lld", (long long)(k->session_ms / 6));
-	for (i = 0; i < nkv + k->nopts; i++) {
-		const char *n = i < nkv ? kv[i][0] : k->opts[i - nkv].name;
-		const char *v = i < nkv ? kv[i][1] : k->opts[i - nkv].val;
-
-		if (n == NULL || v == NULL)
-			continue;
-		if (rd_kafka_conf_set(c, n, v, err, sizeof(err)) ==
-		    RD_KAFKA_CONF_OK)
-			continue;
-		bad = 1;
-		if (cf != NULL)
-			config_error(cf, i < nkv ? line : k->opts[i - nkv].line,
-			    "[input %s]: %s", in->name, err);
-		else
-			diag_err("input %s: %s", in->name, err);
-	}
-	if (bad) {
+	if (kafka_conf_apply(c, kv, sizeof(kv) / sizeof(kv[0]), &k->opts, cf,
+	    line, "input", in->name) == -1) {
 		rd_kafka_conf_destroy(c);
 		return NULL;
 	}
@@ -978,10 +943,7 @@ kin_free(struct input *in)
 	free(k->held);
 	for (i = 0; i < k->ntopics; i++)
 		free(k->topics[i]);
-	for (i = 0; i < k->nopts; i++) {
-		free(k->opts[i].name);
-		free(k->opts[i].val);
-	}
+	kafka_opts_free(&k->opts);
 	kdec_free(&k->dec);
 	free(k->brokers);
 	free(k->group);

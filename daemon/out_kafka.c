@@ -18,12 +18,12 @@
 #include "config.h"
 #include "confmap.h"
 #include "diag.h"
+#include "kafkaconf.h"
 #include "logrec.h"
 #include "output_int.h"
 #include "writer.h"
 
 #define RING_MAX	(1 << 17)	/* records produced, not yet reported */
-#define MAX_OPTS	32
 
 enum { KEY_NONE, KEY_HOST, KEY_APP, KEY_SOURCE, KEY_FIELD };
 
@@ -31,12 +31,6 @@ struct inflight {
 	struct dbpos	 end;
 	uint64_t	 nth;
 	int		 done;
-};
-
-struct kopt {
-	char		*name;
-	char		*val;
-	int		 line;
 };
 
 struct kafka {
@@ -48,8 +42,7 @@ struct kafka {
 	char		 compression[16];
 	int		 idempotence;
 	int64_t		 timeout_ms;		/* 0: never give up */
-	struct kopt	 opts[MAX_OPTS];	/* kafka.NAME = VALUE */
-	size_t		 nopts;
+	struct kafka_opts opts;			/* kafka.NAME = VALUE */
 	rd_kafka_t	*rk;
 	rd_kafka_topic_t *rkt;
 	struct inflight	*ring;
@@ -131,15 +124,7 @@ set_opt(struct config *cf, void *obj, const struct conf_sect *s,
 {
 	struct kafka	*k = obj;
 
-	if (k->nopts == MAX_OPTS) {
-		config_error(cf, kv->line, "[output %s]: at most %d kafka.* "
-		    "keys", s->name, MAX_OPTS);
-		return CM_REPORTED;
-	}
-	k->opts[k->nopts] = (struct kopt){ strdup(kv->key + 6),
-	    strdup(kv->val), kv->line };
-	k->nopts++;
-	return 0;
+	return kafka_opts_add(&k->opts, cf, "output", s->name, kv);
 }
 
 static const char *const codecs[] = { "none", "gzip", "snappy", "lz4",
@@ -195,8 +180,8 @@ static rd_kafka_conf_t *
 kafka_conf(struct output *o, struct kafka *k, struct config *cf, int line)
 {
 	rd_kafka_conf_t	*c = rd_kafka_conf_new();
-	char		 err[256], tmo[24];
-	const char	*kv[][2] = {
+	char		 tmo[24];
+	const char	*const kv[][2] = {
 		{ "bootstrap.servers", k->brokers },
 		{ "acks", k->acks },
 		{ "enable.idempotence", k->idempotence ? "true" : "false" },
@@ -205,27 +190,10 @@ kafka_conf(struct output *o, struct kafka *k, struct config *cf, int line)
 		{ "linger.ms", "5" },
 		{ "statistics.interval.ms", "1000" },
 	};
-	size_t		 i;
-	int		 bad = 0;
 
 	snprintf(tmo, sizeof(tmo), "%lld", (long long)k->timeout_ms);
-	for (i = 0; i < sizeof(kv) / sizeof(kv[0]) + k->nopts; i++) {
-		const char *n = i < 7 ? kv[i][0] : k->opts[i - 7].name;
-		const char *v = i < 7 ? kv[i][1] : k->opts[i - 7].val;
-
-		if (n == NULL || v == NULL)
-			continue;
-		if (rd_kafka_conf_set(c, n, v, err, sizeof(err)) ==
-		    RD_KAFKA_CONF_OK)
-			continue;
-		bad = 1;
-		if (cf != NULL)
-			config_error(cf, i < 7 ? line : k->opts[i - 7].line,
-			    "[output %s]: %s", o->name, err);
-		else
-			diag_err("output %s: %s", o->name, err);
-	}
-	if (bad) {
+	if (kafka_conf_apply(c, kv, sizeof(kv) / sizeof(kv[0]), &k->opts, cf,
+	    line, "output", o->name) == -1) {
 		rd_kafka_conf_destroy(c);
 		return NULL;
 	}
@@ -465,7 +433,6 @@ static void
 kafka_free(struct output *o)
 {
 	struct kafka	*k = o->impl;
-	size_t		 i;
 
 	if (k == NULL)
 		return;
@@ -473,10 +440,7 @@ kafka_free(struct output *o)
 		rd_kafka_topic_destroy(k->rkt);
 	if (k->rk != NULL)
 		rd_kafka_destroy(k->rk);
-	for (i = 0; i < k->nopts; i++) {
-		free(k->opts[i].name);
-		free(k->opts[i].val);
-	}
+	kafka_opts_free(&k->opts);
 	free(k->brokers);
 	free(k->topic);
 	free(k->key_field);
