@@ -180,26 +180,11 @@ conn_accept(struct listener *l, int fd, const struct sockaddr *sa,
 		    BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL)
 		goto nomem;
-	if (tls && conn_handshake_start(c) == -1) {
-		if (c->hs_ev != NULL)
-			event_free(c->hs_ev);
-		bufferevent_free(c->bev);	/* closes fd */
-		free(c);
-		srclimit_put(l->srcs, se);
-		diag_rate(&l->rate_accept, "accept %s: out of memory", addr);
-		return;
-	}
+	if ((tls && conn_handshake_start(c) == -1) ||
+	    (l->mlre != NULL && (c->ml = multiline_new(l->mlre,
+	    l->max_message, l->ml_timeout)) == NULL))
+		goto nomem_bev;
 	c->transport = tls ? LRT_TLS : LRT_TCP;
-	if (l->mlre != NULL && (c->ml = multiline_new(l->mlre,
-	    l->max_message, l->ml_timeout)) == NULL) {
-		if (c->hs_ev != NULL)
-			event_free(c->hs_ev);
-		bufferevent_free(c->bev);	/* closes fd */
-		free(c);
-		srclimit_put(l->srcs, se);
-		diag_rate(&l->rate_accept, "accept %s: out of memory", addr);
-		return;
-	}
 	c->se = se;
 	c->slen = strlen(addr);
 	memcpy(c->source, addr, c->slen);
@@ -223,6 +208,14 @@ conn_accept(struct listener *l, int fd, const struct sockaddr *sa,
 	COUNT_ADD(counters.accepted, 1);
 	conn_sweep_arm(l, 0);
 	diag_debug("connection from %s%s", addr, tls ? " (tls)" : "");
+	return;
+nomem_bev:
+	if (c->hs_ev != NULL)
+		event_free(c->hs_ev);
+	bufferevent_free(c->bev);	/* closes fd */
+	free(c);
+	srclimit_put(l->srcs, se);
+	diag_rate(&l->rate_accept, "accept %s: out of memory", addr);
 	return;
 nomem:
 	free(c);
