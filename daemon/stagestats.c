@@ -44,6 +44,8 @@ struct stagestats {
 	size_t			 nstreams;
 	size_t			 streams_tracked;
 	uint64_t		 streams_ns;	/* when last published */
+	struct stats_host	 hosts[STATS_TOP_HOSTS];
+	size_t			 nhosts;
 	struct stats_rule	 lk[STATS_MAX_RULES];
 	size_t			 nlk;
 	struct stats_rule	 lim[STATS_MAX_RULES];
@@ -82,6 +84,8 @@ stagestats_read(void *arg, stats_see_fn *see, void *ctx)
 	v.streams = s->streams;
 	v.nstreams = s->nstreams;
 	v.streams_tracked = s->streams_tracked;
+	v.hosts = s->hosts;
+	v.nhosts = s->nhosts;
 	see(ctx, &v);
 	pthread_mutex_unlock(&s->mtx);
 }
@@ -298,6 +302,8 @@ void
 stagestats_publish_streams(struct stagestats *s, const struct streams *st,
     uint64_t now_ns)
 {
+	const struct stats_host	*h;
+
 	if (s->streams_ns != 0 && now_ns - s->streams_ns < PUBLISH_NS)
 		return;
 	if (pthread_mutex_trylock(&s->mtx) != 0)
@@ -305,6 +311,8 @@ stagestats_publish_streams(struct stagestats *s, const struct streams *st,
 	s->nstreams = 0;
 	streams_foreach(st, STATS_TOP_STREAMS, stream_pub_cb, s);
 	s->streams_tracked = streams_count(st);
+	h = streams_hosts(st, &s->nhosts);
+	memcpy(s->hosts, h, s->nhosts * sizeof(*h));
 	s->streams_ns = now_ns;
 	pthread_mutex_unlock(&s->mtx);
 }
