@@ -578,7 +578,7 @@ jstages_see(void *ctx, const void *view)
 	const struct stats_pipeline	*v = view;
 	json_t				**out = ctx;
 	json_t				*cls = json_object(), *al = json_object();
-	json_t				*last;
+	json_t				*last, *recent;
 	size_t				 i;
 
 	for (i = 0; i < v->ncls; i++)
@@ -592,8 +592,14 @@ jstages_see(void *ctx, const void *view)
 	last = v->last_alert == NULL || v->last_alert[0] == '\0' ?
 	    json_null() : json_pack("{s:s, s:I}", "alert", v->last_alert,
 	    "time_us", (json_int_t)v->last_alert_us);
-	*out = json_pack("{s:o, s:o, s:o}", "classes", cls, "alerts", al,
-	    "last_alert", last);
+	recent = json_array();
+	for (i = 0; recent != NULL && i < v->nrecent; i++)
+		json_array_append_new(recent, json_pack("{s:s, s:I, s:I}",
+		    "alert", v->recent[i].name, "time_us",
+		    (json_int_t)v->recent[i].time_us, "fired",
+		    (json_int_t)v->recent[i].fired));
+	*out = json_pack("{s:o, s:o, s:o, s:o}", "classes", cls, "alerts", al,
+	    "last_alert", last, "recent_alerts", recent);
 }
 
 /* The most recently seen streams as the pipeline last published them. */

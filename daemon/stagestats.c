@@ -39,6 +39,9 @@ struct stagestats {
 	uint64_t		 al_write_errors;
 	char			 last_alert[STATS_NAME_LEN];
 	int64_t			 last_alert_us;
+	struct stats_firing	 recent[STATS_RECENT_ALERTS];	/* newest
+								 * first */
+	size_t			 nrecent;
 	uint64_t		 last_ns;
 	struct stats_stream	 streams[STATS_TOP_STREAMS];
 	size_t			 nstreams;
@@ -77,6 +80,8 @@ stagestats_read(void *arg, stats_see_fn *see, void *ctx)
 	v.al_write_errors = s->al_write_errors;
 	v.last_alert = s->last_alert;
 	v.last_alert_us = s->last_alert_us;
+	v.recent = s->recent;
+	v.nrecent = s->nrecent;
 	v.lk = s->lk;
 	v.nlk = s->nlk;
 	v.lim = s->lim;
@@ -214,6 +219,20 @@ fail:
 	return -1;
 }
 
+/* A rule seen firing n times since the last snapshot, into the recent
+ * list (newest first, the oldest falls off). */
+static void
+firing(struct stagestats *s, const char *name, uint64_t n)
+{
+	if (s->nrecent < STATS_RECENT_ALERTS)
+		s->nrecent++;
+	memmove(&s->recent[1], &s->recent[0], (s->nrecent - 1) *
+	    sizeof(s->recent[0]));
+	snprintf(s->recent[0].name, sizeof(s->recent[0].name), "%s", name);
+	s->recent[0].time_us = s->last_alert_us;
+	s->recent[0].fired = n;
+}
+
 void
 stagestats_publish(struct stagestats *s, const struct classifier *cl,
     const struct alerter *al, unsigned gen, uint64_t now_ns)
@@ -241,6 +260,7 @@ stagestats_publish(struct stagestats *s, const struct classifier *cl,
 			snprintf(s->last_alert, sizeof(s->last_alert), "%s",
 			    s->al[i].name);
 			s->last_alert_us = diag_now_us();
+			firing(s, s->al[i].name, fired - s->al[i].v[0]);
 		}
 		s->al[i].v[0] = fired;
 		s->al[i].v[1] = alerter_suppressed(al, i);

@@ -116,6 +116,15 @@ struct stats_host {
 	uint64_t	 err;
 };
 
+/* An alert rule seen firing (at the snapshot, every 100 ms at most): how
+ * many times since the snapshot before. */
+#define STATS_RECENT_ALERTS	10
+struct stats_firing {
+	char		 name[STATS_NAME_LEN];
+	int64_t		 time_us;
+	uint64_t	 fired;
+};
+
 /* The pipeline and its stages (stagestats.c, for the pipeline thread). */
 struct stats_pipeline {
 	uint64_t			 inflight;	/* in the stages now */
@@ -130,6 +139,8 @@ struct stats_pipeline {
 	uint64_t			 al_write_errors;
 	const char			*last_alert;	/* "": none yet */
 	int64_t				 last_alert_us;
+	const struct stats_firing	*recent;	/* newest first */
+	size_t				 nrecent;
 	const struct stats_rule		*lk;		/* lookups */
 	size_t				 nlk;
 	const struct stats_rule		*lim;		/* limits */

@@ -6,7 +6,7 @@ step and exiting non-zero at the first that fails:
   2. two screenshots 3 s apart (OUTDIR/a.png, b.png) for pngstat.py;
   3. the DOM: every chart has a legend naming its lines (the second line
      dashed), tick labels in seconds ago ending in "now HH:MM:SS", and the
-     classes, alerts and top hosts tables have rows;
+     classes, recent alerts, alerts per rule and top hosts tables have rows;
   4. SIGSTOP the daemon: the badge turns red ("down") with a reason, a
      screenshot of that (OUTDIR/down.png); SIGCONT: it turns green again."""
 import base64, json, os, signal, subprocess, sys, time
@@ -113,6 +113,8 @@ try:
             function(s){return s.textContent;});}),
         classes: Array.prototype.map.call(document.querySelectorAll('#classes tr'),
           function(r){return Array.prototype.map.call(r.cells, function(c){return c.textContent;});}),
+        recent: Array.prototype.map.call(document.querySelectorAll('#recent tr'),
+          function(r){return Array.prototype.map.call(r.cells, function(c){return c.textContent;});}),
         alerts: Array.prototype.map.call(document.querySelectorAll('#alerts tr'),
           function(r){return Array.prototype.map.call(r.cells, function(c){return c.textContent;});}),
         hosts: Array.prototype.map.call(document.querySelectorAll('#hosts tr'),
@@ -139,6 +141,9 @@ try:
     al = {r[0]: r[1] for r in dom["alerts"][1:]}
     if int(al.get("brute", "0").replace(",", "")) <= 0:
         fail("alerts table %r" % dom["alerts"])
+    if len(dom["recent"]) < 2 or dom["recent"][1][1] != "brute" or \
+            dom["recent"][1][0].count(":") != 2 or int(dom["recent"][1][2]) <= 0:
+        fail("recent alerts %r" % dom["recent"])
     hosts = [r[0] for r in dom["hosts"][1:]]
     if "web07" not in hosts or "db01" not in hosts:
         fail("top hosts %r" % dom["hosts"])

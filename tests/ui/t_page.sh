@@ -4,7 +4,7 @@
 # green; two screenshots 3 s apart have the chart lines drawn (pixels in the
 # charts' colours) and differ (the charts move); every chart has a legend
 # (received solid, stored dashed) and a time axis ending in "now HH:MM:SS";
-# the classes, alerts and top hosts tables are filled; with the daemon
+# the classes, recent alerts, alerts per rule and top hosts tables are filled; with the daemon
 # SIGSTOPped the badge turns red with the reason (screenshot non-empty) and
 # green again after SIGCONT.  Kept out of `make check`: it needs chromium
 # and ~20 s of wall clock.
@@ -42,4 +42,4 @@ df=$(echo "$st" | sed 's/.*differ=\([0-9]*\).*/\1/')
 [ "$df" -gt 500 ] || fail "the charts did not move ($st)"
 [ "$(stat -c %s "$T/down.png")" -gt 1000 ] || fail "empty screenshot of the red badge"
 echo "$out" | grep -E "^(badge|stopped|resumed)"
-pass "legends, time axes, classes, alerts, top hosts; badge red while stopped: $st"
+pass "legends, time axes, classes, recent alerts, alerts per rule, top hosts; badge red while stopped: $st"
