@@ -245,7 +245,7 @@ static const char page[] =
 	"  }));\n"
 	"}\n"
 	"function failed(why) {\n"
-	"  badge(\"down\", \"no answer from /stats: \" + why +\n"
+	"  badge(\"down\", (/^HTTP /.test(why) ? \"/stats answered \" : \"no answer from /stats: \") + why +\n"
 	"    (lastOk ? \" (last answer \" + clock(new Date(lastOk)) + \")\" : \"\"));\n"
 	"}\n"
 	"function tick() {\n"

@@ -8,7 +8,9 @@ step and exiting non-zero at the first that fails:
      dashed), tick labels in seconds ago ending in "now HH:MM:SS", and the
      classes, recent alerts, alerts per rule and top hosts tables have rows;
   4. SIGSTOP the daemon: the badge turns red ("down") with a reason, a
-     screenshot of that (OUTDIR/down.png); SIGCONT: it turns green again."""
+     screenshot of that (OUTDIR/down.png); SIGCONT: it turns green again;
+  5. one /stats answered 503 (intercepted): red with "HTTP 503", then
+     green."""
 import base64, json, os, signal, subprocess, sys, time
 
 url, dpid, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
@@ -31,7 +33,7 @@ chrome = subprocess.Popen(
 os.close(r_to)
 os.close(w_from)
 wr, rd = os.fdopen(w_to, "wb", 0), os.fdopen(r_from, "rb", 0)
-buf, ids = b"", [0]
+buf, ids, events = b"", [0], []
 
 
 def call(method, session=None, **params):
@@ -49,6 +51,8 @@ def call(method, session=None, **params):
             buf += chunk
         line, buf = buf.split(b"\0", 1)
         m = json.loads(line)
+        if "method" in m and m["method"] == "Fetch.requestPaused":
+            events.append(m)
         if m.get("id") == ids[0]:
             if "error" in m:
                 raise SystemExit("%s: %s" % (method, m["error"]))
@@ -160,6 +164,26 @@ try:
     st = wait_state("ok", 20)
     print("resumed: badge", st[0], repr(st[1]), "seen", st[3])
     if not st[3].endswith("ok,down,ok"):
+        fail("badge transitions %r" % st[3])
+
+    # /stats answering an error: the next poll gets a 503 (intercepted).
+    call("Fetch.enable", sid, patterns=[{"urlPattern": "*/stats*"}])
+    end = time.time() + 10
+    while not events and time.time() < end:
+        js("1")
+        time.sleep(0.1)
+    if not events:
+        fail("no /stats request to intercept")
+    ev = events.pop(0)
+    call("Fetch.fulfillRequest", sid, requestId=ev["params"]["requestId"],
+         responseCode=503, body=base64.b64encode(b"stalled").decode())
+    call("Fetch.disable", sid)
+    st = wait_state("down", 10)
+    print("503: badge", st[0], repr(st[1]), st[2])
+    if st[2] != "bad" or "HTTP 503" not in st[1]:
+        fail("503 badge %r" % st)
+    st = wait_state("ok", 10)
+    if not st[3].endswith("ok,down,ok,down,ok"):
         fail("badge transitions %r" % st[3])
     print("OK")
 finally:

@@ -4,10 +4,11 @@
 # green; two screenshots 3 s apart have the chart lines drawn (pixels in the
 # charts' colours) and differ (the charts move); every chart has a legend
 # (received solid, stored dashed) and a time axis ending in "now HH:MM:SS";
-# the classes, recent alerts, alerts per rule and top hosts tables are filled; with the daemon
-# SIGSTOPped the badge turns red with the reason (screenshot non-empty) and
-# green again after SIGCONT.  Kept out of `make check`: it needs chromium
-# and ~20 s of wall clock.
+# the classes, recent alerts, alerts per rule and top hosts tables are
+# filled; with the daemon SIGSTOPped the badge turns red with the reason
+# (screenshot non-empty) and green again after SIGCONT; one /stats answered
+# 503 (intercepted) turns it red with "HTTP 503", then green.  Kept out of
+# `make check`: it needs chromium and ~20 s of wall clock.
 . "$(dirname "$0")/../integration/lib.sh"
 command -v chromium >/dev/null || fail "chromium is not installed (apt-get install chromium)"
 HPORT=$(free_port)
@@ -41,5 +42,5 @@ df=$(echo "$st" | sed 's/.*differ=\([0-9]*\).*/\1/')
 [ "$px" -gt 500 ] || fail "no chart lines in the screenshot ($st)"
 [ "$df" -gt 500 ] || fail "the charts did not move ($st)"
 [ "$(stat -c %s "$T/down.png")" -gt 1000 ] || fail "empty screenshot of the red badge"
-echo "$out" | grep -E "^(badge|stopped|resumed)"
-pass "legends, time axes, classes, recent alerts, alerts per rule, top hosts; badge red while stopped: $st"
+echo "$out" | grep -E "^(badge|stopped|resumed|503)"
+pass "legends, time axes, classes, recent alerts, alerts per rule, top hosts; badge red while stopped and on a 503, green after: $st"
