@@ -39,8 +39,8 @@ struct stagestats {
 	uint64_t		 al_write_errors;
 	char			 last_alert[STATS_NAME_LEN];
 	int64_t			 last_alert_us;
-	struct stats_firing	 recent[STATS_RECENT_ALERTS];	/* newest
-								 * first */
+	/* newest first */
+	struct stats_firing	 recent[STATS_RECENT_ALERTS];
 	size_t			 nrecent;
 	uint64_t		 last_ns;
 	struct stats_stream	 streams[STATS_TOP_STREAMS];
