@@ -323,6 +323,7 @@ stagestats_publish_streams(struct stagestats *s, const struct streams *st,
     uint64_t now_ns)
 {
 	const struct stats_host	*h;
+	size_t			 i;
 
 	if (s->streams_ns != 0 && now_ns - s->streams_ns < PUBLISH_NS)
 		return;
@@ -332,7 +333,11 @@ stagestats_publish_streams(struct stagestats *s, const struct streams *st,
 	streams_foreach(st, STATS_TOP_STREAMS, stream_pub_cb, s);
 	s->streams_tracked = streams_count(st);
 	h = streams_hosts(st, &s->nhosts);
-	memcpy(s->hosts, h, s->nhosts * sizeof(*h));
+	for (i = 0; i < s->nhosts; i++) {	/* a name cut mid-character */
+		s->hosts[i] = h[i];
+		copy_utf8(s->hosts[i].name, sizeof(s->hosts[i].name),
+		    h[i].name, strlen(h[i].name));
+	}
 	s->streams_ns = now_ns;
 	pthread_mutex_unlock(&s->mtx);
 }
