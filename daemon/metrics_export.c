@@ -578,7 +578,7 @@ jstages_see(void *ctx, const void *view)
 	const struct stats_pipeline	*v = view;
 	json_t				**out = ctx;
 	json_t				*cls = json_object(), *al = json_object();
-	json_t				*last;
+	json_t				*last, *recent;
 	size_t				 i;
 
 	for (i = 0; i < v->ncls; i++)
@@ -592,8 +592,14 @@ jstages_see(void *ctx, const void *view)
 	last = v->last_alert == NULL || v->last_alert[0] == '\0' ?
 	    json_null() : json_pack("{s:s, s:I}", "alert", v->last_alert,
 	    "time_us", (json_int_t)v->last_alert_us);
-	*out = json_pack("{s:o, s:o, s:o}", "classes", cls, "alerts", al,
-	    "last_alert", last);
+	recent = json_array();
+	for (i = 0; recent != NULL && i < v->nrecent; i++)
+		json_array_append_new(recent, json_pack("{s:s, s:I, s:I}",
+		    "alert", v->recent[i].name, "time_us",
+		    (json_int_t)v->recent[i].time_us, "fired",
+		    (json_int_t)v->recent[i].fired));
+	*out = json_pack("{s:o, s:o, s:o, s:o}", "classes", cls, "alerts", al,
+	    "last_alert", last, "recent_alerts", recent);
 }
 
 /* The most recently seen streams as the pipeline last published them. */
@@ -624,6 +630,34 @@ jstreams_see(void *ctx, const void *view)
 	}
 	*out = json_pack("{s:I, s:o}", "tracked", (json_int_t)
 	    v->streams_tracked, "recent", arr);
+}
+
+/*
+ * The busiest hosts from the pipeline's bounded table (STATS_TOP_HOSTS),
+ * most events first: {"tracked": n, "top": [{"host", "events", "max_over"}]};
+ * max_over > 0 when the host took another's place (the count may be over
+ * by that much).
+ */
+static void
+jhosts_see(void *ctx, const void *view)
+{
+	const struct stats_pipeline	*v = view;
+	const struct stats_host		*h[STATS_TOP_HOSTS], *x;
+	size_t				 i, k, n = 0;
+	json_t				**out = ctx, *arr = json_array();
+
+	for (i = 0; i < v->nhosts && i < STATS_TOP_HOSTS; i++) {
+		x = &v->hosts[i];	/* insertion sort, most events first */
+		for (k = n++; k > 0 && h[k - 1]->events < x->events; k--)
+			h[k] = h[k - 1];
+		h[k] = x;
+	}
+	for (i = 0; arr != NULL && i < n && i < 10; i++)
+		json_array_append_new(arr, json_pack("{s:s, s:I, s:I}", "host",
+		    h[i]->name, "events", (json_int_t)h[i]->events,
+		    "max_over", (json_int_t)h[i]->err));
+	*out = json_pack("{s:I, s:I, s:o}", "tracked", (json_int_t)n,
+	    "capacity", (json_int_t)STATS_TOP_HOSTS, "top", arr);
 }
 
 /* The pipeline's view through see into a new JSON value. */
@@ -879,6 +913,7 @@ metrics_stats(struct metrics *m)
 	    "misc", jmisc(m));
 	json_object_set_new(o, "history", jhistory(m));
 	json_object_set_new(o, "streams", jpipe(jstreams_see));
+	json_object_set_new(o, "hosts", jpipe(jhosts_see));
 	json_object_set_new(o, "config", jconfig(m));
 	jinputs(o);
 	return o;

@@ -39,11 +39,16 @@ struct stagestats {
 	uint64_t		 al_write_errors;
 	char			 last_alert[STATS_NAME_LEN];
 	int64_t			 last_alert_us;
+	/* newest first */
+	struct stats_firing	 recent[STATS_RECENT_ALERTS];
+	size_t			 nrecent;
 	uint64_t		 last_ns;
 	struct stats_stream	 streams[STATS_TOP_STREAMS];
 	size_t			 nstreams;
 	size_t			 streams_tracked;
 	uint64_t		 streams_ns;	/* when last published */
+	struct stats_host	 hosts[STATS_TOP_HOSTS];
+	size_t			 nhosts;
 	struct stats_rule	 lk[STATS_MAX_RULES];
 	size_t			 nlk;
 	struct stats_rule	 lim[STATS_MAX_RULES];
@@ -75,6 +80,8 @@ stagestats_read(void *arg, stats_see_fn *see, void *ctx)
 	v.al_write_errors = s->al_write_errors;
 	v.last_alert = s->last_alert;
 	v.last_alert_us = s->last_alert_us;
+	v.recent = s->recent;
+	v.nrecent = s->nrecent;
 	v.lk = s->lk;
 	v.nlk = s->nlk;
 	v.lim = s->lim;
@@ -82,6 +89,8 @@ stagestats_read(void *arg, stats_see_fn *see, void *ctx)
 	v.streams = s->streams;
 	v.nstreams = s->nstreams;
 	v.streams_tracked = s->streams_tracked;
+	v.hosts = s->hosts;
+	v.nhosts = s->nhosts;
 	see(ctx, &v);
 	pthread_mutex_unlock(&s->mtx);
 }
@@ -210,6 +219,20 @@ fail:
 	return -1;
 }
 
+/* A rule seen firing n times since the last snapshot, into the recent
+ * list (newest first, the oldest falls off). */
+static void
+firing(struct stagestats *s, const char *name, uint64_t n)
+{
+	if (s->nrecent < STATS_RECENT_ALERTS)
+		s->nrecent++;
+	memmove(&s->recent[1], &s->recent[0], (s->nrecent - 1) *
+	    sizeof(s->recent[0]));
+	snprintf(s->recent[0].name, sizeof(s->recent[0].name), "%s", name);
+	s->recent[0].time_us = s->last_alert_us;
+	s->recent[0].fired = n;
+}
+
 void
 stagestats_publish(struct stagestats *s, const struct classifier *cl,
     const struct alerter *al, unsigned gen, uint64_t now_ns)
@@ -237,6 +260,7 @@ stagestats_publish(struct stagestats *s, const struct classifier *cl,
 			snprintf(s->last_alert, sizeof(s->last_alert), "%s",
 			    s->al[i].name);
 			s->last_alert_us = diag_now_us();
+			firing(s, s->al[i].name, fired - s->al[i].v[0]);
 		}
 		s->al[i].v[0] = fired;
 		s->al[i].v[1] = alerter_suppressed(al, i);
@@ -298,6 +322,9 @@ void
 stagestats_publish_streams(struct stagestats *s, const struct streams *st,
     uint64_t now_ns)
 {
+	const struct stats_host	*h;
+	size_t			 i;
+
 	if (s->streams_ns != 0 && now_ns - s->streams_ns < PUBLISH_NS)
 		return;
 	if (pthread_mutex_trylock(&s->mtx) != 0)
@@ -305,6 +332,12 @@ stagestats_publish_streams(struct stagestats *s, const struct streams *st,
 	s->nstreams = 0;
 	streams_foreach(st, STATS_TOP_STREAMS, stream_pub_cb, s);
 	s->streams_tracked = streams_count(st);
+	h = streams_hosts(st, &s->nhosts);
+	for (i = 0; i < s->nhosts; i++) {	/* a name cut mid-character */
+		s->hosts[i] = h[i];
+		copy_utf8(s->hosts[i].name, sizeof(s->hosts[i].name),
+		    h[i].name, strlen(h[i].name));
+	}
 	s->streams_ns = now_ns;
 	pthread_mutex_unlock(&s->mtx);
 }

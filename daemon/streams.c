@@ -56,6 +56,10 @@ struct streams {
 	size_t			 nbuckets;	/* power of two */
 	size_t			 n;
 	TAILQ_HEAD(streamlru, stream) lru;	/* newest first */
+	struct stats_host	 hosts[STATS_TOP_HOSTS];
+	size_t			 nhosts;
+	uint32_t		 hhash[STATS_TOP_HOSTS];
+	size_t			 hlast;		/* the last one counted */
 	struct stream		*runs;		/* open runs, oldest first */
 	struct stream		*runs_tail;
 	struct lsbatch		*side;
@@ -515,6 +519,58 @@ one(struct streams *t, struct lsbatch *b, uint32_t *i, int64_t now,
 	}
 }
 
+/* Count n events of host h (len bytes, cut at STATS_HOST_LEN - 1) in the
+ * bounded table: the last host first (runs), else a scan of the entries'
+ * 32-bit hashes; a new host past STATS_TOP_HOSTS replaces the least busy
+ * one.  No string compare but on a hash match: ~10 ns an event at worst. */
+static void
+host_count(struct streams *t, const char *h, size_t len, uint64_t n)
+{
+	struct stats_host	*e;
+	uint32_t		 hv = 2166136261u;
+	size_t			 i, min = 0;
+
+	if (len > STATS_HOST_LEN - 1)
+		len = STATS_HOST_LEN - 1;
+	e = &t->hosts[t->hlast];
+	if (t->nhosts > 0 && strncmp(e->name, h, len) == 0 &&
+	    e->name[len] == '\0') {
+		e->events += n;
+		return;
+	}
+	for (i = 0; i < len; i++)	/* FNV-1a */
+		hv = (hv ^ (uint8_t)h[i]) * 16777619u;
+	for (i = 0; i < t->nhosts; i++)
+		if (t->hhash[i] == hv && strncmp(t->hosts[i].name, h,
+		    len) == 0 && t->hosts[i].name[len] == '\0') {
+			t->hosts[i].events += n;
+			t->hlast = i;
+			return;
+		}
+	if (t->nhosts < STATS_TOP_HOSTS) {
+		min = t->nhosts++;
+		t->hosts[min].events = t->hosts[min].err = 0;
+	} else {
+		for (i = 1; i < t->nhosts; i++)
+			if (t->hosts[i].events < t->hosts[min].events)
+				min = i;
+		t->hosts[min].err = t->hosts[min].events;
+	}
+	e = &t->hosts[min];
+	memcpy(e->name, h, len);
+	e->name[len] = '\0';
+	e->events += n;
+	t->hhash[min] = hv;
+	t->hlast = min;
+}
+
+const struct stats_host *
+streams_hosts(const struct streams *t, size_t *n)
+{
+	*n = t->nhosts;
+	return t->hosts;
+}
+
 void
 streams_process(struct streams *t, struct lsbatch *b, int64_t now_ns)
 {
@@ -527,6 +583,8 @@ streams_process(struct streams *t, struct lsbatch *b, int64_t now_ns)
 	for (i = 0; i < b->n; i++) {
 		if (b->recs[i].flags & LR_DROP)
 			continue;
+		host_count(t, LS_PTR(b, b->recs[i].host),
+		    b->recs[i].host.len, 1);
 		/* Judged where its sender's stream was whole (an edge,
 		 * through Kafka): its mark is kept, counted, not redone. */
 		if (b->recs[i].flags & LR_STREAMED)

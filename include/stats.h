@@ -102,6 +102,29 @@ struct stats_stream {
 	struct stats_stream_figures	 f;
 };
 
+/*
+ * The busiest hosts (the events' host field), in a bounded table of
+ * STATS_TOP_HOSTS (streams.c): with more hosts than that, a new one takes
+ * the least busy one's place and count (space-saving), so events may be
+ * over-counted by up to err.
+ */
+#define STATS_TOP_HOSTS		32
+#define STATS_HOST_LEN		64
+struct stats_host {
+	char		 name[STATS_HOST_LEN];
+	uint64_t	 events;
+	uint64_t	 err;
+};
+
+/* An alert rule seen firing (at the snapshot, every 100 ms at most): how
+ * many times since the snapshot before. */
+#define STATS_RECENT_ALERTS	10
+struct stats_firing {
+	char		 name[STATS_NAME_LEN];
+	int64_t		 time_us;
+	uint64_t	 fired;
+};
+
 /* The pipeline and its stages (stagestats.c, for the pipeline thread). */
 struct stats_pipeline {
 	uint64_t			 inflight;	/* in the stages now */
@@ -116,6 +139,8 @@ struct stats_pipeline {
 	uint64_t			 al_write_errors;
 	const char			*last_alert;	/* "": none yet */
 	int64_t				 last_alert_us;
+	const struct stats_firing	*recent;	/* newest first */
+	size_t				 nrecent;
 	const struct stats_rule		*lk;		/* lookups */
 	size_t				 nlk;
 	const struct stats_rule		*lim;		/* limits */
@@ -123,6 +148,8 @@ struct stats_pipeline {
 	const struct stats_stream	*streams;	/* most recent first */
 	size_t				 nstreams;
 	size_t				 streams_tracked;
+	const struct stats_host		*hosts;		/* unordered */
+	size_t				 nhosts;
 };
 
 /* A UDP listening socket (listen.c). */

@@ -59,6 +59,7 @@ void		 streams_process(struct streams *, struct lsbatch *b,
 struct lsbatch	*streams_due(struct streams *, int64_t now_ns);
 /* Call cb for each tracked stream, newest first, at most max times; the
  * stat's key lives only during the call.  Pipeline thread only. */
+const struct stats_host *streams_hosts(const struct streams *, size_t *);
 void		 streams_foreach(const struct streams *, size_t max,
 		    void (*cb)(const struct streams_stat *, void *), void *arg);
 /* Streams tracked now. */

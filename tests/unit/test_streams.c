@@ -528,6 +528,52 @@ test_stats(void **state)
 	streams_free(t);
 }
 
+/* The busiest hosts: runs and scattered events counted exactly while the
+ * table has room; past STATS_TOP_HOSTS hosts a new one takes the least
+ * busy place, the busy hosts stay with exact counts, a long name is cut. */
+static void
+test_hosts(void **state)
+{
+	struct streams		*t = mk(100, 0, 0);
+	struct lsbatch		*b = lsbatch_new(512);
+	const struct stats_host	*h;
+	char			 name[32], big[200];
+	size_t			 n, i, k;
+	uint64_t		 web = 0, db = 0;
+
+	for (i = 0; i < 300; i++)
+		ev(b, "10.0.0.1:514", i % 3 ? "web07" : "db01", -1,
+		    T0 + (int64_t)i, NULL);
+	streams_process(t, b, NS(T0));
+	lsbatch_free(b);
+	b = lsbatch_new(512);
+	for (i = 0; i < 100; i++) {	/* 100 one-event hosts */
+		snprintf(name, sizeof(name), "h%zu", i);
+		ev(b, "10.0.0.1:514", name, -1, T0 + (int64_t)i, NULL);
+	}
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	ev(b, "10.0.0.1:514", big, -1, T0, NULL);
+	ev(b, "10.0.0.1:514", "web07", -1, T0, NULL);
+	streams_process(t, b, NS(T0));
+	h = streams_hosts(t, &n);
+	assert_int_equal(n, STATS_TOP_HOSTS);
+	for (k = 0; k < n; k++) {
+		assert_true(strlen(h[k].name) < STATS_HOST_LEN);
+		if (strcmp(h[k].name, "web07") == 0)
+			web = h[k].events;
+		if (strcmp(h[k].name, "db01") == 0)
+			db = h[k].events;
+		if (h[k].name[0] == 'x')
+			assert_int_equal(strlen(h[k].name), STATS_HOST_LEN - 1);
+		assert_true(h[k].events - h[k].err >= 1);
+	}
+	assert_int_equal(web, 201);
+	assert_int_equal(db, 100);
+	lsbatch_free(b);
+	streams_free(t);
+}
+
 int
 main(void)
 {
@@ -547,6 +593,7 @@ main(void)
 		cmocka_unit_test(test_clock_step),
 		cmocka_unit_test(test_seq_formats),
 		cmocka_unit_test(test_stats),
+		cmocka_unit_test(test_hosts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
