@@ -60,6 +60,7 @@ struct streams {
 	size_t			 nhosts;
 	uint32_t		 hhash[STATS_TOP_HOSTS];
 	size_t			 hlast;		/* the last one counted */
+	uint32_t		 hmiss;		/* misses of a full table */
 	struct stream		*runs;		/* open runs, oldest first */
 	struct stream		*runs_tail;
 	struct lsbatch		*side;
@@ -551,6 +552,14 @@ host_count(struct streams *t, const char *h, size_t len, uint64_t n)
 		min = t->nhosts++;
 		t->hosts[min].events = t->hosts[min].err = 0;
 	} else {
+		/*
+		 * Full: one miss in 8 takes the least busy entry's place (a
+		 * busy host still gets in within a few events).  A central
+		 * server's hundreds of hosts would otherwise pay the scan on
+		 * every event of the stage thread.
+		 */
+		if ((t->hmiss++ & 7) != 0)
+			return;
 		for (i = 1; i < t->nhosts; i++)
 			if (t->hosts[i].events < t->hosts[min].events)
 				min = i;
