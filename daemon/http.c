@@ -293,6 +293,10 @@ http_tap_closed_cb(struct evhttp_connection *conn, void *arg)
 {
 	struct http_tap	*t = arg;
 
+	/* A peer that went mid-stream: evhttp detached the request from the
+	 * connection and leaves it to us (libevent 2.1). */
+	if (evhttp_request_get_connection(t->req) == NULL)
+		evhttp_request_free(t->req);
 	http_tap_drop(t->h, t);
 }
 
