@@ -4,6 +4,8 @@
  * HEAD only; header and body sizes, an idle timeout and the number of
  * connections are bounded, and past max_clients it stops accepting.
  */
+#include <sys/queue.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,17 +19,33 @@
 
 #include "config.h"
 #include "diag.h"
+#include "expr.h"
 #include "http.h"
 #include "metrics.h"
 #include "privport.h"
+#include "tap.h"
 
 #define MAX_HEADERS	8192
 #define MAX_BODY	1024
 #define HTTP_MAX_HELD	1100		/* max_clients (<= 1000) and slack */
+#define TAP_MAX_S	"16"		/* TAP_MAX_CLIENTS, as text */
+#define TAP_FLUSH_US	20000		/* tap buffers sent this often */
+#define TAP_SOCK_MAX	(256 * 1024)	/* unsent in a tap's socket buffer:
+					 * past it, its tap buffer waits */
 #define ALL_METHODS	(EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | \
 			    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | \
 			    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | \
 			    EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH)
+
+struct http;
+
+/* A GET /tap client: its streamed reply and its tap.c buffer. */
+struct http_tap {
+	struct http		*h;
+	struct evhttp_request	*req;
+	struct evhttp_connection *conn;
+	struct tap_client	*c;
+};
 
 struct http {
 	struct event_base		*base;
@@ -42,6 +60,10 @@ struct http {
 	struct event			*sweep_ev;	/* every 100 ms */
 	struct event			*retry_ev;	/* accept back-off */
 	struct diag_rate		 rate;
+	struct http_tap			*taps[TAP_MAX_CLIENTS];
+	size_t				 ntaps;
+	struct event			*tap_ev;	/* while ntaps > 0 */
+	struct evbuffer			*tap_out;
 };
 
 /* The page at /: no external assets; it polls /stats every second. */
@@ -370,6 +392,133 @@ route_page(struct http *h, struct evhttp_request *req)
 	evbuffer_free(b);
 }
 
+/* The loop's half of the tap: each client's waiting lines as one chunk,
+ * unless its socket still holds TAP_SOCK_MAX unsent (then tap.c's bounded
+ * buffer fills and drops, counted and reported once it catches up). */
+static void
+http_tap_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct http		*h = arg;
+	struct bufferevent	*bev;
+	size_t			 i;
+
+	for (i = 0; i < h->ntaps; i++) {
+		bev = evhttp_connection_get_bufferevent(h->taps[i]->conn);
+		if (evbuffer_get_length(bufferevent_get_output(bev)) >=
+		    TAP_SOCK_MAX)
+			continue;
+		if (tap_take(h->taps[i]->c, h->tap_out) > 0)
+			evhttp_send_reply_chunk(h->taps[i]->req, h->tap_out);
+	}
+}
+
+static void
+http_tap_drop(struct http *h, struct http_tap *t)
+{
+	size_t	 i;
+
+	for (i = 0; i < h->ntaps; i++)
+		if (h->taps[i] == t) {
+			h->taps[i] = h->taps[--h->ntaps];
+			break;
+		}
+	if (h->ntaps == 0 && h->tap_ev != NULL)
+		event_del(h->tap_ev);
+	tap_detach(t->c);
+	free(t);
+}
+
+/* The client went (or the server is freed): its request is gone. */
+static void
+http_tap_closed_cb(struct evhttp_connection *conn, void *arg)
+{
+	struct http_tap	*t = arg;
+
+	/* A peer that went mid-stream: evhttp detached the request from the
+	 * connection and leaves it to us (libevent 2.1). */
+	if (evhttp_request_get_connection(t->req) == NULL)
+		evhttp_request_free(t->req);
+	http_tap_drop(t->h, t);
+}
+
+static void
+route_tap(struct http *h, struct evhttp_request *req)
+{
+	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(req);
+	const char		*q = uri ? evhttp_uri_get_query(uri) : NULL;
+	struct evkeyvalq	 args;
+	struct evkeyval		*kv;
+	struct expr		*e;
+	struct http_tap		*t = NULL;
+	char			 err[256], msg[400];
+	struct timeval		 tv = { 0, TAP_FLUSH_US };
+
+	TAILQ_INIT(&args);
+	if ((e = expr_new()) == NULL ||
+	    (q != NULL && evhttp_parse_query_str(q, &args) == -1)) {
+		expr_free(e);
+		reply_text(req, 400, "Bad Request", "tap: bad query string");
+		goto done;
+	}
+	TAILQ_FOREACH(kv, &args, next) {
+		if (strcmp(kv->key, "where") != 0) {
+			snprintf(msg, sizeof(msg), "tap: unknown parameter "
+			    "\"%.64s\": try where=EXPR", kv->key);
+			goto bad;
+		}
+		if (expr_add(e, kv->value, err, sizeof(err)) == -1) {
+			snprintf(msg, sizeof(msg), "tap: where=%.64s: %s",
+			    kv->value, err);
+			goto bad;
+		}
+	}
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+		expr_free(e);
+		reply_text(req, 200, "OK", "");
+		goto done;
+	}
+	if (h->tap_out == NULL && (h->tap_out = evbuffer_new()) == NULL)
+		goto busy;
+	if (h->tap_ev == NULL && (h->tap_ev = event_new(h->base, -1,
+	    EV_PERSIST, http_tap_flush_cb, h)) == NULL)
+		goto busy;
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		goto busy;
+	if ((t->c = tap_attach(e)) == NULL) {
+		e = NULL;		/* tap_attach freed it */
+		goto busy;
+	}
+	t->h = h;
+	t->req = req;
+	t->conn = evhttp_request_get_connection(req);
+	h->taps[h->ntaps++] = t;
+	if (h->ntaps == 1)
+		event_add(h->tap_ev, &tv);
+	evhttp_connection_set_closecb(t->conn, http_tap_closed_cb, t);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "application/x-ndjson");
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Cache-Control", "no-store");
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "X-Content-Type-Options", "nosniff");
+	evhttp_send_reply_start(req, 200, "OK");
+	/* A stream has no idle end: [http] timeout is for requests. */
+	bufferevent_set_timeouts(evhttp_connection_get_bufferevent(t->conn),
+	    NULL, NULL);
+	goto done;
+busy:
+	expr_free(e);
+	free(t);
+	reply_text(req, 503, "Service Unavailable", "tap: too many clients "
+	    "(at most " TAP_MAX_S ")");
+	goto done;
+bad:
+	expr_free(e);
+	reply_text(req, 400, "Bad Request", msg);
+done:
+	evhttp_clear_headers(&args);
+}
+
 static const struct route {
 	const char	*path;
 	void		 (*serve)(struct http *, struct evhttp_request *);
@@ -377,6 +526,7 @@ static const struct route {
 	{ .path = "/metrics",	.serve = route_metrics },
 	{ .path = "/health",	.serve = route_health },
 	{ .path = "/stats",	.serve = route_stats },
+	{ .path = "/tap",	.serve = route_tap },
 	{ .path = "/",		.serve = route_page },
 };
 
@@ -396,7 +546,7 @@ http_request_cb(struct evhttp_request *req, void *arg)
 			break;
 	if (i == sizeof(routes) / sizeof(routes[0])) {
 		reply_text(req, 404, "Not Found", "not found: try /metrics, "
-		    "/health, /stats or /");
+		    "/health, /stats, /tap or /");
 		return;
 	}
 	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
@@ -584,6 +734,8 @@ http_close(struct http *h)
 {
 	if (h->eh != NULL)
 		evhttp_free(h->eh);	/* frees its connections */
+	while (h->ntaps > 0)	/* if a close callback did not run */
+		http_tap_drop(h, h->taps[0]);
 	http_release_all(h);
 	h->eh = NULL;
 	h->bound = NULL;
@@ -632,5 +784,9 @@ http_free(struct http *h)
 		event_free(h->retry_ev);
 	if (h->sweep_ev != NULL)
 		event_free(h->sweep_ev);
+	if (h->tap_ev != NULL)
+		event_free(h->tap_ev);
+	if (h->tap_out != NULL)
+		evbuffer_free(h->tap_out);
 	free(h);
 }

@@ -141,6 +141,11 @@ static const struct simple {
 	{ "logstreamd_alert_future_events_total", "Events dated more than "
 	    "allowed_lateness after their receipt (time = event), counted at "
 	    "their receipt time.", &counters.alert_future },
+	{ "logstreamd_tap_sent_total", "Event lines queued for /tap "
+	    "clients.", &counters.tap_sent },
+	{ "logstreamd_tap_dropped_total", "Event lines a /tap client missed: "
+	    "its buffer was full (reported to it in-band).",
+	    &counters.tap_dropped },
 };
 
 struct lsctx {
@@ -915,6 +920,10 @@ metrics_stats(struct metrics *m)
 	json_object_set_new(o, "streams", jpipe(jstreams_see));
 	json_object_set_new(o, "hosts", jpipe(jhosts_see));
 	json_object_set_new(o, "config", jconfig(m));
+	json_object_set_new(o, "tap", json_pack("{s:I, s:I, s:I}",
+	    "clients", (json_int_t)COUNT_GET(counters.tap_clients),
+	    "sent", (json_int_t)COUNT_GET(counters.tap_sent),
+	    "dropped", (json_int_t)COUNT_GET(counters.tap_dropped)));
 	jinputs(o);
 	return o;
 }

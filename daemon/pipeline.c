@@ -22,6 +22,7 @@
 #include "queue.h"
 #include "stagestats.h"
 #include "streams.h"
+#include "tap.h"
 #include "writer.h"
 
 #define POP_MAX_MS	200		/* look at reload/reopen this often */
@@ -135,6 +136,8 @@ stage_write(struct pipeline *p, struct lsbatch *b)
 	if (writer_process(p->wr, b) == -1)
 		return V_RETRY;
 	stagestats_stored(p->sst, b, diag_mono_ns());
+	if (tap_active())	/* GET /tap: only while a client is there */
+		tap_batch(b);
 	return V_NEXT;
 }
 

@@ -84,6 +84,10 @@ struct counters {
 	_Atomic uint64_t alert_late;		/* time = event: too late */
 	_Atomic uint64_t alert_future;		/* time = event: dated past
 						 * receipt + lateness */
+	_Atomic uint64_t tap_clients;		/* /tap clients now (a gauge) */
+	_Atomic uint64_t tap_sent;		/* lines queued for /tap clients */
+	_Atomic uint64_t tap_dropped;		/* ...dropped: a client's buffer
+						 * full (tap.h) */
 	_Atomic uint64_t tls_handshakes;	/* completed (tls.c) */
 	_Atomic uint64_t tls_failed[TLSF__COUNT];
 };
