@@ -11,7 +11,8 @@
 # of a + b equals the single instance's (with count and the
 # event that fired it); the (host, seq, mark, missing) of
 # every marked event in a + b equals the single instance's, and it is not
-# empty.
+# empty.  Each worker's /metrics passes promcheck and has the input's lag
+# per owned partition {input,topic,partition}, commits and rebalances.
 . "$(dirname "$0")/lib.sh"
 
 MOCK=$TOP/build/kafka-mock
@@ -211,6 +212,47 @@ print("%d events; a %d, b %d; %d alert lines (%d distinct); marks %s"
       % (n, len(a), len(b), sum(sa.values()), len(sa), dict(kinds)))
 sys.exit(1 if bad else 0)
 PY
+# /metrics of each worker: the input's figures, Prometheus-style, the lag
+# per partition it owns (as /stats lists them), commits and rebalances.
+for w in a b; do
+	eval "h=\$HTTP_$w"
+	for i in $(seq 600); do	# commits follow storage, once a second
+		c=$(stat $h commits)
+		[ "${c:-0}" -gt 0 ] && break
+		sleep 0.05
+	done
+	curl -s "127.0.0.1:$h/metrics" > "$T/$w.prom"
+	python3 "$(dirname "$0")/promcheck.py" "$T/$w.prom" >/dev/null ||
+	    fail "$w: /metrics exposition format"
+	curl -s "127.0.0.1:$h/stats" > "$T/$w.stats"
+	python3 - "$T/$w.prom" "$T/$w.stats" <<'PY' || fail "$w: /metrics kafka figures"
+import json, re, sys
+prom = open(sys.argv[1]).read()
+k = json.load(open(sys.argv[2]))["inputs"]["k"]
+def val(series):
+    m = re.search(r"^%s (\d+)$" % re.escape(series), prom, re.M)
+    return int(m.group(1)) if m else None
+lag = {tuple(x) : int(v) for *x, v in re.findall(
+    r'^logstreamd_input_kafka_lag\{input="k",topic="([^"]+)",partition="(\d+)"\} (\d+)$',
+    prom, re.M)}
+want = {tuple(p.rsplit("/", 1)) for p in k["lag"]}
+bad = []
+if set(lag) != want or len(want) != k["partitions"]:
+    bad.append("lag series %s, /stats %s" % (sorted(lag), sorted(want)))
+if not val('logstreamd_input_kafka_commits_total{input="k",result="ok"}'):
+    bad.append("no commits")
+if (val('logstreamd_input_kafka_rebalances_total{input="k"}') or 0) < 1:
+    bad.append("no rebalance")
+if val('logstreamd_input_kafka_partitions{input="k"}') != k["partitions"]:
+    bad.append("partitions")
+ev = val('logstreamd_input_kafka_messages_total{input="k",kind="event"}')
+if not ev or ev > k["events"]:
+    bad.append("events %r, /stats %d" % (ev, k["events"]))
+bad and print("\n".join(bad))
+sys.exit(1 if bad else 0)
+PY
+done
+
 kill -TERM $APID $BPID $SPID_
 wait $APID || fail "a exited $? after SIGTERM"
 wait $BPID || fail "b exited $? after SIGTERM"
