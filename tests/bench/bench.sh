@@ -416,7 +416,7 @@ latency_run 100000 $([ $quick = 1 ] && echo 2 || echo 5) | tee -a "$W/notes"
 bash "$here/journal.sh" $([ $quick = 1 ] && echo 50000) | tail -1 | tee -a "$W/notes"
 # A Kafka worker ([input] type = kafka) on the mock cluster beside a TCP
 # peer, and two workers in one group against one (the scaling line).
-bash "$here/kafka_in.sh" $([ $quick = 1 ] && echo 200000) | grep -E '^(run 2|scaling):' |
+bash "$here/kafka_in.sh" $([ $quick = 1 ] && echo 500000) | grep -E '^(run 2|scaling):' |
     sed 's/^run 2: /kafka input, one worker: /' | tee -a "$W/notes"
 
 python3 - "$RESULTS" "$readme" "$top/README.md" "$N" "$W/notes" <<'PY'
