@@ -80,6 +80,7 @@ wait_stored "$h" "$N" > /dev/null || { echo "kafka_in: the edge stored too littl
 kill $EPID; wait $EPID
 
 "$top/build/kafka-mock" logs 192 > "$W/mock.out" 2> "$W/mock.err" & PIDS="$PIDS $!"
+MPID=$!
 for i in $(seq 100); do [ -s "$W/mock.out" ] && break; sleep 0.05; done
 BS=$(head -1 "$W/mock.out")
 kcat -P -b "$BS" -t logs -X queue.buffering.max.messages=2000000 \
@@ -116,7 +117,7 @@ group = bench$run"
 done
 
 # Scaling: two workers in one group share the topic (96 partitions each),
-# measured from the first event either stores (their join included),
+# measured from the first event either stores (both join at once: see below),
 # against one worker on all of it (run 2 above), on this machine (the
 # mock brokers and both workers share its cores).
 hs=""
@@ -129,10 +130,16 @@ brokers = $BS
 topic = logs
 group = bench3"
 done
+# Both start while the brokers are down (kafka-mock: SIGUSR1 down, SIGUSR2
+# up), so they join the group together when the brokers come back: the
+# line is about sharing the work, not about a rebalance mid-read.
+kill -USR1 $MPID
 for w in 1 2; do
 	"$BIN" -c "$W/two$w.conf" 2> "$W/two$w.err" & PIDS="$PIDS $!"
 	eval "TP$w=\$!"
 done
+sleep 2
+kill -USR2 $MPID
 two=$(wait_stored "$hs" "$M")
 each=$(for h in ${hs/,/ }; do curl -s "127.0.0.1:$h/stats" | python3 -c '
 import json, sys
