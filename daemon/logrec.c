@@ -219,8 +219,13 @@ value_of(const char *const *tab, size_t n, const char *s, size_t len)
 {
 	size_t	 i;
 
+	if (len == 0)
+		return -1;
+	/* The first letter first (ASCII, either case): most names differ
+	 * there, so strlen and strncasecmp run for one or two. */
 	for (i = 0; i < n; i++)
-		if (strlen(tab[i]) == len && strncasecmp(tab[i], s, len) == 0)
+		if ((tab[i][0] | 0x20) == (s[0] | 0x20) &&
+		    strlen(tab[i]) == len && strncasecmp(tab[i], s, len) == 0)
 			return (int)i;
 	return -1;
 }

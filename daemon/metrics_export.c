@@ -454,6 +454,146 @@ prom_config(struct metrics *m, struct evbuffer *o)
 	    m->config_changed);
 }
 
+static void	jinput_see(void *, const void *);
+
+/*
+ * The Kafka inputs' figures, from their STATS_INPUT view (the JSON members
+ * /stats shows): one family per figure, a sample per [input NAME] of type
+ * kafka; the lag per owned partition {input,topic,partition}, once it
+ * is known (not -1).
+ */
+static const struct kprom {
+	const char	*member;
+	const char	*name;
+	const char	*type;
+	const char	*label;		/* an extra label, or NULL */
+	const char	*value;
+	const char	*help;
+} kproms[] = {
+	{ "events", "logstreamd_input_kafka_messages_total", "counter",
+	    "kind", "event", "Messages consumed: event (a stored event of "
+	    "logstreamd's Kafka output, decoded) or line (any other, parsed)." },
+	{ "lines", "logstreamd_input_kafka_messages_total", "counter",
+	    "kind", "line", NULL },
+	{ "truncated", "logstreamd_input_kafka_truncated_total", "counter",
+	    NULL, NULL, "Messages cut at the input's max_message." },
+	{ "dropped_nomem", "logstreamd_input_kafka_dropped_nomem_total",
+	    "counter", NULL, NULL, "Messages dropped: no memory for them." },
+	{ "commits", "logstreamd_input_kafka_commits_total", "counter",
+	    "result", "ok", "Offset commits (after the events before them "
+	    "were stored): ok, or failed (retried with the next)." },
+	{ "commit_failed", "logstreamd_input_kafka_commits_total", "counter",
+	    "result", "failed", NULL },
+	{ "committed", "logstreamd_input_kafka_committed_messages_total",
+	    "counter", NULL, NULL, "Messages whose offsets were committed." },
+	{ "rebalances", "logstreamd_input_kafka_rebalances_total", "counter",
+	    NULL, NULL, "Group rebalances this member took part in." },
+	{ "assigned", "logstreamd_input_kafka_partitions_total", "counter",
+	    "event", "assigned", "Partitions assigned to and revoked from "
+	    "this member." },
+	{ "revoked", "logstreamd_input_kafka_partitions_total", "counter",
+	    "event", "revoked", NULL },
+	{ "redelivered", "logstreamd_input_kafka_redelivered_total",
+	    "counter", NULL, NULL, "Messages read again: handed over or "
+	    "re-read without their commit (the at-least-once duplicates)." },
+	{ "offset_resets", "logstreamd_input_kafka_offset_resets_total",
+	    "counter", NULL, NULL, "Offsets out of range, started again at "
+	    "the configured reset point." },
+	{ "errors", "logstreamd_input_kafka_errors_total", "counter", NULL,
+	    NULL, "Errors librdkafka reported (brokers down, no topic...)." },
+	{ "partitions", "logstreamd_input_kafka_partitions", "gauge", NULL,
+	    NULL, "Partitions this member owns now." },
+	{ "paused", "logstreamd_input_kafka_paused", "gauge", NULL, NULL,
+	    "1 while consumption is paused (the queue is full)." },
+	{ "held", "logstreamd_input_kafka_held", "gauge", NULL, NULL,
+	    "Messages fetched ahead, held while paused." },
+	{ "lag_total", "logstreamd_input_kafka_lag_total_messages", "gauge",
+	    NULL, NULL, "Sum of the owned partitions' lag." },
+	{ "lag_ok", "logstreamd_input_kafka_lag_ok", "gauge", NULL, NULL,
+	    "0 while the lag is past max_lag (/health degraded), else 1." },
+};
+
+static void
+kprom_sample(struct evbuffer *o, const char *name, const char *input,
+    const char *label, const char *value, uint64_t v)
+{
+	evbuffer_add_printf(o, "%s{input=\"", name);
+	label_value(o, input);
+	if (label != NULL) {
+		evbuffer_add_printf(o, "\",%s=\"", label);
+		label_value(o, value);
+	}
+	evbuffer_add_printf(o, "\"} %" PRIu64 "\n", v);
+}
+
+static uint64_t
+kprom_value(json_t *j)
+{
+	if (json_is_true(j))
+		return 1;
+	if (json_is_integer(j) && json_integer_value(j) > 0)
+		return (uint64_t)json_integer_value(j);
+	return 0;
+}
+
+static void
+prom_inputs(struct evbuffer *o)
+{
+	json_t		*in = json_object(), *v, *lag, *x;
+	const char	*name, *key, *sl, *prev = NULL;
+	size_t		 i, found;
+	char		 topic[256];
+
+	if (in == NULL || stats_read(STATS_INPUT, jinput_see, in) == 0)
+		goto out;
+	for (i = 0; i < sizeof(kproms) / sizeof(kproms[0]); i++) {
+		found = 0;
+		json_object_foreach(in, name, v) {
+			if (!json_is_string(json_object_get(v, "type")) ||
+			    strcmp(json_string_value(json_object_get(v,
+			    "type")), "kafka") != 0)
+				continue;
+			if ((x = json_object_get(v, kproms[i].member)) == NULL)
+				continue;
+			if (!found++ && (prev == NULL ||
+			    strcmp(prev, kproms[i].name) != 0))
+				family(o, kproms[i].name, kproms[i].type,
+				    kproms[i].help);
+			kprom_sample(o, kproms[i].name, name, kproms[i].label,
+			    kproms[i].value, kprom_value(x));
+		}
+		if (found)
+			prev = kproms[i].name;
+	}
+	found = 0;
+	json_object_foreach(in, name, v) {
+		if (!json_is_object(lag = json_object_get(v, "lag")))
+			continue;
+		json_object_foreach(lag, key, x) {
+			if (!json_is_integer(x) || json_integer_value(x) < 0 ||
+			    (sl = strrchr(key, '/')) == NULL ||
+			    (size_t)(sl - key) >= sizeof(topic))
+				continue;
+			memcpy(topic, key, (size_t)(sl - key));
+			topic[sl - key] = '\0';
+			if (!found++)
+				family(o, "logstreamd_input_kafka_lag", "gauge",
+				    "Messages behind per owned partition: "
+				    "the high watermark less the committed "
+				    "offset.");
+			evbuffer_add_printf(o, "logstreamd_input_kafka_lag"
+			    "{input=\"");
+			label_value(o, name);
+			evbuffer_add_printf(o, "\",topic=\"");
+			label_value(o, topic);
+			evbuffer_add_printf(o, "\",partition=\"%s\"} %" PRIu64
+			    "\n", sl + 1, kprom_value(x));
+		}
+	}
+out:
+	json_decref(in);
+}
+
 void
 metrics_prometheus(struct metrics *m, struct evbuffer *o)
 {
@@ -479,6 +619,7 @@ metrics_prometheus(struct metrics *m, struct evbuffer *o)
 	    "holds at most.", q.max_bytes);
 	prom_conns(o);
 	prom_outputs(o);
+	prom_inputs(o);
 	counter(o, "logstreamd_storage_write_errors_total", "Failed writes "
 	    "to storage (each retried).", COUNT_GET(counters.write_errors));
 	counter(o, "logstreamd_storage_syncs_total", "fsync calls on "

@@ -12,7 +12,8 @@
 # 10 s: memory must stay flat.  A tail run: one pre-written file read by
 # [input] type = tail and by rsyslog's imfile.  --quick: 200k events,
 # fewer variants.  Then the journal read rate beside rsyslog's imjournal
-# (journal.sh).
+# (journal.sh), and a Kafka worker on the mock cluster beside a TCP peer, one
+# worker against two in one group (kafka_in.sh).
 # --tree RUNS: only the 300-host pair (one file, then one file per host
 # and day), RUNS times, with the ratio of each run.  --tail RUNS: only the
 # tail pair (logstreamd's tail and rsyslog's imfile), RUNS times.  --readme: rewrite the
@@ -421,6 +422,10 @@ latency_run 100000 $([ $quick = 1 ] && echo 2 || echo 5) | tee -a "$W/notes"
 [ "$soak" -gt 0 ] && soak_run "$soak" | tee -a "$W/notes"
 # The journal read rate beside rsyslog's imjournal (its own journald).
 bash "$here/journal.sh" $([ $quick = 1 ] && echo 50000) | tail -1 | tee -a "$W/notes"
+# A Kafka worker ([input] type = kafka) on the mock cluster beside a TCP
+# peer, and two workers in one group against one (the scaling line).
+bash "$here/kafka_in.sh" $([ $quick = 1 ] && echo 500000) | grep -E '^(run 2|scaling):' |
+    sed 's/^run 2: /kafka input, one worker: /' | tee -a "$W/notes"
 
 python3 - "$RESULTS" "$readme" "$top/README.md" "$N" "$W/notes" <<'PY'
 import os, platform, subprocess, sys, datetime

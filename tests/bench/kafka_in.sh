@@ -8,7 +8,9 @@
 # (the group join is not counted) to the last; the peer's from the first
 # byte sent (as bench.sh's); both read from /stats, published once a
 # second, so only long runs are precise.  Prints events/s of both and the
-# ratio; absolute figures drift on a shared machine.
+# ratio; absolute figures drift on a shared machine.  Then the scaling line:
+# two workers in one group on the same topic against one.  PERF=FILE:
+# run 1's worker under perf record.
 set -u
 here=$(cd "$(dirname "$0")" && pwd); top=$(cd "$here/../.." && pwd)
 BIN=${LOGSTREAMD:-$top/logstreamd}
@@ -40,20 +42,23 @@ listen = 127.0.0.1:$3
 ${4:-}
 CONF
 }
-# wait_stored HTTPPORT N [T0]: events/s from T0 (epoch seconds), or from
-# the first stored event, to the Nth.
+# wait_stored HTTPPORT[,HTTPPORT...] N [T0]: events/s from T0 (epoch
+# seconds), or from the first stored event, to the Nth (summed over the
+# instances).
 wait_stored() {
 	python3 - "$1" "$2" "${3:-}" <<'PY'
 import json, sys, time, urllib.request
-port, n = sys.argv[1], int(sys.argv[2])
+ports, n = sys.argv[1].split(","), int(sys.argv[2])
 t0, s0 = (float(sys.argv[3]), 0) if sys.argv[3] else (None, 0)
 deadline = time.time() + 600
-while time.time() < deadline:
+def stored(port):
     try:
-        st = json.load(urllib.request.urlopen(
+        return json.load(urllib.request.urlopen(
             "http://127.0.0.1:%s/stats" % port))["events"]["stored"]
     except Exception:
-        st = 0
+        return 0
+while time.time() < deadline:
+    st = sum(stored(p) for p in ports)
     now = time.time()
     if st > 0 and t0 is None:
         t0, s0 = now, st
@@ -75,6 +80,7 @@ wait_stored "$h" "$N" > /dev/null || { echo "kafka_in: the edge stored too littl
 kill $EPID; wait $EPID
 
 "$top/build/kafka-mock" logs 192 > "$W/mock.out" 2> "$W/mock.err" & PIDS="$PIDS $!"
+MPID=$!
 for i in $(seq 100); do [ -s "$W/mock.out" ] && break; sleep 0.05; done
 BS=$(head -1 "$W/mock.out")
 kcat -P -b "$BS" -t logs -X queue.buffering.max.messages=2000000 \
@@ -97,9 +103,49 @@ type = kafka
 brokers = $BS
 topic = logs
 group = bench$run"
-	"$BIN" -c "$W/worker.conf" 2> "$W/worker.err" & PIDS="$PIDS $!"; WP=$!
+	if [ -n "${PERF:-}" ] && [ $run = 1 ]; then	# PERF=FILE: profile run 1
+		perf record -q -F 999 -g -o "$PERF" -- "$BIN" -c "$W/worker.conf" \
+		    2> "$W/worker.err" & PIDS="$PIDS $!"; WP=$!
+	else
+		"$BIN" -c "$W/worker.conf" 2> "$W/worker.err" & PIDS="$PIDS $!"; WP=$!
+	fi
 	kafka=$(wait_stored "$h" "$M")
-	kill $WP; wait $WP
+	kill -INT $WP; wait $WP
 	echo "run $run: $M events: kafka worker $kafka events/s, tcp peer" \
 	    "$tcp events/s, ratio $(python3 -c "print('%.2f' % ($kafka / $tcp))")"
+	one=$kafka
 done
+
+# Scaling: two workers in one group share the topic (96 partitions each),
+# measured from the first event either stores (both join at once: see below),
+# against one worker on all of it (run 2 above), on this machine (the
+# mock brokers and both workers share its cores).
+hs=""
+for w in 1 2; do
+	p=$(port); h=$(port); hs="$hs${hs:+,}$h"
+	conf "two$w" "$p" "$h" "
+[input k]
+type = kafka
+brokers = $BS
+topic = logs
+group = bench3"
+done
+# Both start while the brokers are down (kafka-mock: SIGUSR1 down, SIGUSR2
+# up), so they join the group together when the brokers come back: the
+# line is about sharing the work, not about a rebalance mid-read.
+kill -USR1 $MPID
+for w in 1 2; do
+	"$BIN" -c "$W/two$w.conf" 2> "$W/two$w.err" & PIDS="$PIDS $!"
+	eval "TP$w=\$!"
+done
+sleep 2
+kill -USR2 $MPID
+two=$(wait_stored "$hs" "$M")
+each=$(for h in ${hs/,/ }; do curl -s "127.0.0.1:$h/stats" | python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+print("%d/%d" % (j["events"]["stored"], j["inputs"]["k"]["partitions"]))'; done)
+kill $TP1 $TP2; wait $TP1 $TP2
+echo "scaling: $M events: two kafka workers (one group; stored/partitions" \
+    "each: $(echo $each)) $two events/s together, one worker $one events/s, ratio" \
+    "$(python3 -c "print('%.2f' % ($two / $one))") on $(nproc) cores"
