@@ -30,8 +30,8 @@
 #define POLL_MAX	4096	/* messages per callback, then the loop runs */
 #define POLL_BATCH	512	/* taken from librdkafka's queue at once */
 #define TICK_MS		200	/* the poll that serves rebalances when idle */
-#define HANDOVER_MS	5000
-#define STATS_TAIL	64	/* room kept for the last members of stats */	/* a revoke waits for durable reads this long */
+#define HANDOVER_MS	5000	/* a revoke waits for durable reads this long */
+#define STATS_TAIL	64	/* room kept for the last members of stats */
 
 enum { RV_NONE, RV_DURABLE, RV_COMMIT };
 
