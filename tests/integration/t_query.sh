@@ -167,7 +167,9 @@ message = deadlock
 listen = 127.0.0.1:$HPORT"
 sed -i "s|^path = $T/events.log|path = $P/events.log|" "$T/test.conf"
 start_daemon
-Q -f -n 0 --where class=deadlock > "$T/follow.out" 2> "$T/follow.err" &
+# not through Q: a function in the background is a subshell, and killing
+# it would leave the query running
+"$BIN" query -c "$T/test.conf" -f -n 0 --where class=deadlock > "$T/follow.out" 2> "$T/follow.err" &
 QPID=$!
 track $QPID
 sleep 0.3
