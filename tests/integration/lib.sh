@@ -16,6 +16,7 @@ cleanup() {
 	local p
 	for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
 	for p in $PIDS; do wait "$p" 2>/dev/null; done
+	rm -f "$T.ports"
 	if [ "${KEEP:-0}" = 1 ]; then echo "kept $T"; else rm -rf "$T"; fi
 }
 trap cleanup EXIT INT TERM
@@ -27,8 +28,9 @@ track() { PIDS="$PIDS $1"; }
 # A port free for both TCP and UDP on 127.0.0.1, and not one this test was
 # given before (the kernel may hand out a port just closed again: a test
 # that took two, for the listener and [http], got the same one twice).
+# The list is kept beside $T, not in it: tests check what is in $T.
 free_port() {
-	python3 - "$T/ports.given" <<'PY'
+	python3 - "$T.ports" <<'PY'
 import socket, sys
 try:
     given = set(open(sys.argv[1]).read().split())
