@@ -9,7 +9,8 @@
 # lines given as FILE.  A stricter candidate (threshold 3, not 5) is shown
 # by --diff as exactly the lines one raises and the other does not: the
 # unchanged alert's lines never appear.  Every firing is checked against a
-# model computed from the sent stream.
+# model computed from the sent stream.  Raw lines of a past day show that
+# windows and absence run on the events' clock.
 . "$(dirname "$0")/lib.sh"
 
 RULES='
@@ -129,6 +130,37 @@ sed -n 's/^- //p' "$T/diff.out" | strip | cmp -s - "$T/want-.txt" ||
 ! grep -q 'ALERT oom' "$T/diff.out" || fail "the unchanged alert is in the diff"
 grep -qx "# diff: $(wc -l < "$T/want+.txt") alert lines only with $T/cand.conf (+), $(wc -l < "$T/want-.txt") only with $T/test.conf (-)" "$T/diff.out" ||
 	fail "diff summary: $(grep '^# diff' "$T/diff.out")"
+
+# The event clock over raw lines of a past day (RFC 5424 times): windows
+# and absence run on the events' times, not on the seconds replay takes.
+# Host a fails every 3 min (5 span 12 min > 10m: never), host b every
+# minute (fires at its 5th, 10:04, first 10:00); heartbeats of host h stop
+# at 10:20, so the absence fires at 10:50 exactly while a's events go on.
+cat > "$T/clock.conf" <<CONF
+$RULES
+
+[class heartbeat]
+message = heartbeat
+
+[alert silent]
+type = absence
+class = heartbeat
+for = 30m
+group_by = host
+CONF
+for m in $(seq 0 59); do
+	[ $((m % 3)) = 0 ] && printf '<38>1 2026-01-01T10:%02d:00Z a sshd 1 - - Failed password for root from 192.0.2.1 port %d ssh2\n' $m $((1000 + m))
+	[ $m -lt 5 ] && printf '<38>1 2026-01-01T10:%02d:30Z b sshd 1 - - Failed password for root from 192.0.2.2 port %d ssh2\n' $m $((2000 + m))
+	[ $m -le 20 ] && [ $((m % 10)) = 0 ] && printf '<30>1 2026-01-01T10:%02d:10Z h beat 1 - - heartbeat\n' $m
+	true
+done > "$T/clock.log"
+"$BIN" replay -c "$T/clock.conf" "$T/clock.log" > "$T/clock.out" 2>&1 ||
+	fail "replay of clock.log exited $?: $(cat "$T/clock.out")"
+[ "$(grep -c ALERT "$T/clock.out")" = 2 ] || fail "clock: want 2 alert lines: $(cat "$T/clock.out")"
+grep -qx '2026-01-01T10:04:30.000Z ALERT ssh_bruteforce class=ssh_auth_failure host=b count=5 window=10m first="2026-01-01T10:00:30Z" msg="Failed password for root from 192.0.2.2 port 2004 ssh2"' "$T/clock.out" ||
+	fail "clock: threshold line: $(grep ALERT "$T/clock.out")"
+grep -q '^2026-01-01T10:50:10.000Z ALERT silent class=heartbeat host=h .*silent since 2026-01-01T10:20:10Z' "$T/clock.out" ||
+	fail "clock: absence line: $(grep ALERT "$T/clock.out")"
 
 # Bad use: no -c, an unreadable FILE.
 "$BIN" replay > /dev/null 2>&1 && fail "replay without -c exited 0"
