@@ -269,7 +269,7 @@ static int
 walk_file(struct run *ru, const char *path)
 {
 	gzFile	 gz;
-	char	*line = NULL, *nl;
+	char	*line = NULL, *nl, *p;
 	size_t	 cap = 0, len = 0;
 	int	 n, rc = -1;
 
@@ -292,13 +292,13 @@ walk_file(struct run *ru, const char *path)
 		if (n == 0)
 			break;
 		len += (size_t)n;
-		/* Every whole line read so far. */
-		while ((nl = memchr(line, '\n', len)) != NULL) {
-			if (nl > line)
-				add_line(ru, line, (size_t)(nl - line));
-			len -= (size_t)(nl - line) + 1;
-			memmove(line, nl + 1, len);
-		}
+		/* Every whole line read so far; the rest moved to the front. */
+		for (p = line; (nl = memchr(p, '\n', len - (size_t)(p - line)))
+		    != NULL; p = nl + 1)
+			if (nl > p)
+				add_line(ru, p, (size_t)(nl - p));
+		len -= (size_t)(p - line);
+		memmove(line, p, len);
 	}
 	if (len > 0)
 		add_line(ru, line, len);	/* no newline at the end */
