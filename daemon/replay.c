@@ -64,6 +64,7 @@ struct run {
 	int64_t			 batch_sec;	/* the batch's second */
 	int64_t			 next_tick;	/* 0: no event yet */
 	uint64_t		 events, raw, nomem, nalerts;
+	uint64_t		 notevent;	/* store lines kdec refused */
 	uint64_t		*per_class;
 	int			 keep;		/* --diff: keep the lines */
 	struct rline		*lines;
@@ -84,6 +85,9 @@ usage(FILE *fp)
 	    "  classes and alerts with the events' own time as the clock; "
 	    "prints the\n"
 	    "  alert lines it would have written, then a summary (# lines).\n"
+	    "  --since TIME, --until TIME  only the events received then "
+	    "(as query takes\n"
+	    "                      TIME: RFC 3339, a date, now, -2h)\n"
 	    "  --diff OLD.conf     print only the alert lines one config "
 	    "raises and the\n"
 	    "                      other does not: + the candidate, - OLD\n");
@@ -200,8 +204,10 @@ add_line(struct run *ru, const char *s, size_t len)
 		stamp(r, t);
 		return;
 	}
-	if (ru->path == NULL)
-		return;			/* the store: not an event */
+	if (ru->path == NULL) {
+		ru->notevent++;		/* the store: not an event */
+		return;
+	}
 	/* Its time is known once parsed: a batch of its own. */
 	run_batch(ru);
 	if ((r = lsbatch_add_rec(ru->b)) == NULL ||
@@ -380,6 +386,9 @@ summary(const struct run *ru)
 		printf("# alert %s: %llu fired, %llu suppressed\n",
 		    alerter_name(al, i), (unsigned long long)alerter_fired(al,
 		    i), (unsigned long long)alerter_suppressed(al, i));
+	if (ru->notevent > 0)
+		printf("# %llu stored lines not read as events, skipped\n",
+		    (unsigned long long)ru->notevent);
 	if (ru->nomem > 0)
 		printf("# %llu events or lines lost for memory\n",
 		    (unsigned long long)ru->nomem);

@@ -161,6 +161,12 @@ grep -qx '2026-01-01T10:04:30.000Z ALERT ssh_bruteforce class=ssh_auth_failure h
 	fail "clock: threshold line: $(grep ALERT "$T/clock.out")"
 grep -q '^2026-01-01T10:50:10.000Z ALERT silent class=heartbeat host=h .*silent since 2026-01-01T10:20:10Z' "$T/clock.out" ||
 	fail "clock: absence line: $(grep ALERT "$T/clock.out")"
+# --since/--until: 10:03 to 10:40 leaves b two failures and h's last
+# heartbeat (10:20:10) silent only from 10:50:10: no alert; 17 events.
+"$BIN" replay -c "$T/clock.conf" --since 2026-01-01T10:03:00Z --until 2026-01-01T10:40:00Z \
+    "$T/clock.log" > "$T/range.out" 2>&1 || fail "replay --since/--until exited $?"
+grep -q '^# replay .*: 17 events (17 raw lines), 0 alert lines$' "$T/range.out" ||
+	fail "--since/--until: $(cat "$T/range.out")"
 
 # Bad use: no -c, an unreadable FILE.
 "$BIN" replay > /dev/null 2>&1 && fail "replay without -c exited 0"
