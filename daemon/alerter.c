@@ -43,6 +43,8 @@
 
 struct alerter {
 	int			 dry;		/* alerter_dry: count only */
+	alerter_print_fn	 print;		/* alerter_print: lines to it */
+	void			*print_arg;
 	struct rule		*rules;
 	size_t			 nrules;
 	uint32_t		*order;		/* rule ids grouped by class */
@@ -310,6 +312,15 @@ output(struct alerter *a, const struct rule *ru,
 		alerter_line_json(&a->out, &a->tc, f);
 	else
 		alerter_line_text(&a->out, &a->tc, f);
+	if (a->print != NULL) {
+		if (a->out.oom)
+			bump(&a->write_errors, 1);
+		else
+			a->print(a->print_arg, a->out.p, a->out.len);
+		a->out.len = 0;
+		a->out.oom = 0;
+		return;
+	}
 	if (a->out.oom || a->st == NULL ||
 	    (r == NULL && store_templated(a->st)) ||
 	    (sf = store_file_for(a->st, b, r)) == NULL ||
@@ -877,6 +888,13 @@ void
 alerter_dry(struct alerter *a)
 {
 	a->dry = 1;
+}
+
+void
+alerter_print(struct alerter *a, alerter_print_fn fn, void *arg)
+{
+	a->print = fn;
+	a->print_arg = arg;
 }
 
 void

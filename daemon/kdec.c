@@ -616,9 +616,16 @@ kdec_parse(struct kdec *d, const char *s, size_t len)
 	return 1;
 }
 
+/* Where a record goes: the intake of listener l, or batch b (l NULL). */
+struct kdest {
+	struct listener	*l;
+	struct lsbatch	*b;
+	struct logrec	*r;
+};
+
 /* A piece as a slice of the record: raw is where the line was copied. */
 static int
-slice(struct kdec *d, struct listener *l, struct lsslice raw,
+slice(struct kdec *d, const struct kdest *to, struct lsslice raw,
     const struct kpiece *k, struct lsslice *out)
 {
 	if (k->len == 0) {
@@ -629,38 +636,40 @@ slice(struct kdec *d, struct listener *l, struct lsslice raw,
 		*out = (struct lsslice){ raw.off + k->off, k->len };
 		return 0;
 	}
-	return intake_slice(l, d->scratch + k->off, k->len, out);
+	if (to->l == NULL)
+		return lsbatch_append(to->b, d->scratch + k->off, k->len,
+		    out);
+	return intake_slice(to->l, d->scratch + k->off, k->len, out);
 }
 
-struct logrec *
-kdec_apply(struct kdec *d, struct listener *l, const char *s, size_t len)
+/* The pieces of d into the record just added (its raw set). */
+static struct logrec *
+fill(struct kdec *d, const struct kdest *to)
 {
-	struct logrec	*r;
+	struct logrec	*r = to->r;
 	struct lsfield	*f;
 	struct kfield	*kf;
 	struct lsslice	 src;
 	uint32_t	 i;
 
-	/* The source is given again as a slice of the line, below. */
-	if ((r = intake_add(l, s, len, 0, d->transport, "", 0)) == NULL)
-		return NULL;
-	if (slice(d, l, r->raw, &d->source, &src) == -1 ||
-	    slice(d, l, r->raw, &d->host, &r->host) == -1 ||
-	    slice(d, l, r->raw, &d->app, &r->app) == -1 ||
-	    slice(d, l, r->raw, &d->pid, &r->pid) == -1 ||
-	    slice(d, l, r->raw, &d->msgid, &r->msgid) == -1 ||
-	    slice(d, l, r->raw, &d->message, &r->message) == -1 ||
-	    slice(d, l, r->raw, &d->trusted, &r->trusted) == -1)
+	if (slice(d, to, r->raw, &d->source, &src) == -1 ||
+	    slice(d, to, r->raw, &d->host, &r->host) == -1 ||
+	    slice(d, to, r->raw, &d->app, &r->app) == -1 ||
+	    slice(d, to, r->raw, &d->pid, &r->pid) == -1 ||
+	    slice(d, to, r->raw, &d->msgid, &r->msgid) == -1 ||
+	    slice(d, to, r->raw, &d->message, &r->message) == -1 ||
+	    slice(d, to, r->raw, &d->trusted, &r->trusted) == -1)
 		goto nomem;
 	r->source = src;
 	for (i = 0; i < d->nfields; i++) {
 		kf = &d->fields[i];
-		if ((f = intake_field(l)) == NULL)
+		if ((f = to->l != NULL ? intake_field(to->l) :
+		    lsbatch_add_rec_field(to->b, r)) == NULL)
 			goto nomem;
 		f->type = kf->type;
-		if (slice(d, l, r->raw, &kf->key, &f->key) == -1 ||
-		    slice(d, l, r->raw, &kf->val, &f->val) == -1 ||
-		    slice(d, l, r->raw, &kf->sdid, &f->sdid) == -1)
+		if (slice(d, to, r->raw, &kf->key, &f->key) == -1 ||
+		    slice(d, to, r->raw, &kf->val, &f->val) == -1 ||
+		    slice(d, to, r->raw, &kf->sdid, &f->sdid) == -1)
 			goto nomem;
 	}
 	r->received_us = d->received_us;
@@ -683,6 +692,32 @@ nomem:
 	r->format = LRF_PLAIN;
 	r->flags |= LR_PARSED;
 	return r;
+}
+
+struct logrec *
+kdec_apply(struct kdec *d, struct listener *l, const char *s, size_t len)
+{
+	struct kdest	 to = { l, NULL, NULL };
+
+	/* The source is given again as a slice of the line, in fill(). */
+	if ((to.r = intake_add(l, s, len, 0, d->transport, "", 0)) == NULL)
+		return NULL;
+	return fill(d, &to);
+}
+
+struct logrec *
+kdec_batch(struct kdec *d, struct lsbatch *b, const char *s, size_t len)
+{
+	struct kdest	 to = { NULL, b, NULL };
+	struct lsslice	 raw;
+
+	if (d->transport >= LRT__COUNT ||
+	    lsbatch_append(b, s, len, &raw) == -1 ||
+	    (to.r = lsbatch_add_rec(b)) == NULL)
+		return NULL;
+	to.r->raw = raw;
+	to.r->transport = d->transport;
+	return fill(d, &to);
 }
 
 void

@@ -30,6 +30,7 @@
 #include "pipeline.h"
 #include "privport.h"
 #include "query.h"
+#include "replay.h"
 #include "queue.h"
 #include "rotate.h"
 #include "tls.h"
@@ -100,6 +101,8 @@ usage(FILE *fp)
 	    "usage: logstreamd [-c FILE] [-t] [-v] [-V] [-h] [--keys]\n"
 	    "       logstreamd reload [-c FILE] [-w SECONDS]\n"
 	    "       logstreamd query [-c FILE] [--where EXPR]... (query -h)\n"
+	    "       logstreamd replay -c CANDIDATE.conf [--diff OLD.conf] "
+	    "[FILE...] (replay -h)\n"
 	    "  -c, --config FILE   config file (default: %s)\n"
 	    "  -t, --test          check the config, print what is wrong "
 	    "with file:line, exit 0 or 1\n"
@@ -499,6 +502,8 @@ main(int argc, char *argv[])
 
 	if (argc > 1 && strcmp(argv[1], "query") == 0)
 		return query_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "replay") == 0)
+		return replay_main(argc - 1, argv + 1);
 	memset(&d, 0, sizeof(d));
 	d.config_path = DEFAULT_CONFIG;
 	while ((ch = getopt_long(argc, argv, "c:tvVhw:", longopts, NULL)) !=

@@ -334,6 +334,10 @@ deliver(struct query *q, struct qgroup *g)
 	char	*copy;
 
 	q->matched++;
+	if (q->sink != NULL) {
+		q->sink(q->sink_arg, g->line, g->linelen);
+		return;
+	}
 	if (q->ncb > 0) {
 		count_event(q, g);
 		return;
@@ -801,7 +805,7 @@ parse_args(struct query *q, int argc, char *argv[])
 	return 0;
 }
 
-static void
+void
 query_free(struct query *q)
 {
 	size_t	 i, k;
@@ -832,6 +836,25 @@ query_free(struct query *q)
 }
 
 int
+query_time(const char *s, int64_t *us)
+{
+	return parse_time(s, us);
+}
+
+int
+query_walk(struct query *q)
+{
+	size_t	 i;
+
+	for (i = 0; i <= EXPR_K_MESSAGE; i++)
+		early_keys[i] = expr_top_name((enum expr_top)i);
+	make_needles(q);
+	if (query_files_scan(q) == -1 || merge(q) == -1)
+		return -1;
+	return 0;
+}
+
+int
 query_main(int argc, char *argv[])
 {
 	struct query	 q;
@@ -847,19 +870,16 @@ query_main(int argc, char *argv[])
 	rc = 1;
 	if (parse_args(&q, argc, argv) == -1 || load_config(&q) == -1)
 		goto done;
-	for (i = 0; i <= EXPR_K_MESSAGE; i++)
-		early_keys[i] = expr_top_name((enum expr_top)i);
 	for (i = 0; i < q.ncb; i++)
 		q.cb_decode |= q.cb[i]->space != EXPR_TOP ||
 		    q.cb[i]->top > EXPR_K_MESSAGE;
 	q.req_host = expr_required(q.ex, EXPR_K_HOST);
 	q.req_class = expr_required(q.ex, EXPR_K_CLASS);
-	make_needles(&q);
 	if (q.n_set && q.last_n > 0 &&
 	    (q.ring = calloc(q.last_n, sizeof(*q.ring))) == NULL)
 		goto done;
 	rc = 2;
-	if (query_files_scan(&q) == -1 || merge(&q) == -1)
+	if (query_walk(&q) == -1)
 		goto done;
 	if (q.ncb > 0)
 		print_counts(&q);

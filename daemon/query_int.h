@@ -87,6 +87,9 @@ struct query {
 	uint64_t	 nring;
 	json_t		*counts;
 	struct abuf	 out;
+	/* replay: every event that passes, as its stored line, to sink */
+	void		(*sink)(void *arg, const char *line, size_t len);
+	void		*sink_arg;
 	uint64_t	 files, opened, skipped, lines, bad, matched, reported;
 };
 
@@ -108,5 +111,15 @@ int	 query_files_ensure_live(struct query *, struct qgroup *);
 void	 query_files_note_newest(struct qgroup *);
 /* -f: g's live file was renamed: list what came since (see the file). */
 void	 query_files_catch_up(struct query *, struct qgroup *);
+
+/* TIME as query's --since takes it (RFC 3339, a date, now, -2h) into
+ * *us; 0, or -1. */
+int	 query_time(const char *s, int64_t *us);
+/* replay: every event of the store q->tmpl between q->since and q->until
+ * (q->ex filters), in received-time order, to q->sink; 0, or -1 (the store
+ * cannot be read, or ENOMEM). */
+int	 query_walk(struct query *);
+/* Free what q holds (not q). */
+void	 query_free(struct query *);
 
 #endif

@@ -52,6 +52,12 @@ void		 alerter_tick(struct alerter *, int64_t now_us,
 /* Dry mode (config tests): firings are counted (alerter_fired), no line
  * is written, no program run, nothing sent to the journal. */
 void		 alerter_dry(struct alerter *);
+/* Print mode (replay): each alert line, as it would be written, goes to
+ * fn (with its newline) instead of the file; no program is run, nothing
+ * sent to the journal.  Firings are counted as ever. */
+typedef void	(*alerter_print_fn)(void *arg, const char *line, size_t len);
+void		 alerter_print(struct alerter *, alerter_print_fn fn,
+		    void *arg);
 /* Close the file and free everything; NULL is a no-op.  Exec programs
  * still running are left to finish on their own. */
 void		 alerter_free(struct alerter *);

@@ -12,6 +12,7 @@
 
 struct listener;
 struct logrec;
+struct lsbatch;
 
 /* A piece of the decoded event: in the line (s + off) or, unescaped, in
  * the scratch buffer. */
@@ -47,6 +48,10 @@ int		 kdec_parse(struct kdec *d, const char *s, size_t len);
 /* The event kdec_parse read from s, added to the intake (s as its raw
  * text, LR_PARSED): the record, or NULL on ENOMEM (nothing added). */
 struct logrec	*kdec_apply(struct kdec *d, struct listener *l, const char *s,
+		    size_t len);
+/* The same into batch b (replay): s copied into its arena.  The record,
+ * or NULL when b is full or memory short (nothing added but arena text). */
+struct logrec	*kdec_batch(struct kdec *d, struct lsbatch *b, const char *s,
 		    size_t len);
 /* Free what d holds (not d). */
 void		 kdec_free(struct kdec *d);

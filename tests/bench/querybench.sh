@@ -6,7 +6,8 @@
 # indexed, three jobs run side by side, best of 3 each: a selective query
 # (one host, one class), a full --count-by class, and a time range (a
 # tenth of the events).  Each pair's answers are compared (line sets;
-# counts) and the ratio of wall times printed.  Ratios count; absolute
+# counts) and the ratio of wall times printed; then replay of the whole
+# store (classes and an alert), in events per second.  Ratios count; absolute
 # figures drift on a shared machine.
 set -u
 here=$(cd "$(dirname "$0")" && pwd); top=$(cd "$here/../.." && pwd)
@@ -84,3 +85,11 @@ sh -c "zcat -f remote/*/*.log* | jq -r .class | sort | uniq -c" | python3 -c 'im
 cmp -s a.out b.out || { echo "count-by: the counts differ"; exit 1; }
 tq=$(best "$Q --count-by class"); tj=$(best "zcat -f remote/*/*.log* | jq -r .class | sort | uniq -c")
 printf '%-34s query %6.2f s  zcat|jq %6.2f s  %5.1fx\n' "--count-by class (every event)" "$tq" "$tj" "$(python3 -c "print($tj / max($tq, 0.001))")"
+# replay: the whole store through the config's classes and an alert per
+# host (the daemon's own alerter on the events' clock): events per second.
+{ cat "$W/q.conf"; printf '[alert burst]\nclass = auth_failure\nthreshold = 5\nwindow = 1m\ngroup_by = host\n'; } > r.conf
+nr=$("$BIN" replay -c "$W/r.conf" | sed -n 's/^# replay .*: \([0-9]*\) events.*/\1/p')
+[ "$nr" = "$stored" ] || { echo "replay: $nr events, the store has $stored"; exit 1; }
+tr=$(best "$BIN replay -c $W/r.conf")
+printf '%-34s replay %6.2f s  %5.2f M events/s  (%d events)\n' "replay (classes + alert)" "$tr" \
+    "$(python3 -c "print($nr / max($tr, 0.001) / 1e6)")" "$nr"

@@ -4,7 +4,8 @@
  * mark, trusted, truncated), encoded by the writer as they are stored and
  * produced to Kafka, and read back: every slot and field must come back
  * byte for byte.  Lines that are not stored events must be refused (then
- * a worker parses them as lines).
+ * a worker parses them as lines).  kdec_batch (replay) gives the same
+ * record in a batch of its own.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -37,6 +38,51 @@ piece_eq(const struct kdec *d, const char *s, const struct kpiece *k,
 
 #define SLICE_EQ(d, line, piece, b, sl) \
 	piece_eq((d), (line), &(piece), LS_PTR((b), (sl)), (sl).len)
+
+#define BSLICE_EQ(b2, s2, b, sl) do {					\
+	assert_int_equal((s2).len, (sl).len);				\
+	assert_memory_equal(LS_PTR((b2), (s2)), LS_PTR((b), (sl)), (sl).len); \
+} while (0)
+
+/* The line decoded into a batch of its own (kdec_batch, for replay): the
+ * record of r again, slot for slot and field for field. */
+static void
+batch_eq(struct kdec *d, const char *line, size_t len,
+    const struct lsbatch *b, const struct logrec *r)
+{
+	struct lsbatch		*b2 = lsbatch_new(2);
+	const struct logrec	*r2;
+	const struct lsfield	*f, *f2;
+	uint32_t		 i;
+
+	assert_non_null(b2);
+	assert_non_null(r2 = kdec_batch(d, b2, line, len));
+	assert_int_equal(b2->n, 1);
+	assert_true(r2->received_us == r->received_us);
+	assert_true(r2->time_us == r->time_us);
+	assert_int_equal(r2->transport, r->transport);
+	assert_int_equal(r2->format, r->format);
+	assert_int_equal(r2->severity, r->severity);
+	assert_int_equal(r2->facility, r->facility);
+	assert_true(r2->flags & LR_PARSED);
+	assert_int_equal(r2->raw.len, len);
+	assert_memory_equal(LS_PTR(b2, r2->raw), line, len);
+	BSLICE_EQ(b2, r2->source, b, r->source);
+	BSLICE_EQ(b2, r2->host, b, r->host);
+	BSLICE_EQ(b2, r2->app, b, r->app);
+	BSLICE_EQ(b2, r2->message, b, r->message);
+	BSLICE_EQ(b2, r2->trusted, b, r->trusted);
+	assert_int_equal(r2->field_count, r->field_count);
+	for (i = 0; i < r->field_count; i++) {
+		f = &b->fields[r->field_first + i];
+		f2 = &b2->fields[r2->field_first + i];
+		assert_int_equal(f2->type, f->type);
+		BSLICE_EQ(b2, f2->key, b, f->key);
+		BSLICE_EQ(b2, f2->val, b, f->val);
+		BSLICE_EQ(b2, f2->sdid, b, f->sdid);
+	}
+	lsbatch_free(b2);
+}
 
 /* Parse raw as a listener would, with the edge's extras; encode; read back;
  * compare. */
@@ -102,6 +148,7 @@ roundtrip(const char *raw, size_t len, int extras)
 		SLICE_EQ(&d, line, d.fields[i].val, b, f->val);
 		SLICE_EQ(&d, line, d.fields[i].sdid, b, f->sdid);
 	}
+	batch_eq(&d, line, o.len, b, r);
 	kdec_free(&d);
 	obuf_free(&o);
 	lsbatch_free(b);
