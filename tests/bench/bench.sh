@@ -13,7 +13,8 @@
 # [input] type = tail and by rsyslog's imfile.  --quick: 200k events,
 # fewer variants.  Then the journal read rate beside rsyslog's imjournal
 # (journal.sh), and a Kafka worker on the mock cluster beside a TCP peer, one
-# worker against two in one group (kafka_in.sh).
+# worker against two in one group (kafka_in.sh); query against zcat -f | jq
+# and replay over one store (querybench.sh).
 # --tree RUNS: only the 300-host pair (one file, then one file per host
 # and day), RUNS times, with the ratio of each run.  --tail RUNS: only the
 # tail pair (logstreamd's tail and rsyslog's imfile), RUNS times.  --readme: rewrite the
@@ -420,6 +421,9 @@ tail_run | tee -a "$W/notes"
 latency_run 100000 $([ $quick = 1 ] && echo 2 || echo 5) | tee -a "$W/notes"
 "$top/build/stagebench" "$W/mix.log" 5 | sed 's/^/logstreamd per-stage CPU on one thread: /' | tee -a "$W/notes"
 [ "$soak" -gt 0 ] && soak_run "$soak" | tee -a "$W/notes"
+# query against zcat -f | jq over one store, and replay (querybench.sh).
+bash "$here/querybench.sh" $([ $quick = 1 ] && echo 200000 || echo 1000000) 2>&1 |
+    sed 's/^/query bench: /' | tee -a "$W/notes"
 # The journal read rate beside rsyslog's imjournal (its own journald).
 bash "$here/journal.sh" $([ $quick = 1 ] && echo 50000) | tail -1 | tee -a "$W/notes"
 # A Kafka worker ([input] type = kafka) on the mock cluster beside a TCP
