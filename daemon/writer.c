@@ -42,6 +42,10 @@
 #define GATHER_BYTES	(56 * 1024)	/* in a 64k buffer */
 #define GATHER_NS	100000000ULL	/* 100 ms */
 #define GATHER_TOTAL	(16 << 20)
+/* Gathering is for a busy stream: once no batch has come for this long,
+ * what is gathered is written (the last lines of a burst wait 5 ms, not
+ * 100). */
+#define GATHER_IDLE_NS	5000000ULL	/* 5 ms */
 #define RETRY_NS	1000000000ULL	/* a failing file, again after 1 s */
 
 struct writer {
@@ -53,6 +57,11 @@ struct writer {
 	struct store		*st;
 	int			 dirty;		/* written, not yet synced */
 	uint64_t		 gather_ns;	/* lines wait at most */
+	uint64_t		 batch_ns;	/* the last batch came */
+	/* Of the files left waiting by the last write_all_files(): when
+	 * the first is due, and whether a failing one holds HOLD_MAX. */
+	uint64_t		 due_ns;
+	int			 held_full;
 	size_t			 gathered;	/* bytes waiting in files */
 	uint64_t		 oldest_mono;	/* receipt of the oldest unsynced */
 	/* The batch in the files' buffers, while not all written. */
@@ -574,64 +583,62 @@ static int
 write_all_files(struct writer *w, int force)
 {
 	struct store_file	*f;
-	uint64_t		 now = diag_mono_ns(), pending = 0;
+	uint64_t		 now = diag_mono_ns(), pending = 0, at;
 	int			 rc = 0, tmpl = store_templated(w->st);
-	int			 over = w->gathered > GATHER_TOTAL;
+	int			 over = w->gathered > GATHER_TOTAL ||
+	    now - w->batch_ns >= GATHER_IDLE_NS;
 
+	w->due_ns = UINT64_MAX;
+	w->held_full = 0;
 	for (f = store_batch(w->st); f != NULL; f = f->bnext) {
 		/* A template's file waits for more lines (unless too much
 		 * waits in all), or to be retried. */
 		if (tmpl && !force && f->done < f->out.len &&
 		    (now - f->failed_ns < RETRY_NS || (!over &&
 		    f->out.len - f->done < GATHER_BYTES &&
-		    now - f->gather_ns < w->gather_ns))) {
-			pending += f->events;
-			continue;
-		}
+		    now - f->gather_ns < w->gather_ns)))
+			goto waits;
 		if (write_file(w, f) == -1) {
 			rc = -1;
 			f->failed_ns = now;
-			pending += f->events;
-			if (!tmpl)
+			if (!tmpl) {
+				pending += f->events;
 				break;
-			continue;
+			}
+			goto waits;
 		}
 		f->failed_ns = 0;
 		COUNT_ADD(counters.stored, f->events);
 		f->events = 0;
+		continue;
+waits:
+		/* One pass over the files: what waits, and when it is due. */
+		pending += f->events;
+		if (f->failed_ns != 0) {
+			at = f->failed_ns + RETRY_NS;
+			if (f->out.len - f->done >= HOLD_MAX)
+				w->held_full = 1;
+		} else
+			at = f->gather_ns + w->gather_ns;
+		if (at < w->due_ns)
+			w->due_ns = at;
 	}
 	atomic_store(&counters.store_pending, pending);
 	w->pending = pending;
 	return rc;
 }
 
-/* Whether a failing file holds HOLD_MAX bytes or more.  1 or 0. */
-static int
-held_full(struct writer *w)
-{
-	struct store_file	*f;
-
-	for (f = store_batch(w->st); f != NULL; f = f->bnext)
-		if (f->failed_ns != 0 && f->out.len - f->done >= HOLD_MAX)
-			return 1;
-	return 0;
-}
-
-/* When the next templated file is due to be written: ms, or -1. */
+/* When the next templated file is due to be written (gathered long
+ * enough, to be retried, or all once batches stop coming): ms, or -1. */
 static int
 gather_due(struct writer *w, uint64_t now)
 {
-	struct store_file	*f;
-	uint64_t		 at, next = UINT64_MAX;
+	uint64_t	 next = w->due_ns;
 
-	for (f = store_batch(w->st); f != NULL; f = f->bnext) {
-		at = f->failed_ns != 0 ? f->failed_ns + RETRY_NS :
-		    f->gather_ns + w->gather_ns;
-		if (at < next)
-			next = at;
-	}
-	if (next == UINT64_MAX)
+	if (store_batch(w->st) == NULL || next == UINT64_MAX)
 		return -1;
+	if (w->gathered > 0 && w->batch_ns + GATHER_IDLE_NS < next)
+		next = w->batch_ns + GATHER_IDLE_NS;
 	return next <= now ? 0 : (int)((next - now) / 1000000) + 1;
 }
 
@@ -744,14 +751,15 @@ writer_process(struct writer *w, struct lsbatch *b)
 	 * batch is taken (the pipeline retries it, TCP senders wait) until
 	 * it drains, so a disk full loses nothing; one failing host lets
 	 * the others flow until then. */
-	if (store_templated(w->st) && w->pend != b && held_full(w)) {
+	if (store_templated(w->st) && w->pend != b && w->held_full) {
 		write_all_files(w, 0);
 		store_batch_end(w->st);
-		if (held_full(w))
+		if (w->held_full)
 			return -1;
 	}
 	if (!resuming(w, b))
 		encode(w, b);
+	w->batch_ns = diag_mono_ns();
 	if (write_all_files(w, 0) == -1 && !store_templated(w->st))
 		return -1;
 	if (b->no > w->last_no)
