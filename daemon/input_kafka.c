@@ -32,6 +32,11 @@
 #define TICK_MS		200	/* the poll that serves rebalances when idle */
 #define HANDOVER_MS	5000	/* a revoke waits for durable reads this long */
 #define STATS_TAIL	64	/* room kept for the last members of stats */
+/* Our read-ahead: messages taken from librdkafka's queue while the intake
+ * is full.  Past READ_AHEAD bytes the partitions are paused, and resumed
+ * below half of it (see kin_throttle). */
+#define READ_AHEAD	(64u << 20)
+#define HELD_COST	96	/* bytes counted for a held message's header */
 
 enum { RV_NONE, RV_DURABLE, RV_COMMIT };
 
@@ -77,12 +82,15 @@ struct kin {
 	struct listener	*l;
 	int		 efd;
 	struct event	*ev, *tick;
-	int		 paused, stopped, cooperative;
+	int		 paused;	/* the intake is full: hold */
+	int		 throttled;	/* the partitions are paused */
+	int		 stopped, cooperative;
 	struct part	*parts;
 	size_t		 nparts;
 	struct part	*last;		/* cache for part_find */
-	rd_kafka_message_t **held;	/* read while the queue was full */
-	size_t		 nheld, capheld;
+	rd_kafka_message_t **held;	/* read ahead: a ring, in read order */
+	size_t		 hhead, nheld, capheld;
+	size_t		 heldbytes;	/* their length and HELD_COST each */
 	struct kdec	 dec;
 	uint64_t	 last_durable;
 	/* A revoke waiting for its reads to be durable and committed. */
@@ -218,14 +226,18 @@ kin_conf(struct input *in, struct kin *k, struct config *cf, int line)
 		 * range or roundrobin: eager) */
 		{ "partition.assignment.strategy", "cooperative-sticky" },
 		{ "enable.partition.eof", "false" },
-		/* librdkafka's own read-ahead (the consumer queue's): the
-		 * memory bound while the queue is full (the partitions are
-		 * paused).  Its default, 64 MB: below it a fast worker
-		 * drains the read-ahead before the next fetch and idles
-		 * (librdkafka before 2.1 backs a partition off 1 s when its
-		 * read-ahead is over this bound); 16 MB halved the rate on
-		 * the mock cluster (tests/bench/kafka_in.sh: 145-165k/s
-		 * against 255-280k/s, the worker's CPU the same). */
+		/* librdkafka's own read-ahead (the consumer queue) is
+		 * drained into ours (held, READ_AHEAD), which pauses the
+		 * partitions when full and resumes them at half: a resume
+		 * fetches at once.  librdkafka's bounds stay a backstop for
+		 * an event loop that does not drain: past them a fetcher
+		 * (before librdkafka 2.3's fetch.queue.backoff.ms) sleeps up
+		 * to a second before it looks again, so a worker that
+		 * empties the queue faster idles (the mock cluster: a third
+		 * of the time; 100000 messages, the default count, are a
+		 * fraction of a second).  Its kbytes default, 64 MB, kept;
+		 * the count raised so the bytes decide. */
+		{ "queued.min.messages", "1000000" },
 		{ "queued.max.messages.kbytes", "65536" },
 	};
 
@@ -409,80 +421,165 @@ kin_take(struct kin *k, const rd_kafka_message_t *m)
 	return 0;
 }
 
-/* Hand a message over, or keep it while the queue is full. */
-static void
-kin_one(struct kin *k, rd_kafka_message_t *m)
+/* Room for one more held message; 0 or -1. */
+static int
+held_grow(struct kin *k)
 {
 	rd_kafka_message_t	**h;
-	size_t			  cap;
+	size_t			  i, cap;
 
+	if (k->nheld < k->capheld)
+		return 0;
+	cap = k->capheld ? k->capheld * 2 : 1024;
+	if ((h = reallocarray(NULL, cap, sizeof(*h))) == NULL)
+		return -1;
+	for (i = 0; i < k->nheld; i++)
+		h[i] = k->held[(k->hhead + i) % k->capheld];
+	free(k->held);
+	k->held = h;
+	k->capheld = cap;
+	k->hhead = 0;
+	return 0;
+}
+
+/* The oldest held message, taken off the ring. */
+static rd_kafka_message_t *
+held_pop(struct kin *k)
+{
+	rd_kafka_message_t	*m = k->held[k->hhead];
+
+	k->hhead = (k->hhead + 1) % k->capheld;
+	k->nheld--;
+	k->heldbytes -= m->len + HELD_COST;
+	return m;
+}
+
+/* Hold a message (in order) until the intake takes it. */
+static void
+kin_hold(struct kin *k, rd_kafka_message_t *m)
+{
 	if (m->err) {
 		kin_msg_error(k, m);
 		rd_kafka_message_destroy(m);
 		return;
 	}
-	if (k->nheld == 0 && !k->paused && intake_room(k->l)) {
+	if (held_grow(k) == -1) {
+		k->nomem++;
+		diag_rate(&k->rate, "input %s: out of memory: a message not "
+		    "held (read again after a restart)", k->in->name);
+		rd_kafka_message_destroy(m);
+		return;
+	}
+	k->held[(k->hhead + k->nheld++) % k->capheld] = m;
+	k->heldbytes += m->len + HELD_COST;
+}
+
+/* Held messages to the intake, in order, while it has room: at most max. */
+static int
+kin_unhold(struct kin *k, int max)
+{
+	rd_kafka_message_t	*m;
+	int			 n = 0;
+
+	while (n < max && k->nheld > 0 && !k->paused && intake_room(k->l)) {
+		m = held_pop(k);
 		if (kin_take(k, m) == -1)
 			diag_rate(&k->rate, "input %s: out of memory: an "
 			    "offset not noted (read again after a restart)",
 			    k->in->name);
 		rd_kafka_message_destroy(m);
-		return;
+		n++;
 	}
-	/* Paused: librdkafka stops fetching (the partitions are paused),
-	 * so what still arrives is bounded by its read-ahead. */
-	if (k->nheld == k->capheld) {
-		cap = k->capheld ? k->capheld * 2 : 256;
-		if ((h = reallocarray(k->held, cap, sizeof(*h))) == NULL) {
-			k->nomem++;
-			rd_kafka_message_destroy(m);
-			return;
-		}
-		k->held = h;
-		k->capheld = cap;
-	}
-	k->held[k->nheld++] = m;
+	return n;
 }
 
-/* The held messages first, in order, while there is room. */
+static rd_kafka_topic_partition_list_t *kin_owned(struct kin *);
+
+/*
+ * Resume pl where we stopped.  librdkafka 2.0 hands a resume to its main
+ * thread, and a broker thread sees it only when it next looks (up to a
+ * second): a seek to the position (the offset after the last message we
+ * took) wakes the broker threads at once.
+ */
 static void
-kin_unhold(struct kin *k)
+kin_unpause(struct kin *k, rd_kafka_topic_partition_list_t *pl)
 {
-	size_t	 i = 0;
+	rd_kafka_topic_partition_list_t	*sl;
+	rd_kafka_error_t		*e;
+	int				 i;
 
-	while (i < k->nheld && !k->paused && intake_room(k->l)) {
-		if (kin_take(k, k->held[i]) == -1)
-			k->nomem++;
-		rd_kafka_message_destroy(k->held[i]);
-		i++;
-	}
-	if (i == 0)
+	rd_kafka_resume_partitions(k->rk, pl);
+	if (rd_kafka_position(k->rk, pl) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+	    (sl = rd_kafka_topic_partition_list_new(pl->cnt)) == NULL)
 		return;
-	memmove(k->held, k->held + i, (k->nheld - i) * sizeof(*k->held));
-	k->nheld -= i;
+	for (i = 0; i < pl->cnt; i++)
+		if (pl->elems[i].err == 0 && pl->elems[i].offset >= 0)
+			rd_kafka_topic_partition_list_add(sl, pl->elems[i].topic,
+			    pl->elems[i].partition)->offset =
+			    pl->elems[i].offset;
+	/* Asynchronous (timeout 0): a partition revoked meanwhile is not
+	 * fetched by a seek (it is not started). */
+	if (sl->cnt > 0 && (e = rd_kafka_seek_partitions(k->rk, sl, 0)) !=
+	    NULL)
+		rd_kafka_error_destroy(e);
+	rd_kafka_topic_partition_list_destroy(sl);
 }
 
-/* Serve the consumer queue: messages, rebalances, commit reports. */
+/*
+ * Pause the owned partitions once READ_AHEAD bytes are held; resume them
+ * below half of it.  Only then: librdkafka drops what it had fetched of a
+ * partition when it pauses it (a version barrier), and fetches again on
+ * resume from the message after the last one we took.
+ */
+static void
+kin_throttle(struct kin *k)
+{
+	rd_kafka_topic_partition_list_t	*pl;
+	int				 on;
+
+	if (!k->throttled && k->heldbytes >= READ_AHEAD)
+		on = 1;
+	else if (k->throttled && k->heldbytes <= READ_AHEAD / 2)
+		on = 0;
+	else
+		return;
+	if ((pl = kin_owned(k)) == NULL)
+		return;
+	k->throttled = on;
+	diag_debug("input %s: %s partitions, %zu bytes held", k->in->name,
+	    on ? "pausing" : "resuming", k->heldbytes);
+	if (on)
+		rd_kafka_pause_partitions(k->rk, pl);
+	else
+		kin_unpause(k, pl);
+	rd_kafka_topic_partition_list_destroy(pl);
+}
+
+/*
+ * Serve the consumer queue: messages, rebalances, commit reports.  All of
+ * librdkafka's queue is moved to ours first (pointers), so its bounds are
+ * not reached while we parse (see kin_conf); past READ_AHEAD the partitions
+ * are paused, so this ends.  Then at most POLL_MAX messages go to the
+ * intake, and the loop runs before the next.
+ */
 static void
 kin_poll(struct kin *k)
 {
 	rd_kafka_message_t	*v[POLL_BATCH];
 	ssize_t			 got, i;
-	int			 n = 0;
 
 	if (k->rk == NULL || k->stopped)
 		return;
-	kin_unhold(k);
-	/* In runs (one lock of the queue for many messages); rebalances and
-	 * commit reports are served by the same call, in queue order. */
-	while (n < POLL_MAX && (got = rd_kafka_consume_batch_queue(k->rkqu, 0,
-	    v, POLL_BATCH)) > 0) {
+	while ((got = rd_kafka_consume_batch_queue(k->rkqu, 0, v,
+	    POLL_BATCH)) > 0) {
 		for (i = 0; i < got; i++)
-			kin_one(k, v[i]);
-		n += (int)got;
+			kin_hold(k, v[i]);
+		kin_throttle(k);
 	}
+	kin_unhold(k, POLL_MAX);
 	intake_handoff(k->l);
-	if (n >= POLL_MAX && !k->paused)
+	kin_throttle(k);
+	if (k->nheld > 0 && !k->paused && !k->stopped)
 		event_active(k->ev, EV_READ, 0);	/* more, after the rest */
 }
 
@@ -549,9 +646,9 @@ kin_assign(struct kin *k, rd_kafka_topic_partition_list_t *pl)
 		    rd_kafka_error_string(e) : rd_kafka_err2str(err));
 	if (e != NULL)
 		rd_kafka_error_destroy(e);
-	/* Paused: the new partitions wait too; else they run (one revoked
-	 * and given back was paused at its revoke). */
-	if (k->paused)
+	/* Throttled: the new partitions wait too; else they run (one
+	 * revoked and given back was paused at its revoke). */
+	if (k->throttled)
 		rd_kafka_pause_partitions(k->rk, pl);
 	else
 		rd_kafka_resume_partitions(k->rk, pl);
@@ -561,16 +658,19 @@ kin_assign(struct kin *k, rd_kafka_topic_partition_list_t *pl)
 static void
 held_drop(struct kin *k, const struct part *p)
 {
-	size_t	 i, j;
+	rd_kafka_message_t	*m;
+	size_t			 i, n = k->nheld;
 
-	for (i = j = 0; i < k->nheld; i++) {
-		if (k->held[i]->partition == p->id && strcmp(
-		    rd_kafka_topic_name(k->held[i]->rkt), p->topic) == 0)
-			rd_kafka_message_destroy(k->held[i]);
-		else
-			k->held[j++] = k->held[i];
+	for (i = 0; i < n; i++) {
+		m = held_pop(k);
+		if (m->partition == p->id && strcmp(rd_kafka_topic_name(
+		    m->rkt), p->topic) == 0)
+			rd_kafka_message_destroy(m);
+		else {		/* back at the tail: the order is kept */
+			k->held[(k->hhead + k->nheld++) % k->capheld] = m;
+			k->heldbytes += m->len + HELD_COST;
+		}
 	}
-	k->nheld = j;
 }
 
 /* The handover ends: the partitions go (what is still not committed of
@@ -867,34 +967,25 @@ kin_owned(struct kin *k)
 	return pl;
 }
 
+/* The queue is full: what comes is held (kin_one), and past READ_AHEAD
+ * the partitions are paused (kin_throttle).  Not at once: a pause drops
+ * librdkafka's read-ahead, which a short stall would have used. */
 static void
 kin_pause(struct input *in)
 {
-	struct kin			*k = kin_of(in);
-	rd_kafka_topic_partition_list_t	*pl;
+	struct kin	*k = kin_of(in);
 
-	if (k->paused || k->rk == NULL)
-		return;
 	k->paused = 1;
-	if ((pl = kin_owned(k)) != NULL) {
-		rd_kafka_pause_partitions(k->rk, pl);
-		rd_kafka_topic_partition_list_destroy(pl);
-	}
 }
 
 static void
 kin_resume(struct input *in)
 {
-	struct kin			*k = kin_of(in);
-	rd_kafka_topic_partition_list_t	*pl;
+	struct kin	*k = kin_of(in);
 
 	if (!k->paused || k->rk == NULL)
 		return;
 	k->paused = 0;
-	if ((pl = kin_owned(k)) != NULL) {
-		rd_kafka_resume_partitions(k->rk, pl);
-		rd_kafka_topic_partition_list_destroy(pl);
-	}
 	if (!k->stopped)
 		event_active(k->ev, EV_READ, 0);
 }
@@ -905,7 +996,6 @@ static void
 kin_stop(struct input *in)
 {
 	struct kin	*k = kin_of(in);
-	size_t		 i;
 
 	if (k->stopped)
 		return;
@@ -914,9 +1004,8 @@ kin_stop(struct input *in)
 		event_del(k->ev);
 	if (k->tick != NULL)
 		event_del(k->tick);
-	for (i = 0; i < k->nheld; i++)
-		rd_kafka_message_destroy(k->held[i]);
-	k->nheld = 0;
+	while (k->nheld > 0)
+		rd_kafka_message_destroy(held_pop(k));
 }
 
 static void
@@ -1027,7 +1116,7 @@ kin_stats(struct input *in, char *buf, size_t len)
 	    (unsigned long long)k->assigned, (unsigned long long)k->revoked,
 	    (unsigned long long)k->redelivered,
 	    (unsigned long long)k->resets, (unsigned long long)k->errors,
-	    k->paused ? "true" : "false", k->nheld, owned,
+	    k->throttled ? "true" : "false", k->nheld, owned,
 	    kin_health(in, why, sizeof(why)) == 0 ? "true" : "false");
 	if (w < 0 || (size_t)w >= len)
 		return 0;
