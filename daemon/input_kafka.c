@@ -7,6 +7,7 @@
  * the parser.  At least once: an offset is committed only once the batch
  * that holds its message is durable (ops->durable), never by librdkafka.
  */
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,7 @@ struct part {
 	int64_t		 next;		/* offset after the last read */
 	int64_t		 committed;	/* durable: to commit (asked), or -1 */
 	int64_t		 acked;		/* committed (broker said yes) */
+	int64_t		 sent;		/* in a commit not yet answered */
 	int64_t		 first;		/* the first offset read since assigned */
 	struct mark	*marks;
 	size_t		 mhead, mn, mcap;	/* a ring */
@@ -100,9 +102,14 @@ struct kin {
 	uint64_t	 revoke_commit;	/* that commit's number */
 	uint64_t	 revoke_until;	/* monotonic ns: then anyway */
 	uint64_t	 commits_sent, commits_back;
+	/* librdkafka is (re)joining the group (its join state, from its
+	 * cgrp log lines, set on its thread): a commit now is answered
+	 * ILLEGAL_GENERATION once the join is done, and librdkafka 2.0
+	 * then takes the whole assignment for lost (its issue #4059). */
+	atomic_int	 joining;
 	/* figures */
 	uint64_t	 received, events, lines, truncated, nomem;
-	uint64_t	 commits, commit_failed, committed_msgs;
+	uint64_t	 commits, commit_failed, committed_msgs, commit_held;
 	uint64_t	 rebalances, assigned, revoked, redelivered;
 	uint64_t	 errors, resets;
 	struct diag_rate rate;
@@ -193,10 +200,32 @@ static void	kin_commit_cb(rd_kafka_t *, rd_kafka_resp_err_t,
 		    rd_kafka_topic_partition_list_t *, void *);
 static void	kin_error_cb(rd_kafka_t *, int, const char *, void *);
 static void	kin_handover(struct kin *);
+static uint64_t	kin_commit(struct kin *);
+static void	kin_revoke_step(struct kin *);
 
+/*
+ * librdkafka's log lines (kafka.debug: cgrp at least, which we set).  A
+ * join state change ("... changed join state steady -> init (state up)")
+ * says whether the member is between a JoinGroup and its SyncGroup answer
+ * (init, wait-join, wait-metadata, wait-sync): commits wait meanwhile.
+ */
 static void
 kin_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
+	static const char *const steps[] = { "init ", "wait-join ",
+	    "wait-metadata ", "wait-sync " };
+	struct kin	*k = rd_kafka_opaque(rk);
+	const char	*to;
+	size_t		 i;
+	int		 j = 0;
+
+	if (k != NULL && strcmp(fac, "CGRPJOINSTATE") == 0 &&
+	    (to = strstr(buf, " -> ")) != NULL) {
+		to += 4;
+		for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+			j |= strncmp(to, steps[i], strlen(steps[i])) == 0;
+		atomic_store(&k->joining, j);
+	}
 	diag_debug("kafka: %s: %s", fac, buf);
 }
 
@@ -226,6 +255,9 @@ kin_conf(struct input *in, struct kin *k, struct config *cf, int line)
 		 * range or roundrobin: eager) */
 		{ "partition.assignment.strategy", "cooperative-sticky" },
 		{ "enable.partition.eof", "false" },
+		/* the join state for kin_log_cb (a kafka.debug setting
+		 * should name cgrp too) */
+		{ "debug", "cgrp" },
 		/* librdkafka's own read-ahead (the consumer queue) is
 		 * drained into ours (held, READ_AHEAD), which pauses the
 		 * partitions when full and resumes them at half: a resume
@@ -301,7 +333,7 @@ part_find(struct kin *k, const char *topic, int32_t id, int make)
 	memset(p, 0, sizeof(*p));
 	p->topic = k->topics[i];
 	p->id = id;
-	p->next = p->committed = p->acked = p->first = -1;
+	p->next = p->committed = p->acked = p->first = p->sent = -1;
 	return k->last = p;
 }
 
@@ -350,7 +382,7 @@ part_drop(struct kin *k, struct part *p)
 	p->mn = 0;
 	p->mhead = 0;
 	p->owned = 0;
-	p->next = p->committed = p->acked = p->first = -1;
+	p->next = p->committed = p->acked = p->first = p->sent = -1;
 }
 
 /* ---- the messages ---- */
@@ -506,14 +538,19 @@ kin_unpause(struct kin *k, rd_kafka_topic_partition_list_t *pl)
 {
 	rd_kafka_topic_partition_list_t	*sl;
 	rd_kafka_error_t		*e;
+	struct part			*p;
 	int				 i;
 
 	rd_kafka_resume_partitions(k->rk, pl);
 	if (rd_kafka_position(k->rk, pl) != RD_KAFKA_RESP_ERR_NO_ERROR ||
 	    (sl = rd_kafka_topic_partition_list_new(pl->cnt)) == NULL)
 		return;
+	/* Only a position past what this ownership took (p->next): one
+	 * from before a revoke must not skip what another member read. */
 	for (i = 0; i < pl->cnt; i++)
-		if (pl->elems[i].err == 0 && pl->elems[i].offset >= 0)
+		if (pl->elems[i].err == 0 && (p = part_find(k,
+		    pl->elems[i].topic, pl->elems[i].partition, 0)) != NULL &&
+		    p->next >= 0 && pl->elems[i].offset >= p->next)
 			rd_kafka_topic_partition_list_add(sl, pl->elems[i].topic,
 			    pl->elems[i].partition)->offset =
 			    pl->elems[i].offset;
@@ -601,6 +638,10 @@ kin_tick_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (k->revoke_state != RV_NONE && diag_mono_ns() >= k->revoke_until)
 		kin_handover(k);	/* storage too slow: repeats counted */
+	else if (k->revoke_state == RV_COMMIT)
+		kin_revoke_step(k);
+	else if (!k->stopped && k->commits_back >= k->commits_sent)
+		kin_commit(k);		/* one refused or held */
 	kin_poll(k);
 }
 
@@ -746,6 +787,10 @@ kin_revoke(struct kin *k, rd_kafka_topic_partition_list_t *pl)
 	k->revoke_state = RV_DURABLE;
 	k->revoke_batch = intake_filled(k->l);
 	k->revoke_until = diag_mono_ns() + HANDOVER_MS * 1000000ULL;
+	if (k->last_durable >= k->revoke_batch) {	/* durable already */
+		k->revoke_state = RV_COMMIT;
+		kin_revoke_step(k);
+	}
 }
 
 static void
@@ -781,22 +826,28 @@ commit_result(struct kin *k, rd_kafka_resp_err_t err,
     const rd_kafka_topic_partition_list_t *pl)
 {
 	struct part	*p;
+	size_t		 j;
 	int		 i;
 
 	if (err == RD_KAFKA_RESP_ERR__NO_OFFSET)
 		return;
 	if (err) {
 		k->commit_failed++;
+		for (j = 0; j < k->nparts; j++)
+			k->parts[j].sent = -1;	/* sent again */
 		diag_rate(&k->rate, "input %s: commit failed: %s (committed "
-		    "again with the next durable batch)", k->in->name,
-		    rd_kafka_err2str(err));
+		    "again)", k->in->name, rd_kafka_err2str(err));
 		return;
 	}
 	k->commits++;
 	for (i = 0; pl != NULL && i < pl->cnt; i++) {
-		if (pl->elems[i].err || (p = part_find(k, pl->elems[i].topic,
+		if ((p = part_find(k, pl->elems[i].topic,
 		    pl->elems[i].partition, 0)) == NULL || !p->owned)
 			continue;
+		if (pl->elems[i].err) {
+			p->sent = -1;
+			continue;
+		}
 		/* Offsets acknowledged: messages, but for control records. */
 		if (pl->elems[i].offset > p->acked && p->first >= 0) {
 			k->committed_msgs += (uint64_t)(pl->elems[i].offset -
@@ -804,6 +855,84 @@ commit_result(struct kin *k, rd_kafka_resp_err_t err,
 			p->acked = pl->elems[i].offset;
 		}
 	}
+}
+
+/*
+ * Commit the durable positions not yet acknowledged nor in a commit in
+ * flight.  Asynchronous (the report comes through the queue), but when
+ * stopping.  Not while librdkafka (re)joins the group (joining): held
+ * until it is done (commit_held; the tick sends them).  Returns the
+ * commit's number, or 0 if none was sent.
+ */
+static uint64_t
+kin_commit(struct kin *k)
+{
+	rd_kafka_topic_partition_list_t	*pl;
+	rd_kafka_resp_err_t		 err;
+	struct part			*p;
+	uint64_t			 sent = 0;
+	size_t				 i;
+
+	if (k->rk == NULL)
+		return 0;
+	if (!k->stopped && atomic_load(&k->joining)) {
+		for (i = 0; i < k->nparts; i++)
+			if (k->parts[i].owned && k->parts[i].committed >
+			    k->parts[i].acked && k->parts[i].committed !=
+			    k->parts[i].sent) {
+				k->commit_held++;
+				break;
+			}
+		return 0;
+	}
+	if ((pl = rd_kafka_topic_partition_list_new((int)k->nparts)) == NULL)
+		return 0;
+	for (i = 0; i < k->nparts; i++) {
+		p = &k->parts[i];
+		if (!p->owned || p->committed < 0 || p->committed <= p->acked ||
+		    (p->committed == p->sent && !k->stopped))
+			continue;
+		rd_kafka_topic_partition_list_add(pl, p->topic, p->id)->offset =
+		    p->committed;
+		p->sent = p->committed;
+	}
+	if (pl->cnt > 0) {
+		err = rd_kafka_commit(k->rk, pl, !k->stopped);
+		if (k->stopped)
+			commit_result(k, err, pl);
+		else if (err)
+			commit_result(k, err, NULL);
+		else
+			sent = ++k->commits_sent;
+	}
+	rd_kafka_topic_partition_list_destroy(pl);
+	return sent;
+}
+
+/*
+ * A revoke whose reads are durable: hand over once every revoked
+ * partition's durable position is acknowledged; else commit it (again,
+ * after a refusal) when no commit is in flight.  The tick calls this too,
+ * so a commit held while the group joins goes out once it is done.
+ */
+static void
+kin_revoke_step(struct kin *k)
+{
+	rd_kafka_topic_partition_list_t	*pl = k->revoking;
+	struct part			*p;
+	int				 x, todo = 0;
+
+	if (k->revoke_state != RV_COMMIT || pl == NULL)
+		return;
+	for (x = 0; x < pl->cnt; x++)
+		if ((p = part_find(k, pl->elems[x].topic,
+		    pl->elems[x].partition, 0)) != NULL && p->owned &&
+		    p->committed > p->acked)
+			todo = 1;
+	if (!todo)
+		kin_handover(k);
+	else if (k->commits_back >= k->commits_sent)
+		kin_commit(k);
 }
 
 /* The report of an asynchronous commit (in the order they were sent). */
@@ -815,8 +944,7 @@ kin_commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 
 	commit_result(k, err, pl);
 	k->commits_back++;
-	if (k->revoke_state == RV_COMMIT && k->commits_back >= k->revoke_commit)
-		kin_handover(k);
+	kin_revoke_step(k);
 }
 
 static void
@@ -830,24 +958,20 @@ kin_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 
 /*
  * Batches up to batchno are stored and synced: commit, per partition, the
- * offset after the last message those batches hold.  Asynchronous (the
- * report comes through the queue), except when stopping.
+ * offset after the last message those batches hold.
  */
 static void
 kin_durable(struct input *in, uint64_t batchno)
 {
-	struct kin			*k = kin_of(in);
-	rd_kafka_topic_partition_list_t	*pl;
-	rd_kafka_resp_err_t		 err;
-	struct part			*p;
-	struct mark			*m;
-	int64_t				 off;
-	uint64_t			 n, sent;
-	size_t				 i;
+	struct kin	*k = kin_of(in);
+	struct part	*p;
+	struct mark	*m;
+	int64_t		 off;
+	uint64_t	 n;
+	size_t		 i;
 
 	k->last_durable = batchno;
-	if (k->rk == NULL || (pl = rd_kafka_topic_partition_list_new(
-	    (int)k->nparts)) == NULL)
+	if (k->rk == NULL)
 		return;
 	for (i = 0; i < k->nparts; i++) {
 		p = &k->parts[i];
@@ -864,31 +988,12 @@ kin_durable(struct input *in, uint64_t batchno)
 			p->committed = off + 1;
 			p->inflight -= n;
 		}
-		/* Also again after a refused commit (a rebalance): the
-		 * durable position until the coordinator acknowledges it. */
-		if (!p->owned || p->committed < 0 || p->committed <= p->acked)
-			continue;
-		rd_kafka_topic_partition_list_add(pl, p->topic, p->id)->offset =
-		    p->committed;
 	}
-	sent = 0;
-	if (pl->cnt > 0) {
-		err = rd_kafka_commit(k->rk, pl, !k->stopped);
-		if (k->stopped)
-			commit_result(k, err, pl);
-		else if (err)
-			commit_result(k, err, NULL);
-		else
-			sent = ++k->commits_sent;
-	}
-	rd_kafka_topic_partition_list_destroy(pl);
+	kin_commit(k);
 	/* A handover waiting for this batch: once its commit is back. */
 	if (k->revoke_state == RV_DURABLE && batchno >= k->revoke_batch) {
-		if (sent) {
-			k->revoke_state = RV_COMMIT;
-			k->revoke_commit = sent;
-		} else
-			kin_handover(k);
+		k->revoke_state = RV_COMMIT;
+		kin_revoke_step(k);
 	}
 }
 
@@ -1102,7 +1207,8 @@ kin_stats(struct input *in, char *buf, size_t len)
 		owned += k->parts[i].owned;
 	w = snprintf(buf, len, "\"received\":%llu,\"events\":%llu,"
 	    "\"lines\":%llu,\"truncated\":%llu,\"dropped_nomem\":%llu,"
-	    "\"commits\":%llu,\"commit_failed\":%llu,\"committed\":%llu,"
+	    "\"commits\":%llu,\"commit_failed\":%llu,\"commit_held\":%llu,"
+	    "\"committed\":%llu,"
 	    "\"rebalances\":%llu,\"assigned\":%llu,\"revoked\":%llu,"
 	    "\"redelivered\":%llu,\"offset_resets\":%llu,\"errors\":%llu,"
 	    "\"paused\":%s,\"held\":%zu,\"partitions\":%zu,"
@@ -1111,6 +1217,7 @@ kin_stats(struct input *in, char *buf, size_t len)
 	    (unsigned long long)k->lines, (unsigned long long)k->truncated,
 	    (unsigned long long)k->nomem, (unsigned long long)k->commits,
 	    (unsigned long long)k->commit_failed,
+	    (unsigned long long)k->commit_held,
 	    (unsigned long long)k->committed_msgs,
 	    (unsigned long long)k->rebalances,
 	    (unsigned long long)k->assigned, (unsigned long long)k->revoked,
