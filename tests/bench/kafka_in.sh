@@ -97,9 +97,9 @@ else:
     sys.exit(1)
 final = samples[-1][1]
 t1, _, c1 = next(x for x in samples if x[1] >= final)
-ev = n * (final - s0) / final
-print("%.0f" % (ev / (t1 - t0)), " ".join("%.2f" % ((b - a) / ev * 1e6)
-    for a, b in zip(c0, c1)))
+ev = max(n * (final - s0) / final, 1)	# 1: all there at the first look
+print("%.0f" % (ev / max(t1 - t0, 1e-3)), " ".join("%.2f" %
+    ((b - a) / ev * 1e6) for a, b in zip(c0, c1)))
 PY
 }
 
