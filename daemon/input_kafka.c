@@ -33,9 +33,9 @@
 #define TICK_MS		200	/* the poll that serves rebalances when idle */
 #define HANDOVER_MS	5000	/* a revoke waits for durable reads this long */
 #define STATS_TAIL	64	/* room kept for the last members of stats */
-/* Our read-ahead: messages taken from librdkafka's queue while the intake
- * is full.  Past READ_AHEAD bytes the partitions are paused, and resumed
- * below half of it (see kin_throttle). */
+/* Our read-ahead: every message taken from librdkafka's queue waits here
+ * until the intake has room.  Past READ_AHEAD bytes the partitions are
+ * paused, and resumed below half of it (see kin_throttle). */
 #define READ_AHEAD	(64u << 20)
 #define HELD_COST	96	/* bytes counted for a held message's header */
 
@@ -265,10 +265,11 @@ kin_conf(struct input *in, struct kin *k, struct config *cf, int line)
 		 * an event loop that does not drain: past them a fetcher
 		 * (before librdkafka 2.3's fetch.queue.backoff.ms) sleeps up
 		 * to a second before it looks again, so a worker that
-		 * empties the queue faster idles (the mock cluster: a third
-		 * of the time; 100000 messages, the default count, are a
-		 * fraction of a second).  Its kbytes default, 64 MB, kept;
-		 * the count raised so the bytes decide. */
+		 * empties the queue faster idles (on the mock cluster it
+		 * stored nothing 0.5-0.9 s of every second; 100000
+		 * messages, the default count, last a fraction of one).
+		 * Its kbytes default, 64 MB, kept; the count raised so the
+		 * bytes decide. */
 		{ "queued.min.messages", "1000000" },
 		{ "queued.max.messages.kbytes", "65536" },
 		/* A pause (kin_throttle) drops the fetches in flight: 4 MB a
