@@ -694,6 +694,9 @@ metrics_prometheus(struct metrics *m, struct evbuffer *o)
 	    "to storage (each retried).", COUNT_GET(counters.write_errors));
 	counter(o, "logstreamd_storage_syncs_total", "fsync calls on "
 	    "storage.", COUNT_GET(counters.syncs));
+	counter(o, "logstreamd_storage_sync_errors_total", "fsync calls on "
+	    "storage that failed (after one, input positions are held until "
+	    "a restart; /health degraded).", COUNT_GET(counters.sync_errors));
 	counter(o, "logstreamd_rotations_total", "Storage files rotated.",
 	    COUNT_GET(counters.rotations));
 	gauge(o, "logstreamd_storage_files_open", "Live storage files open "
@@ -983,7 +986,7 @@ jmisc(struct metrics *m)
 	metrics_process(&rss, &fds);
 	return json_pack("{s:o, s:o, s:{s:I, s:I, s:I, s:f}, s:{s:I, s:I, "
 	    "s:I, s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I, s:I, "
-	    "s:I, s:I, s:I, s:I, s:o}}",
+	    "s:I, s:I, s:I, s:I, s:I, s:o}}",
 	    "formats", jnames(fn, fv, LRF__COUNT),
 	    "streams", jnames(kn, kv, LRS__COUNT - 1),
 	    "queue", "depth", (json_int_t)depth, "capacity", (json_int_t)cap,
@@ -1003,6 +1006,7 @@ jmisc(struct metrics *m)
 	    "storage", "write_errors",
 	    (json_int_t)COUNT_GET(counters.write_errors),
 	    "syncs", (json_int_t)COUNT_GET(counters.syncs),
+	    "sync_errors", (json_int_t)COUNT_GET(counters.sync_errors),
 	    "rotations", (json_int_t)COUNT_GET(counters.rotations),
 	    "files_open", (json_int_t)COUNT_GET(counters.files_open),
 	    "files_opened", (json_int_t)COUNT_GET(counters.files_opened),
