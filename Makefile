@@ -42,7 +42,7 @@ DEB_BUILD = build-essential pkg-config libevent-dev libjansson-dev \
 DEB_TEST  = netcat-openbsd bsdutils util-linux mount rsyslog jq curl \
 	    python3 procps e2fsprogs psmisc systemd man-db strace kcat \
 	    openssl rsyslog-openssl coreutils gzip debianutils hostname mawk \
-	    binutils
+	    binutils chromium
 # make deb and tests/integration/t_deb.sh (dpkg-buildpackage, dh, lintian).
 DEB_PKG	  = dpkg-dev debhelper lintian
 VERSION	 = $(shell cat VERSION 2>/dev/null || echo 0.0.0)
@@ -81,18 +81,19 @@ unit: $(UNITS)
 integration: logstreamd build/kafka-mock build/lsflood build/clockshift.so
 	@./tests/integration/run-all.sh
 
-# Everything: the -Werror build, unit tests, the integration suite, a
-# short pass of every fuzz harness (seeds, fuzzing, malloc failure) and the
+# Everything: the -Werror build, unit tests, the integration suite, the
+# live page in headless Chromium (tests/ui/t_page.sh), a short pass of every fuzz harness (seeds, fuzzing, malloc failure) and the
 # hostile-input integration tests again under ASan+UBSan.
 check:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory WERROR=-Werror logstreamd $(UNITS)
 	@$(MAKE) --no-print-directory WERROR=-Werror unit
 	@$(MAKE) --no-print-directory integration
+	@bash tests/ui/t_page.sh
 	@$(MAKE) --no-print-directory WERROR=-Werror fuzz-smoke
 	@$(MAKE) --no-print-directory WERROR=-Werror integration-asan
 
-# The live page in headless Chromium (not in check: needs chromium, ~10 s).
+# The live page in headless Chromium alone (make check runs it too).
 check-ui:
 	@./tests/deps.sh chromium
 	@$(MAKE) --no-print-directory WERROR=-Werror logstreamd

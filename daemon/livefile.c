@@ -17,6 +17,7 @@
 
 #include "diag.h"
 #include "livefile.h"
+#include "syncer.h"
 #include "rotate.h"
 
 #define ROT_RETRY_US	1000000		/* after a failed rotation */
@@ -273,12 +274,11 @@ livefile_sync(struct livefile *lf)
 {
 	if (!lf->dirty || lf->fd == -1)
 		return 0;
-	if (fdatasync(lf->fd) == -1) {
+	if (syncer_sync_fd(NULL, lf->fd, 0) == -1) {
 		diag_rate(&lf->rate, "%s %s: fsync: %s", lf->what, lf->path,
 		    strerror(errno));
 		return -1;
 	}
-	COUNT_ADD(counters.syncs, 1);
 	lf->dirty = 0;
 	return 0;
 }

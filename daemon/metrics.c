@@ -288,6 +288,11 @@ metrics_health(struct metrics *m, char *why, size_t len)
 		    "last %llus (%llu in all)",
 		    (unsigned long long)(m->stuck_ns / 1000000000ULL),
 		    (unsigned long long)m->errs);
+	if (COUNT_GET(counters.sync_errors) > 0)
+		why_add(why, len, &off, "storage: %llu fsync calls failed: "
+		    "events written before them may not be on disk; input "
+		    "positions and Kafka commits are held until a restart",
+		    (unsigned long long)COUNT_GET(counters.sync_errors));
 	hc = (struct health_ctx){ why, len, &off };
 	stats_read(STATS_INPUT, input_health_see, &hc);
 	slo_check(m, 0, m->slo_store_ns, why, len, &off);

@@ -457,12 +457,14 @@ prom_config(struct metrics *m, struct evbuffer *o)
 static void	jinput_see(void *, const void *);
 
 /*
- * The Kafka inputs' figures, from their STATS_INPUT view (the JSON members
- * /stats shows): one family per figure, a sample per [input NAME] of type
- * kafka; the lag per owned partition {input,topic,partition}, once it
- * is known (not -1).
+ * The inputs' figures, from their STATS_INPUT view (the JSON members
+ * /stats shows): one family per figure, a sample per [input NAME] of
+ * the row's type; rows of one name (a label that tells them apart) are
+ * together.  Kafka's lag per owned partition {input,topic,partition} once
+ * it is known (not -1) follows.
  */
 static const struct kprom {
+	const char	*itype;		/* the input type it is of */
 	const char	*member;
 	const char	*name;
 	const char	*type;
@@ -470,50 +472,117 @@ static const struct kprom {
 	const char	*value;
 	const char	*help;
 } kproms[] = {
-	{ "events", "logstreamd_input_kafka_messages_total", "counter",
-	    "kind", "event", "Messages consumed: event (a stored event of "
-	    "logstreamd's Kafka output, decoded) or line (any other, parsed)." },
-	{ "lines", "logstreamd_input_kafka_messages_total", "counter",
-	    "kind", "line", NULL },
-	{ "truncated", "logstreamd_input_kafka_truncated_total", "counter",
-	    NULL, NULL, "Messages cut at the input's max_message." },
-	{ "dropped_nomem", "logstreamd_input_kafka_dropped_nomem_total",
-	    "counter", NULL, NULL, "Messages dropped: no memory for them." },
-	{ "commits", "logstreamd_input_kafka_commits_total", "counter",
-	    "result", "ok", "Offset commits (after the events before them "
-	    "were stored): ok, failed (sent again), or held while the "
-	    "group was joining (sent after)." },
-	{ "commit_failed", "logstreamd_input_kafka_commits_total", "counter",
-	    "result", "failed", NULL },
-	{ "commit_held", "logstreamd_input_kafka_commits_total", "counter",
-	    "result", "held", NULL },
-	{ "committed", "logstreamd_input_kafka_committed_messages_total",
-	    "counter", NULL, NULL, "Messages whose offsets were committed." },
-	{ "rebalances", "logstreamd_input_kafka_rebalances_total", "counter",
-	    NULL, NULL, "Group rebalances this member took part in." },
-	{ "assigned", "logstreamd_input_kafka_partitions_total", "counter",
-	    "event", "assigned", "Partitions assigned to and revoked from "
-	    "this member." },
-	{ "revoked", "logstreamd_input_kafka_partitions_total", "counter",
-	    "event", "revoked", NULL },
-	{ "redelivered", "logstreamd_input_kafka_redelivered_total",
+	{ "kafka", "events", "logstreamd_input_kafka_messages_total",
+	    "counter", "kind", "event", "Messages consumed: event (a stored "
+	    "event of logstreamd's Kafka output, decoded) or line (any other, "
+	    "parsed)." },
+	{ "kafka", "lines", "logstreamd_input_kafka_messages_total",
+	    "counter", "kind", "line", NULL },
+	{ "kafka", "truncated", "logstreamd_input_kafka_truncated_total",
+	    "counter", NULL, NULL, "Messages cut at the input's max_message." },
+	{ "kafka", "dropped_nomem",
+	    "logstreamd_input_kafka_dropped_nomem_total", "counter", NULL,
+	    NULL, "Messages dropped: no memory for them." },
+	{ "kafka", "commits", "logstreamd_input_kafka_commits_total",
+	    "counter", "result", "ok", "Offset commits (after the events "
+	    "before them were stored): ok, failed (sent again), or held "
+	    "while the group was joining (sent after)." },
+	{ "kafka", "commit_failed", "logstreamd_input_kafka_commits_total",
+	    "counter", "result", "failed", NULL },
+	{ "kafka", "commit_held", "logstreamd_input_kafka_commits_total",
+	    "counter", "result", "held", NULL },
+	{ "kafka", "committed",
+	    "logstreamd_input_kafka_committed_messages_total", "counter", NULL,
+	    NULL, "Messages whose offsets were committed." },
+	{ "kafka", "rebalances", "logstreamd_input_kafka_rebalances_total",
+	    "counter", NULL, NULL, "Group rebalances this member took part "
+	    "in." },
+	{ "kafka", "assigned", "logstreamd_input_kafka_partitions_total",
+	    "counter", "event", "assigned", "Partitions assigned to and "
+	    "revoked from this member." },
+	{ "kafka", "revoked", "logstreamd_input_kafka_partitions_total",
+	    "counter", "event", "revoked", NULL },
+	{ "kafka", "redelivered", "logstreamd_input_kafka_redelivered_total",
 	    "counter", NULL, NULL, "Messages read again: handed over or "
 	    "re-read without their commit (the at-least-once duplicates)." },
-	{ "offset_resets", "logstreamd_input_kafka_offset_resets_total",
-	    "counter", NULL, NULL, "Offsets out of range, started again at "
-	    "the configured reset point." },
-	{ "errors", "logstreamd_input_kafka_errors_total", "counter", NULL,
-	    NULL, "Errors librdkafka reported (brokers down, no topic...)." },
-	{ "partitions", "logstreamd_input_kafka_partitions", "gauge", NULL,
-	    NULL, "Partitions this member owns now." },
-	{ "paused", "logstreamd_input_kafka_paused", "gauge", NULL, NULL,
-	    "1 while the partitions are paused (64 MB read ahead)." },
-	{ "held", "logstreamd_input_kafka_held", "gauge", NULL, NULL,
+	{ "kafka", "offset_resets",
+	    "logstreamd_input_kafka_offset_resets_total", "counter", NULL,
+	    NULL, "Offsets out of range, started again at the configured "
+	    "reset point." },
+	{ "kafka", "errors", "logstreamd_input_kafka_errors_total",
+	    "counter", NULL, NULL, "Errors librdkafka reported (brokers down, "
+	    "no topic...)." },
+	{ "kafka", "partitions", "logstreamd_input_kafka_partitions", "gauge",
+	    NULL, NULL, "Partitions this member owns now." },
+	{ "kafka", "paused", "logstreamd_input_kafka_paused", "gauge", NULL,
+	    NULL, "1 while the partitions are paused (64 MB read ahead)." },
+	{ "kafka", "held", "logstreamd_input_kafka_held", "gauge", NULL, NULL,
 	    "Messages read ahead, waiting for room in the queue." },
-	{ "lag_total", "logstreamd_input_kafka_lag_total_messages", "gauge",
-	    NULL, NULL, "Sum of the owned partitions' lag." },
-	{ "lag_ok", "logstreamd_input_kafka_lag_ok", "gauge", NULL, NULL,
-	    "0 while the lag is past max_lag (/health degraded), else 1." },
+	{ "kafka", "lag_total", "logstreamd_input_kafka_lag_total_messages",
+	    "gauge", NULL, NULL, "Sum of the owned partitions' lag." },
+	{ "kafka", "lag_ok", "logstreamd_input_kafka_lag_ok", "gauge", NULL,
+	    NULL, "0 while the lag is past max_lag (/health degraded), else "
+	    "1." },
+	{ "tail", "files_open", "logstreamd_input_tail_files_open", "gauge",
+	    NULL, NULL, "Files being read now." },
+	{ "tail", "files_waiting", "logstreamd_input_tail_files_waiting",
+	    "gauge", NULL, NULL, "Matched files waiting for a place among "
+	    "max_open_files." },
+	{ "tail", "bytes", "logstreamd_input_tail_bytes_total", "counter",
+	    NULL, NULL, "Bytes read from the files." },
+	{ "tail", "events", "logstreamd_input_tail_events_total", "counter",
+	    NULL, NULL, "Events handed on (a multiline event counts once)." },
+	{ "tail", "rotations", "logstreamd_input_tail_rotations_total",
+	    "counter", NULL, NULL, "Files renamed away (read to their end) "
+	    "or replaced." },
+	{ "tail", "truncations", "logstreamd_input_tail_truncations_total",
+	    "counter", NULL, NULL, "Files truncated under the reader "
+	    "(copy-truncate)." },
+	{ "tail", "truncated_bytes",
+	    "logstreamd_input_tail_truncated_bytes_total", "counter", NULL,
+	    NULL, "Bytes lost to truncations: written and truncated before "
+	    "they were read (a gap mark says where)." },
+	{ "tail", "symlinks_skipped",
+	    "logstreamd_input_tail_symlinks_skipped_total", "counter", NULL,
+	    NULL, "Matched symlinks not read (follow_symlinks = no)." },
+	{ "tail", "waited", "logstreamd_input_tail_waited_total", "counter",
+	    NULL, NULL, "Times a file waited for a place among "
+	    "max_open_files." },
+	{ "tail", "multiline_joined",
+	    "logstreamd_input_tail_multiline_joined_total", "counter", NULL,
+	    NULL, "Lines joined into the event before them." },
+	{ "tail", "multiline_cut_lines",
+	    "logstreamd_input_tail_multiline_cut_lines_total", "counter", NULL,
+	    NULL, "Lines that did not fit a multiline event (max_lines, "
+	    "max_bytes): they start the next one." },
+	{ "tail", "state_errors", "logstreamd_input_tail_state_errors_total",
+	    "counter", NULL, NULL, "Position file saves or reads that "
+	    "failed." },
+	{ "tail", "read_errors", "logstreamd_input_tail_read_errors_total",
+	    "counter", NULL, NULL, "Reads that failed (the file is tried "
+	    "again)." },
+	{ "tail", "nomem", "logstreamd_input_tail_nomem_total", "counter",
+	    NULL, NULL, "Times memory ran out for a file found (it is "
+	    "tried again at the next scan)." },
+	{ "tail", "pending_bytes", "logstreamd_input_tail_pending_bytes",
+	    "gauge", NULL, NULL, "Bytes in open files not taken yet: a line "
+	    "without its newline, or not read yet." },
+	{ "journal", "read", "logstreamd_input_journal_entries_total",
+	    "counter", NULL, NULL, "Journal entries read." },
+	{ "journal", "gaps", "logstreamd_input_journal_gaps_total", "counter",
+	    NULL, NULL, "Places where entries were vacuumed before they were "
+	    "read." },
+	{ "journal", "missing", "logstreamd_input_journal_missing_total",
+	    "counter", NULL, NULL, "Entries vacuumed before they were read "
+	    "(an upper bound with match)." },
+	{ "journal", "saves", "logstreamd_input_journal_cursor_saves_total",
+	    "counter", "result", "ok", "Cursor saves (for durable batches): "
+	    "ok or failed." },
+	{ "journal", "save_errors",
+	    "logstreamd_input_journal_cursor_saves_total", "counter",
+	    "result", "failed", NULL },
+	{ "journal", "paused", "logstreamd_input_journal_paused", "gauge",
+	    NULL, NULL, "1 while reading is paused (the queue is full)." },
 };
 
 static void
@@ -554,7 +623,7 @@ prom_inputs(struct evbuffer *o)
 		json_object_foreach(in, name, v) {
 			if (!json_is_string(json_object_get(v, "type")) ||
 			    strcmp(json_string_value(json_object_get(v,
-			    "type")), "kafka") != 0)
+			    "type")), kproms[i].itype) != 0)
 				continue;
 			if ((x = json_object_get(v, kproms[i].member)) == NULL)
 				continue;
@@ -627,6 +696,9 @@ metrics_prometheus(struct metrics *m, struct evbuffer *o)
 	    "to storage (each retried).", COUNT_GET(counters.write_errors));
 	counter(o, "logstreamd_storage_syncs_total", "fsync calls on "
 	    "storage.", COUNT_GET(counters.syncs));
+	counter(o, "logstreamd_storage_sync_errors_total", "fsync calls on "
+	    "storage that failed (after one, input positions are held until "
+	    "a restart; /health degraded).", COUNT_GET(counters.sync_errors));
 	counter(o, "logstreamd_rotations_total", "Storage files rotated.",
 	    COUNT_GET(counters.rotations));
 	gauge(o, "logstreamd_storage_files_open", "Live storage files open "
@@ -916,7 +988,7 @@ jmisc(struct metrics *m)
 	metrics_process(&rss, &fds);
 	return json_pack("{s:o, s:o, s:{s:I, s:I, s:I, s:f}, s:{s:I, s:I, "
 	    "s:I, s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I, s:I, "
-	    "s:I, s:I, s:I, s:I, s:o}}",
+	    "s:I, s:I, s:I, s:I, s:I, s:o}}",
 	    "formats", jnames(fn, fv, LRF__COUNT),
 	    "streams", jnames(kn, kv, LRS__COUNT - 1),
 	    "queue", "depth", (json_int_t)depth, "capacity", (json_int_t)cap,
@@ -936,6 +1008,7 @@ jmisc(struct metrics *m)
 	    "storage", "write_errors",
 	    (json_int_t)COUNT_GET(counters.write_errors),
 	    "syncs", (json_int_t)COUNT_GET(counters.syncs),
+	    "sync_errors", (json_int_t)COUNT_GET(counters.sync_errors),
 	    "rotations", (json_int_t)COUNT_GET(counters.rotations),
 	    "files_open", (json_int_t)COUNT_GET(counters.files_open),
 	    "files_opened", (json_int_t)COUNT_GET(counters.files_opened),

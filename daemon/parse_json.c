@@ -17,6 +17,7 @@
 #include <string.h>
 
 #define PARSER_INTERNAL
+#include "hexval.h"
 #include "parser.h"
 
 #define MAX_DEPTH	2048	/* as jansson's parser: deeper is not JSON */
@@ -66,18 +67,6 @@ ws(struct jp *p)
 	while (p->i < p->len && (p->s[p->i] == ' ' || p->s[p->i] == '\t' ||
 	    p->s[p->i] == '\n' || p->s[p->i] == '\r'))
 		p->i++;
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 static long

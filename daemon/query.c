@@ -711,14 +711,9 @@ parse_args(struct query *q, int argc, char *argv[])
 			break;
 		case 'S':
 		case 'U':
-			if (parse_time(optarg, ch == 'S' ? &q->since :
-			    &q->until) == -1) {
-				fprintf(stderr, "logstreamd query: --%s %s: "
-				    "not a time (RFC 3339, YYYY-MM-DD, now, "
-				    "-2h)\n", ch == 'S' ? "since" : "until",
-				    optarg);
+			if (query_time_opt("query", ch, optarg, &q->since,
+			    &q->until) == -1)
 				return -1;
-			}
 			break;
 		case 'W':
 			if (expr_add(q->ex, optarg, err, sizeof(err)) == -1) {
@@ -835,10 +830,16 @@ query_free(struct query *q)
 	free(q->tmpl);
 }
 
+/* --since (ch 'S') or --until of the command CMD: 0, or -1 said. */
 int
-query_time(const char *s, int64_t *us)
+query_time_opt(const char *cmd, int ch, const char *arg, int64_t *since,
+    int64_t *until)
 {
-	return parse_time(s, us);
+	if (parse_time(arg, ch == 'S' ? since : until) == 0)
+		return 0;
+	fprintf(stderr, "logstreamd %s: --%s %s: not a time (RFC 3339, "
+	    "YYYY-MM-DD, now, -2h)\n", cmd, ch == 'S' ? "since" : "until", arg);
+	return -1;
 }
 
 int

@@ -114,7 +114,8 @@ void	 query_files_catch_up(struct query *, struct qgroup *);
 
 /* TIME as query's --since takes it (RFC 3339, a date, now, -2h) into
  * *us; 0, or -1. */
-int	 query_time(const char *s, int64_t *us);
+int	 query_time_opt(const char *, int, const char *, int64_t *,
+	    int64_t *);
 /* replay: every event of the store q->tmpl between q->since and q->until
  * (q->ex filters), in received-time order, to q->sink; 0, or -1 (the store
  * cannot be read, or ENOMEM). */

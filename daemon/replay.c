@@ -496,14 +496,9 @@ parse_args(struct replay *rp, int argc, char *argv[])
 			break;
 		case 'S':
 		case 'U':
-			if (query_time(optarg, ch == 'S' ? &rp->since :
-			    &rp->until) == -1) {
-				fprintf(stderr, "logstreamd replay: --%s %s: "
-				    "not a time (RFC 3339, YYYY-MM-DD, now, "
-				    "-2h)\n", ch == 'S' ? "since" : "until",
-				    optarg);
+			if (query_time_opt("replay", ch, optarg, &rp->since,
+			    &rp->until) == -1)
 				return -1;
-			}
 			break;
 		case 'D':
 			rp->old = optarg;

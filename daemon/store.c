@@ -170,8 +170,7 @@ tosync_flush(struct store *s)
 		}
 	}
 	for (i = 0; i < s->ntosync; i++) {
-		if (fdatasync(s->tosync[i]) == 0)
-			COUNT_ADD(counters.syncs, 1);
+		syncer_sync_fd(s->sy, s->tosync[i], 0);
 		close(s->tosync[i]);
 	}
 	s->ntosync = 0;
@@ -522,8 +521,8 @@ file_close(struct store *s, struct store_file *f)
 			tosync_flush(s);
 		s->tosync[s->ntosync++] = fd;
 		livefile_synced(f->lf);
-	} else
-		livefile_sync(f->lf);
+	} else if (livefile_sync(f->lf) == -1)
+		syncer_failed(s->sy);
 	livefile_close(f->lf);
 	TAILQ_REMOVE(&s->lru, f, lru);
 	f->open = 0;
@@ -741,15 +740,15 @@ store_sync(struct store *s)
 	tosync_flush(s);
 	s->sy = sy;
 	if (s->fs_dirty) {
-		if (syncfs(s->root_fd) == 0)
-			COUNT_ADD(counters.syncs, 1);
-		else
+		if (syncer_sync_fd(s->sy, s->root_fd, 1) == -1)
 			rc = -1;
 		s->fs_dirty = 0;
 	}
 	TAILQ_FOREACH(f, &s->lru, lru)
-		if (livefile_sync(f->lf) == -1)
+		if (livefile_sync(f->lf) == -1) {
+			syncer_failed(s->sy);
 			rc = -1;
+		}
 	return rc;
 }
 

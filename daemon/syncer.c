@@ -8,6 +8,8 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,9 +27,56 @@ struct syncer {
 	size_t			 cap;
 	int			 busy;		/* a sync is running */
 	int			 stop;
+	_Atomic uint64_t	 errors;	/* syncs that failed */
 	char			*what;
 	struct diag_rate	 rate;
 };
+
+/*
+ * Test-only: while the file LOGSTREAMD_TEST_FSYNC_FAIL_FILE names exists,
+ * every sync fails with EIO.  A failing disk cannot be made on a machine
+ * without device-mapper (dm-error) or a FUSE filesystem at hand, and what
+ * must be shown is what logstreamd does after the kernel says EIO.
+ */
+static const char	*fail_file;
+static pthread_once_t	 fail_once = PTHREAD_ONCE_INIT;
+
+static void
+fail_init(void)
+{
+	fail_file = getenv("LOGSTREAMD_TEST_FSYNC_FAIL_FILE");
+}
+
+int
+syncer_sync_fd(struct syncer *s, int fd, int whole_fs)
+{
+	int	 rc;
+
+	pthread_once(&fail_once, fail_init);
+	if (fail_file != NULL && access(fail_file, F_OK) == 0) {
+		errno = EIO;
+		rc = -1;
+	} else
+		rc = whole_fs ? syncfs(fd) : fdatasync(fd);
+	if (rc == 0)
+		COUNT_ADD(counters.syncs, 1);
+	else
+		syncer_failed(s);
+	return rc;
+}
+
+void
+syncer_failed(struct syncer *s)
+{
+	if (s != NULL)
+		atomic_fetch_add(&s->errors, 1);
+}
+
+uint64_t
+syncer_errors(struct syncer *s)
+{
+	return s != NULL ? atomic_load(&s->errors) : 0;
+}
 
 /*
  * Many files (a templated store): one syncfs() per filesystem they are on
@@ -51,15 +100,14 @@ sync_fs(struct syncer *s, const int *fds, size_t n)
 			;
 		if (j < nd)
 			continue;
-		if (nd == DEVS_MAX || syncfs(fds[i]) == -1) {
+		if (nd == DEVS_MAX || syncer_sync_fd(NULL, fds[i], 1) == -1) {
 			/* Too many filesystems, or no syncfs: one by one. */
-			if (fdatasync(fds[i]) == -1)
+			if (syncer_sync_fd(s, fds[i], 0) == -1)
 				diag_rate(&s->rate, "storage %s: fsync: %s",
 				    s->what, strerror(errno));
 			continue;
 		}
 		devs[nd++] = st.st_dev;
-		COUNT_ADD(counters.syncs, 1);
 	}
 }
 
@@ -83,12 +131,10 @@ syncer_main(void *arg)
 			sync_fs(s, s->fds, n);
 		else
 			for (i = 0; i < n; i++) {
-				if (fdatasync(s->fds[i]) == -1)
+				if (syncer_sync_fd(s, s->fds[i], 0) == -1)
 					diag_rate(&s->rate, "storage %s: "
 					    "fsync: %s", s->what,
 					    strerror(errno));
-				else
-					COUNT_ADD(counters.syncs, 1);
 			}
 		for (i = 0; i < n; i++)
 			close(s->fds[i]);

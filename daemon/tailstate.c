@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hexval.h"
 #include "statefile.h"
 #include "tailstate.h"
 
@@ -51,18 +52,6 @@ tailstate_free(struct tailpos *v, size_t n)
 	for (i = 0; v != NULL && i < n; i++)
 		free(v[i].path);
 	free(v);
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* A decimal (hex) number at *s up to a blank; advances past the blank. */

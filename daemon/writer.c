@@ -82,6 +82,9 @@ struct writer {
 	uint64_t		 sync_no;
 	int			 sync_tagged;	/* sync_no's sync is running */
 	uint64_t		 pending;	/* events held, not yet written */
+	uint64_t		 sync_errs;	/* the syncer's failures seen */
+	int			 sync_broken;	/* one failed: nothing more is
+						 * called durable */
 	_Atomic uint64_t	 durable_no;
 	uint64_t		 busy_ns;	/* busiest last published */
 	int			 fds[SYNC_FDS_MAX];
@@ -192,11 +195,40 @@ writer_open(struct writer *w)
  * in the files (or dropped); once nothing written is unsynced (and no sync
  * that stands for less runs), all of it is durable.
  */
+/*
+ * Whether a storage sync has failed.  After EIO from fsync the kernel may
+ * have dropped the pages it could not write and a later fsync succeeds
+ * all the same, so no batch after the last good sync is called durable
+ * again in this process: input positions (tail, journal) and Kafka commits
+ * stay there, and a restart reads what came since once more (repeats,
+ * none lost).  Said once, counted, and /health is degraded.
+ */
+static int
+sync_broken(struct writer *w)
+{
+	uint64_t	 e = syncer_errors(w->sy);
+
+	if (e == w->sync_errs)
+		return w->sync_broken;
+	COUNT_ADD(counters.sync_errors, e - w->sync_errs);
+	w->sync_errs = e;
+	if (!w->sync_broken)
+		diag_err("storage %s: fsync failed: what was written since "
+		    "the last good sync may not be on disk; input positions "
+		    "and Kafka commits are held at batch %llu until "
+		    "logstreamd is restarted, which reads the rest again",
+		    w->path, (unsigned long long)atomic_load(&w->durable_no));
+	w->sync_broken = 1;
+	return 1;
+}
+
 static void
 writer_note(struct writer *w)
 {
 	if (w->pending == 0)
 		w->written_no = w->last_no;
+	if (sync_broken(w))
+		return;
 	if (!w->dirty && !w->sync_tagged &&
 	    w->written_no > atomic_load(&w->durable_no))
 		atomic_store(&w->durable_no, w->written_no);
@@ -209,6 +241,8 @@ writer_synced(struct writer *w)
 	if (!w->sync_tagged || syncer_busy(w->sy))
 		return;
 	w->sync_tagged = 0;
+	if (sync_broken(w))
+		return;
 	if (w->sync_no > atomic_load(&w->durable_no))
 		atomic_store(&w->durable_no, w->sync_no);
 }

@@ -56,6 +56,7 @@ struct counters {
 	_Atomic uint64_t inflight;		/* read, not yet queued */
 	_Atomic uint64_t write_errors;
 	_Atomic uint64_t syncs;
+	_Atomic uint64_t sync_errors;		/* storage syncs that failed */
 	_Atomic uint64_t rotations;		/* live files rotated */
 	_Atomic uint64_t rotate_errors;		/* rotations that failed */
 	_Atomic uint64_t compressed;		/* rotated files gzipped */

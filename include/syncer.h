@@ -7,6 +7,7 @@
 #define SYNCER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct syncer;
 
@@ -27,5 +28,10 @@ int		 syncer_busy(struct syncer *);
 void		 syncer_wait(struct syncer *);
 /* Wait, stop the thread, free; NULL is a no-op. */
 void		 syncer_free(struct syncer *);
+/* One fdatasync (syncfs if whole_fs) of fd: counted; a failure counted
+ * in s's errors (s may be NULL).  0, or -1 with errno. */
+int		 syncer_sync_fd(struct syncer *s, int fd, int whole_fs);
+void		 syncer_failed(struct syncer *);
+uint64_t	 syncer_errors(struct syncer *);
 
 #endif

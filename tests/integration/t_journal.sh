@@ -166,6 +166,11 @@ head -1 "$T/events.log" | jq -e '.message == "journal test seq=1" and .stream ==
 	fail "no gap of 2 on the first entry: $(head -c 500 "$T/events.log")"
 curl -sf "http://$HTTP/stats" | jq -e '.inputs.j | .type == "journal" and .gaps == 1 and .missing == 2 and .read >= 4001' >/dev/null ||
 	fail "/stats inputs: $(curl -sf "http://$HTTP/stats" | jq -c .inputs)"
+curl -sf "http://$HTTP/metrics" > "$T/prom"
+python3 "$(dirname "$0")/promcheck.py" "$T/prom" || fail "/metrics is not valid"
+grep -q '^logstreamd_input_journal_missing_total{input="j"} 2$' "$T/prom" &&
+    grep -q '^logstreamd_input_journal_gaps_total{input="j"} 1$' "$T/prom" ||
+	fail "/metrics: journal gaps/missing not 1/2: $(grep input_journal "$T/prom")"
 grep -q "no longer holds the entry of the saved cursor: 2 entries" "$T/daemon.err" ||
 	fail "the gap is not logged"
 stop_daemon

@@ -216,6 +216,15 @@ for i in $(seq 100); do
 done
 curl -s "http://127.0.0.1:$HPORT/stats" | jq -e '.inputs | if type == "array" then .[] | select(.name == "app") else .app end | .symlinks_skipped == 1' >/dev/null ||
 	fail "/stats: app's symlinks_skipped is not 1"
+# The same figures in /metrics, per input, in a valid exposition.
+curl -s "http://127.0.0.1:$HPORT/metrics" > "$T/prom"
+python3 "$(dirname "$0")/promcheck.py" "$T/prom" || fail "/metrics is not valid"
+grep -q '^logstreamd_input_tail_symlinks_skipped_total{input="app"} 1$' "$T/prom" ||
+	fail "/metrics: no tail symlinks_skipped of 1 for app: $(grep input_tail "$T/prom" | head -5)"
+ev=$(curl -s "http://127.0.0.1:$HPORT/stats" | jq '.inputs | if type == "array" then .[] | select(.name == "app") else .app end | .events')
+pev=$(sed -n 's/^logstreamd_input_tail_events_total{input="app"} //p' "$T/prom")
+[ -n "$pev" ] && [ "$pev" -gt 0 ] && [ "$pev" -le "$ev" ] ||
+	fail "/metrics tail events $pev, /stats $ev (read after)"
 n=$(grep -o 'many files seq=[0-9]*' "$T/events.log" | sort -u | wc -l)
 [ "$n" = 3000 ] || fail "$n of the 3000 files of many/*.log stored, with 64 open at most"
 stop_daemon

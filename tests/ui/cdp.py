@@ -25,6 +25,7 @@ def child_fds():
 
 chrome = subprocess.Popen(
     ["chromium", "--headless", "--no-sandbox", "--disable-gpu",
+     "--disable-dev-shm-usage",
      "--hide-scrollbars", "--remote-debugging-pipe",
      "--user-data-dir=" + os.path.join(out, "chrome"),
      "--window-size=1400,1000", "about:blank"],

@@ -7,8 +7,8 @@
 # the classes, recent alerts, alerts per rule and top hosts tables are
 # filled; with the daemon SIGSTOPped the badge turns red with the reason
 # (screenshot non-empty) and green again after SIGCONT; one /stats answered
-# 503 (intercepted) turns it red with "HTTP 503", then green.  Kept out of
-# `make check`: it needs chromium and ~20 s of wall clock.
+# 503 (intercepted) turns it red with "HTTP 503", then green.  Part of
+# `make check` (about 20 s); `make check-ui` runs it alone.
 . "$(dirname "$0")/../integration/lib.sh"
 command -v chromium >/dev/null || fail "chromium is not installed (apt-get install chromium)"
 HPORT=$(free_port)

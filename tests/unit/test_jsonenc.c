@@ -16,6 +16,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "hexval.h"
 #include "jsonenc.h"
 
 /* Length of a valid UTF-8 sequence at p, decoded the long way; 0 if none. */
@@ -84,18 +85,6 @@ ref_encode(const unsigned char *p, size_t n, size_t *outlen)
 	}
 	*outlen = (size_t)(w - o);
 	return o;
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /*
