@@ -263,7 +263,7 @@ kin_conf(struct input *in, struct kin *k, struct config *cf, int line)
 		 * partitions when full and resumes them at half: a resume
 		 * fetches at once.  librdkafka's bounds stay a backstop for
 		 * an event loop that does not drain: past them a fetcher
-		 * (before librdkafka 2.3's fetch.queue.backoff.ms) sleeps up
+		 * (before librdkafka 2.2's fetch.queue.backoff.ms) sleeps up
 		 * to a second before it looks again, so a worker that
 		 * empties the queue faster idles (on the mock cluster it
 		 * stored nothing 0.5-0.9 s of every second; 100000
