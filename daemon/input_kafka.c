@@ -7,6 +7,7 @@
  * the parser.  At least once: an offset is committed only once the batch
  * that holds its message is durable (ops->durable), never by librdkafka.
  */
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,11 @@
 #define TICK_MS		200	/* the poll that serves rebalances when idle */
 #define HANDOVER_MS	5000	/* a revoke waits for durable reads this long */
 #define STATS_TAIL	64	/* room kept for the last members of stats */
+/* Our read-ahead: every message taken from librdkafka's queue waits here
+ * until the intake has room.  Past READ_AHEAD bytes the partitions are
+ * paused, and resumed below half of it (see kin_throttle). */
+#define READ_AHEAD	(64u << 20)
+#define HELD_COST	96	/* bytes counted for a held message's header */
 
 enum { RV_NONE, RV_DURABLE, RV_COMMIT };
 
@@ -51,6 +57,7 @@ struct part {
 	int64_t		 next;		/* offset after the last read */
 	int64_t		 committed;	/* durable: to commit (asked), or -1 */
 	int64_t		 acked;		/* committed (broker said yes) */
+	int64_t		 sent;		/* in a commit not yet answered */
 	int64_t		 first;		/* the first offset read since assigned */
 	struct mark	*marks;
 	size_t		 mhead, mn, mcap;	/* a ring */
@@ -77,12 +84,15 @@ struct kin {
 	struct listener	*l;
 	int		 efd;
 	struct event	*ev, *tick;
-	int		 paused, stopped, cooperative;
+	int		 paused;	/* the intake is full: hold */
+	int		 throttled;	/* the partitions are paused */
+	int		 stopped, cooperative;
 	struct part	*parts;
 	size_t		 nparts;
 	struct part	*last;		/* cache for part_find */
-	rd_kafka_message_t **held;	/* read while the queue was full */
-	size_t		 nheld, capheld;
+	rd_kafka_message_t **held;	/* read ahead: a ring, in read order */
+	size_t		 hhead, nheld, capheld;
+	size_t		 heldbytes;	/* their length and HELD_COST each */
 	struct kdec	 dec;
 	uint64_t	 last_durable;
 	/* A revoke waiting for its reads to be durable and committed. */
@@ -92,9 +102,14 @@ struct kin {
 	uint64_t	 revoke_commit;	/* that commit's number */
 	uint64_t	 revoke_until;	/* monotonic ns: then anyway */
 	uint64_t	 commits_sent, commits_back;
+	/* librdkafka is (re)joining the group (its join state, from its
+	 * cgrp log lines, set on its thread): a commit now is answered
+	 * ILLEGAL_GENERATION once the join is done, and librdkafka 2.0
+	 * then takes the whole assignment for lost (its issue #4059). */
+	atomic_int	 joining;
 	/* figures */
 	uint64_t	 received, events, lines, truncated, nomem;
-	uint64_t	 commits, commit_failed, committed_msgs;
+	uint64_t	 commits, commit_failed, committed_msgs, commit_held;
 	uint64_t	 rebalances, assigned, revoked, redelivered;
 	uint64_t	 errors, resets;
 	struct diag_rate rate;
@@ -185,10 +200,32 @@ static void	kin_commit_cb(rd_kafka_t *, rd_kafka_resp_err_t,
 		    rd_kafka_topic_partition_list_t *, void *);
 static void	kin_error_cb(rd_kafka_t *, int, const char *, void *);
 static void	kin_handover(struct kin *);
+static uint64_t	kin_commit(struct kin *);
+static void	kin_revoke_step(struct kin *);
 
+/*
+ * librdkafka's log lines (kafka.debug: cgrp at least, which we set).  A
+ * join state change ("... changed join state steady -> init (state up)")
+ * says whether the member is between a JoinGroup and its SyncGroup answer
+ * (init, wait-join, wait-metadata, wait-sync): commits wait meanwhile.
+ */
 static void
 kin_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
+	static const char *const steps[] = { "init ", "wait-join ",
+	    "wait-metadata ", "wait-sync " };
+	struct kin	*k = rd_kafka_opaque(rk);
+	const char	*to;
+	size_t		 i;
+	int		 j = 0;
+
+	if (k != NULL && strcmp(fac, "CGRPJOINSTATE") == 0 &&
+	    (to = strstr(buf, " -> ")) != NULL) {
+		to += 4;
+		for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+			j |= strncmp(to, steps[i], strlen(steps[i])) == 0;
+		atomic_store(&k->joining, j);
+	}
 	diag_debug("kafka: %s: %s", fac, buf);
 }
 
@@ -218,15 +255,29 @@ kin_conf(struct input *in, struct kin *k, struct config *cf, int line)
 		 * range or roundrobin: eager) */
 		{ "partition.assignment.strategy", "cooperative-sticky" },
 		{ "enable.partition.eof", "false" },
-		/* librdkafka's own read-ahead (the consumer queue's): the
-		 * memory bound while the queue is full (the partitions are
-		 * paused).  Its default, 64 MB: below it a fast worker
-		 * drains the read-ahead before the next fetch and idles
-		 * (librdkafka before 2.1 backs a partition off 1 s when its
-		 * read-ahead is over this bound); 16 MB halved the rate on
-		 * the mock cluster (tests/bench/kafka_in.sh: 145-165k/s
-		 * against 255-280k/s, the worker's CPU the same). */
+		/* the join state for kin_log_cb (a kafka.debug setting
+		 * should name cgrp too) */
+		{ "debug", "cgrp" },
+		/* librdkafka's own read-ahead (the consumer queue) is
+		 * drained into ours (held, READ_AHEAD), which pauses the
+		 * partitions when full and resumes them at half: a resume
+		 * fetches at once.  librdkafka's bounds stay a backstop for
+		 * an event loop that does not drain: past them a fetcher
+		 * (before librdkafka 2.2's fetch.queue.backoff.ms) sleeps up
+		 * to a second before it looks again, so a worker that
+		 * empties the queue faster idles (on the mock cluster it
+		 * stored nothing 0.5-0.9 s of every second; 100000
+		 * messages, the default count, last a fraction of one).
+		 * Its kbytes default, 64 MB, kept; the count raised so the
+		 * bytes decide. */
+		{ "queued.min.messages", "1000000" },
 		{ "queued.max.messages.kbytes", "65536" },
+		/* A pause (kin_throttle) drops the fetches in flight: 4 MB a
+		 * broker's answer at most (librdkafka's default, 50 MB, made
+		 * a throttled worker fetch much of the topic twice: 1.3-2.6
+		 * CPU-s per million events on the mock cluster, against
+		 * 1.4-1.8 with 4 MB). */
+		{ "fetch.max.bytes", "4194304" },
 	};
 
 	snprintf(stmo, sizeof(stmo), "%lld", (long long)k->session_ms);
@@ -289,7 +340,7 @@ part_find(struct kin *k, const char *topic, int32_t id, int make)
 	memset(p, 0, sizeof(*p));
 	p->topic = k->topics[i];
 	p->id = id;
-	p->next = p->committed = p->acked = p->first = -1;
+	p->next = p->committed = p->acked = p->first = p->sent = -1;
 	return k->last = p;
 }
 
@@ -338,7 +389,7 @@ part_drop(struct kin *k, struct part *p)
 	p->mn = 0;
 	p->mhead = 0;
 	p->owned = 0;
-	p->next = p->committed = p->acked = p->first = -1;
+	p->next = p->committed = p->acked = p->first = p->sent = -1;
 }
 
 /* ---- the messages ---- */
@@ -409,80 +460,170 @@ kin_take(struct kin *k, const rd_kafka_message_t *m)
 	return 0;
 }
 
-/* Hand a message over, or keep it while the queue is full. */
-static void
-kin_one(struct kin *k, rd_kafka_message_t *m)
+/* Room for one more held message; 0 or -1. */
+static int
+held_grow(struct kin *k)
 {
 	rd_kafka_message_t	**h;
-	size_t			  cap;
+	size_t			  i, cap;
 
+	if (k->nheld < k->capheld)
+		return 0;
+	cap = k->capheld ? k->capheld * 2 : 1024;
+	if ((h = reallocarray(NULL, cap, sizeof(*h))) == NULL)
+		return -1;
+	for (i = 0; i < k->nheld; i++)
+		h[i] = k->held[(k->hhead + i) % k->capheld];
+	free(k->held);
+	k->held = h;
+	k->capheld = cap;
+	k->hhead = 0;
+	return 0;
+}
+
+/* The oldest held message, taken off the ring. */
+static rd_kafka_message_t *
+held_pop(struct kin *k)
+{
+	rd_kafka_message_t	*m = k->held[k->hhead];
+
+	k->hhead = (k->hhead + 1) % k->capheld;
+	k->nheld--;
+	k->heldbytes -= m->len + HELD_COST;
+	return m;
+}
+
+/* Hold a message (in order) until the intake takes it. */
+static void
+kin_hold(struct kin *k, rd_kafka_message_t *m)
+{
 	if (m->err) {
 		kin_msg_error(k, m);
 		rd_kafka_message_destroy(m);
 		return;
 	}
-	if (k->nheld == 0 && !k->paused && intake_room(k->l)) {
+	if (held_grow(k) == -1) {
+		k->nomem++;
+		diag_rate(&k->rate, "input %s: out of memory: a message not "
+		    "held (read again after a restart)", k->in->name);
+		rd_kafka_message_destroy(m);
+		return;
+	}
+	k->held[(k->hhead + k->nheld++) % k->capheld] = m;
+	k->heldbytes += m->len + HELD_COST;
+}
+
+/* Held messages to the intake, in order, while it has room: at most max. */
+static int
+kin_unhold(struct kin *k, int max)
+{
+	rd_kafka_message_t	*m;
+	int			 n = 0;
+
+	while (n < max && k->nheld > 0 && !k->paused && intake_room(k->l)) {
+		m = held_pop(k);
 		if (kin_take(k, m) == -1)
 			diag_rate(&k->rate, "input %s: out of memory: an "
 			    "offset not noted (read again after a restart)",
 			    k->in->name);
 		rd_kafka_message_destroy(m);
-		return;
+		n++;
 	}
-	/* Paused: librdkafka stops fetching (the partitions are paused),
-	 * so what still arrives is bounded by its read-ahead. */
-	if (k->nheld == k->capheld) {
-		cap = k->capheld ? k->capheld * 2 : 256;
-		if ((h = reallocarray(k->held, cap, sizeof(*h))) == NULL) {
-			k->nomem++;
-			rd_kafka_message_destroy(m);
-			return;
-		}
-		k->held = h;
-		k->capheld = cap;
-	}
-	k->held[k->nheld++] = m;
+	return n;
 }
 
-/* The held messages first, in order, while there is room. */
+static rd_kafka_topic_partition_list_t *kin_owned(struct kin *);
+
+/*
+ * Resume pl where we stopped.  librdkafka 2.0 hands a resume to its main
+ * thread, and a broker thread sees it only when it next looks (up to a
+ * second): a seek to the position (the offset after the last message we
+ * took) wakes the broker threads at once.
+ */
 static void
-kin_unhold(struct kin *k)
+kin_unpause(struct kin *k, rd_kafka_topic_partition_list_t *pl)
 {
-	size_t	 i = 0;
+	rd_kafka_topic_partition_list_t	*sl;
+	rd_kafka_error_t		*e;
+	struct part			*p;
+	int				 i;
 
-	while (i < k->nheld && !k->paused && intake_room(k->l)) {
-		if (kin_take(k, k->held[i]) == -1)
-			k->nomem++;
-		rd_kafka_message_destroy(k->held[i]);
-		i++;
-	}
-	if (i == 0)
+	rd_kafka_resume_partitions(k->rk, pl);
+	if (rd_kafka_position(k->rk, pl) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+	    (sl = rd_kafka_topic_partition_list_new(pl->cnt)) == NULL)
 		return;
-	memmove(k->held, k->held + i, (k->nheld - i) * sizeof(*k->held));
-	k->nheld -= i;
+	/* Only a position past what this ownership took (p->next): one
+	 * from before a revoke must not skip what another member read. */
+	for (i = 0; i < pl->cnt; i++)
+		if (pl->elems[i].err == 0 && (p = part_find(k,
+		    pl->elems[i].topic, pl->elems[i].partition, 0)) != NULL &&
+		    p->next >= 0 && pl->elems[i].offset >= p->next)
+			rd_kafka_topic_partition_list_add(sl, pl->elems[i].topic,
+			    pl->elems[i].partition)->offset =
+			    pl->elems[i].offset;
+	/* Asynchronous (timeout 0): a partition revoked meanwhile is not
+	 * fetched by a seek (it is not started). */
+	if (sl->cnt > 0 && (e = rd_kafka_seek_partitions(k->rk, sl, 0)) !=
+	    NULL)
+		rd_kafka_error_destroy(e);
+	rd_kafka_topic_partition_list_destroy(sl);
 }
 
-/* Serve the consumer queue: messages, rebalances, commit reports. */
+/*
+ * Pause the owned partitions once READ_AHEAD bytes are held; resume them
+ * below half of it.  Only then: librdkafka drops what it had fetched of a
+ * partition when it pauses it (a version barrier), and fetches again on
+ * resume from the message after the last one we took.
+ */
+static void
+kin_throttle(struct kin *k)
+{
+	rd_kafka_topic_partition_list_t	*pl;
+	int				 on;
+
+	if (!k->throttled && k->heldbytes >= READ_AHEAD)
+		on = 1;
+	else if (k->throttled && k->heldbytes <= READ_AHEAD / 2)
+		on = 0;
+	else
+		return;
+	if ((pl = kin_owned(k)) == NULL)
+		return;
+	k->throttled = on;
+	diag_debug("input %s: %s partitions, %zu bytes held", k->in->name,
+	    on ? "pausing" : "resuming", k->heldbytes);
+	if (on)
+		rd_kafka_pause_partitions(k->rk, pl);
+	else
+		kin_unpause(k, pl);
+	rd_kafka_topic_partition_list_destroy(pl);
+}
+
+/*
+ * Serve the consumer queue: messages, rebalances, commit reports.  All of
+ * librdkafka's queue is moved to ours first (pointers), so its bounds are
+ * not reached while we parse (see kin_conf); past READ_AHEAD the partitions
+ * are paused, so this ends.  Then at most POLL_MAX messages go to the
+ * intake, and the loop runs before the next.
+ */
 static void
 kin_poll(struct kin *k)
 {
 	rd_kafka_message_t	*v[POLL_BATCH];
 	ssize_t			 got, i;
-	int			 n = 0;
 
 	if (k->rk == NULL || k->stopped)
 		return;
-	kin_unhold(k);
-	/* In runs (one lock of the queue for many messages); rebalances and
-	 * commit reports are served by the same call, in queue order. */
-	while (n < POLL_MAX && (got = rd_kafka_consume_batch_queue(k->rkqu, 0,
-	    v, POLL_BATCH)) > 0) {
+	while ((got = rd_kafka_consume_batch_queue(k->rkqu, 0, v,
+	    POLL_BATCH)) > 0) {
 		for (i = 0; i < got; i++)
-			kin_one(k, v[i]);
-		n += (int)got;
+			kin_hold(k, v[i]);
+		kin_throttle(k);
 	}
+	kin_unhold(k, POLL_MAX);
 	intake_handoff(k->l);
-	if (n >= POLL_MAX && !k->paused)
+	kin_throttle(k);
+	if (k->nheld > 0 && !k->paused && !k->stopped)
 		event_active(k->ev, EV_READ, 0);	/* more, after the rest */
 }
 
@@ -504,6 +645,10 @@ kin_tick_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (k->revoke_state != RV_NONE && diag_mono_ns() >= k->revoke_until)
 		kin_handover(k);	/* storage too slow: repeats counted */
+	else if (k->revoke_state == RV_COMMIT)
+		kin_revoke_step(k);
+	else if (!k->stopped && k->commits_back >= k->commits_sent)
+		kin_commit(k);		/* one refused or held */
 	kin_poll(k);
 }
 
@@ -549,9 +694,9 @@ kin_assign(struct kin *k, rd_kafka_topic_partition_list_t *pl)
 		    rd_kafka_error_string(e) : rd_kafka_err2str(err));
 	if (e != NULL)
 		rd_kafka_error_destroy(e);
-	/* Paused: the new partitions wait too; else they run (one revoked
-	 * and given back was paused at its revoke). */
-	if (k->paused)
+	/* Throttled: the new partitions wait too; else they run (one
+	 * revoked and given back was paused at its revoke). */
+	if (k->throttled)
 		rd_kafka_pause_partitions(k->rk, pl);
 	else
 		rd_kafka_resume_partitions(k->rk, pl);
@@ -561,16 +706,19 @@ kin_assign(struct kin *k, rd_kafka_topic_partition_list_t *pl)
 static void
 held_drop(struct kin *k, const struct part *p)
 {
-	size_t	 i, j;
+	rd_kafka_message_t	*m;
+	size_t			 i, n = k->nheld;
 
-	for (i = j = 0; i < k->nheld; i++) {
-		if (k->held[i]->partition == p->id && strcmp(
-		    rd_kafka_topic_name(k->held[i]->rkt), p->topic) == 0)
-			rd_kafka_message_destroy(k->held[i]);
-		else
-			k->held[j++] = k->held[i];
+	for (i = 0; i < n; i++) {
+		m = held_pop(k);
+		if (m->partition == p->id && strcmp(rd_kafka_topic_name(
+		    m->rkt), p->topic) == 0)
+			rd_kafka_message_destroy(m);
+		else {		/* back at the tail: the order is kept */
+			k->held[(k->hhead + k->nheld++) % k->capheld] = m;
+			k->heldbytes += m->len + HELD_COST;
+		}
 	}
-	k->nheld = j;
 }
 
 /* The handover ends: the partitions go (what is still not committed of
@@ -646,6 +794,10 @@ kin_revoke(struct kin *k, rd_kafka_topic_partition_list_t *pl)
 	k->revoke_state = RV_DURABLE;
 	k->revoke_batch = intake_filled(k->l);
 	k->revoke_until = diag_mono_ns() + HANDOVER_MS * 1000000ULL;
+	if (k->last_durable >= k->revoke_batch) {	/* durable already */
+		k->revoke_state = RV_COMMIT;
+		kin_revoke_step(k);
+	}
 }
 
 static void
@@ -681,22 +833,28 @@ commit_result(struct kin *k, rd_kafka_resp_err_t err,
     const rd_kafka_topic_partition_list_t *pl)
 {
 	struct part	*p;
+	size_t		 j;
 	int		 i;
 
 	if (err == RD_KAFKA_RESP_ERR__NO_OFFSET)
 		return;
 	if (err) {
 		k->commit_failed++;
+		for (j = 0; j < k->nparts; j++)
+			k->parts[j].sent = -1;	/* sent again */
 		diag_rate(&k->rate, "input %s: commit failed: %s (committed "
-		    "again with the next durable batch)", k->in->name,
-		    rd_kafka_err2str(err));
+		    "again)", k->in->name, rd_kafka_err2str(err));
 		return;
 	}
 	k->commits++;
 	for (i = 0; pl != NULL && i < pl->cnt; i++) {
-		if (pl->elems[i].err || (p = part_find(k, pl->elems[i].topic,
+		if ((p = part_find(k, pl->elems[i].topic,
 		    pl->elems[i].partition, 0)) == NULL || !p->owned)
 			continue;
+		if (pl->elems[i].err) {
+			p->sent = -1;
+			continue;
+		}
 		/* Offsets acknowledged: messages, but for control records. */
 		if (pl->elems[i].offset > p->acked && p->first >= 0) {
 			k->committed_msgs += (uint64_t)(pl->elems[i].offset -
@@ -704,6 +862,84 @@ commit_result(struct kin *k, rd_kafka_resp_err_t err,
 			p->acked = pl->elems[i].offset;
 		}
 	}
+}
+
+/*
+ * Commit the durable positions not yet acknowledged nor in a commit in
+ * flight.  Asynchronous (the report comes through the queue), but when
+ * stopping.  Not while librdkafka (re)joins the group (joining): held
+ * until it is done (commit_held; the tick sends them).  Returns the
+ * commit's number, or 0 if none was sent.
+ */
+static uint64_t
+kin_commit(struct kin *k)
+{
+	rd_kafka_topic_partition_list_t	*pl;
+	rd_kafka_resp_err_t		 err;
+	struct part			*p;
+	uint64_t			 sent = 0;
+	size_t				 i;
+
+	if (k->rk == NULL)
+		return 0;
+	if (!k->stopped && atomic_load(&k->joining)) {
+		for (i = 0; i < k->nparts; i++)
+			if (k->parts[i].owned && k->parts[i].committed >
+			    k->parts[i].acked && k->parts[i].committed !=
+			    k->parts[i].sent) {
+				k->commit_held++;
+				break;
+			}
+		return 0;
+	}
+	if ((pl = rd_kafka_topic_partition_list_new((int)k->nparts)) == NULL)
+		return 0;
+	for (i = 0; i < k->nparts; i++) {
+		p = &k->parts[i];
+		if (!p->owned || p->committed < 0 || p->committed <= p->acked ||
+		    (p->committed == p->sent && !k->stopped))
+			continue;
+		rd_kafka_topic_partition_list_add(pl, p->topic, p->id)->offset =
+		    p->committed;
+		p->sent = p->committed;
+	}
+	if (pl->cnt > 0) {
+		err = rd_kafka_commit(k->rk, pl, !k->stopped);
+		if (k->stopped)
+			commit_result(k, err, pl);
+		else if (err)
+			commit_result(k, err, NULL);
+		else
+			sent = ++k->commits_sent;
+	}
+	rd_kafka_topic_partition_list_destroy(pl);
+	return sent;
+}
+
+/*
+ * A revoke whose reads are durable: hand over once every revoked
+ * partition's durable position is acknowledged; else commit it (again,
+ * after a refusal) when no commit is in flight.  The tick calls this too,
+ * so a commit held while the group joins goes out once it is done.
+ */
+static void
+kin_revoke_step(struct kin *k)
+{
+	rd_kafka_topic_partition_list_t	*pl = k->revoking;
+	struct part			*p;
+	int				 x, todo = 0;
+
+	if (k->revoke_state != RV_COMMIT || pl == NULL)
+		return;
+	for (x = 0; x < pl->cnt; x++)
+		if ((p = part_find(k, pl->elems[x].topic,
+		    pl->elems[x].partition, 0)) != NULL && p->owned &&
+		    p->committed > p->acked)
+			todo = 1;
+	if (!todo)
+		kin_handover(k);
+	else if (k->commits_back >= k->commits_sent)
+		kin_commit(k);
 }
 
 /* The report of an asynchronous commit (in the order they were sent). */
@@ -715,8 +951,7 @@ kin_commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 
 	commit_result(k, err, pl);
 	k->commits_back++;
-	if (k->revoke_state == RV_COMMIT && k->commits_back >= k->revoke_commit)
-		kin_handover(k);
+	kin_revoke_step(k);
 }
 
 static void
@@ -730,24 +965,20 @@ kin_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 
 /*
  * Batches up to batchno are stored and synced: commit, per partition, the
- * offset after the last message those batches hold.  Asynchronous (the
- * report comes through the queue), except when stopping.
+ * offset after the last message those batches hold.
  */
 static void
 kin_durable(struct input *in, uint64_t batchno)
 {
-	struct kin			*k = kin_of(in);
-	rd_kafka_topic_partition_list_t	*pl;
-	rd_kafka_resp_err_t		 err;
-	struct part			*p;
-	struct mark			*m;
-	int64_t				 off;
-	uint64_t			 n, sent;
-	size_t				 i;
+	struct kin	*k = kin_of(in);
+	struct part	*p;
+	struct mark	*m;
+	int64_t		 off;
+	uint64_t	 n;
+	size_t		 i;
 
 	k->last_durable = batchno;
-	if (k->rk == NULL || (pl = rd_kafka_topic_partition_list_new(
-	    (int)k->nparts)) == NULL)
+	if (k->rk == NULL)
 		return;
 	for (i = 0; i < k->nparts; i++) {
 		p = &k->parts[i];
@@ -764,31 +995,12 @@ kin_durable(struct input *in, uint64_t batchno)
 			p->committed = off + 1;
 			p->inflight -= n;
 		}
-		/* Also again after a refused commit (a rebalance): the
-		 * durable position until the coordinator acknowledges it. */
-		if (!p->owned || p->committed < 0 || p->committed <= p->acked)
-			continue;
-		rd_kafka_topic_partition_list_add(pl, p->topic, p->id)->offset =
-		    p->committed;
 	}
-	sent = 0;
-	if (pl->cnt > 0) {
-		err = rd_kafka_commit(k->rk, pl, !k->stopped);
-		if (k->stopped)
-			commit_result(k, err, pl);
-		else if (err)
-			commit_result(k, err, NULL);
-		else
-			sent = ++k->commits_sent;
-	}
-	rd_kafka_topic_partition_list_destroy(pl);
+	kin_commit(k);
 	/* A handover waiting for this batch: once its commit is back. */
 	if (k->revoke_state == RV_DURABLE && batchno >= k->revoke_batch) {
-		if (sent) {
-			k->revoke_state = RV_COMMIT;
-			k->revoke_commit = sent;
-		} else
-			kin_handover(k);
+		k->revoke_state = RV_COMMIT;
+		kin_revoke_step(k);
 	}
 }
 
@@ -867,34 +1079,25 @@ kin_owned(struct kin *k)
 	return pl;
 }
 
+/* The queue is full: what comes is held (kin_one), and past READ_AHEAD
+ * the partitions are paused (kin_throttle).  Not at once: a pause drops
+ * librdkafka's read-ahead, which a short stall would have used. */
 static void
 kin_pause(struct input *in)
 {
-	struct kin			*k = kin_of(in);
-	rd_kafka_topic_partition_list_t	*pl;
+	struct kin	*k = kin_of(in);
 
-	if (k->paused || k->rk == NULL)
-		return;
 	k->paused = 1;
-	if ((pl = kin_owned(k)) != NULL) {
-		rd_kafka_pause_partitions(k->rk, pl);
-		rd_kafka_topic_partition_list_destroy(pl);
-	}
 }
 
 static void
 kin_resume(struct input *in)
 {
-	struct kin			*k = kin_of(in);
-	rd_kafka_topic_partition_list_t	*pl;
+	struct kin	*k = kin_of(in);
 
 	if (!k->paused || k->rk == NULL)
 		return;
 	k->paused = 0;
-	if ((pl = kin_owned(k)) != NULL) {
-		rd_kafka_resume_partitions(k->rk, pl);
-		rd_kafka_topic_partition_list_destroy(pl);
-	}
 	if (!k->stopped)
 		event_active(k->ev, EV_READ, 0);
 }
@@ -905,7 +1108,6 @@ static void
 kin_stop(struct input *in)
 {
 	struct kin	*k = kin_of(in);
-	size_t		 i;
 
 	if (k->stopped)
 		return;
@@ -914,9 +1116,8 @@ kin_stop(struct input *in)
 		event_del(k->ev);
 	if (k->tick != NULL)
 		event_del(k->tick);
-	for (i = 0; i < k->nheld; i++)
-		rd_kafka_message_destroy(k->held[i]);
-	k->nheld = 0;
+	while (k->nheld > 0)
+		rd_kafka_message_destroy(held_pop(k));
 }
 
 static void
@@ -1013,7 +1214,8 @@ kin_stats(struct input *in, char *buf, size_t len)
 		owned += k->parts[i].owned;
 	w = snprintf(buf, len, "\"received\":%llu,\"events\":%llu,"
 	    "\"lines\":%llu,\"truncated\":%llu,\"dropped_nomem\":%llu,"
-	    "\"commits\":%llu,\"commit_failed\":%llu,\"committed\":%llu,"
+	    "\"commits\":%llu,\"commit_failed\":%llu,\"commit_held\":%llu,"
+	    "\"committed\":%llu,"
 	    "\"rebalances\":%llu,\"assigned\":%llu,\"revoked\":%llu,"
 	    "\"redelivered\":%llu,\"offset_resets\":%llu,\"errors\":%llu,"
 	    "\"paused\":%s,\"held\":%zu,\"partitions\":%zu,"
@@ -1022,12 +1224,13 @@ kin_stats(struct input *in, char *buf, size_t len)
 	    (unsigned long long)k->lines, (unsigned long long)k->truncated,
 	    (unsigned long long)k->nomem, (unsigned long long)k->commits,
 	    (unsigned long long)k->commit_failed,
+	    (unsigned long long)k->commit_held,
 	    (unsigned long long)k->committed_msgs,
 	    (unsigned long long)k->rebalances,
 	    (unsigned long long)k->assigned, (unsigned long long)k->revoked,
 	    (unsigned long long)k->redelivered,
 	    (unsigned long long)k->resets, (unsigned long long)k->errors,
-	    k->paused ? "true" : "false", k->nheld, owned,
+	    k->throttled ? "true" : "false", k->nheld, owned,
 	    kin_health(in, why, sizeof(why)) == 0 ? "true" : "false");
 	if (w < 0 || (size_t)w >= len)
 		return 0;

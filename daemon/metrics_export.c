@@ -485,10 +485,12 @@ static const struct kprom {
 	    NULL, "Messages dropped: no memory for them." },
 	{ "kafka", "commits", "logstreamd_input_kafka_commits_total",
 	    "counter", "result", "ok", "Offset commits (after the events "
-	    "before them were stored): ok, or failed (retried with the "
-	    "next)." },
+	    "before them were stored): ok, failed (sent again), or held "
+	    "while the group was joining (sent after)." },
 	{ "kafka", "commit_failed", "logstreamd_input_kafka_commits_total",
 	    "counter", "result", "failed", NULL },
+	{ "kafka", "commit_held", "logstreamd_input_kafka_commits_total",
+	    "counter", "result", "held", NULL },
 	{ "kafka", "committed",
 	    "logstreamd_input_kafka_committed_messages_total", "counter", NULL,
 	    NULL, "Messages whose offsets were committed." },
@@ -513,9 +515,9 @@ static const struct kprom {
 	{ "kafka", "partitions", "logstreamd_input_kafka_partitions", "gauge",
 	    NULL, NULL, "Partitions this member owns now." },
 	{ "kafka", "paused", "logstreamd_input_kafka_paused", "gauge", NULL,
-	    NULL, "1 while consumption is paused (the queue is full)." },
+	    NULL, "1 while the partitions are paused (64 MB read ahead)." },
 	{ "kafka", "held", "logstreamd_input_kafka_held", "gauge", NULL, NULL,
-	    "Messages fetched ahead, held while paused." },
+	    "Messages read ahead, waiting for room in the queue." },
 	{ "kafka", "lag_total", "logstreamd_input_kafka_lag_total_messages",
 	    "gauge", NULL, NULL, "Sum of the owned partitions' lag." },
 	{ "kafka", "lag_ok", "logstreamd_input_kafka_lag_ok", "gauge", NULL,

@@ -431,8 +431,9 @@ bash "$here/querybench.sh" $([ $quick = 1 ] && echo 200000 || echo 1000000) 2>&1
 bash "$here/journal.sh" $([ $quick = 1 ] && echo 50000) | tail -1 | tee -a "$W/notes"
 # A Kafka worker ([input] type = kafka) on the mock cluster beside a TCP
 # peer, and two workers in one group against one (the scaling line).
-bash "$here/kafka_in.sh" $([ $quick = 1 ] && echo 500000) | grep -E '^(run 2|scaling):' |
-    sed 's/^run 2: /kafka input, one worker: /' | tee -a "$W/notes"
+bash "$here/kafka_in.sh" $([ $quick = 1 ] && echo 500000) | grep -E '^(median|scaling)' |
+    sed 's/^median of \([0-9]*\): /kafka input, one worker (median of \1 runs): /' |
+    tee -a "$W/notes"
 
 python3 - "$RESULTS" "$readme" "$top/README.md" "$N" "$W/notes" <<'PY'
 import os, platform, subprocess, sys, datetime

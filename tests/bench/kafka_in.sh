@@ -4,13 +4,15 @@
 # keeps about 5 MB a partition), against a peer in the same run: the same
 # events sent as raw lines over TCP to a plain instance.  The topic is filled
 # first (kcat) with N stored-event lines that an edge instance wrote for
-# tests/gen.py's mix.  The worker's clock goes from its first stored event
-# (the group join is not counted) to the last; the peer's from the first
-# byte sent (as bench.sh's); both read from /stats, published once a
-# second, so only long runs are precise.  Prints events/s of both and the
-# ratio; absolute figures drift on a shared machine.  Then the scaling line:
-# two workers in one group on the same topic against one.  PERF=FILE:
-# run 1's worker under perf record.
+# tests/gen.py's mix, so the mock's producing is not timed.  The worker's
+# clock goes from its first stored byte (the group join is not counted) to
+# its last; the peer's from the first byte sent (as bench.sh's); both by
+# the size of their store, sampled every 10 ms (before: /stats, published
+# once a second, which made a 2-4 s run's figure 0.5x-1.5x its rate).
+# RUNS (3) runs: events/s and CPU seconds per million events of each (and
+# of the mock brokers beside the worker), the ratio, then the median.  Then
+# the scaling line: two workers in one group on the same topic against
+# one.  PERF=FILE: run 1's worker under perf record.
 set -u
 here=$(cd "$(dirname "$0")" && pwd); top=$(cd "$here/../.." && pwd)
 BIN=${LOGSTREAMD:-$top/logstreamd}
@@ -42,31 +44,62 @@ listen = 127.0.0.1:$3
 ${4:-}
 CONF
 }
-# wait_stored HTTPPORT[,HTTPPORT...] N [T0]: events/s from T0 (epoch
-# seconds), or from the first stored event, to the Nth (summed over the
-# instances).
-wait_stored() {
-	python3 - "$1" "$2" "${3:-}" <<'PY'
-import json, sys, time, urllib.request
-ports, n = sys.argv[1].split(","), int(sys.argv[2])
-t0, s0 = (float(sys.argv[3]), 0) if sys.argv[3] else (None, 0)
-deadline = time.time() + 600
-def stored(port):
+# measure FILES PORTS PIDS N BYTES [T0]: the rate at which the stores FILES
+# (comma-separated; summed) grow to N events, timed by their size, sampled
+# every 10 ms: /stats (PORTS), published once a second, only says when to
+# stop looking.  From T0 (epoch seconds, the first byte sent), or else from
+# the first stored byte (the group join not counted; what that first
+# sample held is taken off).  The end: the first sample at BYTES (0: at the
+# size where the stores stopped, once /stats counts N).  Prints events/s,
+# then CPU seconds per million events of each of PIDS over the same span
+# (utime + stime, all threads).
+measure() {
+	python3 - "$@" <<'PY'
+import json, os, sys, time, urllib.request
+files, ports, pids = (a.split(",") for a in sys.argv[1:4])
+n, want = int(sys.argv[4]), int(sys.argv[5])
+t0 = float(sys.argv[6]) if len(sys.argv) > 6 and sys.argv[6] else None
+hz = os.sysconf("SC_CLK_TCK")
+def cpu(pid):
+    f = open("/proc/%s/stat" % pid).read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / hz
+def size():
+    s = 0
+    for f in files:
+        try:
+            s += os.stat(f).st_size
+        except FileNotFoundError:
+            pass
+    return s
+def stored():
     try:
-        return json.load(urllib.request.urlopen(
-            "http://127.0.0.1:%s/stats" % port))["events"]["stored"]
+        return sum(json.load(urllib.request.urlopen("http://127.0.0.1:%s/stats"
+            % p))["events"]["stored"] for p in ports)
     except Exception:
         return 0
+c0 = [cpu(p) for p in pids] if t0 is not None else None
+s0, samples, deadline, last_stats, done = 0, [], time.time() + 600, 0, False
 while time.time() < deadline:
-    st = sum(stored(p) for p in ports)
-    now = time.time()
-    if st > 0 and t0 is None:
-        t0, s0 = now, st
-    if t0 is not None and st >= n and now > t0:
-        print("%.0f" % ((st - s0) / (now - t0)))
-        sys.exit(0)
-    time.sleep(0.02)
-sys.exit(1)
+    now, sz = time.time(), size()
+    if t0 is None and sz > 0:
+        t0, s0, c0 = now, sz, [cpu(p) for p in pids]
+    if t0 is not None:
+        samples.append((now, sz, [cpu(p) for p in pids]))
+    if want and sz >= want:
+        break
+    if not want and now - last_stats > 0.2:
+        last_stats = now
+        if done and len(samples) > 10 and samples[-10][1] == sz:
+            break
+        done = done or stored() >= n
+    time.sleep(0.01)
+else:
+    sys.exit(1)
+final = samples[-1][1]
+t1, _, c1 = next(x for x in samples if x[1] >= final)
+ev = max(n * (final - s0) / final, 1)	# 1: all there at the first look
+print("%.0f" % (ev / max(t1 - t0, 1e-3)), " ".join("%.2f" %
+    ((b - a) / ev * 1e6) for a, b in zip(c0, c1)))
 PY
 }
 
@@ -76,7 +109,8 @@ p=$(port); h=$(port); conf edge "$p" "$h"
 "$BIN" -c "$W/edge.conf" 2> "$W/edge.err" & PIDS="$PIDS $!"; EPID=$!
 sleep 0.5
 nc -N 127.0.0.1 "$p" < "$W/raw" || exit 1
-wait_stored "$h" "$N" > /dev/null || { echo "kafka_in: the edge stored too little"; exit 1; }
+measure "$W/edge.log" "$h" "$EPID" "$N" 0 > /dev/null ||
+    { echo "kafka_in: the edge stored too little"; exit 1; }
 kill $EPID; wait $EPID
 
 "$top/build/kafka-mock" logs 192 > "$W/mock.out" 2> "$W/mock.err" & PIDS="$PIDS $!"
@@ -85,17 +119,24 @@ for i in $(seq 100); do [ -s "$W/mock.out" ] && break; sleep 0.05; done
 BS=$(head -1 "$W/mock.out")
 kcat -P -b "$BS" -t logs -X queue.buffering.max.messages=2000000 \
     -X queue.buffering.max.kbytes=4000000 < "$W/edge.log" 2> "$W/kcat.err"
-M=$(kcat -C -b "$BS" -t logs -e -q -f '.\n' 2>/dev/null | wc -l)
+# What the mock kept (about 5 MB a partition; kcat's resends may be kept
+# twice): M messages, B bytes, which a worker stores as they are (its line
+# is the edge's), so its store is complete at B bytes.
+kcat -C -b "$BS" -t logs -e -q -f '%s\n' 2>/dev/null > "$W/topic"
+M=$(wc -l < "$W/topic"); B=$(wc -c < "$W/topic"); rm -f "$W/topic"
 [ "$M" -ge $((N / 2)) ] || { echo "kafka_in: the mock kept $M of $N"; exit 1; }
+PM=$((M < N ? M : N))	# the peer's share of the raw lines
 
-for run in 1 2; do
+RUNS=${RUNS:-3}
+for run in $(seq "$RUNS"); do
 	rm -f "$W"/peer.log "$W"/worker.log
 	p=$(port); h=$(port); conf peer "$p" "$h"
 	"$BIN" -c "$W/peer.conf" 2> "$W/peer.err" & PIDS="$PIDS $!"; PP=$!
 	sleep 0.5
 	t0=$(date +%s.%N)
-	head -n "$M" "$W/raw" | nc -N 127.0.0.1 "$p" &
-	tcp=$(wait_stored "$h" "$M" "$t0")
+	head -n "$PM" "$W/raw" | nc -N 127.0.0.1 "$p" &
+	tcp=$(measure "$W/peer.log" "$h" "$PP" "$PM" 0 "$t0") ||
+	    { echo "kafka_in: the peer stored too little"; exit 1; }
 	kill $PP; wait $PP
 	p=$(port); h=$(port); conf worker "$p" "$h" "
 [input k]
@@ -109,17 +150,26 @@ group = bench$run"
 	else
 		"$BIN" -c "$W/worker.conf" 2> "$W/worker.err" & PIDS="$PIDS $!"; WP=$!
 	fi
-	kafka=$(wait_stored "$h" "$M")
+	kafka=$(measure "$W/worker.log" "$h" "$WP,$MPID" "$M" "$B") ||
+	    { echo "kafka_in: the worker stored too little"; exit 1; }
 	kill -INT $WP; wait $WP
-	echo "run $run: $M events: kafka worker $kafka events/s, tcp peer" \
-	    "$tcp events/s, ratio $(python3 -c "print('%.2f' % ($kafka / $tcp))")"
-	one=$kafka
+	set -- $kafka $tcp
+	echo "run $run: $M events: kafka worker $1 events/s ($2 CPU-s per" \
+	    "million events; the mock brokers $3), tcp peer $4 events/s ($5)," \
+	    "ratio $(python3 -c "print('%.2f' % ($1 / $4))")"
+	echo "$1 $2 $4" >> "$W/runs"
 done
+one=$(sort -n "$W/runs" | sed -n "$(( (RUNS + 1) / 2 ))p")
+set -- $one
+echo "median of $RUNS: kafka worker $1 events/s ($2 CPU-s per million" \
+    "events), tcp peer in that run $3 events/s; all: $(cut -d' ' -f1 "$W/runs" |
+    tr '\n' ' ')"
+one=$1
 
 # Scaling: two workers in one group share the topic (96 partitions each),
-# measured from the first event either stores (both join at once: see below),
-# against one worker on all of it (run 2 above), on this machine (the
-# mock brokers and both workers share its cores).
+# measured from the first byte either stores (both join at once: see below)
+# to the last, against one worker on all of it (the median above), on this
+# machine (the mock brokers and both workers share its cores).
 hs=""
 for w in 1 2; do
 	p=$(port); h=$(port); hs="$hs${hs:+,}$h"
@@ -128,7 +178,7 @@ for w in 1 2; do
 type = kafka
 brokers = $BS
 topic = logs
-group = bench3"
+group = scale"
 done
 # Both start while the brokers are down (kafka-mock: SIGUSR1 down, SIGUSR2
 # up), so they join the group together when the brokers come back: the
@@ -140,7 +190,7 @@ for w in 1 2; do
 done
 sleep 2
 kill -USR2 $MPID
-two=$(wait_stored "$hs" "$M")
+two=$(measure "$W/two1.log,$W/two2.log" "$hs" "$TP1,$TP2" "$M" "$B" | cut -d' ' -f1)
 each=$(for h in ${hs/,/ }; do curl -s "127.0.0.1:$h/stats" | python3 -c '
 import json, sys
 j = json.load(sys.stdin)

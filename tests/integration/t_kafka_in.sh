@@ -6,9 +6,11 @@
 # seq-numbered stream from 24 hosts to a 6-partition topic; workers A and B
 # share it as one group.  A is SIGKILLed mid-stream, B takes its partitions
 # (cooperative rebalance, session_timeout 3 s); then every broker goes down
-# while the edge gets more, and comes back.  Checks: the union of A's and B's
-# stores is exactly the sent set; duplicates are at most what A stored but had
-# not committed (A's "committed" from /stats before the kill); each stored
+# while the edge gets more, and comes back.  Checks: the union of A's, B's and
+# C's stores is exactly the sent set; duplicates are at most what A stored but
+# had not committed (A's "committed" from /stats before the kill) plus what B
+# and C counted as redelivered (a handover without its commit; usually 0:
+# C's join is a graceful handover, see below); each stored
 # event keeps the edge's received time, source, transport and fields (the
 # worker's line equals the edge's); messages of another producer (a syslog
 # line, JSON that is no event, one past max_message) are parsed as lines with
@@ -150,9 +152,11 @@ done
 [ -n "${TIMING:-}" ] && echo "t=$SECONDS b owns 6"
 
 # C joins while events flow: B hands some partitions over after what it
-# read of them is stored and its commit is answered; the mock cluster refuses
-# commits while the group rebalances, so what B read since its last commit
-# is read again by C: counted as redelivered (the bound below).
+# read of them is stored and its commit is answered, so C goes on where B
+# stopped.  B holds its commits while it rejoins the group (one sent then is
+# answered ILLEGAL_GENERATION, and librdkafka 2.0 takes B's whole assignment
+# for lost: B's reads since its last commit would be read again); if one
+# slips through, what is read again is counted as redelivered (the bound).
 paced "$T/sent3"
 worker c
 CPID=$WPID
@@ -184,10 +188,9 @@ done
 echo "$why" | grep -q "messages behind" || fail "/health says: $why"
 [ -n "${TIMING:-}" ] && echo "t=$SECONDS health 503"
 
-rdb=$(stat $HTTP_b redelivered); rdc=$(stat $HTTP_c redelivered)
-python3 - "$T" "$committed" "$((rdb + rdc))" <<'PY' || fail "stores are wrong"
-import json, re, sys, time
-t, committed, redelivered = sys.argv[1], int(sys.argv[2] or 0), int(sys.argv[3])
+python3 - "$T" "$committed" "$HTTP_b,$HTTP_c" <<'PY' || fail "stores are wrong"
+import json, re, sys, time, urllib.request
+t, committed, ports = sys.argv[1], int(sys.argv[2] or 0), sys.argv[3].split(",")
 def load(name):
     out = {}
     dups = 0
@@ -213,10 +216,15 @@ while True:
     time.sleep(0.2)
 union = set(a) | set(b) | set(c)
 sent = set(range(32000))
-dups = (len(set(a) & set(b)) + len(set(a) & set(c)) + len(set(b) & set(c)) +
-        da + db + dc)
-# A's stored but not committed, and what B and C counted as handed over
-# uncommitted (the mock refuses commits while the group rebalances)
+# Read once the stores are whole: a handover late in the run counts too.
+redelivered = sum(json.load(urllib.request.urlopen(
+    "http://127.0.0.1:%s/stats" % p))["inputs"]["k"]["redelivered"]
+    for p in ports)
+# Copies past the first: an event A, B and C all stored counts twice (the
+# pairwise intersections counted it three times).
+dups = len(a) + da + len(b) + db + len(c) + dc - len(union)
+# The bound: A's stored but not committed, and what B and C counted as
+# handed over without its commit (redelivered; usually 0, docs-kafka.md)
 bound = sum(1 for _ in open("%s/a.log" % t)) - committed + redelivered
 bad = 0
 for s in union:
