@@ -100,6 +100,22 @@ launch() {
 	fail "daemon on $conf did not listen on $port"
 }
 
+# kafka_mock TOPIC PARTITIONS: librdkafka's mock cluster (build/kafka-mock,
+# the only Kafka-protocol broker on this machine) with TOPIC made; sets MPID
+# (tracked; SIGUSR1 takes every broker down, SIGUSR2 back) and BS (its
+# bootstrap servers).
+kafka_mock() {
+	local mock=$TOP/build/kafka-mock i
+	[ -x "$mock" ] || make -s -C "$TOP" build/kafka-mock >/dev/null ||
+	    fail "cannot build kafka-mock"
+	"$mock" "$1" "$2" > "$T/mock.out" 2> "$T/mock.err" &
+	MPID=$!
+	track $MPID
+	for i in $(seq 600); do [ -s "$T/mock.out" ] && break; sleep 0.05; done
+	BS=$(head -1 "$T/mock.out")
+	[ -n "$BS" ] || fail "the mock cluster printed no bootstrap servers"
+}
+
 # start_daemon [args]: run it on $T/test.conf (stderr to $T/daemon.err,
 # stdout to $T/daemon.out); wait until TCP accepts.  Sets DPID.
 start_daemon() { launch "$T/test.conf" "$PORT" "$T/daemon.err" "$@"; DPID=$LPID; }

@@ -18,16 +18,7 @@
 # while B's lag passes max_lag, and recovers after.
 . "$(dirname "$0")/lib.sh"
 
-MOCK=$TOP/build/kafka-mock
-[ -x "$MOCK" ] || make -s -C "$TOP" build/kafka-mock >/dev/null ||
-    fail "cannot build kafka-mock"
-
-"$MOCK" logs 6 > "$T/mock.out" 2> "$T/mock.err" &
-MPID=$!
-track $MPID
-for i in $(seq 600); do [ -s "$T/mock.out" ] && break; sleep 0.05; done
-BS=$(head -1 "$T/mock.out")
-[ -n "$BS" ] || fail "the mock cluster printed no bootstrap servers"
+kafka_mock logs 6
 
 SYNC=200ms write_conf "
 [output k]

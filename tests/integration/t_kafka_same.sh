@@ -15,16 +15,7 @@
 # per owned partition {input,topic,partition}, commits and rebalances.
 . "$(dirname "$0")/lib.sh"
 
-MOCK=$TOP/build/kafka-mock
-[ -x "$MOCK" ] || make -s -C "$TOP" build/kafka-mock >/dev/null ||
-    fail "cannot build kafka-mock"
-
-"$MOCK" logs 4 > "$T/mock.out" 2> "$T/mock.err" &
-MPID=$!
-track $MPID
-for i in $(seq 600); do [ -s "$T/mock.out" ] && break; sleep 0.05; done
-BS=$(head -1 "$T/mock.out")
-[ -n "$BS" ] || fail "the mock cluster printed no bootstrap servers"
+kafka_mock logs 4
 
 RULES='
 [streams]
