@@ -815,6 +815,7 @@ query_free(struct query *q)
 			free(q->g[i].f[k].path);
 		if (q->g[i].gz != NULL)
 			gzclose(q->g[i].gz);
+		free(q->g[i].wb);
 		json_decref(q->g[i].obj);
 		free(q->g[i].f);
 		free(q->g[i].buf);
@@ -822,6 +823,9 @@ query_free(struct query *q)
 	}
 	free(q->g);
 	free(q->heap);
+	free(q->zin);
+	if (q->ldd != NULL)
+		libdeflate_free_decompressor(q->ldd);
 	for (i = 0; q->ring != NULL && i < q->last_n; i++)
 		free(q->ring[i]);
 	free(q->ring);

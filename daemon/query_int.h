@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include <jansson.h>
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include "alerter_int.h"
@@ -24,6 +25,7 @@
 #define FOLLOW_MS	200
 #define RESCAN_MS	1000
 #define REPORT_MAX	20		/* skipped lines named, then a total */
+#define WHOLE_MAX	(256u << 20)	/* the groups' inflated .gz files */
 
 /* One file of a live path. */
 struct qfile {
@@ -41,6 +43,8 @@ struct qgroup {
 	size_t		 cur;		/* the file being read */
 	gzFile		 gz;
 	int		 gz_live;	/* gz reads the live file */
+	char		*wb;		/* or a whole .gz, inflated at once */
+	size_t		 wlen, woff;
 	char		*buf;
 	size_t		 cap, len, off;
 	uint64_t	 lineno;
@@ -82,6 +86,10 @@ struct query {
 	size_t		 ng;
 	size_t		 old_ng;	/* -f's rescan: groups known */
 	struct qgroup	**heap;
+	struct libdeflate_decompressor *ldd;	/* for the whole .gz files */
+	char		*zin;		/* a .gz file read whole */
+	size_t		 zincap;
+	size_t		 wbytes;	/* the groups' wb, together */
 	size_t		 nheap;
 	char		**ring;		/* -n: the last N lines */
 	uint64_t	 nring;
