@@ -328,6 +328,16 @@ has_long_line(const char *s, size_t len)
 	return 0;
 }
 
+/* g's buffer for whole .gz files, given back. */
+static void
+whole_free(struct query *q, struct qgroup *g)
+{
+	free(g->wb);
+	q->wbytes -= g->wcap;
+	g->wb = NULL;
+	g->wcap = g->wlen = g->woff = 0;
+}
+
 /*
  * A .gz of one gzip member, inflated at once into g->wb by libdeflate
  * (two to three times zlib's speed), its size known from its trailer
@@ -353,7 +363,7 @@ whole_gz(struct query *q, struct qgroup *g, int fd)
 	size = (size_t)st.st_size;
 	isize = (size_t)tr[0] | (size_t)tr[1] << 8 | (size_t)tr[2] << 16 |
 	    (size_t)tr[3] << 24;
-	if (isize > WHOLE_MAX - q->wbytes)
+	if (isize > g->wcap && isize - g->wcap > WHOLE_MAX - q->wbytes)
 		return -1;
 	if (q->ldd == NULL &&
 	    (q->ldd = libdeflate_alloc_decompressor()) == NULL)
@@ -368,20 +378,25 @@ whole_gz(struct query *q, struct qgroup *g, int fd)
 		if ((n = pread(fd, q->zin + got, size - got, (off_t)got)) <= 0)
 			return -1;
 	if ((unsigned char)q->zin[0] != 0x1f ||
-	    (unsigned char)q->zin[1] != 0x8b ||
-	    (g->wb = malloc(isize > 0 ? isize : 1)) == NULL)
+	    (unsigned char)q->zin[1] != 0x8b)
 		return -1;
+	if (isize > g->wcap) {
+		/* Kept from file to file: its pages are not faulted in
+		 * again for every file. */
+		whole_free(q, g);
+		if ((g->wb = malloc(isize)) == NULL)
+			return -1;
+		g->wcap = isize;
+		q->wbytes += isize;
+	}
 	if (libdeflate_gzip_decompress_ex(q->ldd, q->zin, size, g->wb, isize,
 	    &in_used, &out_used) != LIBDEFLATE_SUCCESS || in_used != size ||
 	    out_used != isize || (isize > LINE_MAX_B - CHUNK / 2 &&
-	    has_long_line(g->wb, isize))) {
-		free(g->wb);
-		g->wb = NULL;
+	    has_long_line(g->wb, isize)))
 		return -1;
-	}
+	g->whole = 1;
 	g->wlen = isize;
 	g->woff = 0;
-	q->wbytes += isize;
 	return 0;
 }
 
@@ -456,11 +471,7 @@ close_file(struct query *q, struct qgroup *g)
 	if (g->gz != NULL)
 		gzclose(g->gz);
 	g->gz = NULL;
-	if (g->wb != NULL) {
-		free(g->wb);
-		q->wbytes -= g->wlen;
-	}
-	g->wb = NULL;
+	g->whole = 0;
 	g->wlen = g->woff = 0;
 	g->len = g->off = 0;
 	g->cur++;
@@ -493,22 +504,25 @@ query_files_next_line(struct query *q, struct qgroup *g)
 		g->cap = CHUNK;
 	}
 	for (;;) {
-		if (g->gz == NULL && g->wb == NULL && next_file(q, g) == -1)
+		if (g->gz == NULL && !g->whole && next_file(q, g) == -1) {
+			whole_free(q, g);	/* g is done */
 			return 0;
-		if (g->wb != NULL) {	/* a whole .gz: lines in place */
-			p = g->wb + g->woff;
-			if (g->woff < g->wlen && (nl = memchr(p, '\n', g->wlen -
-			    g->woff)) != NULL) {
-				g->line = p;
-				g->linelen = (size_t)(nl - p);
-				g->woff += g->linelen + 1;
-				g->lineno++;
-				return 1;
-			}
-			if (g->woff < g->wlen)
+		}
+		if (g->whole) {		/* a whole .gz: lines in place */
+			if (g->woff < g->wlen) {
+				p = g->wb + g->woff;
+				if ((nl = memchr(p, '\n', g->wlen - g->woff)) !=
+				    NULL) {
+					g->line = p;
+					g->linelen = (size_t)(nl - p);
+					g->woff += g->linelen + 1;
+					g->lineno++;
+					return 1;
+				}
 				query_files_report(q, g->f[g->cur].path,
 				    g->lineno + 1, "a torn last line (no line "
 				    "end)");
+			}
 			close_file(q, g);
 			continue;
 		}

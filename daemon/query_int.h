@@ -44,7 +44,8 @@ struct qgroup {
 	gzFile		 gz;
 	int		 gz_live;	/* gz reads the live file */
 	char		*wb;		/* or a whole .gz, inflated at once */
-	size_t		 wlen, woff;
+	size_t		 wcap, wlen, woff;
+	int		 whole;		/* wb holds the file being read */
 	char		*buf;
 	size_t		 cap, len, off;
 	uint64_t	 lineno;
@@ -89,7 +90,7 @@ struct query {
 	struct libdeflate_decompressor *ldd;	/* for the whole .gz files */
 	char		*zin;		/* a .gz file read whole */
 	size_t		 zincap;
-	size_t		 wbytes;	/* the groups' wb, together */
+	size_t		 wbytes;	/* the groups' wcap, together */
 	size_t		 nheap;
 	char		**ring;		/* -n: the last N lines */
 	uint64_t	 nring;
