@@ -810,12 +810,12 @@ query_free(struct query *q)
 {
 	size_t	 i, k;
 
+	query_gz_stop(q);
 	for (i = 0; i < q->ng; i++) {
 		for (k = 0; k < q->g[i].nf; k++)
 			free(q->g[i].f[k].path);
 		if (q->g[i].gz != NULL)
 			gzclose(q->g[i].gz);
-		free(q->g[i].wb);
 		json_decref(q->g[i].obj);
 		free(q->g[i].f);
 		free(q->g[i].buf);
@@ -823,9 +823,6 @@ query_free(struct query *q)
 	}
 	free(q->g);
 	free(q->heap);
-	free(q->zin);
-	if (q->ldd != NULL)
-		libdeflate_free_decompressor(q->ldd);
 	for (i = 0; q->ring != NULL && i < q->last_n; i++)
 		free(q->ring[i]);
 	free(q->ring);

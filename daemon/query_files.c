@@ -296,108 +296,23 @@ query_files_rescan(struct query *q)
 
 /* Reading. */
 
-/* Whether rotated file f must be read: no index, or one that allows it. */
-static int
-wanted(struct query *q, const struct qfile *f)
+int
+query_files_wanted(struct query *q, struct qfile *f)
 {
 	struct storeidx	 ix;
-	int		 r;
 
-	if (f->live || storeidx_read(f->path, &ix) == -1)
+	if (f->live)
 		return 1;
-	r = storeidx_may_match(&ix, q->since, q->until, q->req_host,
-	    q->req_class);
-	storeidx_clear(&ix);
-	return r;
-}
-
-/* Whether a line of s[0..len) is longer than streaming could take: past
- * LINE_MAX_B - CHUNK / 2 bytes, query_files_next_line's buffer may have
- * stopped growing before the line's end (and skipped the rest). */
-static int
-has_long_line(const char *s, size_t len)
-{
-	const char	*end = s + len, *nl;
-
-	for (; s < end; s = nl + 1) {
-		if ((nl = memchr(s, '\n', (size_t)(end - s))) == NULL)
-			nl = end;
-		if ((size_t)(nl - s) > LINE_MAX_B - CHUNK / 2)
-			return 1;
+	if (f->want == 0) {
+		f->want = 1;
+		if (storeidx_read(f->path, &ix) == 0) {
+			if (!storeidx_may_match(&ix, q->since, q->until,
+			    q->req_host, q->req_class))
+				f->want = -1;
+			storeidx_clear(&ix);
+		}
 	}
-	return 0;
-}
-
-/* g's buffer for whole .gz files, given back. */
-static void
-whole_free(struct query *q, struct qgroup *g)
-{
-	free(g->wb);
-	q->wbytes -= g->wcap;
-	g->wb = NULL;
-	g->wcap = g->wlen = g->woff = 0;
-}
-
-/*
- * A .gz of one gzip member, inflated at once into g->wb by libdeflate
- * (two to three times zlib's speed), its size known from its trailer
- * (ISIZE).  0, or -1 to read it through zlib as before: not gzip, more
- * than one member, damaged or truncated (zlib reads what it can and
- * says where it stopped), or past the memory the groups may hold.  The
- * lines are the ones zlib gives: the bytes are the same, and a line past
- * what streaming takes sends the file to zlib.
- */
-static int
-whole_gz(struct query *q, struct qgroup *g, int fd)
-{
-	struct stat	 st;
-	unsigned char	 tr[4];
-	size_t		 size, isize, in_used, out_used, got;
-	ssize_t		 n;
-	char		*nb;
-
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_size < 18 ||
-	    (uint64_t)st.st_size > WHOLE_MAX ||
-	    pread(fd, tr, 4, st.st_size - 4) != 4)
-		return -1;
-	size = (size_t)st.st_size;
-	isize = (size_t)tr[0] | (size_t)tr[1] << 8 | (size_t)tr[2] << 16 |
-	    (size_t)tr[3] << 24;
-	if (isize > g->wcap && isize - g->wcap > WHOLE_MAX - q->wbytes)
-		return -1;
-	if (q->ldd == NULL &&
-	    (q->ldd = libdeflate_alloc_decompressor()) == NULL)
-		return -1;
-	if (q->zincap < size) {
-		if ((nb = realloc(q->zin, size)) == NULL)
-			return -1;
-		q->zin = nb;
-		q->zincap = size;
-	}
-	for (got = 0; got < size; got += (size_t)n)
-		if ((n = pread(fd, q->zin + got, size - got, (off_t)got)) <= 0)
-			return -1;
-	if ((unsigned char)q->zin[0] != 0x1f ||
-	    (unsigned char)q->zin[1] != 0x8b)
-		return -1;
-	if (isize > g->wcap) {
-		/* Kept from file to file: its pages are not faulted in
-		 * again for every file. */
-		whole_free(q, g);
-		if ((g->wb = malloc(isize)) == NULL)
-			return -1;
-		g->wcap = isize;
-		q->wbytes += isize;
-	}
-	if (libdeflate_gzip_decompress_ex(q->ldd, q->zin, size, g->wb, isize,
-	    &in_used, &out_used) != LIBDEFLATE_SUCCESS || in_used != size ||
-	    out_used != isize || (isize > LINE_MAX_B - CHUNK / 2 &&
-	    has_long_line(g->wb, isize)))
-		return -1;
-	g->whole = 1;
-	g->wlen = isize;
-	g->woff = 0;
-	return 0;
+	return f->want == 1;
 }
 
 /* Open g's next file that must be read; 0, or -1 when none is left. */
@@ -411,7 +326,7 @@ next_file(struct query *q, struct qgroup *g)
 
 	for (; g->cur < g->nf; g->cur++) {
 		f = &g->f[g->cur];
-		if (!wanted(q, f)) {
+		if (!query_files_wanted(q, f)) {
 			q->skipped++;
 			continue;
 		}
@@ -449,13 +364,14 @@ next_file(struct query *q, struct qgroup *g)
 			g->ino = st.st_ino;
 			g->seen = 1;
 		}
-		if (!f->live && whole_gz(q, g, fd) == 0)
+		if (!f->live && query_gz_take(q, g, fd) == 0)
 			close(fd);
 		else if ((g->gz = gzdopen(fd, "rb")) == NULL) {
 			close(fd);
 			query_files_report(q, f->path, 0, "out of memory");
 			continue;
 		}
+		query_gz_ahead(q, g);
 		q->opened++;
 		g->gz_live = f->live;
 		g->len = g->off = 0;	/* a partial line of before: gone */
@@ -505,7 +421,7 @@ query_files_next_line(struct query *q, struct qgroup *g)
 	}
 	for (;;) {
 		if (g->gz == NULL && !g->whole && next_file(q, g) == -1) {
-			whole_free(q, g);	/* g is done */
+			query_gz_done(q, g);	/* g is done */
 			return 0;
 		}
 		if (g->whole) {		/* a whole .gz: lines in place */

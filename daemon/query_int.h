@@ -8,6 +8,8 @@
 
 #include <sys/types.h>
 
+#include <pthread.h>
+
 #include <stdint.h>
 #include <time.h>
 
@@ -33,6 +35,26 @@ struct qfile {
 	time_t		 sec;		/* rotated: from the name */
 	unsigned	 idx;
 	int		 live;
+	int		 want;		/* its index read: 1 read it, -1 not */
+};
+
+/* A libdeflate decompressor and the .gz it reads (query_gz.c). */
+struct qinflater {
+	struct libdeflate_decompressor *d;
+	char		*zin;
+	size_t		 zincap;
+};
+
+/* A group's next .gz, read and inflated ahead by the worker. */
+struct qprefetch {
+	int		 state;		/* PF_*, under pf_mu */
+	int		 ok;
+	size_t		 fi;		/* the file of the group */
+	char		*path;
+	dev_t		 dev;		/* the file read */
+	ino_t		 ino;
+	char		*buf;		/* the worker's while queued */
+	size_t		 cap, len;
 };
 
 /* The files of one live path, read as one time-ordered stream. */
@@ -46,6 +68,7 @@ struct qgroup {
 	char		*wb;		/* or a whole .gz, inflated at once */
 	size_t		 wcap, wlen, woff;
 	int		 whole;		/* wb holds the file being read */
+	struct qprefetch pf;
 	char		*buf;
 	size_t		 cap, len, off;
 	uint64_t	 lineno;
@@ -87,10 +110,16 @@ struct query {
 	size_t		 ng;
 	size_t		 old_ng;	/* -f's rescan: groups known */
 	struct qgroup	**heap;
-	struct libdeflate_decompressor *ldd;	/* for the whole .gz files */
-	char		*zin;		/* a .gz file read whole */
-	size_t		 zincap;
-	size_t		 wbytes;	/* the groups' wcap, together */
+	/* query_gz.c: the whole .gz files and the worker inflating ahead */
+	struct qinflater inf, pf_inf;
+	size_t		 wbytes;	/* the groups' wcap and pf.cap */
+	pthread_t	 pf_thread;
+	pthread_mutex_t	 pf_mu;
+	pthread_cond_t	 pf_cv;		/* a job queued, or quit */
+	pthread_cond_t	 pf_done;	/* a job done */
+	struct qgroup	**pf_ring;	/* the groups queued */
+	size_t		 pf_head, pf_n;
+	int		 pf_started, pf_failed, pf_quit;
 	size_t		 nheap;
 	char		**ring;		/* -n: the last N lines */
 	uint64_t	 nring;
@@ -114,6 +143,20 @@ int	 query_files_rescan(struct query *);
  * in turn; 1, or 0 when they are done (-f: at the live file's end, which
  * stays open). */
 int	 query_files_next_line(struct query *, struct qgroup *);
+/* Whether rotated file f must be read: no index, or one that allows it
+ * (read once). */
+int	 query_files_wanted(struct query *, struct qfile *f);
+/* The .gz open at fd (g's file g->cur) inflated whole into g->wb (read
+ * ahead, or now); 0, or -1: read it through zlib (fd's offset is 0). */
+int	 query_gz_take(struct query *, struct qgroup *g, int fd);
+/* Not -f: g's next .gz to be read and inflated by the worker thread
+ * (started here the first time). */
+void	 query_gz_ahead(struct query *, struct qgroup *g);
+/* g's files are done: its buffers given back. */
+void	 query_gz_done(struct query *, struct qgroup *g);
+/* The worker stopped and joined, every buffer freed; before the groups
+ * are freed. */
+void	 query_gz_stop(struct query *);
 /* -f: g's list ends with its live file (which may not exist yet). */
 int	 query_files_ensure_live(struct query *, struct qgroup *);
 /* -f: note the newest rotated name of g's list. */
