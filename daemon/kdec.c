@@ -484,10 +484,14 @@ sd(struct kp *p)
 	return eat(p, '}');
 }
 
-/* The memo of each kind of member (kdec.h). */
-enum { KM_RECEIVED, KM_TIME, KM_TRANSPORT, KM_FORMAT, KM_FACILITY,
-	KM_SEVERITY, KM_STREAM, KM__COUNT };
-_Static_assert(KM__COUNT == KDEC_MEMOS, "KDEC_MEMOS: one memo per kind");
+/* The memo (kdec.h): one for each time member, then NAME_SLOTS for each
+ * named one, a name's slot chosen by its length and end letters. */
+#define NAME_SLOTS	8
+enum { KM_RECEIVED, KM_TIME, KM_TRANSPORT, KM_FORMAT = KM_TRANSPORT +
+	NAME_SLOTS, KM_FACILITY = KM_FORMAT + NAME_SLOTS, KM_SEVERITY =
+	KM_FACILITY + NAME_SLOTS, KM_STREAM = KM_SEVERITY + NAME_SLOTS,
+	KM__COUNT = KM_STREAM + NAME_SLOTS };
+_Static_assert(KM__COUNT == KDEC_MEMOS, "KDEC_MEMOS: the memo's slots");
 
 /* Whether m holds text s[0..len), which gave m->v (and m->prec). */
 static inline int
@@ -508,18 +512,21 @@ memo_put(struct kmemo *m, const char *s, size_t len, int64_t v,
 	m->prec = prec;
 }
 
-/* A string member whose text is a name: the parse function's value (the
- * text of the line before most often, so the memo's). */
+/* A string member whose text is a name: the parse function's value (a
+ * text read before most often, so the memo's: tab holds NAME_SLOTS). */
 static int
-named(struct kp *p, int (*parse)(const char *, size_t), struct kmemo *m,
+named(struct kp *p, int (*parse)(const char *, size_t), struct kmemo *tab,
     int *v)
 {
 	struct kpiece	 k;
+	struct kmemo	*m;
 	const char	*t;
 
 	if (string(p, &k) != 1 || k.scratch)
 		return 0;
 	t = p->s + k.off;
+	m = &tab[k.len == 0 ? 0 : (k.len + (unsigned char)t[0] * 3 +
+	    (unsigned char)t[k.len - 1]) % NAME_SLOTS];
 	if (memo_hit(m, t, k.len)) {
 		*v = (int)m->v;
 		return 1;

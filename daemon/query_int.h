@@ -75,6 +75,8 @@ struct qgroup {
 	const char	*line;		/* the current event (in buf) */
 	size_t		 linelen;
 	int64_t		 us;
+	char		 rtext[40];	/* the received text us was read from */
+	size_t		 rlen;		/* (0: none) */
 	json_t		*obj;		/* it decoded, or NULL */
 	int		 bad;		/* it is not JSON */
 	int		 scanned;	/* sp holds its early keys... */

@@ -28,8 +28,9 @@ struct kfield {
 };
 
 /* A name or time read before and what its text gave: the next line most
- * often holds the same text (kdec.c's memo, one per kind of member). */
-#define KDEC_MEMOS	7
+ * often holds the same text (kdec.c's memo: one for each time member,
+ * eight names for each named one). */
+#define KDEC_MEMOS	(2 + 5 * 8)
 struct kmemo {
 	int64_t		 v;
 	uint8_t		 prec;
