@@ -3,9 +3,9 @@
  * the store (a plain path's live and rotated names; for a template, every
  * file of its tree that the template can produce, or a rotated name of
  * one), groups them by live path in rotation order, skips a rotated file
- * whose index says it cannot match, and hands out their lines (.gz
- * through zlib), naming what it cannot read.  -f's catching up after a
- * rotation is here too.
+ * whose index says it cannot match, and hands out their lines (a .gz
+ * inflated whole by query_gz.c, or through zlib), naming what it cannot
+ * read.  -f's catching up after a rotation is here too.
  */
 #include <sys/stat.h>
 
@@ -382,7 +382,7 @@ next_file(struct query *q, struct qgroup *g)
 }
 
 static void
-close_file(struct query *q, struct qgroup *g)
+close_file(struct qgroup *g)
 {
 	if (g->gz != NULL)
 		gzclose(g->gz);
@@ -439,7 +439,7 @@ query_files_next_line(struct query *q, struct qgroup *g)
 				    g->lineno + 1, "a torn last line (no line "
 				    "end)");
 			}
-			close_file(q, g);
+			close_file(g);
 			continue;
 		}
 		p = g->buf + g->off;
@@ -459,7 +459,7 @@ query_files_next_line(struct query *q, struct qgroup *g)
 			    g->cap ? g->cap * 2 : CHUNK)) == NULL) {
 				query_files_report(q, g->f[g->cur].path, g->lineno + 1,
 				    "a line too long (or out of memory)");
-				close_file(q, g);
+				close_file(g);
 				continue;
 			}
 			g->buf = nb;
@@ -485,7 +485,7 @@ query_files_next_line(struct query *q, struct qgroup *g)
 			    "a torn last line (no line end)");
 		if (g->gz_live && q->follow)
 			return 0;	/* -f reads on from here */
-		close_file(q, g);
+		close_file(g);
 	}
 }
 

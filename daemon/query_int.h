@@ -9,7 +9,6 @@
 #include <sys/types.h>
 
 #include <pthread.h>
-
 #include <stdint.h>
 #include <time.h>
 
