@@ -6,7 +6,7 @@ DESTDIR	?=
 CC	?= cc
 CFLAGS	?= -O2 -g
 PKGS	 = libevent libevent_pthreads libevent_openssl openssl jansson \
-	   libsystemd libpcre2-8 inih zlib rdkafka
+	   libsystemd libpcre2-8 inih zlib libdeflate rdkafka
 WARN	 = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wno-unused-parameter
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -37,7 +37,7 @@ UNITS	 = $(patsubst tests/unit/%.c,build/%,$(wildcard tests/unit/test_*.c))
 # dpkg, so they cost nothing, and the list stays the whole truth.
 DEB_BUILD = build-essential pkg-config libevent-dev libjansson-dev \
 	    libsystemd-dev libcmocka-dev libinih-dev libpcre2-dev zlib1g-dev \
-	    librdkafka-dev libssl-dev \
+	    libdeflate-dev librdkafka-dev libssl-dev \
 	    clang libclang-rt-14-dev
 DEB_TEST  = netcat-openbsd bsdutils util-linux mount rsyslog jq curl \
 	    python3 procps e2fsprogs psmisc systemd man-db strace kcat \

@@ -11,6 +11,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>		/* the string scan, 16 bytes a step */
+#endif
 
 #define PARSER_INTERNAL		/* parser_rfc3339: one RFC 3339 reader */
 #include "input.h"
@@ -28,7 +31,7 @@ struct kp {
 	struct kdec	*d;
 };
 
-static void
+static inline void
 ws(struct kp *p)
 {
 	while (p->i < p->len && (p->s[p->i] == ' ' || p->s[p->i] == '\t' ||
@@ -36,10 +39,11 @@ ws(struct kp *p)
 		p->i++;
 }
 
-static int
+static inline int
 eat(struct kp *p, char c)
 {
-	ws(p);
+	if (p->i < p->len && p->s[p->i] != c)
+		ws(p);
 	if (p->i < p->len && p->s[p->i] == c) {
 		p->i++;
 		return 1;
@@ -186,23 +190,28 @@ unescape(struct kp *p, size_t *i)
 	return scratch_put(p->d, out, n);
 }
 
-/*
- * A string at p->i (after whitespace): its decoded bytes as a piece (in
- * the line when it has no escape).  With out NULL only checked.  1, 0
- * (not a string), -1 (ENOMEM).
- */
-static int
-string(struct kp *p, struct kpiece *out)
+/* The index of the first byte at or after i that is special in a string
+ * (a quote, a backslash, below 0x20 or 0x80 and up), or len. */
+static inline size_t
+plain_end(const unsigned char *s, size_t i, size_t len)
 {
-	const unsigned char	*s = (const unsigned char *)p->s;
-	size_t			 i, start, run, n;
+#ifdef __SSE2__
+	/* Sixteen bytes at a time (both kinds of control byte are below
+	 * 0x20 when taken as signed). */
+	while (i + 16 <= len) {
+		__m128i	 x = _mm_loadu_si128((const __m128i *)(s + i));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		    _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+		    _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+		    _mm_cmplt_epi8(x, _mm_set1_epi8(0x20))));
 
-	ws(p);
-	if (p->i >= p->len || s[p->i] != '"')
-		return 0;
-	start = i = p->i + 1;
+		if (m != 0)
+			return i + (size_t)__builtin_ctz(m);
+		i += 16;
+	}
+#endif
 	/* Eight bytes at a time while none is special (see plain8). */
-	while (i + 8 <= p->len) {
+	while (i + 8 <= len) {
 		uint64_t	 x;
 
 		memcpy(&x, s + i, 8);
@@ -210,16 +219,20 @@ string(struct kp *p, struct kpiece *out)
 			break;
 		i += 8;
 	}
-	while (i < p->len && s[i] != '"' && s[i] != '\\' && s[i] >= 0x20 &&
+	while (i < len && s[i] != '"' && s[i] != '\\' && s[i] >= 0x20 &&
 	    s[i] < 0x80)
 		i++;
-	if (i < p->len && s[i] == '"') {	/* the common case */
-		if (out != NULL)
-			*out = (struct kpiece){ (uint32_t)start,
-			    (uint32_t)(i - start), 0 };
-		p->i = i + 1;
-		return 1;
-	}
+	return i;
+}
+
+/* The rest of a string that holds escapes or UTF-8 from i on (it began
+ * at start): see string(). */
+static int
+string_slow(struct kp *p, struct kpiece *out, size_t start, size_t i)
+{
+	const unsigned char	*s = (const unsigned char *)p->s;
+	size_t			 run, n;
+
 	/* Escapes or UTF-8: decoded into the scratch when kept. */
 	n = p->d->slen;
 	run = start;
@@ -267,6 +280,34 @@ string(struct kp *p, struct kpiece *out)
 	}
 	p->i = i + 1;
 	return 1;
+}
+
+/*
+ * A string at p->i (after whitespace): its decoded bytes as a piece (in
+ * the line when it has no escape).  With out NULL only checked.  1, 0
+ * (not a string), -1 (ENOMEM).  Inline: the common string (no escape,
+ * ASCII) is most of a line's work.
+ */
+static inline int
+string(struct kp *p, struct kpiece *out)
+{
+	const unsigned char	*s = (const unsigned char *)p->s;
+	size_t			 i, start;
+
+	if (p->i < p->len && s[p->i] != '"')
+		ws(p);
+	if (p->i >= p->len || s[p->i] != '"')
+		return 0;
+	start = p->i + 1;
+	i = plain_end(s, start, p->len);
+	if (i < p->len && s[i] == '"') {	/* the common case */
+		if (out != NULL)
+			*out = (struct kpiece){ (uint32_t)start,
+			    (uint32_t)(i - start), 0 };
+		p->i = i + 1;
+		return 1;
+	}
+	return string_slow(p, out, start, i);
 }
 
 static int	 value(struct kp *, int depth, uint8_t *type);
@@ -443,27 +484,78 @@ sd(struct kp *p)
 	return eat(p, '}');
 }
 
-/* A string member whose text is a name: the parse function's value. */
+/* The memo (kdec.h): one for each time member, then NAME_SLOTS for each
+ * named one, a name's slot chosen by its length and end letters. */
+#define NAME_SLOTS	8
+enum { KM_RECEIVED, KM_TIME, KM_TRANSPORT, KM_FORMAT = KM_TRANSPORT +
+	NAME_SLOTS, KM_FACILITY = KM_FORMAT + NAME_SLOTS, KM_SEVERITY =
+	KM_FACILITY + NAME_SLOTS, KM_STREAM = KM_SEVERITY + NAME_SLOTS,
+	KM__COUNT = KM_STREAM + NAME_SLOTS };
+_Static_assert(KM__COUNT == KDEC_MEMOS, "KDEC_MEMOS: the memo's slots");
+
+/* Whether m holds text s[0..len), which gave m->v (and m->prec). */
+static inline int
+memo_hit(const struct kmemo *m, const char *s, size_t len)
+{
+	return len > 0 && len == m->len && memcmp(s, m->s, len) == 0;
+}
+
+static void
+memo_put(struct kmemo *m, const char *s, size_t len, int64_t v,
+    uint8_t prec)
+{
+	if (len == 0 || len > sizeof(m->s))
+		return;
+	memcpy(m->s, s, len);
+	m->len = (uint8_t)len;
+	m->v = v;
+	m->prec = prec;
+}
+
+/* A string member whose text is a name: the parse function's value (a
+ * text read before most often, so the memo's: tab holds NAME_SLOTS). */
 static int
-named(struct kp *p, int (*parse)(const char *, size_t), int *v)
+named(struct kp *p, int (*parse)(const char *, size_t), struct kmemo *tab,
+    int *v)
 {
 	struct kpiece	 k;
+	struct kmemo	*m;
+	const char	*t;
 
 	if (string(p, &k) != 1 || k.scratch)
 		return 0;
-	return (*v = parse(p->s + k.off, k.len)) >= 0;
+	t = p->s + k.off;
+	m = &tab[k.len == 0 ? 0 : (k.len + (unsigned char)t[0] * 3 +
+	    (unsigned char)t[k.len - 1]) % NAME_SLOTS];
+	if (memo_hit(m, t, k.len)) {
+		*v = (int)m->v;
+		return 1;
+	}
+	if ((*v = parse(t, k.len)) < 0)
+		return 0;
+	memo_put(m, t, k.len, *v, 0);
+	return 1;
 }
 
+/* An RFC 3339 time, the whole string (the memo's if the same text). */
 static int
-timestamp(struct kp *p, int64_t *us, uint8_t *prec)
+timestamp(struct kp *p, struct kmemo *m, int64_t *us, uint8_t *prec)
 {
 	struct kpiece	 k;
+	const char	*t;
 	uint8_t		 pr = 0;
 
 	if (string(p, &k) != 1 || k.scratch || k.len == 0)
 		return 0;
-	if (parser_rfc3339(p->s + k.off, k.len, 0, us, &pr) != (int)k.len)
-		return 0;
+	t = p->s + k.off;
+	if (memo_hit(m, t, k.len)) {
+		*us = m->v;
+		pr = m->prec;
+	} else {
+		if (parser_rfc3339(t, k.len, 0, us, &pr) != (int)k.len)
+			return 0;
+		memo_put(m, t, k.len, *us, pr);
+	}
 	if (prec != NULL)
 		*prec = pr;
 	return 1;
@@ -482,17 +574,31 @@ member(struct kp *p, unsigned *seen)
 	uint8_t		 t;
 	int		 v;
 
-	if (string(p, &k) != 1 || k.scratch || !eat(p, ':'))
+	/* The key: a member's name is plain ASCII, so a string with an
+	 * escape or UTF-8 (or no string) cannot name one. */
+	if (p->i < p->len && p->s[p->i] != '"')
+		ws(p);
+	if (p->i >= p->len || p->s[p->i] != '"')
 		return 0;
-	key = p->s + k.off;
+	at = p->i + 1;
+	p->i = plain_end((const unsigned char *)p->s, at, p->len);
+	if (p->i >= p->len || p->s[p->i] != '"')
+		return 0;
+	k.len = (uint32_t)(p->i - at);
+	key = p->s + at;
+	p->i++;
+	if (!eat(p, ':'))
+		return 0;
 #define IS(name)	(k.len == sizeof(name) - 1 && \
 			    memcmp(key, name, sizeof(name) - 1) == 0)
 	if (IS("received")) {
 		*seen |= M_RECEIVED;
-		return timestamp(p, &d->received_us, NULL);
+		return timestamp(p, &d->memo[KM_RECEIVED], &d->received_us,
+		    NULL);
 	}
 	if (IS("time"))
-		return timestamp(p, &d->time_us, &d->time_prec);
+		return timestamp(p, &d->memo[KM_TIME], &d->time_us,
+		    &d->time_prec);
 	if (IS("source"))
 		return string(p, &d->source);
 	if (IS("host"))
@@ -511,29 +617,32 @@ member(struct kp *p, unsigned *seen)
 		return string(p, &k);
 	if (IS("transport")) {
 		*seen |= M_TRANSPORT;
-		if (!named(p, lr_transport_parse, &v))
+		if (!named(p, lr_transport_parse, &d->memo[KM_TRANSPORT],
+		    &v))
 			return 0;
 		d->transport = (uint8_t)v;
 		return 1;
 	}
 	if (IS("format")) {
-		if (!named(p, lr_format_parse, &v))
+		if (!named(p, lr_format_parse, &d->memo[KM_FORMAT], &v))
 			return 0;
 		d->format = (uint8_t)v;
 		return 1;
 	}
-	if (IS("facility") || IS("severity")) {
-		if (!named(p, IS("facility") ? lr_facility_parse :
-		    lr_severity_parse, &v))
+	if (IS("facility")) {
+		if (!named(p, lr_facility_parse, &d->memo[KM_FACILITY], &v))
 			return 0;
-		if (IS("facility"))
-			d->facility = (int8_t)v;
-		else
-			d->severity = (int8_t)v;
+		d->facility = (int8_t)v;
+		return 1;
+	}
+	if (IS("severity")) {
+		if (!named(p, lr_severity_parse, &d->memo[KM_SEVERITY], &v))
+			return 0;
+		d->severity = (int8_t)v;
 		return 1;
 	}
 	if (IS("stream")) {
-		if (!named(p, lr_stream_parse, &v))
+		if (!named(p, lr_stream_parse, &d->memo[KM_STREAM], &v))
 			return 0;
 		d->stream = (uint8_t)v;
 		return 1;

@@ -53,17 +53,23 @@ lsbatch_free(struct lsbatch *b)
 }
 
 void
-lsbatch_reset(struct lsbatch *b)
+lsbatch_clear(struct lsbatch *b)
 {
-	char		*a;
-	struct lsfield	*f;
-
 	b->n = 0;
 	b->used = 0;
 	b->nfields = 0;
 	b->prepared = 0;
 	b->qbytes = 0;
 	b->next = NULL;
+}
+
+void
+lsbatch_reset(struct lsbatch *b)
+{
+	char		*a;
+	struct lsfield	*f;
+
+	lsbatch_clear(b);
 	if (b->cap > ARENA_KEEP && (a = realloc(b->arena, ARENA_INITIAL))) {
 		b->arena = a;
 		b->cap = ARENA_INITIAL;

@@ -196,6 +196,36 @@ line_get(void *arg, const struct expr_key *k, struct expr_val *v)
 	return expr_json_get(&g->j, k, v);
 }
 
+/*
+ * The received time of g's line, as storeidx_received reads it; 0 or -1.
+ * A burst's lines share their received text: the time read from the
+ * same text before a '"' is the same (the parse stops at the zone, which
+ * the text holds), so it is kept (g->us is the last line's time).
+ */
+static int
+line_received(struct qgroup *g)
+{
+	static const char	 pfx[] = "{\"received\":\"";
+	const size_t		 pl = sizeof(pfx) - 1;
+	const char		*q;
+
+	if (g->rlen > 0 && g->linelen > pl + g->rlen &&
+	    g->line[pl + g->rlen] == '"' &&
+	    memcmp(g->line + pl, g->rtext, g->rlen) == 0 &&
+	    memcmp(g->line, pfx, pl) == 0)
+		return 0;
+	g->rlen = 0;
+	if (storeidx_received(g->line, g->linelen, &g->us) == -1)
+		return -1;
+	/* its end: the first '"' after the prefix (the text has none) */
+	if ((q = memchr(g->line + pl, '"', g->linelen - pl)) != NULL &&
+	    (size_t)(q - g->line) - pl <= sizeof(g->rtext)) {
+		g->rlen = (size_t)(q - g->line) - pl;
+		memcpy(g->rtext, g->line + pl, g->rlen);
+	}
+	return 0;
+}
+
 /* The next event of g that passes the time range and the filter. */
 static int
 next_event(struct query *q, struct qgroup *g)
@@ -210,7 +240,7 @@ next_event(struct query *q, struct qgroup *g)
 		g->bad = g->scanned = 0;
 		/* The writer puts "received" first: most lines outside the
 		 * time range are passed over without decoding them. */
-		fast = storeidx_received(g->line, g->linelen, &g->us) == 0;
+		fast = line_received(g) == 0;
 		why = "not JSON";
 		if (!fast && (line_decode(g) == -1 ||
 		    (why = "no \"received\" time",
@@ -805,6 +835,7 @@ query_free(struct query *q)
 {
 	size_t	 i, k;
 
+	query_gz_stop(q);
 	for (i = 0; i < q->ng; i++) {
 		for (k = 0; k < q->g[i].nf; k++)
 			free(q->g[i].f[k].path);

@@ -3,9 +3,9 @@
  * the store (a plain path's live and rotated names; for a template, every
  * file of its tree that the template can produce, or a rotated name of
  * one), groups them by live path in rotation order, skips a rotated file
- * whose index says it cannot match, and hands out their lines (.gz
- * through zlib), naming what it cannot read.  -f's catching up after a
- * rotation is here too.
+ * whose index says it cannot match, and hands out their lines (a .gz
+ * inflated whole by query_gz.c, or through zlib), naming what it cannot
+ * read.  -f's catching up after a rotation is here too.
  */
 #include <sys/stat.h>
 
@@ -296,19 +296,23 @@ query_files_rescan(struct query *q)
 
 /* Reading. */
 
-/* Whether rotated file f must be read: no index, or one that allows it. */
-static int
-wanted(struct query *q, const struct qfile *f)
+int
+query_files_wanted(struct query *q, struct qfile *f)
 {
 	struct storeidx	 ix;
-	int		 r;
 
-	if (f->live || storeidx_read(f->path, &ix) == -1)
+	if (f->live)
 		return 1;
-	r = storeidx_may_match(&ix, q->since, q->until, q->req_host,
-	    q->req_class);
-	storeidx_clear(&ix);
-	return r;
+	if (f->want == 0) {
+		f->want = 1;
+		if (storeidx_read(f->path, &ix) == 0) {
+			if (!storeidx_may_match(&ix, q->since, q->until,
+			    q->req_host, q->req_class))
+				f->want = -1;
+			storeidx_clear(&ix);
+		}
+	}
+	return f->want == 1;
 }
 
 /* Open g's next file that must be read; 0, or -1 when none is left. */
@@ -322,7 +326,7 @@ next_file(struct query *q, struct qgroup *g)
 
 	for (; g->cur < g->nf; g->cur++) {
 		f = &g->f[g->cur];
-		if (!wanted(q, f)) {
+		if (!query_files_wanted(q, f)) {
 			q->skipped++;
 			continue;
 		}
@@ -360,11 +364,14 @@ next_file(struct query *q, struct qgroup *g)
 			g->ino = st.st_ino;
 			g->seen = 1;
 		}
-		if ((g->gz = gzdopen(fd, "rb")) == NULL) {
+		if (!f->live && query_gz_take(q, g, fd) == 0)
+			close(fd);
+		else if ((g->gz = gzdopen(fd, "rb")) == NULL) {
 			close(fd);
 			query_files_report(q, f->path, 0, "out of memory");
 			continue;
 		}
+		query_gz_ahead(q, g);
 		q->opened++;
 		g->gz_live = f->live;
 		g->len = g->off = 0;	/* a partial line of before: gone */
@@ -380,6 +387,8 @@ close_file(struct qgroup *g)
 	if (g->gz != NULL)
 		gzclose(g->gz);
 	g->gz = NULL;
+	g->whole = 0;
+	g->wlen = g->woff = 0;
 	g->len = g->off = 0;
 	g->cur++;
 }
@@ -411,8 +420,28 @@ query_files_next_line(struct query *q, struct qgroup *g)
 		g->cap = CHUNK;
 	}
 	for (;;) {
-		if (g->gz == NULL && next_file(q, g) == -1)
+		if (g->gz == NULL && !g->whole && next_file(q, g) == -1) {
+			query_gz_done(q, g);	/* g is done */
 			return 0;
+		}
+		if (g->whole) {		/* a whole .gz: lines in place */
+			if (g->woff < g->wlen) {
+				p = g->wb + g->woff;
+				if ((nl = memchr(p, '\n', g->wlen - g->woff)) !=
+				    NULL) {
+					g->line = p;
+					g->linelen = (size_t)(nl - p);
+					g->woff += g->linelen + 1;
+					g->lineno++;
+					return 1;
+				}
+				query_files_report(q, g->f[g->cur].path,
+				    g->lineno + 1, "a torn last line (no line "
+				    "end)");
+			}
+			close_file(g);
+			continue;
+		}
 		p = g->buf + g->off;
 		if (g->len > g->off && (nl = memchr(p, '\n', g->len - g->off)) !=
 		    NULL) {

@@ -8,10 +8,12 @@
 
 #include <sys/types.h>
 
+#include <pthread.h>
 #include <stdint.h>
 #include <time.h>
 
 #include <jansson.h>
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include "alerter_int.h"
@@ -24,6 +26,7 @@
 #define FOLLOW_MS	200
 #define RESCAN_MS	1000
 #define REPORT_MAX	20		/* skipped lines named, then a total */
+#define WHOLE_MAX	(256u << 20)	/* the groups' inflated .gz files */
 
 /* One file of a live path. */
 struct qfile {
@@ -31,6 +34,26 @@ struct qfile {
 	time_t		 sec;		/* rotated: from the name */
 	unsigned	 idx;
 	int		 live;
+	int		 want;		/* its index read: 1 read it, -1 not */
+};
+
+/* A libdeflate decompressor and the .gz it reads (query_gz.c). */
+struct qinflater {
+	struct libdeflate_decompressor *d;
+	char		*zin;
+	size_t		 zincap;
+};
+
+/* A group's next .gz, read and inflated ahead by the worker. */
+struct qprefetch {
+	int		 state;		/* PF_*, under pf_mu */
+	int		 ok;
+	size_t		 fi;		/* the file of the group */
+	char		*path;
+	dev_t		 dev;		/* the file read */
+	ino_t		 ino;
+	char		*buf;		/* the worker's while queued */
+	size_t		 cap, len;
 };
 
 /* The files of one live path, read as one time-ordered stream. */
@@ -41,12 +64,18 @@ struct qgroup {
 	size_t		 cur;		/* the file being read */
 	gzFile		 gz;
 	int		 gz_live;	/* gz reads the live file */
+	char		*wb;		/* or a whole .gz, inflated at once */
+	size_t		 wcap, wlen, woff;
+	int		 whole;		/* wb holds the file being read */
+	struct qprefetch pf;
 	char		*buf;
 	size_t		 cap, len, off;
 	uint64_t	 lineno;
 	const char	*line;		/* the current event (in buf) */
 	size_t		 linelen;
 	int64_t		 us;
+	char		 rtext[40];	/* the received text us was read from */
+	size_t		 rlen;		/* (0: none) */
 	json_t		*obj;		/* it decoded, or NULL */
 	int		 bad;		/* it is not JSON */
 	int		 scanned;	/* sp holds its early keys... */
@@ -82,6 +111,16 @@ struct query {
 	size_t		 ng;
 	size_t		 old_ng;	/* -f's rescan: groups known */
 	struct qgroup	**heap;
+	/* query_gz.c: the whole .gz files and the worker inflating ahead */
+	struct qinflater inf, pf_inf;
+	size_t		 wbytes;	/* the groups' wcap and pf.cap */
+	pthread_t	 pf_thread;
+	pthread_mutex_t	 pf_mu;
+	pthread_cond_t	 pf_cv;		/* a job queued, or quit */
+	pthread_cond_t	 pf_done;	/* a job done */
+	struct qgroup	**pf_ring;	/* the groups queued */
+	size_t		 pf_head, pf_n;
+	int		 pf_started, pf_failed, pf_quit;
 	size_t		 nheap;
 	char		**ring;		/* -n: the last N lines */
 	uint64_t	 nring;
@@ -105,6 +144,20 @@ int	 query_files_rescan(struct query *);
  * in turn; 1, or 0 when they are done (-f: at the live file's end, which
  * stays open). */
 int	 query_files_next_line(struct query *, struct qgroup *);
+/* Whether rotated file f must be read: no index, or one that allows it
+ * (read once). */
+int	 query_files_wanted(struct query *, struct qfile *f);
+/* The .gz open at fd (g's file g->cur) inflated whole into g->wb (read
+ * ahead, or now); 0, or -1: read it through zlib (fd's offset is 0). */
+int	 query_gz_take(struct query *, struct qgroup *g, int fd);
+/* Not -f: g's next .gz to be read and inflated by the worker thread
+ * (started here the first time). */
+void	 query_gz_ahead(struct query *, struct qgroup *g);
+/* g's files are done: its buffers given back. */
+void	 query_gz_done(struct query *, struct qgroup *g);
+/* The worker stopped and joined, every buffer freed; before the groups
+ * are freed. */
+void	 query_gz_stop(struct query *);
 /* -f: g's list ends with its live file (which may not exist yet). */
 int	 query_files_ensure_live(struct query *, struct qgroup *);
 /* -f: note the newest rotated name of g's list. */

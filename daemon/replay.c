@@ -142,7 +142,7 @@ run_batch(struct run *ru)
 	for (i = 0; i < b->n; i++)
 		ru->per_class[b->recs[i].cls_id]++;
 	ru->events += b->n;
-	lsbatch_reset(b);
+	lsbatch_clear(b);	/* its arena kept: refilled at once */
 }
 
 /* The clock to t: the batch of the seconds before goes through, then the

@@ -27,6 +27,17 @@ struct kfield {
 	uint8_t		 type;		/* enum lsfield_type */
 };
 
+/* A name or time read before and what its text gave: the next line most
+ * often holds the same text (kdec.c's memo: one for each time member,
+ * eight names for each named one). */
+#define KDEC_MEMOS	(2 + 5 * 8)
+struct kmemo {
+	int64_t		 v;
+	uint8_t		 prec;
+	uint8_t		 len;		/* 0: empty */
+	char		 s[38];
+};
+
 /* The decoder's state, reused from message to message (zero it first). */
 struct kdec {
 	/* the event last parsed */
@@ -40,6 +51,7 @@ struct kdec {
 	uint32_t	 nfields, capfields;
 	char		*scratch;
 	size_t		 slen, scap;
+	struct kmemo	 memo[KDEC_MEMOS];
 };
 
 /* 1 if s[0..len) is a stored event's line (its pieces are then in d), 0

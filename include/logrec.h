@@ -152,6 +152,9 @@ struct lsbatch	*lsbatch_new(uint32_t max);
 void		 lsbatch_free(struct lsbatch *);
 /* Empty it for reuse; shrinks an arena that grew past its usual size. */
 void		 lsbatch_reset(struct lsbatch *);
+/* The same, keeping all it holds: for a batch that is refilled at once
+ * (replay; a shrunk arena's pages are faulted in again at every batch). */
+void		 lsbatch_clear(struct lsbatch *);
 /* Make room for len more arena bytes; 0, or -1 on ENOMEM. */
 int		 lsbatch_reserve(struct lsbatch *, size_t len);
 /* Copy len bytes to the arena; fills *out.  0, or -1 on ENOMEM. */

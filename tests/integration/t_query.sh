@@ -15,7 +15,8 @@
 # 2. Bad input, plain path: a truncated .gz, a non-JSON line, a line with
 #    keys from a newer version, a torn last line: what can be read is
 #    printed (the newer line too), each skip named with file:line on
-#    stderr, exit 0; --strict exits 1.
+#    stderr, exit 0; --strict exits 1.  A .gz of two gzip members and a
+#    whole .gz with a torn last line: every line, the torn one named.
 # 3. -f follows a plain store through ~100 rotations at 20,000 events/s:
 #    it prints every matching event once.  Then keep = 2: retention
 #    deletes the older rotated files and their indexes with them (none
@@ -154,6 +155,28 @@ grep -q "events-20261123T201415Z_000.log:101: not JSON, skipped" "$B/err" || fai
 grep -q "events-20261123T201415Z_000.log:202: a torn last line (no line end), skipped" "$B/err" || fail "torn line: $(cat "$B/err")"
 "$BIN" query -c "$B/b.conf" --strict > /dev/null 2>&1 && fail "--strict exited 0 after skipping"
 pass "bad input: $want events read; skipped and named: $(sed 's/^logstreamd query: //; s/ (no .*//; s/ (.*//' "$B/err" | tr '\n' ';')"
+
+# A .gz of two members and a whole .gz with a torn last line (the first
+# is read through zlib, the second inflated at once): every line, and the
+# torn one named.
+B2=$T/bad2
+mkdir -p "$B2"
+sed "s|^path = .*|path = $B2/events.log|" "$T/test.conf" > "$B2/b.conf"
+python3 - "$T" "$B2" <<'PY'
+import glob, gzip, sys
+t, b = sys.argv[1:]
+f = sorted(glob.glob(t + "/remote/web01/*.log.gz"))[0]
+ls = gzip.open(f, "rb").read().splitlines(keepends=True)[:701]
+open(b + "/events-20261123T201416Z_000.log.gz", "wb").write(
+    gzip.compress(b"".join(ls[:300])) + gzip.compress(b"".join(ls[300:600])))
+open(b + "/events-20261123T201417Z_000.log.gz", "wb").write(
+    gzip.compress(b"".join(ls[600:700]) + ls[700][:60]))
+open(b + "/want", "wb").write(b"".join(ls[:700]))
+PY
+"$BIN" query -c "$B2/b.conf" > "$B2/out" 2> "$B2/err" || fail "query of two members and a torn .gz exited $?"
+cmp -s "$B2/out" "$B2/want" || fail "two members, torn .gz: $(wc -l < "$B2/out") events printed, want the 700 written; $(cat "$B2/err")"
+grep -q "events-20261123T201417Z_000.log.gz:101: a torn last line (no line end), skipped" "$B2/err" || fail "torn line in a whole .gz: $(cat "$B2/err")"
+pass "a .gz of two members and a .gz with a torn last line: the 700 lines in order, the torn one named"
 
 # --- 3. -f through rotations, then retention takes the indexes along ---
 P=$T/p

@@ -5,7 +5,8 @@
  * produced to Kafka, and read back: every slot and field must come back
  * byte for byte.  Lines that are not stored events must be refused (then
  * a worker parses them as lines).  kdec_batch (replay) gives the same
- * record in a batch of its own.
+ * record in a batch of its own.  A decoder reused from line to line (its
+ * memo) reads each line as a fresh one does.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -259,6 +260,100 @@ test_refused(void **state)
 	kdec_free(&d);
 }
 
+/* Two decoders give the same: one fresh for each line, one reused from
+ * line to line (its memo of names and times, kdec.h). */
+static void
+same_decode(struct kdec *re, const char *s, size_t len)
+{
+	struct kdec	 fresh;
+	int		 rc;
+
+	memset(&fresh, 0, sizeof(fresh));
+	rc = kdec_parse(&fresh, s, len);
+	assert_int_equal(kdec_parse(re, s, len), rc);
+	if (rc == 1) {
+		assert_true(re->received_us == fresh.received_us);
+		assert_true(re->time_us == fresh.time_us);
+		assert_int_equal(re->time_prec, fresh.time_prec);
+		assert_int_equal(re->transport, fresh.transport);
+		assert_int_equal(re->format, fresh.format);
+		assert_int_equal(re->facility, fresh.facility);
+		assert_int_equal(re->severity, fresh.severity);
+		assert_int_equal(re->stream, fresh.stream);
+		piece_eq(re, s, &re->host, fresh.host.scratch ? fresh.scratch +
+		    fresh.host.off : s + fresh.host.off, fresh.host.len);
+		piece_eq(re, s, &re->message, fresh.message.scratch ?
+		    fresh.scratch + fresh.message.off : s + fresh.message.off,
+		    fresh.message.len);
+	}
+	kdec_free(&fresh);
+}
+
+#define R	"{\"received\":"
+static void
+test_memo(void **state)
+{
+	static const char *const lines[] = {
+		R "\"2026-12-01T10:00:00.5Z\",\"time\":\"2026-11-23T20:14:"
+		"15.003Z\",\"transport\":\"tcp\",\"format\":\"rfc5424\","
+		"\"facility\":\"local4\",\"severity\":\"notice\",\"host\":"
+		"\"a\",\"message\":\"m\",\"stream\":\"ok\"}",
+		/* the same texts but one */
+		R "\"2026-12-01T10:00:00.5Z\",\"time\":\"2026-11-23T20:14:"
+		"15.003Z\",\"transport\":\"tcp\",\"format\":\"rfc5424\","
+		"\"facility\":\"auth\",\"severity\":\"notice\",\"host\":"
+		"\"a\",\"stream\":\"ok\"}",
+		/* the same received, another precision of time */
+		R "\"2026-12-01T10:00:00.5Z\",\"time\":\"2026-11-23T20:14:"
+		"15.003000Z\",\"transport\":\"TCP\",\"facility\":\"4\","
+		"\"severity\":\"warn\",\"stream\":\"delayed\"}",
+		/* a time that is not one, twice: refused both times */
+		R "\"2026-12-01T10:00:00.5Z\",\"time\":\"2026-13-23T20:14:"
+		"15Z\",\"transport\":\"tcp\"}",
+		R "\"2026-12-01T10:00:00.5Z\",\"time\":\"2026-13-23T20:14:"
+		"15Z\",\"transport\":\"tcp\"}",
+		R "\"2026-12-01T10:00:00.5Z\",\"transport\":\"carrier pigeon\"}",
+		R "\"2026-12-01T10:00:00.5Z\",\"transport\":\"tcp\"}",
+		/* keys with an escape or UTF-8 name no member */
+		"{\"rec\\u0065ived\":\"2026-12-01T10:00:00Z\",\"transport\":"
+		"\"tcp\"}",
+		R "\"2026-12-01T10:00:00Z\",\"transport\":\"tcp\",\"h\xc3\xa9\":"
+		"\"x\"}",
+		/* blanks between the tokens */
+		R " \"2026-12-01T10:00:00Z\" , \"transport\" : \"udp\" ,\t"
+		"\"host\"\n:\r\"b\" }",
+		/* escapes and UTF-8 past the first 16 bytes of a string */
+		R "\"2026-12-01T10:00:01Z\",\"transport\":\"tcp\",\"host\":"
+		"\"0123456789abcdefghij\xc3\xa9klmnopqrstuvwxyz\",\"message\":"
+		"\"0123456789abcdef0123456789abcdef\\\"quoted\\\" \\u00e9 "
+		"and a tab\\t0123456789abcdef\"}",
+		/* a control byte past 16 bytes: not JSON */
+		R "\"2026-12-01T10:00:01Z\",\"transport\":\"tcp\",\"message\":"
+		"\"0123456789abcdef0123\x01\"}",
+		/* an unterminated string */
+		R "\"2026-12-01T10:00:01Z\",\"transport\":\"tcp\",\"message\":"
+		"\"0123456789abcdef0123456789abcdef}",
+		NULL
+	};
+	struct kdec	 d;
+	size_t		 i;
+	int		 round;
+
+	memset(&d, 0, sizeof(d));
+	for (round = 0; round < 2; round++)
+		for (i = 0; lines[i] != NULL; i++)
+			same_decode(&d, lines[i], strlen(lines[i]));
+	assert_int_equal(kdec_parse(&d, lines[10], strlen(lines[10])), 1);
+	piece_eq(&d, lines[10], &d.message, S("0123456789abcdef0123456789abcdef"
+	    "\"quoted\" \xc3\xa9 and a tab\t0123456789abcdef"));
+	assert_int_equal(kdec_parse(&d, lines[11], strlen(lines[11])), 0);
+	assert_int_equal(kdec_parse(&d, lines[3], strlen(lines[3])), 0);
+	assert_int_equal(kdec_parse(&d, lines[7], strlen(lines[7])), 0);
+	assert_int_equal(kdec_parse(&d, lines[9], strlen(lines[9])), 1);
+	assert_int_equal(d.transport, LRT_UDP);
+	kdec_free(&d);
+}
+
 int
 main(void)
 {
@@ -268,6 +363,7 @@ main(void)
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_plain),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_memo),
 	};
 
 	setenv("TZ", "UTC", 1);
