@@ -112,7 +112,8 @@ build/clockshift.so: tests/tools/clockshift.c | build
 
 # Sanitizers: the daemon with ASan+UBSan (./logstreamd-asan) and one
 # libFuzzer harness per parser, the framer, the multiline joiner, the
-# config reader, the classifier and the two escapers (tests/fuzz/).  fm_* are the same
+# config reader, the classifier, the two escapers, the expression
+# language, the stored-line scanner and decoder (tests/fuzz/).  fm_* are the same
 # harnesses in the malloc-failure mode.
 SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	   -fno-omit-frame-pointer
@@ -121,7 +122,8 @@ SAN_CFLAGS = -O1 -g $(SAN) $(WARN) $(WERROR) -std=gnu11 -D_GNU_SOURCE \
 ASAN_OBJS = $(SRCS:daemon/%.c=build-asan/%.o)
 FUZZ_OBJS = $(filter-out build-fuzz/main.o,$(SRCS:daemon/%.c=build-fuzz/%.o))
 FUZZ_PARSERS = rfc5424 rfc3164 json logfmt
-FUZZ_OTHERS = frame config classifier jsonenc alertesc multiline expr storeidx
+FUZZ_OTHERS = frame config classifier jsonenc alertesc multiline expr storeidx \
+	      kdec
 FUZZ_ALL = $(FUZZ_PARSERS) $(FUZZ_OTHERS)
 FUZZ_BINS = $(FUZZ_ALL:%=build-fuzz/fuzz_%)
 FM_BINS	 = $(FUZZ_ALL:%=build-fuzz/fm_%)

@@ -16,6 +16,7 @@
 #endif
 
 #define PARSER_INTERNAL		/* parser_rfc3339: one RFC 3339 reader */
+#include "hexval.h"
 #include "input.h"
 #include "kdec.h"
 #include "logrec.h"
@@ -91,20 +92,13 @@ plain8(uint64_t x)
 static int
 hex4(const char *s, unsigned *v)
 {
-	int	 i, c;
+	int	 i, h;
 
 	*v = 0;
 	for (i = 0; i < 4; i++) {
-		c = (unsigned char)s[i];
-		*v <<= 4;
-		if (c >= '0' && c <= '9')
-			*v |= (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			*v |= (unsigned)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			*v |= (unsigned)(c - 'A' + 10);
-		else
+		if ((h = hexval((unsigned char)s[i])) == -1)
 			return -1;
+		*v = *v << 4 | (unsigned)h;
 	}
 	return 0;
 }
@@ -115,6 +109,8 @@ scratch_put(struct kdec *d, const char *p, size_t n)
 	char	*np;
 	size_t	 cap;
 
+	if (n == 0)
+		return 0;
 	if (d->slen + n > d->scap) {
 		cap = d->scap ? d->scap : 1024;
 		while (cap < d->slen + n)

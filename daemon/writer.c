@@ -412,8 +412,11 @@ static char *
 put_fields(char *w, const struct lsbatch *b, const struct logrec *r)
 {
 	const struct lsfield	*f = b->fields + r->field_first, *prev = NULL;
-	uint32_t		 i, nsd = 0, nf = 0;
+	uint32_t		 i, nsd = 0, nf = 0, npar = 0;
 
+	/* An SD field without a name stands for an element without
+	 * parameters ([id]): the element is written, no member for it (a
+	 * decoded line may have one among named ones: still no member). */
 	for (i = 0; i < r->field_count; i++) {
 		if (f[i].type != LSFT_SD)
 			continue;
@@ -424,9 +427,11 @@ put_fields(char *w, const struct lsbatch *b, const struct logrec *r)
 			w = jsonenc_put_str(w, LS_PTR(b, f[i].sdid),
 			    f[i].sdid.len);
 			w = PUT_LIT(w, ":{");
-		} else if (f[i].key.len > 0)
-			w = PUT_LIT(w, ",");
+			npar = 0;
+		}
 		if (f[i].key.len > 0) {
+			if (npar++ > 0)
+				w = PUT_LIT(w, ",");
 			w = jsonenc_put_str(w, LS_PTR(b, f[i].key),
 			    f[i].key.len);
 			w = PUT_LIT(w, ":");

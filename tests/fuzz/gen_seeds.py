@@ -197,6 +197,22 @@ LINES = {
     'late_host': b'{"received":"2026-11-23T20:14:14Z","sd":{"x":{"host":"h"}},"host":"late"}',
 }
 
+# Stored event lines as the writer makes them (kdec reads them back): every
+# member, SD fields, trusted, a gap mark, escapes and UTF-8.
+KDEC = {
+    'full': b'{"received":"2026-12-01T10:00:00.123456Z","time":"2026-11-23T20:14:15.003Z",'
+            b'"source":"192.0.2.7:51514","transport":"tls","format":"rfc5424",'
+            b'"facility":"local4","severity":"notice","host":"web01","app":"sshd",'
+            b'"pid":"4242","msgid":"ID47","class":"auth_failure","message":"Failed password",'
+            b'"sd":{"exampleSDID@32473":{"iut":"3","eventSource":"Application"}},'
+            b'"fields":{"user":"root","n":"17"},"stream":"gap","missing":42,"truncated":true,'
+            b'"trusted":{"uid":0,"systemd_unit":"a\\"b.service"}}',
+    'plain': b'{"received":"2026-12-01T10:00:00.5Z","source":"journal","transport":"journal",'
+             b'"format":"plain","host":"h","message":"caf\\u00e9 \\t tab \\"q\\" \xc3\xa9t\xc3\xa9"}',
+    'notime': b'{"received":"2026-12-01T10:00:00Z","transport":"udp","format":"json",'
+              b'"severity":"err","host":"","message":""}',
+}
+
 def seeds():
     """{(target, name): bytes}: every seed file."""
     out = {}
@@ -219,6 +235,9 @@ def seeds():
         out['expr', k] = v
     for k, v in LINES.items():
         out['storeidx', k] = v
+        out['kdec', k] = v
+    for k, v in KDEC.items():
+        out['kdec', k] = v
     return out
 
 def main():

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "jsonenc.h"
 #include "kdec.h"
@@ -354,6 +355,58 @@ test_memo(void **state)
 	kdec_free(&d);
 }
 
+/*
+ * A producer's line may hold an SD parameter without a name among named
+ * ones; the parser never makes that (a nameless SD field is an element
+ * without parameters).  Written again (a worker's store), the line must
+ * be JSON: it was `{,"a":"1"}` (found by fuzz_kdec).
+ */
+static void
+test_sd_nameless(void **state)
+{
+	static const char *const lines[] = {
+		"{\"received\":\"2026-12-01T10:00:00Z\",\"transport\":\"tcp\","
+		"\"format\":\"rfc5424\",\"message\":\"m\",\"sd\":{\"x@1\":{\"\":\"v\",\"a\":\"1\","
+		"\"b\":\"2\"},\"y@1\":{\"c\":\"3\",\"\":\"w\"},\"z@1\":{}}}",
+		"{\"received\":\"2026-12-01T10:00:00Z\",\"transport\":\"tcp\","
+		"\"format\":\"rfc5424\",\"message\":\"m\",\"sd\":{\"x@1\":{\"\":"
+		"\"v\"}}}",
+	};
+	struct kdec	 d;
+	struct lsbatch	*b;
+	struct logrec	*r;
+	struct obuf	 o = { 0 };
+	json_t		*j, *x;
+	size_t		 i;
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		assert_non_null(b = lsbatch_new(1));
+		assert_int_equal(kdec_parse(&d, lines[i], strlen(lines[i])), 1);
+		assert_non_null(r = kdec_batch(&d, b, lines[i],
+		    strlen(lines[i])));
+		o.len = 0;
+		writer_encode_json(&o, b, r);
+		assert_non_null(j = json_loadb(o.p, o.len, 0, NULL));
+		assert_non_null(x = json_object_get(json_object_get(j, "sd"),
+		    "x@1"));
+		if (i == 0) {
+			assert_string_equal(json_string_value(
+			    json_object_get(x, "a")), "1");
+			assert_string_equal(json_string_value(
+			    json_object_get(x, "b")), "2");
+			assert_string_equal(json_string_value(json_object_get(
+			    json_object_get(json_object_get(j, "sd"), "y@1"),
+			    "c")), "3");
+		}
+		json_decref(j);
+		lsbatch_free(b);
+	}
+	free(o.p);
+	kdec_free(&d);
+}
+
 int
 main(void)
 {
@@ -364,6 +417,7 @@ main(void)
 		cmocka_unit_test(test_plain),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_memo),
+		cmocka_unit_test(test_sd_nameless),
 	};
 
 	setenv("TZ", "UTC", 1);
