@@ -30,6 +30,7 @@ struct kp {
 	size_t		 len;
 	size_t		 i;
 	struct kdec	*d;
+	int		 check;		/* escapes checked, not decoded */
 };
 
 static inline void
@@ -125,7 +126,17 @@ scratch_put(struct kdec *d, const char *p, size_t n)
 	return 0;
 }
 
-/* One escape at s[*i] (after the backslash) into the scratch; 0 or -1. */
+/* Bytes into the scratch (none while only checking): 1, or -1 (ENOMEM). */
+static int
+put(struct kp *p, const char *b, size_t n)
+{
+	if (p->check)
+		return 1;
+	return scratch_put(p->d, b, n) == 0 ? 1 : -1;
+}
+
+/* One escape at s[*i] (after the backslash) into the scratch: 1, 0 (not
+ * a JSON escape) or -1 (ENOMEM). */
 static int
 unescape(struct kp *p, size_t *i)
 {
@@ -135,35 +146,35 @@ unescape(struct kp *p, size_t *i)
 	size_t		 n;
 
 	if (*i >= p->len)
-		return -1;
+		return 0;
 	c = s[(*i)++];
 	switch (c) {
 	case '"': case '\\': case '/':
-		return scratch_put(p->d, &c, 1);
-	case 'b': return scratch_put(p->d, "\b", 1);
-	case 'f': return scratch_put(p->d, "\f", 1);
-	case 'n': return scratch_put(p->d, "\n", 1);
-	case 'r': return scratch_put(p->d, "\r", 1);
-	case 't': return scratch_put(p->d, "\t", 1);
+		return put(p, &c, 1);
+	case 'b': return put(p, "\b", 1);
+	case 'f': return put(p, "\f", 1);
+	case 'n': return put(p, "\n", 1);
+	case 'r': return put(p, "\r", 1);
+	case 't': return put(p, "\t", 1);
 	case 'u': break;
-	default: return -1;
+	default: return 0;
 	}
 	if (*i + 4 > p->len || hex4(s + *i, &u) == -1)
-		return -1;
+		return 0;
 	*i += 4;
 	if (u >= 0xd800 && u <= 0xdbff) {
 		if (*i + 6 > p->len || s[*i] != '\\' || s[*i + 1] != 'u' ||
 		    hex4(s + *i + 2, &lo) == -1 || lo < 0xdc00 || lo > 0xdfff)
-			return -1;
+			return 0;
 		*i += 6;
 		u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
 	} else if (u >= 0xdc80 && u <= 0xdcff) {
 		/* the writer's escape of a byte that is not UTF-8 (as
 		 * Python's surrogateescape): that byte again */
 		out[0] = (char)(u & 0xff);
-		return scratch_put(p->d, out, 1);
+		return put(p, out, 1);
 	} else if (u >= 0xdc00 && u <= 0xdfff)
-		return -1;
+		return 0;
 	if (u < 0x80) {
 		out[0] = (char)u;
 		n = 1;
@@ -183,7 +194,7 @@ unescape(struct kp *p, size_t *i)
 		out[3] = (char)(0x80 | (u & 0x3f));
 		n = 4;
 	}
-	return scratch_put(p->d, out, n);
+	return put(p, out, n);
 }
 
 /* The index of the first byte at or after i that is special in a string
@@ -228,6 +239,7 @@ string_slow(struct kp *p, struct kpiece *out, size_t start, size_t i)
 {
 	const unsigned char	*s = (const unsigned char *)p->s;
 	size_t			 run, n;
+	int			 rc;
 
 	/* Escapes or UTF-8: decoded into the scratch when kept. */
 	n = p->d->slen;
@@ -249,16 +261,11 @@ string_slow(struct kp *p, struct kpiece *out, size_t start, size_t i)
 		    -1)
 			return -1;
 		i++;
-		if (out == NULL) {
-			/* checked only: the escape's shape */
-			size_t	 save = p->d->slen;
-			int	 bad = unescape(p, &i) == -1;
-
-			p->d->slen = save;
-			if (bad)
-				return 0;
-		} else if (unescape(p, &i) == -1)
-			return 0;
+		p->check = out == NULL;	/* then only its shape */
+		rc = unescape(p, &i);
+		p->check = 0;
+		if (rc != 1)
+			return rc;
 		start = i;
 	}
 	if (i >= p->len)
@@ -385,24 +392,26 @@ value(struct kp *p, int depth, uint8_t *type)
 	return 1;
 }
 
-static struct kfield *
-field_new(struct kdec *d)
+/* A new field in *out: 1, 0 (more than a stored line has) or -1. */
+static int
+field_new(struct kdec *d, struct kfield **out)
 {
 	struct kfield	*f;
 	uint32_t	 cap;
 
 	if (d->nfields == d->capfields) {
 		if (d->capfields >= MAX_FIELDS)
-			return NULL;
+			return 0;
 		cap = d->capfields ? d->capfields * 2 : 32;
 		if ((f = reallocarray(d->fields, cap, sizeof(*f))) == NULL)
-			return NULL;
+			return -1;
 		d->fields = f;
 		d->capfields = cap;
 	}
 	f = &d->fields[d->nfields++];
 	memset(f, 0, sizeof(*f));
-	return f;
+	*out = f;
+	return 1;
 }
 
 /* "fields":{"k":value,...}: strings decoded, the rest as JSON text. */
@@ -420,12 +429,14 @@ fields(struct kp *p)
 	if (eat(p, '}'))
 		return 1;
 	for (first = 1; first || eat(p, ','); first = 0) {
-		if ((rc = string(p, &k)) != 1 || !eat(p, ':'))
+		if ((rc = string(p, &k)) != 1)
 			return rc;
+		if (!eat(p, ':'))
+			return 0;
 		ws(p);
 		at = p->i;
-		if ((f = field_new(p->d)) == NULL)
-			return 0;
+		if ((rc = field_new(p->d, &f)) != 1)
+			return rc;
 		f->key = k;
 		if (p->i < p->len && p->s[p->i] == '"') {
 			if ((rc = string(p, &f->val)) != 1)
@@ -460,8 +471,8 @@ sd(struct kp *p)
 		    !eat(p, '{'))
 			return rc == -1 ? -1 : 0;
 		if (eat(p, '}')) {
-			if ((f = field_new(p->d)) == NULL)
-				return 0;
+			if ((rc = field_new(p->d, &f)) != 1)
+				return rc;
 			f->sdid = id;
 			f->type = LSFT_SD;
 			continue;
@@ -470,8 +481,8 @@ sd(struct kp *p)
 			if ((rc = string(p, &k)) != 1 || !eat(p, ':') ||
 			    (rc = string(p, &v)) != 1)
 				return rc == -1 ? -1 : 0;
-			if ((f = field_new(p->d)) == NULL)
-				return 0;
+			if ((rc = field_new(p->d, &f)) != 1)
+				return rc;
 			*f = (struct kfield){ k, v, id, LSFT_SD };
 		}
 		if (!eat(p, '}'))
@@ -700,7 +711,7 @@ reset(struct kdec *d)
 int
 kdec_parse(struct kdec *d, const char *s, size_t len)
 {
-	struct kp	 p = { s, len, 0, d };
+	struct kp	 p = { s, len, 0, d, 0 };
 	unsigned	 seen = 0;
 	int		 first, rc;
 

@@ -84,6 +84,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc2 = kdec_parse(&reused, s, size);
 	if (rc == -1 || rc2 == -1)
 		goto out;
+	if (rc != rc2)
+		fprintf(stderr, "fresh %d, reused %d\n", rc, rc2);
 	FUZZ_CHECK(rc == rc2);
 	if (rc != 1)
 		goto out;
