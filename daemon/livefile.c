@@ -36,6 +36,7 @@ struct livefile {
 	dev_t			 dev;
 	struct rotate_policy	 pol;
 	struct rotate		*rot;		/* NULL: never rotated */
+	struct syncer		*sy;		/* counts failed syncs, or NULL */
 	struct diag_rate	 rate;
 };
 
@@ -269,12 +270,18 @@ livefile_rotate(struct livefile *lf)
 	return livefile_open(lf);
 }
 
+void
+livefile_set_syncer(struct livefile *lf, struct syncer *sy)
+{
+	lf->sy = sy;
+}
+
 int
 livefile_sync(struct livefile *lf)
 {
 	if (!lf->dirty || lf->fd == -1)
 		return 0;
-	if (syncer_sync_fd(NULL, lf->fd, 0) == -1) {
+	if (syncer_sync_fd(lf->sy, lf->fd, 0) == -1) {
 		diag_rate(&lf->rate, "%s %s: fsync: %s", lf->what, lf->path,
 		    strerror(errno));
 		return -1;

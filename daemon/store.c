@@ -155,25 +155,29 @@ store_new(const char *tmpl, const char *what, const struct rotate_policy *pol,
 }
 
 /* The dups of closed files, past their bound: to the sync thread (waiting
- * for the one it runs), or synced here. */
-static void
-tosync_flush(struct store *s)
+ * for the one it runs), or synced here (here: always; a failure counted in
+ * the store's syncer).  0, or -1 if one failed. */
+static int
+tosync_flush(struct store *s, int here)
 {
 	size_t	 i;
+	int	 rc = 0;
 
-	if (s->sy != NULL && s->ntosync > 0) {
+	if (!here && s->sy != NULL && s->ntosync > 0) {
 		syncer_wait(s->sy);
 		if (syncer_request_many(s->sy, s->tosync, s->ntosync,
 		    0) == 0) {
 			s->ntosync = 0;
-			return;
+			return 0;
 		}
 	}
 	for (i = 0; i < s->ntosync; i++) {
-		syncer_sync_fd(s->sy, s->tosync[i], 0);
+		if (syncer_sync_fd(s->sy, s->tosync[i], 0) == -1)
+			rc = -1;	/* counted in the syncer's errors */
 		close(s->tosync[i]);
 	}
 	s->ntosync = 0;
+	return rc;
 }
 
 void
@@ -190,7 +194,7 @@ store_configure(struct store *s, const struct rotate_policy *pol,
 			livefile_configure(f->lf, &s->pol);
 	if (max_open == 0 || max_open == s->max_open)
 		return;
-	tosync_flush(s);
+	tosync_flush(s, 0);
 	if ((v = reallocarray(s->tosync, max_open, sizeof(int))) == NULL)
 		return;
 	s->tosync = v;
@@ -276,6 +280,7 @@ file_get(struct store *s, const char *path)
 		free(f);
 		return NULL;
 	}
+	livefile_set_syncer(f->lf, s->sy);
 	f->hash = h;
 	f->hnext = s->tab[h & (NBUCKETS - 1)];
 	s->tab[h & (NBUCKETS - 1)] = f;
@@ -518,11 +523,11 @@ file_close(struct store *s, struct store_file *f)
 	} else if (livefile_dirty(f->lf) &&
 	    (fd = livefile_sync_fd(f->lf)) != -1) {
 		if (s->ntosync == s->max_open)
-			tosync_flush(s);
+			tosync_flush(s, 0);
 		s->tosync[s->ntosync++] = fd;
 		livefile_synced(f->lf);
-	} else if (livefile_sync(f->lf) == -1)
-		syncer_failed(s->sy);
+	} else
+		livefile_sync(f->lf);	/* a failure: counted by the syncer */
 	livefile_close(f->lf);
 	TAILQ_REMOVE(&s->lru, f, lru);
 	f->open = 0;
@@ -733,22 +738,18 @@ int
 store_sync(struct store *s)
 {
 	struct store_file	*f;
-	struct syncer		*sy = s->sy;
 	int			 rc = 0;
 
-	s->sy = NULL;		/* now, here */
-	tosync_flush(s);
-	s->sy = sy;
+	if (tosync_flush(s, 1) == -1)
+		rc = -1;
 	if (s->fs_dirty) {
 		if (syncer_sync_fd(s->sy, s->root_fd, 1) == -1)
 			rc = -1;
 		s->fs_dirty = 0;
 	}
 	TAILQ_FOREACH(f, &s->lru, lru)
-		if (livefile_sync(f->lf) == -1) {
-			syncer_failed(s->sy);
+		if (livefile_sync(f->lf) == -1)
 			rc = -1;
-		}
 	return rc;
 }
 
@@ -813,7 +814,7 @@ store_free(struct store *s)
 			}
 	}
 	if (s->tosync != NULL)
-		tosync_flush(s);
+		tosync_flush(s, 1);
 	if (s->fs_dirty)
 		syncfs(s->root_fd);
 	if (s->root_fd != -1)

@@ -100,14 +100,26 @@ sync_fs(struct syncer *s, const int *fds, size_t n)
 			;
 		if (j < nd)
 			continue;
-		if (nd == DEVS_MAX || syncer_sync_fd(NULL, fds[i], 1) == -1) {
-			/* Too many filesystems, or no syncfs: one by one. */
-			if (syncer_sync_fd(s, fds[i], 0) == -1)
-				diag_rate(&s->rate, "storage %s: fsync: %s",
+		if (nd < DEVS_MAX) {
+			if (syncer_sync_fd(NULL, fds[i], 1) == 0) {
+				devs[nd++] = st.st_dev;
+				continue;
+			}
+			/* A failed syncfs is a failure (an fdatasync of a
+			 * directory after it would succeed and hide it);
+			 * only a kernel without it goes one by one. */
+			if (errno != ENOSYS && errno != EINVAL &&
+			    errno != EOPNOTSUPP) {
+				syncer_failed(s);
+				diag_rate(&s->rate, "storage %s: syncfs: %s",
 				    s->what, strerror(errno));
-			continue;
+				continue;
+			}
 		}
-		devs[nd++] = st.st_dev;
+		/* Too many filesystems, or no syncfs: one by one. */
+		if (syncer_sync_fd(s, fds[i], 0) == -1)
+			diag_rate(&s->rate, "storage %s: fsync: %s",
+			    s->what, strerror(errno));
 	}
 }
 

@@ -657,8 +657,12 @@ waits:
 			at = f->failed_ns + RETRY_NS;
 			if (f->out.len - f->done >= HOLD_MAX)
 				w->held_full = 1;
-		} else
+		} else {
+			/* gathered long enough, or batches stopped coming */
 			at = f->gather_ns + w->gather_ns;
+			if (w->batch_ns + GATHER_IDLE_NS < at)
+				at = w->batch_ns + GATHER_IDLE_NS;
+		}
 		if (at < w->due_ns)
 			w->due_ns = at;
 	}
@@ -676,8 +680,6 @@ gather_due(struct writer *w, uint64_t now)
 
 	if (store_batch(w->st) == NULL || next == UINT64_MAX)
 		return -1;
-	if (w->gathered > 0 && w->batch_ns + GATHER_IDLE_NS < next)
-		next = w->batch_ns + GATHER_IDLE_NS;
 	return next <= now ? 0 : (int)((next - now) / 1000000) + 1;
 }
 

@@ -17,6 +17,7 @@
 struct diag_rate;
 struct rotate_policy;
 struct livefile;
+struct syncer;
 
 #define LF_REPAIR	0x01	/* cut a torn last line at open, say so */
 
@@ -49,6 +50,9 @@ int		 livefile_due(const struct livefile *, uint64_t add,
 int		 livefile_rotate(struct livefile *);
 /* fdatasync if anything written is unsynced.  0 or -1 (logged). */
 int		 livefile_sync(struct livefile *);
+/* Failed syncs of this file (before a rotation, a reopen, a close too)
+ * are counted in sy's errors (storage: the writer's, for sync_broken). */
+void		 livefile_set_syncer(struct livefile *, struct syncer *);
 /* A dup of the descriptor for a sync elsewhere (syncer.c; the caller
  * owns it); -1 if nothing is unsynced or the dup fails. */
 int		 livefile_sync_fd(struct livefile *);

@@ -271,6 +271,14 @@ nc -N 127.0.0.1 $PORT < "$T/wave2"
 wait_stored 300
 [ "$(metric logstreamd_events_stored_total)" = 300 ] || fail "stored $(metric logstreamd_events_stored_total) with bad failing, want 300"
 grep -q "remote/bad/.*Not a directory" "$T/daemon.err" || fail "the failing file is not named"
+# Nothing comes now and bad's file fails: the stage thread waits for the
+# retry (1 s), it does not spin.  Spinning took 90% of a core (270 ticks
+# in 3 s, on 5 ms idle writes that were always due); 5 s here, bound 1 s
+# of CPU: a spinning thread gets more than that even on a busy machine.
+t0=$(awk '{ print $14 + $15 }' /proc/$DPID/stat)
+sleep 5
+t1=$(awk '{ print $14 + $15 }' /proc/$DPID/stat)
+[ $((t1 - t0)) -le 100 ] || fail "idle with a failing file: $((t1 - t0)) CPU ticks in 5 s (spinning)"
 # Past 4 MB held for bad, no new batch is taken (as for a disk full):
 # 6 MB more of bad's, then g1's, wait; nothing is dropped.
 python3 -c '
