@@ -75,8 +75,11 @@ inflate_whole(struct query *q, struct qinflater *in, int fd, char **buf,
 	ssize_t		 n;
 	char		*nb;
 
+	/* The magic first: a plain rotated file (compress = none) is not
+	 * read twice, nor held in a buffer of its size. */
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_size < 18 ||
 	    (uint64_t)st.st_size > WHOLE_MAX ||
+	    pread(fd, tr, 2, 0) != 2 || tr[0] != 0x1f || tr[1] != 0x8b ||
 	    pread(fd, tr, 4, st.st_size - 4) != 4)
 		return -1;
 	size = (size_t)st.st_size;
@@ -219,8 +222,17 @@ query_gz_ahead(struct query *q, struct qgroup *g)
 {
 	struct qfile	*f;
 	size_t		 i, len;
+	int		 busy;
 
-	if (q->follow || q->pf_failed || g->pf.state != PF_IDLE)
+	if (q->follow || q->pf_failed)
+		return;
+	/* the worker writes the state under pf_mu once it runs */
+	if (q->pf_started)
+		pthread_mutex_lock(&q->pf_mu);
+	busy = g->pf.state != PF_IDLE;
+	if (q->pf_started)
+		pthread_mutex_unlock(&q->pf_mu);
+	if (busy)
 		return;
 	for (i = g->cur + 1; i < g->nf; i++) {
 		f = &g->f[i];
