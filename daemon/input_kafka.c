@@ -59,6 +59,8 @@ struct part {
 	int64_t		 acked;		/* committed (broker said yes) */
 	int64_t		 sent;		/* in a commit not yet answered */
 	int64_t		 first;		/* the first offset read since assigned */
+	int64_t		 hole;		/* a message not held (ENOMEM): no
+					 * commit past it, or -1 */
 	struct mark	*marks;
 	size_t		 mhead, mn, mcap;	/* a ring */
 	uint64_t	 inflight;	/* read, not yet committed */
@@ -110,6 +112,7 @@ struct kin {
 	/* figures */
 	uint64_t	 received, events, lines, truncated, nomem;
 	uint64_t	 commits, commit_failed, committed_msgs, commit_held;
+	int		 holding;	/* a commit held in this join */
 	uint64_t	 rebalances, assigned, revoked, redelivered;
 	uint64_t	 errors, resets;
 	struct diag_rate rate;
@@ -341,6 +344,7 @@ part_find(struct kin *k, const char *topic, int32_t id, int make)
 	p->topic = k->topics[i];
 	p->id = id;
 	p->next = p->committed = p->acked = p->first = p->sent = -1;
+	p->hole = -1;
 	return k->last = p;
 }
 
@@ -390,6 +394,7 @@ part_drop(struct kin *k, struct part *p)
 	p->mhead = 0;
 	p->owned = 0;
 	p->next = p->committed = p->acked = p->first = p->sent = -1;
+	p->hole = -1;
 }
 
 /* ---- the messages ---- */
@@ -497,15 +502,24 @@ held_pop(struct kin *k)
 static void
 kin_hold(struct kin *k, rd_kafka_message_t *m)
 {
+	struct part	*p;
+
 	if (m->err) {
 		kin_msg_error(k, m);
 		rd_kafka_message_destroy(m);
 		return;
 	}
 	if (held_grow(k) == -1) {
+		/* Not taken: no commit of its partition goes past it, so
+		 * the next owner (or this one after a restart) reads it. */
+		if ((p = part_find(k, rd_kafka_topic_name(m->rkt),
+		    m->partition, 0)) != NULL &&
+		    (p->hole < 0 || m->offset < p->hole))
+			p->hole = m->offset;
 		k->nomem++;
 		diag_rate(&k->rate, "input %s: out of memory: a message not "
-		    "held (read again after a restart)", k->in->name);
+		    "held (its partition is not committed past it: read "
+		    "again after a restart or a rebalance)", k->in->name);
 		rd_kafka_message_destroy(m);
 		return;
 	}
@@ -887,11 +901,15 @@ kin_commit(struct kin *k)
 			if (k->parts[i].owned && k->parts[i].committed >
 			    k->parts[i].acked && k->parts[i].committed !=
 			    k->parts[i].sent) {
-				k->commit_held++;
+				/* once a join, not once a tick */
+				if (!k->holding)
+					k->commit_held++;
+				k->holding = 1;
 				break;
 			}
 		return 0;
 	}
+	k->holding = 0;
 	if ((pl = rd_kafka_topic_partition_list_new((int)k->nparts)) == NULL)
 		return 0;
 	for (i = 0; i < k->nparts; i++) {
@@ -993,6 +1011,8 @@ kin_durable(struct input *in, uint64_t batchno)
 		}
 		if (off >= 0) {
 			p->committed = off + 1;
+			if (p->hole >= 0 && p->committed > p->hole)
+				p->committed = p->hole;
 			p->inflight -= n;
 		}
 	}
