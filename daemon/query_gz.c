@@ -87,9 +87,14 @@ inflate_whole(struct query *q, struct qinflater *in, int fd, char **buf,
 	    (size_t)tr[3] << 24;
 	if (in->d == NULL && (in->d = libdeflate_alloc_decompressor()) == NULL)
 		return -1;
+	/* The compressed bytes count in the bound as well. */
 	if (in->zincap < size) {
-		if ((nb = realloc(in->zin, size)) == NULL)
+		if (budget(q, (long long)size - (long long)in->zincap) == -1)
 			return -1;
+		if ((nb = realloc(in->zin, size)) == NULL) {
+			budget(q, -((long long)size - (long long)in->zincap));
+			return -1;
+		}
 		in->zin = nb;
 		in->zincap = size;
 	}
