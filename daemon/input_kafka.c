@@ -238,7 +238,8 @@ static rd_kafka_conf_t *
 kin_conf(struct input *in, struct kin *k, struct config *cf, int line)
 {
 	rd_kafka_conf_t	*c = rd_kafka_conf_new();
-	char		 stmo[24], hbeat[24];
+	char		 stmo[24], hbeat[24], dbg[512], err[256];
+	size_t		 i;
 	const char	*const kv[][2] = {
 		{ "bootstrap.servers", k->brokers },
 		{ "group.id", k->group },
@@ -289,6 +290,20 @@ kin_conf(struct input *in, struct kin *k, struct config *cf, int line)
 	    line, "input", in->name) == -1) {
 		rd_kafka_conf_destroy(c);
 		return NULL;
+	}
+	/* A kafka.debug or kafka.log_level of the user's keeps what the join
+	 * gate reads (kin_log_cb): cgrp added, debug lines let through (they
+	 * go to logstreamd's debug log only). */
+	for (i = 0; i < k->opts.n; i++) {
+		if (strcmp(k->opts.v[i].name, "debug") == 0 &&
+		    strstr(k->opts.v[i].val, "cgrp") == NULL &&
+		    strstr(k->opts.v[i].val, "all") == NULL) {
+			snprintf(dbg, sizeof(dbg), "%s,cgrp", k->opts.v[i].val);
+			rd_kafka_conf_set(c, "debug", dbg, err, sizeof(err));
+		}
+		if (strcmp(k->opts.v[i].name, "log_level") == 0)
+			rd_kafka_conf_set(c, "log_level", "7", err,
+			    sizeof(err));
 	}
 	rd_kafka_conf_set_opaque(c, k);
 	rd_kafka_conf_set_rebalance_cb(c, kin_rebalance_cb);
