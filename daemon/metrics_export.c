@@ -351,18 +351,26 @@ prom_conns(struct evbuffer *o)
 		    diag_tls_fail_name(i), COUNT_GET(counters.tls_failed[i]));
 }
 
-/* One sample per [output X]: {output="X"} plus an optional label. */
+/* One sample of a section NAME: {KIND="NAME"} plus an optional label. */
 static void
-out_sample(struct evbuffer *o, const char *name, const char *out,
-    const char *label, const char *value, uint64_t v)
+named_sample(struct evbuffer *o, const char *name, const char *kind,
+    const char *sect, const char *label, const char *value, uint64_t v)
 {
-	evbuffer_add_printf(o, "%s{output=\"", name);
-	label_value(o, out);
+	evbuffer_add_printf(o, "%s{%s=\"", name, kind);
+	label_value(o, sect);
 	if (label != NULL) {
 		evbuffer_add_printf(o, "\",%s=\"", label);
 		label_value(o, value);
 	}
 	evbuffer_add_printf(o, "\"} %" PRIu64 "\n", v);
+}
+
+/* One sample per [output X]: {output="X"} plus an optional label. */
+static void
+out_sample(struct evbuffer *o, const char *name, const char *out,
+    const char *label, const char *value, uint64_t v)
+{
+	named_sample(o, name, "output", out, label, value, v);
 }
 
 #define MAX_OUTPUTS	32	/* listed at most */
@@ -585,19 +593,6 @@ static const struct kprom {
 	    NULL, NULL, "1 while reading is paused (the queue is full)." },
 };
 
-static void
-kprom_sample(struct evbuffer *o, const char *name, const char *input,
-    const char *label, const char *value, uint64_t v)
-{
-	evbuffer_add_printf(o, "%s{input=\"", name);
-	label_value(o, input);
-	if (label != NULL) {
-		evbuffer_add_printf(o, "\",%s=\"", label);
-		label_value(o, value);
-	}
-	evbuffer_add_printf(o, "\"} %" PRIu64 "\n", v);
-}
-
 static uint64_t
 kprom_value(json_t *j)
 {
@@ -631,8 +626,8 @@ prom_inputs(struct evbuffer *o)
 			    strcmp(prev, kproms[i].name) != 0))
 				family(o, kproms[i].name, kproms[i].type,
 				    kproms[i].help);
-			kprom_sample(o, kproms[i].name, name, kproms[i].label,
-			    kproms[i].value, kprom_value(x));
+			named_sample(o, kproms[i].name, "input", name,
+			    kproms[i].label, kproms[i].value, kprom_value(x));
 		}
 		if (found)
 			prev = kproms[i].name;
