@@ -116,6 +116,47 @@ kafka_mock() {
 	[ -n "$BS" ] || fail "the mock cluster printed no bootstrap servers"
 }
 
+# kafka_worker NAME [EXTRA]: a worker of group "workers" on the mock
+# cluster's topic logs ($BS) with its own ports and store ($T/NAME.log,
+# sync 200ms), EXTRA config text after its [input k]; started (WPID,
+# HTTP_NAME its /stats port).
+kafka_worker() {
+	local p h
+	p=$(free_port); h=$(free_port)
+	eval "HTTP_$1=$h"
+	cat > "$T/$1.conf" <<CONF
+[listen]
+tcp = 127.0.0.1:$p
+
+[storage]
+path = $T/$1.log
+sync = 200ms
+
+[alerts]
+path = $T/$1.alerts
+
+[http]
+listen = 127.0.0.1:$h
+
+[input k]
+type = kafka
+brokers = $BS
+topic = logs
+group = workers
+session_timeout = 3s
+${2:-}
+CONF
+	launch "$T/$1.conf" "$p" "$T/$1.err"
+	WPID=$LPID
+}
+
+# kafka_stat HTTPPORT KEY: a figure of the input k from /stats.
+kafka_stat() {
+	curl -s "127.0.0.1:$1/stats" | python3 -c '
+import json, sys
+print(json.load(sys.stdin)["inputs"]["k"][sys.argv[1]])' "$2" 2>/dev/null
+}
+
 # start_daemon [args]: run it on $T/test.conf (stderr to $T/daemon.err,
 # stdout to $T/daemon.out); wait until TCP accepts.  Sets DPID.
 start_daemon() { launch "$T/test.conf" "$PORT" "$T/daemon.err" "$@"; DPID=$LPID; }

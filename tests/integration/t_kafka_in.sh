@@ -31,44 +31,10 @@ kafka.reconnect.backoff.max.ms = 500
 start_daemon
 EDGE=$PORT
 
-# worker NAME: a config with its own ports and store; starts it (WPID).
-worker() {
-	local p h
-	p=$(free_port); h=$(free_port)
-	eval "HTTP_$1=$h"
-	cat > "$T/$1.conf" <<CONF
-[listen]
-tcp = 127.0.0.1:$p
-
-[storage]
-path = $T/$1.log
-sync = 200ms
-
-[alerts]
-path = $T/$1.alerts
-
-[http]
-listen = 127.0.0.1:$h
-
-[input k]
-type = kafka
-brokers = $BS
-topic = logs
-group = workers
-session_timeout = 3s
-max_lag = 100
+worker() { kafka_worker "$1" "max_lag = 100
 max_message = 1k
-kafka.reconnect.backoff.max.ms = 500
-CONF
-	launch "$T/$1.conf" "$p" "$T/$1.err"
-	WPID=$LPID
-}
-stat() {	# stat HTTPPORT KEY: a figure of the kafka input from /stats
-	curl -s "127.0.0.1:$1/stats" | python3 -c '
-import json, sys
-i = json.load(sys.stdin)["inputs"]["k"]
-print(i[sys.argv[1]])' "$2" 2>/dev/null
-}
+kafka.reconnect.backoff.max.ms = 500"; }
+stat() { kafka_stat "$@"; }
 
 worker a
 APID=$WPID

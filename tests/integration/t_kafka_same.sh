@@ -64,40 +64,8 @@ key = host
 start_daemon
 EDGE=$PORT
 
-worker() {	# worker NAME: its own ports and store; sets WPID, HTTP_NAME
-	local p h
-	p=$(free_port); h=$(free_port)
-	eval "HTTP_$1=$h"
-	cat > "$T/$1.conf" <<CONF
-[listen]
-tcp = 127.0.0.1:$p
-
-[storage]
-path = $T/$1.log
-sync = 200ms
-
-[alerts]
-path = $T/$1.alerts
-
-[http]
-listen = 127.0.0.1:$h
-
-[input k]
-type = kafka
-brokers = $BS
-topic = logs
-group = workers
-session_timeout = 3s
-$RULES
-CONF
-	launch "$T/$1.conf" "$p" "$T/$1.err"
-	WPID=$LPID
-}
-stat() {	# stat HTTPPORT KEY: a figure of the kafka input from /stats
-	curl -s "127.0.0.1:$1/stats" | python3 -c '
-import json, sys
-print(json.load(sys.stdin)["inputs"]["k"][sys.argv[1]])' "$2" 2>/dev/null
-}
+worker() { kafka_worker "$1" "$RULES"; }
+stat() { kafka_stat "$@"; }
 worker a
 APID=$WPID
 worker b
