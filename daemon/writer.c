@@ -771,6 +771,11 @@ encode(struct writer *w, const struct lsbatch *b)
 		else
 			writer_encode_json(&f->out, b, r);
 		w->gathered += f->out.len - len;
+		/* when a file is next due (write_all_files knows the rest) */
+		if (f->out.len - f->done >= GATHER_BYTES)
+			w->due_ns = 0;
+		else if (f->gather_ns + w->gather_ns < w->due_ns)
+			w->due_ns = f->gather_ns + w->gather_ns;
 		if (r->recv_mono_ns < f->oldest)
 			f->oldest = r->recv_mono_ns;
 		f->events++;
@@ -784,6 +789,8 @@ encode(struct writer *w, const struct lsbatch *b)
 int
 writer_process(struct writer *w, struct lsbatch *b)
 {
+	uint64_t	 now;
+
 	if (w->stall != NULL && access(w->stall, F_OK) == 0) {
 		usleep(10000);
 		return -1;
@@ -800,8 +807,17 @@ writer_process(struct writer *w, struct lsbatch *b)
 	}
 	if (!resuming(w, b))
 		encode(w, b);
-	w->batch_ns = diag_mono_ns();
-	if (write_all_files(w, 0) == -1 && !store_templated(w->st))
+	w->batch_ns = now = diag_mono_ns();
+	if (store_templated(w->st) && w->sync_ms != 0 &&
+	    w->gathered <= GATHER_TOTAL && w->due_ns > now) {
+		/* No file due: the lines wait in their buffers (a pass over
+		 * every file of the template would find nothing to do), at
+		 * most until batches stop coming. */
+		if (now + GATHER_IDLE_NS < w->due_ns)
+			w->due_ns = now + GATHER_IDLE_NS;
+		w->pending += w->pend_events;
+		atomic_store(&counters.store_pending, w->pending);
+	} else if (write_all_files(w, 0) == -1 && !store_templated(w->st))
 		return -1;
 	if (b->no > w->last_no)
 		w->last_no = b->no;
