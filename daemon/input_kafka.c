@@ -101,7 +101,6 @@ struct kin {
 	rd_kafka_topic_partition_list_t *revoking;
 	int		 revoke_state;
 	uint64_t	 revoke_batch;	/* durable up to this: commit */
-	uint64_t	 revoke_commit;	/* that commit's number */
 	uint64_t	 revoke_until;	/* monotonic ns: then anyway */
 	uint64_t	 commits_sent, commits_back;
 	/* librdkafka is (re)joining the group (its join state, from its
@@ -203,7 +202,7 @@ static void	kin_commit_cb(rd_kafka_t *, rd_kafka_resp_err_t,
 		    rd_kafka_topic_partition_list_t *, void *);
 static void	kin_error_cb(rd_kafka_t *, int, const char *, void *);
 static void	kin_handover(struct kin *);
-static uint64_t	kin_commit(struct kin *);
+static void	kin_commit(struct kin *);
 static void	kin_revoke_step(struct kin *);
 
 /*
@@ -363,12 +362,37 @@ part_find(struct kin *k, const char *topic, int32_t id, int make)
 	return k->last = p;
 }
 
+/*
+ * A full ring (n elements of size sz from *head in *cap slots) grown to
+ * twice its slots (first, when it has none), its elements from slot 0.
+ * 0 or -1 (the ring as it was).
+ */
+static int
+ring_grow(void **v, size_t sz, size_t *cap, size_t *head, size_t n,
+    size_t first)
+{
+	size_t	 ncap = *cap ? *cap * 2 : first, tail;
+	char	*nv, *ov = *v;
+
+	if ((nv = reallocarray(NULL, ncap, sz)) == NULL)
+		return -1;
+	tail = n < *cap - *head ? n : *cap - *head;	/* head to the end */
+	if (n > 0) {
+		memcpy(nv, ov + *head * sz, tail * sz);
+		memcpy(nv + tail * sz, ov, (n - tail) * sz);
+	}
+	free(ov);
+	*v = nv;
+	*cap = ncap;
+	*head = 0;
+	return 0;
+}
+
 /* The message at offset of p is in batch batchno. */
 static int
 mark_add(struct part *p, uint64_t batchno, int64_t offset)
 {
-	struct mark	*m, *nm;
-	size_t		 i, cap;
+	struct mark	*m;
 
 	if (p->mn > 0) {
 		m = &p->marks[(p->mhead + p->mn - 1) % p->mcap];
@@ -378,17 +402,9 @@ mark_add(struct part *p, uint64_t batchno, int64_t offset)
 			return 0;
 		}
 	}
-	if (p->mn == p->mcap) {
-		cap = p->mcap ? p->mcap * 2 : 64;
-		if ((nm = calloc(cap, sizeof(*nm))) == NULL)
-			return -1;
-		for (i = 0; i < p->mn; i++)
-			nm[i] = p->marks[(p->mhead + i) % p->mcap];
-		free(p->marks);
-		p->marks = nm;
-		p->mcap = cap;
-		p->mhead = 0;
-	}
+	if (p->mn == p->mcap && ring_grow((void **)&p->marks,
+	    sizeof(*p->marks), &p->mcap, &p->mhead, p->mn, 64) == -1)
+		return -1;
 	p->marks[(p->mhead + p->mn++) % p->mcap] =
 	    (struct mark){ batchno, offset, 1 };
 	return 0;
@@ -484,21 +500,10 @@ kin_take(struct kin *k, const rd_kafka_message_t *m)
 static int
 held_grow(struct kin *k)
 {
-	rd_kafka_message_t	**h;
-	size_t			  i, cap;
-
 	if (k->nheld < k->capheld)
 		return 0;
-	cap = k->capheld ? k->capheld * 2 : 1024;
-	if ((h = reallocarray(NULL, cap, sizeof(*h))) == NULL)
-		return -1;
-	for (i = 0; i < k->nheld; i++)
-		h[i] = k->held[(k->hhead + i) % k->capheld];
-	free(k->held);
-	k->held = h;
-	k->capheld = cap;
-	k->hhead = 0;
-	return 0;
+	return ring_grow((void **)&k->held, sizeof(*k->held), &k->capheld,
+	    &k->hhead, k->nheld, 1024);
 }
 
 /* The oldest held message, taken off the ring. */
@@ -511,6 +516,14 @@ held_pop(struct kin *k)
 	k->nheld--;
 	k->heldbytes -= m->len + HELD_COST;
 	return m;
+}
+
+/* A message onto the ring's tail (room made first). */
+static void
+held_push(struct kin *k, rd_kafka_message_t *m)
+{
+	k->held[(k->hhead + k->nheld++) % k->capheld] = m;
+	k->heldbytes += m->len + HELD_COST;
 }
 
 /* Hold a message (in order) until the intake takes it. */
@@ -538,8 +551,7 @@ kin_hold(struct kin *k, rd_kafka_message_t *m)
 		rd_kafka_message_destroy(m);
 		return;
 	}
-	k->held[(k->hhead + k->nheld++) % k->capheld] = m;
-	k->heldbytes += m->len + HELD_COST;
+	held_push(k, m);
 }
 
 /* Held messages to the intake, in order, while it has room: at most max. */
@@ -743,10 +755,8 @@ held_drop(struct kin *k, const struct part *p)
 		if (m->partition == p->id && strcmp(rd_kafka_topic_name(
 		    m->rkt), p->topic) == 0)
 			rd_kafka_message_destroy(m);
-		else {		/* back at the tail: the order is kept */
-			k->held[(k->hhead + k->nheld++) % k->capheld] = m;
-			k->heldbytes += m->len + HELD_COST;
-		}
+		else		/* back at the tail: the order is kept */
+			held_push(k, m);
 	}
 }
 
@@ -897,20 +907,18 @@ commit_result(struct kin *k, rd_kafka_resp_err_t err,
  * Commit the durable positions not yet acknowledged nor in a commit in
  * flight.  Asynchronous (the report comes through the queue), but when
  * stopping.  Not while librdkafka (re)joins the group (joining): held
- * until it is done (commit_held; the tick sends them).  Returns the
- * commit's number, or 0 if none was sent.
+ * until it is done (commit_held; the tick sends them).
  */
-static uint64_t
+static void
 kin_commit(struct kin *k)
 {
 	rd_kafka_topic_partition_list_t	*pl;
 	rd_kafka_resp_err_t		 err;
 	struct part			*p;
-	uint64_t			 sent = 0;
 	size_t				 i;
 
 	if (k->rk == NULL)
-		return 0;
+		return;
 	if (!k->stopped && atomic_load(&k->joining)) {
 		for (i = 0; i < k->nparts; i++)
 			if (k->parts[i].owned && k->parts[i].committed >
@@ -922,11 +930,11 @@ kin_commit(struct kin *k)
 				k->holding = 1;
 				break;
 			}
-		return 0;
+		return;
 	}
 	k->holding = 0;
 	if ((pl = rd_kafka_topic_partition_list_new((int)k->nparts)) == NULL)
-		return 0;
+		return;
 	for (i = 0; i < k->nparts; i++) {
 		p = &k->parts[i];
 		if (!p->owned || p->committed < 0 || p->committed <= p->acked ||
@@ -943,10 +951,9 @@ kin_commit(struct kin *k)
 		else if (err)
 			commit_result(k, err, NULL);
 		else
-			sent = ++k->commits_sent;
+			k->commits_sent++;
 	}
 	rd_kafka_topic_partition_list_destroy(pl);
-	return sent;
 }
 
 /*
@@ -1114,7 +1121,7 @@ kin_owned(struct kin *k)
 	return pl;
 }
 
-/* The queue is full: what comes is held (kin_one), and past READ_AHEAD
+/* The queue is full: what comes is held (kin_hold), and past READ_AHEAD
  * the partitions are paused (kin_throttle).  Not at once: a pause drops
  * librdkafka's read-ahead, which a short stall would have used. */
 static void
