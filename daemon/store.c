@@ -816,7 +816,7 @@ store_free(struct store *s)
 	if (s->tosync != NULL)
 		tosync_flush(s, 1);
 	if (s->fs_dirty)
-		syncfs(s->root_fd);
+		syncer_sync_fd(s->sy, s->root_fd, 1);
 	if (s->root_fd != -1)
 		close(s->root_fd);
 	rotate_free(s->tree);

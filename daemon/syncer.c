@@ -47,6 +47,8 @@ fail_init(void)
 	fail_file = getenv("LOGSTREAMD_TEST_FSYNC_FAIL_FILE");
 }
 
+static void	 syncer_failed(struct syncer *);
+
 int
 syncer_sync_fd(struct syncer *s, int fd, int whole_fs)
 {
@@ -65,7 +67,7 @@ syncer_sync_fd(struct syncer *s, int fd, int whole_fs)
 	return rc;
 }
 
-void
+static void
 syncer_failed(struct syncer *s)
 {
 	if (s != NULL)

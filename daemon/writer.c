@@ -82,9 +82,8 @@ struct writer {
 	uint64_t		 sync_no;
 	int			 sync_tagged;	/* sync_no's sync is running */
 	uint64_t		 pending;	/* events held, not yet written */
-	uint64_t		 sync_errs;	/* the syncer's failures seen */
-	int			 sync_broken;	/* one failed: nothing more is
-						 * called durable */
+	uint64_t		 sync_errs;	/* the syncer's failures seen (one:
+						 * nothing more is called durable) */
 	_Atomic uint64_t	 durable_no;
 	uint64_t		 busy_ns;	/* busiest last published */
 	int			 fds[SYNC_FDS_MAX];
@@ -191,11 +190,6 @@ writer_open(struct writer *w)
 }
 
 /*
- * What is durable of the intake's batches: every batch up to written_no is
- * in the files (or dropped); once nothing written is unsynced (and no sync
- * that stands for less runs), all of it is durable.
- */
-/*
  * Whether a storage sync has failed.  After EIO from fsync the kernel may
  * have dropped the pages it could not write and a later fsync succeeds
  * all the same, so no batch after the last good sync is called durable
@@ -209,19 +203,23 @@ sync_broken(struct writer *w)
 	uint64_t	 e = syncer_errors(w->sy);
 
 	if (e == w->sync_errs)
-		return w->sync_broken;
+		return e > 0;
 	COUNT_ADD(counters.sync_errors, e - w->sync_errs);
-	w->sync_errs = e;
-	if (!w->sync_broken)
+	if (w->sync_errs == 0)
 		diag_err("storage %s: fsync failed: what was written since "
 		    "the last good sync may not be on disk; input positions "
 		    "and Kafka commits are held at batch %llu until "
 		    "logstreamd is restarted, which reads the rest again",
 		    w->path, (unsigned long long)atomic_load(&w->durable_no));
-	w->sync_broken = 1;
+	w->sync_errs = e;
 	return 1;
 }
 
+/*
+ * What is durable of the intake's batches: every batch up to written_no is
+ * in the files (or dropped); once nothing written is unsynced (and no sync
+ * that stands for less runs), all of it is durable.
+ */
 static void
 writer_note(struct writer *w)
 {

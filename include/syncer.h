@@ -31,7 +31,6 @@ void		 syncer_free(struct syncer *);
 /* One fdatasync (syncfs if whole_fs) of fd: counted; a failure counted
  * in s's errors (s may be NULL).  0, or -1 with errno. */
 int		 syncer_sync_fd(struct syncer *s, int fd, int whole_fs);
-void		 syncer_failed(struct syncer *);
 uint64_t	 syncer_errors(struct syncer *);
 
 #endif
