@@ -165,10 +165,11 @@ void	 query_files_note_newest(struct qgroup *);
 /* -f: g's live file was renamed: list what came since (see the file). */
 void	 query_files_catch_up(struct query *, struct qgroup *);
 
-/* TIME as query's --since takes it (RFC 3339, a date, now, -2h) into
- * *us; 0, or -1. */
-int	 query_time_opt(const char *, int, const char *, int64_t *,
-	    int64_t *);
+/* The --since (ch 'S') or --until (ch 'U') TIME of the command cmd
+ * (RFC 3339, a date, now, -2h) into *since or *until; 0, or -1 said on
+ * stderr. */
+int	 query_time_opt(const char *cmd, int ch, const char *arg,
+	    int64_t *since, int64_t *until);
 /* replay: every event of the store q->tmpl between q->since and q->until
  * (q->ex filters), in received-time order, to q->sink; 0, or -1 (the store
  * cannot be read, or ENOMEM). */
