@@ -126,9 +126,13 @@ grep -q "at 11: 'warnx' is not a severity" "$T/e.err" || fail "parse error: $(ca
 pass "a bad expression is refused with its position (at 5: '=~' is not an operator)"
 
 # --- 2. bad input ---
+# bad_store DIR: a plain store in DIR (its config DIR/b.conf), filled by hand.
+bad_store() {
+	mkdir -p "$1"
+	sed "s|^path = .*|path = $1/events.log|" "$T/test.conf" > "$1/b.conf"
+}
 B=$T/bad
-mkdir -p "$B"
-sed "s|^path = .*|path = $B/events.log|" "$T/test.conf" > "$B/b.conf"
+bad_store "$B"
 python3 - "$T" "$B" <<'PY'
 import glob, gzip, json, sys, zlib
 t, b = sys.argv[1:]
@@ -160,8 +164,7 @@ pass "bad input: $want events read; skipped and named: $(sed 's/^logstreamd quer
 # is read through zlib, the second inflated at once): every line, and the
 # torn one named.
 B2=$T/bad2
-mkdir -p "$B2"
-sed "s|^path = .*|path = $B2/events.log|" "$T/test.conf" > "$B2/b.conf"
+bad_store "$B2"
 python3 - "$T" "$B2" <<'PY'
 import glob, gzip, sys
 t, b = sys.argv[1:]
